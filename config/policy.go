@@ -1,0 +1,133 @@
+package config
+
+import (
+	"slices"
+	"time"
+
+	"github.com/mugai/mugai/sanitize"
+)
+
+// SanitizePolicy is the sanitize section and the sanitizer's share of the
+// limits section as a sanitize.Policy: what a message gets when no route
+// chooses another policy.
+func (c *Config) SanitizePolicy() sanitize.Policy {
+	return c.policy(c.Sanitize)
+}
+
+// NamedPolicy returns the policy called name: "default" (or "") is
+// SanitizePolicy, any other name an entry of policies laid over the
+// sanitize section. ok is false for an unknown name. passthrough reports
+// that the policy forwards messages unchanged; p is then SanitizePolicy,
+// so a caller that overlooks passthrough still sanitizes rather than
+// forwarding something unexpected.
+func (c *Config) NamedPolicy(name string) (p sanitize.Policy, passthrough bool, ok bool) {
+	if name == "" || name == "default" {
+		return c.SanitizePolicy(), false, true
+	}
+	ps, ok := c.Policies[name]
+	if !ok {
+		return sanitize.Policy{}, false, false
+	}
+	if ps.Passthrough {
+		return c.SanitizePolicy(), true, true
+	}
+	return c.policy(ps.overlay(c.Sanitize)), false, true
+}
+
+// policy combines a sanitize section with the limits.
+func (c *Config) policy(s SanitizeSection) sanitize.Policy {
+	l := c.Limits
+	return sanitize.Policy{
+		Prefer:         s.Prefer,
+		Links:          s.Links,
+		Ambiguous:      s.Ambiguous,
+		OverLimit:      s.OverLimit,
+		Language:       s.Language,
+		NoticePosition: s.NoticePosition,
+		ExtraHeaders:   cloneList(s.ExtraHeaders),
+		Limits: sanitize.Limits{
+			MessageBytes:   int64(l.MessageSize),
+			Depth:          l.MIMEDepth,
+			Parts:          l.MIMEParts,
+			HeaderBytes:    int(l.HeaderSize),
+			LineBytes:      int(l.LineLength),
+			PartBytes:      int64(l.PartSize),
+			TotalBytes:     int64(l.DecodedSize),
+			HTMLTokenBytes: int(l.HTMLToken),
+			Time:           time.Duration(l.SanitizeTime),
+		},
+	}
+}
+
+// cloneList copies a list so a Policy shares no memory with the Config
+// (which a reload may replace); empty becomes nil, as in
+// sanitize.DefaultPolicy.
+func cloneList(xs []string) []string {
+	if len(xs) == 0 {
+		return nil
+	}
+	return slices.Clone(xs)
+}
+
+// overlay returns s with the keys this policy sets replaced.
+func (ps PolicySection) overlay(s SanitizeSection) SanitizeSection {
+	if ps.Prefer != nil {
+		s.Prefer = *ps.Prefer
+	}
+	if ps.Links != nil {
+		s.Links = *ps.Links
+	}
+	if ps.Ambiguous != nil {
+		s.Ambiguous = *ps.Ambiguous
+	}
+	if ps.OverLimit != nil {
+		s.OverLimit = *ps.OverLimit
+	}
+	if ps.Language != nil {
+		s.Language = *ps.Language
+	}
+	if ps.NoticePosition != nil {
+		s.NoticePosition = *ps.NoticePosition
+	}
+	if ps.ExtraHeaders != nil {
+		s.ExtraHeaders = ps.ExtraHeaders
+	}
+	return s
+}
+
+// setKeys lists the YAML names of the sanitize keys this policy sets.
+func (ps PolicySection) setKeys() []string {
+	var keys []string
+	for _, k := range []struct {
+		name string
+		set  bool
+	}{
+		{"prefer", ps.Prefer != nil},
+		{"links", ps.Links != nil},
+		{"ambiguous", ps.Ambiguous != nil},
+		{"over_limit", ps.OverLimit != nil},
+		{"language", ps.Language != nil},
+		{"notice_position", ps.NoticePosition != nil},
+		{"extra_headers", ps.ExtraHeaders != nil},
+	} {
+		if k.set {
+			keys = append(keys, k.name)
+		}
+	}
+	return keys
+}
+
+// validSection is a sanitize section known to be valid, under which a
+// policy's own keys are validated without repeating the sanitize
+// section's problems.
+func validSection() SanitizeSection {
+	p := sanitize.DefaultPolicy()
+	return SanitizeSection{
+		Prefer:         p.Prefer,
+		Links:          p.Links,
+		Ambiguous:      p.Ambiguous,
+		OverLimit:      p.OverLimit,
+		Language:       p.Language,
+		NoticePosition: p.NoticePosition,
+	}
+}

@@ -1,0 +1,139 @@
+package config
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/mugai/mugai/sanitize"
+)
+
+// nonDefault sets every sanitize and sanitizer-limit key to a value that
+// differs from its default, so a field left unmapped shows up.
+const nonDefault = `limits:
+  message_size: 11MiB
+  mime_depth: 7
+  mime_parts: 77
+  header_size: 33KiB
+  line_length: 2000
+  part_size: 12MiB
+  decoded_size: 13MiB
+  html_token: 44KiB
+  sanitize_time: 9s
+sanitize:
+  prefer: html
+  links: keep
+  ambiguous: notice
+  over_limit: notice
+  language: en
+  notice_position: bottom
+  extra_headers: [X-Priority, Importance]
+`
+
+func TestSanitizePolicyMapsEveryField(t *testing.T) {
+	c := mustParse(t, nonDefault)
+	want := sanitize.Policy{
+		Prefer:         sanitize.PreferHTML,
+		Links:          sanitize.LinksKeep,
+		Ambiguous:      sanitize.OutcomeNotice,
+		OverLimit:      sanitize.OutcomeNotice,
+		Language:       sanitize.English,
+		NoticePosition: sanitize.NoticeBottom,
+		ExtraHeaders:   []string{"X-Priority", "Importance"},
+		Limits: sanitize.Limits{
+			MessageBytes:   11 << 20,
+			Depth:          7,
+			Parts:          77,
+			HeaderBytes:    33 << 10,
+			LineBytes:      2000,
+			PartBytes:      12 << 20,
+			TotalBytes:     13 << 20,
+			HTMLTokenBytes: 44 << 10,
+			Time:           9 * time.Second,
+		},
+	}
+	got := c.SanitizePolicy()
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("SanitizePolicy() =\n%+v\nwant\n%+v", got, want)
+	}
+	// Guard against sanitize.Policy growing a field this mapping misses:
+	// every field of the result must differ from the default.
+	checkAllSet(t, reflect.ValueOf(got), reflect.ValueOf(sanitize.DefaultPolicy()), "Policy")
+	if err := got.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+
+	// The policy owns its list.
+	got.ExtraHeaders[0] = "Changed"
+	if c.Sanitize.ExtraHeaders[0] != "X-Priority" {
+		t.Error("SanitizePolicy shares ExtraHeaders with the Config")
+	}
+}
+
+func checkAllSet(t *testing.T, got, def reflect.Value, name string) {
+	t.Helper()
+	if got.Kind() == reflect.Struct {
+		for i := range got.NumField() {
+			checkAllSet(t, got.Field(i), def.Field(i), name+"."+got.Type().Field(i).Name)
+		}
+		return
+	}
+	if reflect.DeepEqual(got.Interface(), def.Interface()) {
+		t.Errorf("%s is not mapped from the config (still the default)", name)
+	}
+}
+
+func TestNamedPolicy(t *testing.T) {
+	c := mustParse(t, `relay:
+  internal_networks: [10.0.0.0/8]
+sanitize:
+  language: en
+  extra_headers: [X-Priority]
+limits:
+  mime_depth: 5
+policies:
+  strict:
+    links: remove
+    over_limit: notice
+  plain: {}
+  noheaders:
+    extra_headers: []
+  out:
+    passthrough: true
+routes:
+  - client_networks: [10.0.0.0/8]
+    policy: out
+`)
+	base := c.SanitizePolicy()
+
+	for _, name := range []string{"default", ""} {
+		p, pass, ok := c.NamedPolicy(name)
+		if !ok || pass || !reflect.DeepEqual(p, base) {
+			t.Errorf("NamedPolicy(%q) = %+v, %v, %v", name, p, pass, ok)
+		}
+	}
+
+	p, pass, ok := c.NamedPolicy("strict")
+	want := base
+	want.Links = sanitize.LinksRemove
+	want.OverLimit = sanitize.OutcomeNotice
+	if !ok || pass || !reflect.DeepEqual(p, want) {
+		t.Errorf("NamedPolicy(strict) = %+v, want %+v (keys not set come from the sanitize section, limits from limits)", p, want)
+	}
+
+	if p, _, _ := c.NamedPolicy("plain"); !reflect.DeepEqual(p, base) {
+		t.Errorf("an empty policy differs from the sanitize section: %+v", p)
+	}
+	if p, _, _ := c.NamedPolicy("noheaders"); p.ExtraHeaders != nil || p.Language != sanitize.English {
+		t.Errorf("extra_headers: [] did not clear the list: %+v", p)
+	}
+
+	p, pass, ok = c.NamedPolicy("out")
+	if !ok || !pass || !reflect.DeepEqual(p, base) {
+		t.Errorf("NamedPolicy(out) = %+v, %v, %v; want the sanitize section and passthrough", p, pass, ok)
+	}
+
+	if p, pass, ok := c.NamedPolicy("missing"); ok || pass || !reflect.DeepEqual(p, sanitize.Policy{}) {
+		t.Errorf("NamedPolicy(missing) = %+v, %v, %v", p, pass, ok)
+	}
+}

@@ -1,0 +1,271 @@
+package delivery
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/textproto"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/mugai/mugai/smtpd"
+)
+
+// TLSMode is how NextHop uses STARTTLS.
+type TLSMode int
+
+const (
+	// TLSNone never uses TLS.
+	TLSNone TLSMode = iota
+	// TLSOpportunistic uses STARTTLS when offered, without verifying the
+	// certificate (RFC 7435: encryption against passive listeners). A
+	// failed handshake is retried once over a new plain-text connection,
+	// as Postfix does at security level "may".
+	TLSOpportunistic
+	// TLSRequired requires STARTTLS and a certificate that verifies for
+	// ServerName against RootCAs, CAFile or the system roots.
+	TLSRequired
+)
+
+// Defaults for zero NextHop fields.
+const (
+	DefaultConnectTimeout = 30 * time.Second
+	DefaultCommandTimeout = 5 * time.Minute // RFC 5321 §4.5.3.2
+	// DefaultDataTimeout is RFC 5321 §4.5.3.2.6's 10 minutes for the
+	// reply to the final dot; the caller's context (smtpd's
+	// ProcessTimeout) is usually shorter and wins.
+	DefaultDataTimeout = 10 * time.Minute
+)
+
+// abortTimeout bounds the courtesy QUIT of Abort.
+const abortTimeout = 10 * time.Second
+
+// NextHop delivers to an SMTP server. Its Begin is an smtpd Route's
+// Begin. Each transaction uses a new connection, closed at its end:
+// simpler than a pool, and a relay in front of one server gains little
+// from reuse. The zero value of a field means its default; a NextHop must
+// not be modified once in use.
+type NextHop struct {
+	// Addr is host:port.
+	Addr string
+	// HeloName is our name in EHLO; default os.Hostname().
+	HeloName string
+	// TLS is the STARTTLS mode.
+	TLS TLSMode
+	// RootCAs verify the next hop in TLSRequired mode; if nil, CAFile (a
+	// PEM bundle, read at each connection so it can be replaced), and if
+	// that is empty, the system roots.
+	RootCAs *x509.CertPool
+	CAFile  string
+	// ServerName is the name the certificate must carry; default the host
+	// of Addr.
+	ServerName string
+	// ConnectTimeout bounds the TCP connect.
+	ConnectTimeout time.Duration
+	// CommandTimeout bounds each command's reply, the greeting and the
+	// TLS handshake, and each write of the message: the next hop may be
+	// slow, but not silent for longer.
+	CommandTimeout time.Duration
+	// DataTimeout bounds the wait for the reply to the final dot.
+	DataTimeout time.Duration
+	// Logger; default slog.Default().
+	Logger *slog.Logger
+}
+
+var _ func(context.Context, *smtpd.Envelope) (smtpd.Delivery, error) = (*NextHop)(nil).Begin
+
+// Begin connects, greets, starts TLS as configured and sends MAIL FROM.
+// ctx bounds only this call; each method of the returned Delivery takes
+// its own.
+func (h *NextHop) Begin(ctx context.Context, env *smtpd.Envelope) (smtpd.Delivery, error) {
+	log := h.logger().With("id", env.ID, "next_hop", h.Addr)
+	t, err := h.open(ctx, h.TLS, log)
+	if err != nil && h.TLS == TLSOpportunistic && errors.Is(err, errTLSHandshake) {
+		log.Warn("delivery: STARTTLS failed, retrying without TLS", "err", err)
+		t, err = h.open(ctx, TLSNone, log)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := t.mail(ctx, env); err != nil {
+		t.Abort()
+		return nil, err
+	}
+	return t, nil
+}
+
+// open makes the connection ready for MAIL FROM.
+func (h *NextHop) open(ctx context.Context, mode TLSMode, log *slog.Logger) (*transaction, error) {
+	d := net.Dialer{Timeout: h.connectTimeout()}
+	raw, err := d.DialContext(ctx, "tcp", h.Addr)
+	if err != nil {
+		return nil, replyError("connect", true, err)
+	}
+	hc := &hopConn{Conn: raw, writeTimeout: h.commandTimeout()}
+	stop := hc.watch(ctx)
+	defer stop()
+
+	var nc net.Conn = hc
+	var state *tls.ConnectionState
+	if mode != TLSNone {
+		nc, state, err = h.startTLS(ctx, hc, mode)
+		if err != nil {
+			hc.Close()
+			return nil, err
+		}
+	}
+	c := smtp.NewClient(nc)
+	c.CommandTimeout = h.commandTimeout()
+	c.SubmissionTimeout = h.dataTimeout()
+	if err := c.Hello(h.heloName()); err != nil { // greeting and EHLO
+		c.Close()
+		return nil, replyError("EHLO", true, err)
+	}
+	tlsVersion := ""
+	if state != nil {
+		tlsVersion = tls.VersionName(state.Version)
+	}
+	log.Debug("delivery: connected", "tls", tlsVersion)
+	return &transaction{hop: h, c: c, conn: hc, log: log, tls: state}, nil
+}
+
+// startTLS does the plain-text part of RFC 3207 itself (see greetConn):
+// greeting, EHLO, STARTTLS, handshake. It returns the connection to give
+// go-smtp's client, in TLS or, in opportunistic mode, in plain text when
+// the next hop does not offer or refuses STARTTLS.
+func (h *NextHop) startTLS(ctx context.Context, hc *hopConn, mode TLSMode) (net.Conn, *tls.ConnectionState, error) {
+	if err := hc.SetDeadline(time.Now().Add(h.commandTimeout())); err != nil {
+		return nil, nil, replyError("connect", true, err)
+	}
+	tp := textproto.NewConn(hc)
+	_, greeting, err := tp.ReadResponse(220)
+	if err != nil {
+		return nil, nil, replyError("greeting", true, err)
+	}
+	// Replayed to go-smtp as the greeting; its first line is enough.
+	replay := "220 " + strings.SplitN(greeting, "\n", 2)[0] + "\r\n"
+	if err := tp.PrintfLine("EHLO %s", h.heloName()); err != nil {
+		return nil, nil, replyError("EHLO", true, err)
+	}
+	_, ehlo, err := tp.ReadResponse(250)
+	if err != nil {
+		return nil, nil, replyError("EHLO", true, err)
+	}
+	plain := func(err error) (net.Conn, *tls.ConnectionState, error) {
+		if mode == TLSRequired {
+			return nil, nil, replyError("STARTTLS", true, err)
+		}
+		return &greetConn{Conn: hc, pending: []byte(replay)}, nil, nil
+	}
+	if !hasExtension(ehlo, "STARTTLS") {
+		return plain(errTLSNotOffered)
+	}
+	if err := tp.PrintfLine("STARTTLS"); err != nil {
+		return nil, nil, replyError("STARTTLS", true, err)
+	}
+	if _, _, err := tp.ReadResponse(220); err != nil {
+		var te *textproto.Error
+		if errors.As(err, &te) {
+			// Refused, but the plain-text session goes on (RFC 3207 §4).
+			return plain(fmt.Errorf("%w: refused: %d %s", errTLSNotOffered, te.Code, te.Msg))
+		}
+		return nil, nil, replyError("STARTTLS", true, err)
+	}
+	// Anything the server sent after its 220 would be read as if it came
+	// through TLS: the STARTTLS injection of CVE-2011-0411, refused.
+	if tp.R.Buffered() > 0 {
+		return nil, nil, replyError("STARTTLS", true, fmt.Errorf("%w: data after the 220 reply to STARTTLS", errTLSHandshake))
+	}
+	cfg, err := h.tlsConfig(mode)
+	if err != nil {
+		return nil, nil, err
+	}
+	tc := tls.Client(hc, cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return nil, nil, replyError("STARTTLS", true, fmt.Errorf("%w: %w", errTLSHandshake, err))
+	}
+	state := tc.ConnectionState()
+	return &greetConn{Conn: tc, pending: []byte(replay)}, &state, nil
+}
+
+// hasExtension reports whether an EHLO reply (first line: the server's
+// name, then one keyword per line) lists keyword.
+func hasExtension(ehlo, keyword string) bool {
+	lines := strings.Split(ehlo, "\n")
+	for _, l := range lines[1:] {
+		if k, _, _ := strings.Cut(l, " "); strings.EqualFold(k, keyword) {
+			return true
+		}
+	}
+	return false
+}
+
+// tlsConfig is the client TLS configuration for mode.
+func (h *NextHop) tlsConfig(mode TLSMode) (*tls.Config, error) {
+	name := h.ServerName
+	if name == "" {
+		name, _, _ = net.SplitHostPort(h.Addr)
+	}
+	cfg := &tls.Config{ServerName: name, MinVersion: tls.VersionTLS12}
+	if mode == TLSOpportunistic {
+		// RFC 7435: unauthenticated encryption beats none; a next hop
+		// with a private or expired certificate is still encrypted to.
+		cfg.InsecureSkipVerify = true
+		return cfg, nil
+	}
+	cfg.RootCAs = h.RootCAs
+	if cfg.RootCAs == nil && h.CAFile != "" {
+		pem, err := os.ReadFile(h.CAFile)
+		if err != nil {
+			return nil, temporary([3]int{4, 3, 5}, "next hop: TLS trust anchors unavailable", fmt.Errorf("read CA file: %w", err))
+		}
+		cfg.RootCAs = x509.NewCertPool()
+		if !cfg.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, temporary([3]int{4, 3, 5}, "next hop: TLS trust anchors unavailable", fmt.Errorf("CA file %s: no PEM certificate", h.CAFile))
+		}
+	}
+	return cfg, nil
+}
+
+func (h *NextHop) connectTimeout() time.Duration {
+	return orDefault(h.ConnectTimeout, DefaultConnectTimeout)
+}
+
+func (h *NextHop) commandTimeout() time.Duration {
+	return orDefault(h.CommandTimeout, DefaultCommandTimeout)
+}
+
+func (h *NextHop) dataTimeout() time.Duration {
+	return orDefault(h.DataTimeout, DefaultDataTimeout)
+}
+
+func (h *NextHop) heloName() string {
+	if h.HeloName != "" {
+		return h.HeloName
+	}
+	if name, err := os.Hostname(); err == nil && name != "" {
+		return name
+	}
+	return "localhost"
+}
+
+func (h *NextHop) logger() *slog.Logger {
+	if h.Logger != nil {
+		return h.Logger
+	}
+	return slog.Default()
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}

@@ -1,0 +1,179 @@
+package delivery
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/mugai/mugai/smtpd"
+)
+
+// errBroken is the cause given for commands after the connection failed.
+var errBroken = errors.New("connection unusable after an earlier error")
+
+// transaction is the smtpd.Delivery of NextHop: one SMTP transaction on
+// its own connection.
+type transaction struct {
+	hop  *NextHop
+	c    *smtp.Client
+	conn *hopConn
+	log  *slog.Logger
+	tls  *tls.ConnectionState
+
+	utf8   bool   // MAIL FROM carried SMTPUTF8
+	broken *Error // set once the connection failed; later calls return it
+	closed bool
+}
+
+// mail sends MAIL FROM. go-smtp adds BODY=8BITMIME whenever the next hop
+// offers 8BITMIME: we cannot know before filtering whether the output is
+// 8-bit, and declaring 8BITMIME for 7-bit content is harmless (RFC 6152
+// §3). SIZE carries the client's estimate (RFC 1870 calls it one); go-smtp
+// adds it only when the next hop offers SIZE.
+func (t *transaction) mail(ctx context.Context, env *smtpd.Envelope) error {
+	opts := &smtp.MailOptions{Size: env.Size}
+	if env.SMTPUTF8 {
+		if ok, _ := t.c.Extension("SMTPUTF8"); ok {
+			opts.UTF8 = true
+			t.utf8 = true
+		} else if !isASCII(env.From) {
+			return errNeedsUTF8(env.From)
+		}
+		// With ASCII addresses the transaction needs no SMTPUTF8: the
+		// sanitized message's header fields are ASCII (RFC 2047).
+	}
+	stop := t.conn.watch(ctx)
+	defer stop()
+	if err := t.c.Mail(env.From, opts); err != nil {
+		return t.fail("MAIL FROM", err)
+	}
+	return nil
+}
+
+// AddRecipient sends RCPT TO; a refusal comes back with the next hop's
+// own code.
+func (t *transaction) AddRecipient(ctx context.Context, rcpt string) error {
+	if t.broken != nil {
+		return t.broken
+	}
+	if !t.utf8 && !isASCII(rcpt) {
+		return errNeedsUTF8(rcpt)
+	}
+	stop := t.conn.watch(ctx)
+	defer stop()
+	if err := t.c.Rcpt(rcpt, nil); err != nil {
+		return t.fail("RCPT TO", err)
+	}
+	return nil
+}
+
+// Deliver sends DATA and the message, and returns nil only on the next
+// hop's 2xx reply to the final dot.
+func (t *transaction) Deliver(ctx context.Context, msg io.Reader) error {
+	if t.broken != nil {
+		return t.broken
+	}
+	if t.closed {
+		return temporary([3]int{4, 3, 0}, "next hop: transaction already ended", errBroken)
+	}
+	stop := t.conn.watch(ctx)
+	defer stop()
+	defer t.close()
+
+	w, err := t.c.Data()
+	if err != nil {
+		return t.fail("DATA", err)
+	}
+	src := &readTracker{r: msg}
+	if _, err := io.Copy(w, src); err != nil {
+		// Never finish the DATA: closing the connection without the final
+		// dot makes the next hop drop the partial message (RFC 5321 §3.8).
+		t.conn.kill()
+		if src.err != nil {
+			return temporary([3]int{4, 3, 0}, "next hop: local error reading the message", src.err)
+		}
+		return t.fail("message transfer", err)
+	}
+	resp, err := w.CloseWithResponse()
+	if err != nil {
+		return t.fail("end of data", err)
+	}
+	t.log.Info("delivery: accepted by next hop", "reply", resp.StatusText)
+	return nil
+}
+
+// Abort ends the transaction without delivery: QUIT (which abandons the
+// unfinished transaction; the connection is never reused, so RSET would
+// add a round trip for nothing) and close. It is harmless after Deliver.
+func (t *transaction) Abort() {
+	if t.closed {
+		return
+	}
+	t.close()
+}
+
+// close says QUIT if the connection is healthy, briefly, and closes it.
+func (t *transaction) close() {
+	if t.closed {
+		return
+	}
+	t.closed = true
+	if t.broken == nil && !t.conn.isDead() {
+		t.c.CommandTimeout = min(t.c.CommandTimeout, abortTimeout)
+		t.c.Quit() // a courtesy: the outcome is already decided
+	}
+	t.c.Close()
+}
+
+// fail maps err and, unless it is a reply of the next hop (after which
+// the connection goes on), marks the connection broken.
+func (t *transaction) fail(step string, err error) *Error {
+	e := replyError(step, false, err)
+	var se *smtp.SMTPError
+	if !errors.As(err, &se) {
+		t.broken = e
+	}
+	t.log.Info("delivery: next hop failed", "step", step, "code", e.Code, "err", err)
+	return e
+}
+
+// errNeedsUTF8 refuses an address the next hop cannot take because it
+// lacks SMTPUTF8: RFC 6531 forbids sending it there, and names the reply
+// 553 with X.6.7 "non-ASCII addresses not permitted for that
+// sender/recipient".
+func errNeedsUTF8(addr string) *Error {
+	return &Error{
+		Code: 553, Enhanced: [3]int{5, 6, 7},
+		Message: "next hop: non-ASCII address not supported",
+		Err:     fmt.Errorf("next hop lacks SMTPUTF8 for <%s>", addr),
+	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// readTracker remembers a read error, to tell a failing message source
+// from a failing next hop.
+type readTracker struct {
+	r   io.Reader
+	err error
+}
+
+func (r *readTracker) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		r.err = err
+	}
+	return n, err
+}

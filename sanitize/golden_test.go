@@ -1,0 +1,154 @@
+package sanitize_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/mugai/mugai/sanitize"
+	"github.com/mugai/mugai/sanitize/sanitizetest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// testPolicy reads the policy of a golden input from its first line,
+// "X-Test-Policy: key=value ...", which the sanitizer drops like any
+// field not on its allowlist.
+var testPolicyLine = regexp.MustCompile(`(?m)\AX-Test-Policy:([^\r\n]*)`)
+
+func testPolicy(t *testing.T, raw []byte) sanitize.Policy {
+	p := sanitize.DefaultPolicy()
+	m := testPolicyLine.FindSubmatch(raw)
+	if m == nil {
+		return p
+	}
+	for _, kv := range strings.Fields(string(m[1])) {
+		k, v, _ := strings.Cut(kv, "=")
+		switch k {
+		case "language":
+			p.Language = sanitize.Language(v)
+		case "links":
+			p.Links = sanitize.LinkMode(v)
+		case "notice_position":
+			p.NoticePosition = sanitize.NoticePosition(v)
+		case "prefer":
+			p.Prefer = sanitize.Prefer(v)
+		case "ambiguous":
+			p.Ambiguous = sanitize.Outcome(v)
+		default:
+			t.Fatalf("unknown X-Test-Policy key %q", k)
+		}
+	}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// render writes what a golden file holds: the sanitized message (or the
+// rejection), then the report.
+func render(out []byte, rep *sanitize.Report, err error) []byte {
+	var b bytes.Buffer
+	var rej *sanitize.RejectError
+	switch {
+	case errors.As(err, &rej):
+		fmt.Fprintf(&b, "REJECTED %d %d.%d.%d %s\n", rej.Code, rej.Enhanced[0], rej.Enhanced[1], rej.Enhanced[2], rej.Reason)
+	case err != nil:
+		fmt.Fprintf(&b, "ERROR %v\n", err)
+	default:
+		b.Write(out)
+		// The decoded text of every leaf, so a reviewer can read it.
+		texts, _ := sanitizetest.Check(out, sanitizetest.Options{})
+		for i, t := range texts {
+			fmt.Fprintf(&b, "\n======== decoded leaf %d %q ========\n%s", i+1, t.Filename, t.Body)
+		}
+	}
+	b.WriteString("\n======== report ========\n")
+	j, _ := json.MarshalIndent(rep, "", "  ")
+	b.Write(j)
+	b.WriteByte('\n')
+	return b.Bytes()
+}
+
+// TestGolden sanitizes every hand-made message in testdata/golden and
+// compares the output and report with the .golden file beside it. Each
+// input pins one rule; its name says which. Run with -update to rewrite
+// the golden files, then review the diff.
+func TestGolden(t *testing.T) {
+	files, err := filepath.Glob("../testdata/golden/*.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 30 {
+		t.Fatalf("only %d golden inputs", len(files))
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".eml")
+		t.Run(name, func(t *testing.T) {
+			raw, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pol := testPolicy(t, raw)
+			var out bytes.Buffer
+			rep, err := sanitize.New(pol).Message(&out, bytes.NewReader(raw))
+			var rej *sanitize.RejectError
+			if err != nil && !errors.As(err, &rej) {
+				t.Fatalf("unexpected error: %v", err)
+			}
+			if err == nil {
+				if _, cerr := sanitizetest.Check(out.Bytes(), sanitizetest.Options{}); cerr != nil {
+					t.Errorf("invariant broken: %v", cerr)
+				}
+			} else if out.Len() != 0 {
+				t.Errorf("rejected, yet %d bytes were written", out.Len())
+			}
+			// Determinism (DESIGN.md invariant 8): a second run gives the same bytes.
+			var again bytes.Buffer
+			sanitize.New(pol).Message(&again, bytes.NewReader(raw))
+			if !bytes.Equal(out.Bytes(), again.Bytes()) {
+				t.Errorf("two runs gave different output")
+			}
+			got := render(out.Bytes(), rep, err)
+			golden := strings.TrimSuffix(f, ".eml") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("output differs from %s (run with -update and review the diff):\n%s", golden, firstDiff(got, want))
+			}
+		})
+	}
+}
+
+// firstDiff shows the first differing line.
+func firstDiff(got, want []byte) string {
+	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+	for i := 0; i < len(g) || i < len(w); i++ {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			return fmt.Sprintf("line %d:\n got: %q\nwant: %q", i+1, gl, wl)
+		}
+	}
+	return ""
+}

@@ -1,0 +1,383 @@
+package sanitize
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"mime"
+	"net/mail"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/mugai/mugai/sanitize/charset"
+	"github.com/mugai/mugai/sanitize/mimeparse"
+	"github.com/mugai/mugai/sanitize/textclean"
+)
+
+// field is one output header field, its value ready for the wire.
+type field struct {
+	name  string
+	value string
+}
+
+// Header kinds of the allowlist (DESIGN.md invariant 5).
+type headerKind int
+
+const (
+	hdrAddress headerKind = iota + 1
+	hdrText
+	hdrDate
+	hdrMsgID
+	hdrMsgIDList
+)
+
+var allowlist = []struct {
+	name string
+	kind headerKind
+}{
+	{"Date", hdrDate},
+	{"From", hdrAddress},
+	{"Sender", hdrAddress},
+	{"Reply-To", hdrAddress},
+	{"To", hdrAddress},
+	{"Cc", hdrAddress},
+	{"Subject", hdrText},
+	{"Message-ID", hdrMsgID},
+	{"In-Reply-To", hdrMsgIDList},
+	{"References", hdrMsgIDList},
+}
+
+// maxReferences bounds the References kept (the most recent ones).
+const maxReferences = 50
+
+// rebuildHeaders writes the allowlisted fields of h anew from their
+// decoded values. Nothing is copied raw: raw copies would keep bare CRs,
+// 8-bit bytes and encoded words that decode to control characters.
+func (w *walker) rebuildHeaders(h *mimeparse.Header) []field {
+	var out []field
+	for _, a := range allowlist {
+		vs := h.Values(a.name)
+		if len(vs) == 0 {
+			continue
+		}
+		if len(vs) > 1 {
+			w.rep.Warnings = append(w.rep.Warnings, fmt.Sprintf("%d %s fields; only the first kept", len(vs), a.name))
+		}
+		v, ok := w.rebuildField(a.name, a.kind, vs[0])
+		if ok {
+			out = append(out, field{a.name, v})
+		}
+	}
+	for _, name := range w.pol.ExtraHeaders {
+		if isReserved(name) {
+			continue
+		}
+		for _, v := range h.Values(name) {
+			if s := textclean.Line(mimeparse.DecodeWords(v)); s != "" {
+				out = append(out, field{canonicalName(name), encodeText(s)})
+			}
+		}
+	}
+	return out
+}
+
+func (w *walker) rebuildField(name string, kind headerKind, raw []byte) (string, bool) {
+	warn := func(what string) {
+		w.rep.Warnings = append(w.rep.Warnings, fmt.Sprintf("%s field %s; dropped", name, what))
+	}
+	switch kind {
+	case hdrAddress:
+		addrs, group, ok := parseAddresses(raw)
+		if !ok {
+			w.rep.Warnings = append(w.rep.Warnings, name+" field partly unparseable; kept what could be read")
+		}
+		if len(addrs) == 0 {
+			if group && (name == "To" || name == "Cc") {
+				// An empty group, as in "undisclosed-recipients:;".
+				return "undisclosed-recipients:;", true
+			}
+			warn("has no readable address")
+			return "", false
+		}
+		return formatAddresses(addrs), true
+	case hdrText:
+		s := textclean.Line(mimeparse.DecodeWords(raw))
+		return encodeText(s), true
+	case hdrDate:
+		t, err := mail.ParseDate(textclean.Line(string(bytes.ToValidUTF8(raw, nil))))
+		if err != nil {
+			warn("is not a valid date")
+			return "", false
+		}
+		return t.Format("Mon, 02 Jan 2006 15:04:05 -0700"), true
+	case hdrMsgID:
+		ids := msgIDs(raw)
+		if len(ids) == 0 {
+			warn("holds no valid message id")
+			return "", false
+		}
+		w.rep.MessageID = ids[0]
+		return ids[0], true
+	case hdrMsgIDList:
+		ids := msgIDs(raw)
+		if len(ids) == 0 {
+			warn("holds no valid message id")
+			return "", false
+		}
+		if len(ids) > maxReferences {
+			ids = ids[len(ids)-maxReferences:]
+		}
+		return strings.Join(ids, " "), true
+	}
+	return "", false
+}
+
+// isReserved names fields the sanitizer writes itself; configured extras
+// cannot bring in the original's.
+func isReserved(name string) bool {
+	switch strings.ToLower(name) {
+	case "mime-version", "content-type", "content-transfer-encoding", "content-disposition",
+		"content-id", "x-mugai-sanitized", "received":
+		return true
+	}
+	for _, a := range allowlist {
+		if strings.EqualFold(a.name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+func canonicalName(name string) string {
+	parts := strings.Split(strings.TrimSpace(name), "-")
+	for i, p := range parts {
+		if p != "" {
+			parts[i] = strings.ToUpper(p[:1]) + strings.ToLower(p[1:])
+		}
+	}
+	return strings.Join(parts, "-")
+}
+
+// msgIDPattern is a message id as RFC 5322 §3.6.4 writes it, restricted
+// to printable ASCII without white space or angle brackets inside.
+var msgIDPattern = regexp.MustCompile(`<[!-;=?-~]{1,250}>`)
+
+func msgIDs(raw []byte) []string {
+	return msgIDPattern.FindAllString(string(raw), -1)
+}
+
+// encodeText encodes an unstructured value for the wire (RFC 2047 §5(1)).
+// Plain ASCII is written as is, except that text which looks like an
+// encoded word is encoded too: written raw, a client would decode it a
+// second time, resurrecting whatever it hid.
+func encodeText(s string) string {
+	if isPrintableASCII(s) && !strings.Contains(s, "=?") {
+		return s
+	}
+	return encodeWords(s)
+}
+
+func isPrintableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// encodeWords encodes s as a run of UTF-8 "B" encoded words, each at most
+// 75 characters (RFC 2047 §2), split on character boundaries (§5(3)),
+// separated by spaces where the header writer may fold.
+func encodeWords(s string) string {
+	const maxChunk = 45 // 45 bytes → 60 base64 characters + 12 of framing
+	var words []string
+	for len(s) > 0 {
+		n := min(len(s), maxChunk)
+		for n > 0 && n < len(s) && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		if n == 0 {
+			n = min(len(s), maxChunk)
+		}
+		words = append(words, "=?utf-8?b?"+base64.StdEncoding.EncodeToString([]byte(s[:n]))+"?=")
+		s = s[n:]
+	}
+	return strings.Join(words, " ")
+}
+
+// newWordDecoder returns a decoder for the encoded words net/mail finds in
+// display names, in any charset sanitize/charset knows. (net/mail's own
+// knows only UTF-8, US-ASCII and ISO-8859-1.)
+func newWordDecoder() *mime.WordDecoder {
+	return &mime.WordDecoder{CharsetReader: func(label string, input io.Reader) (io.Reader, error) {
+		b, err := io.ReadAll(input)
+		if err != nil {
+			return nil, err
+		}
+		s, _ := charset.Decode(b, label)
+		return strings.NewReader(s), nil
+	}}
+}
+
+// parseAddresses reads an address list. It tries net/mail on the whole
+// value first; when that fails (real mail is often broken), each
+// comma-separated element on its own, then any addr-spec it can find.
+// ok is false when something was lost; group reports a group syntax.
+func parseAddresses(raw []byte) (addrs []*mail.Address, group bool, ok bool) {
+	v := prepareAddressValue(raw)
+	group = strings.Contains(v, ":") && strings.Contains(v, ";")
+	p := mail.AddressParser{WordDecoder: newWordDecoder()}
+	if list, err := p.ParseList(v); err == nil {
+		return cleanAddresses(list), group, true
+	}
+	ok = true
+	for _, elem := range splitAddressList(v) {
+		if strings.TrimSpace(elem) == "" {
+			continue
+		}
+		if a, err := p.Parse(elem); err == nil {
+			addrs = append(addrs, a)
+			continue
+		}
+		if a := salvageAddress(elem); a != nil {
+			addrs = append(addrs, a)
+			continue
+		}
+		ok = false
+	}
+	return cleanAddresses(addrs), group, ok
+}
+
+// prepareAddressValue makes a raw value parseable: raw 8-bit text outside
+// encoded words becomes UTF-8 (net/mail accepts RFC 6532 UTF-8), and
+// adjacent encoded words are joined so a character split across them
+// decodes whole.
+func prepareAddressValue(raw []byte) string {
+	v := raw
+	if !utf8.Valid(v) {
+		s, _ := charset.Decode(v, "")
+		v = []byte(s)
+	}
+	return string(mimeparse.JoinEncodedWords(v))
+}
+
+// splitAddressList splits at commas outside quotes, comments and angle
+// brackets.
+func splitAddressList(v string) []string {
+	var out []string
+	depth, quoted, angle := 0, false, false
+	start := 0
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '\\':
+			i++
+		case c == '"' && depth == 0:
+			quoted = !quoted
+		case quoted:
+		case c == '(':
+			depth++
+		case c == ')' && depth > 0:
+			depth--
+		case c == '<' && depth == 0:
+			angle = true
+		case c == '>' && depth == 0:
+			angle = false
+		case c == ',' && depth == 0 && !angle:
+			out = append(out, v[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, v[start:])
+}
+
+var addrSpecPattern = regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?`)
+
+// salvageAddress finds an addr-spec in a broken element, preferring one in
+// angle brackets, and takes the decoded text before it as display name.
+func salvageAddress(elem string) *mail.Address {
+	spec, name := "", ""
+	if i := strings.LastIndexByte(elem, '<'); i >= 0 {
+		if j := strings.IndexByte(elem[i:], '>'); j > 0 {
+			spec = addrSpecPattern.FindString(elem[i : i+j])
+			name = elem[:i]
+		}
+	}
+	if spec == "" {
+		spec = addrSpecPattern.FindString(elem)
+	}
+	if spec == "" {
+		return nil
+	}
+	name = strings.Trim(strings.TrimSpace(mimeparse.DecodeWords([]byte(name))), `"`)
+	return &mail.Address{Name: name, Address: spec}
+}
+
+// cleanAddresses removes control and bidi characters from display names
+// and drops addresses whose addr-spec holds anything but printable
+// characters.
+func cleanAddresses(list []*mail.Address) []*mail.Address {
+	out := list[:0]
+	for _, a := range list {
+		a.Name = textclean.Line(a.Name)
+		if a.Address == "" || textclean.Line(a.Address) != a.Address || strings.ContainsAny(a.Address, " <>\"") {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// formatAddresses writes an address list; net/mail encodes non-ASCII
+// display names as RFC 2047 words and quotes specials.
+func formatAddresses(list []*mail.Address) string {
+	s := make([]string, len(list))
+	for i, a := range list {
+		s[i] = a.String()
+		if a.Name == "" {
+			// A bare addr-spec reads better than "<addr>"; String has
+			// already quoted the local part if it needed it.
+			s[i] = strings.TrimSuffix(strings.TrimPrefix(s[i], "<"), ">")
+		}
+	}
+	return strings.Join(s, ", ")
+}
+
+// displayAddresses writes an address list decoded, for people to read.
+func displayAddresses(list []*mail.Address) string {
+	s := make([]string, len(list))
+	for i, a := range list {
+		if a.Name == "" {
+			s[i] = a.Address
+		} else {
+			s[i] = fmt.Sprintf("%s <%s>", a.Name, a.Address)
+		}
+	}
+	return strings.Join(s, ", ")
+}
+
+// forwardHeaders returns "Name: value" lines, decoded, for the header of
+// a forwarded message shown in the body.
+func forwardHeaders(h *mimeparse.Header) []string {
+	var out []string
+	for _, name := range []string{"From", "Date", "Subject", "To", "Cc"} {
+		raw := h.Get(name)
+		if raw == nil {
+			continue
+		}
+		var v string
+		switch name {
+		case "From", "To", "Cc":
+			addrs, _, _ := parseAddresses(raw)
+			v = displayAddresses(addrs)
+		default:
+			v = textclean.Line(mimeparse.DecodeWords(raw))
+		}
+		if v != "" {
+			out = append(out, name+": "+v)
+		}
+	}
+	return out
+}

@@ -1,0 +1,379 @@
+package sanitize
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+
+	"github.com/gabriel-vasile/mimetype"
+
+	"github.com/mugai/mugai/sanitize/charset"
+	"github.com/mugai/mugai/sanitize/htmltext"
+	"github.com/mugai/mugai/sanitize/mimeparse"
+	"github.com/mugai/mugai/sanitize/payload"
+	"github.com/mugai/mugai/sanitize/textclean"
+)
+
+// sniffBytes is how much of a part is looked at to detect its real type.
+const sniffBytes = 3072
+
+// leaf renders one non-container entity: text is decoded and kept (as body
+// or as a text attachment), everything else is dropped and named in the
+// notice. Nothing of a dropped part is kept but its size and SHA-256.
+func (w *walker) leaf(d *doc, e *mimeparse.Entity, inline bool) error {
+	ct := e.ContentType.Value
+	name := textclean.Filename(e.Filename)
+	switch {
+	case ct == "message/partial" || ct == "message/external-body":
+		// RFC 2046 §5.2.2–5.2.3: a fragment, or a pointer to content
+		// elsewhere; neither can be inspected here.
+		w.dropOpaque(d, e, itemPartial)
+		return nil
+	case isEncrypted(ct):
+		w.dropOpaque(d, e, itemEncrypted)
+		return nil
+	case isSignature(ct):
+		w.addPart(d, e, ActionSignatureRemoved)
+		d.items = append(d.items, noticeItem{kind: itemSignature, typ: ct})
+		return nil
+	}
+
+	body := e.Body()
+	head := make([]byte, sniffBytes)
+	n, err := io.ReadFull(body, head)
+	head = head[:n]
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return err
+	}
+	full := err != nil // the whole body fits in head
+	sniffed := sniff(head)
+
+	reason := ""
+	switch {
+	case isTextual(ct, name, head, sniffed):
+		if !e.KnownEncoding() {
+			// Shown as it is, like mail clients do; an encoded binary in
+			// it is cut as a payload like any other.
+			w.rep.Warnings = append(w.rep.Warnings, fmt.Sprintf("part %s: unknown transfer encoding %q read as 8bit", displayPath(e.Path), e.Encoding))
+		}
+		data := head
+		if !full {
+			rest, err := io.ReadAll(body)
+			if err != nil {
+				return err
+			}
+			data = append(head, rest...)
+		}
+		return w.text(d, e, data, name, sniffed, inline)
+	case !e.KnownEncoding():
+		reason = reasonEncoding
+	case strings.HasPrefix(ct, "text/") && knownBinary(sniffed):
+		// Declared text but the content is a binary of another type: an
+		// attachment of its real type (usually a disguised executable).
+		reason = reasonMismatch
+	case strings.HasPrefix(ct, "text/"):
+		reason = reasonNotText
+	}
+
+	hash := sha256.New()
+	hash.Write(head)
+	size := int64(len(head))
+	if !full {
+		m, err := io.Copy(hash, body)
+		if err != nil {
+			return err
+		}
+		size += m
+	}
+	i := w.addPart(d, e, ActionDropped)
+	p := &w.rep.Parts[i]
+	p.SniffedType, p.Filename, p.Size = sniffed, name, size
+	p.SHA256 = hex.EncodeToString(hash.Sum(nil))
+	if reason != "" {
+		p.Reason = reasonText(itemDropped) + ": " + reason
+	}
+	typ := sniffed
+	if typ == "" || typ == "application/octet-stream" {
+		typ = ct
+	}
+	d.items = append(d.items, noticeItem{kind: itemDropped, name: name, size: size, typ: typ,
+		declared: ct, sha: p.SHA256, reason: reason})
+	return nil
+}
+
+// text decodes a text part and keeps it as body text or a text attachment.
+func (w *walker) text(d *doc, e *mimeparse.Entity, data []byte, name, sniffed string, inline bool) error {
+	ct := e.ContentType.Value
+	sum := sha256.Sum256(data)
+	i := w.addPart(d, e, ActionBody)
+	p := &w.rep.Parts[i]
+	p.SniffedType, p.Filename, p.Size = sniffed, name, int64(len(data))
+	p.SHA256 = hex.EncodeToString(sum[:])
+
+	isHTML := ct == "text/html" || ct == "application/xhtml+xml"
+	label := e.ContentType.Params["charset"]
+	if isHTML && strings.TrimSpace(label) == "" {
+		// The HTML's own <meta> counts only when MIME declared nothing.
+		label = htmltext.MetaCharset(data)
+	}
+	s, res := charset.Decode(data, label)
+	p.Charset, p.CharsetGuessed = res.Charset, res.Guessed
+	s = textclean.Text(s)
+	if res.Guessed && !isPlainASCII(data) {
+		d.items = append(d.items, noticeItem{kind: itemCharset, charset: res.Charset, declared: res.Declared})
+	}
+
+	var links htmltext.Result
+	if isHTML {
+		r, err := htmltext.Convert(w.ctx, strings.NewReader(s), htmltext.Options{
+			Links:      htmlLinkMode(w.pol.Links),
+			MaxToken:   w.pol.Limits.HTMLTokenBytes,
+			ImageLabel: msg(w.pol.Language, msgImage),
+		})
+		if err != nil {
+			return err
+		}
+		s, links = r.Text, r
+		w.rep.HTMLConverted = true
+		w.rep.LinksChanged += r.LinksChanged
+		if r.Truncated {
+			d.items = append(d.items, noticeItem{kind: itemTruncated, name: name})
+		}
+	}
+	s = w.cutPayloads(d, e, s)
+
+	attach := !inline || e.Disposition.Value == "attachment" ||
+		(name != "" && e.Disposition.Value != "inline") || !isBodyType(ct)
+	if attach {
+		out := attachmentName(name, ct, e.Path)
+		p.Action = ActionTextAttachment
+		d.attachments = append(d.attachments, textFile{name: out, text: s})
+		d.items = append(d.items, noticeItem{kind: itemTextKept, name: name, newName: out,
+			size: int64(len(data)), typ: ct, sha: p.SHA256, html: isHTML})
+		return nil
+	}
+	if isHTML {
+		p.Action = ActionBodyFromHTML
+		d.fromHTML = true
+		d.items = append(d.items, noticeItem{kind: itemHTML, links: links.Links, changed: links.LinksChanged})
+	} else if strings.TrimSpace(s) != "" {
+		d.fromPlain = true
+	}
+	d.blocks = append(d.blocks, s)
+	return nil
+}
+
+// cutPayloads removes encoded binaries (uuencode, BinHex, yEnc, base64,
+// EICAR) from text, each replaced by a one-line marker and named in the
+// notice like a dropped attachment.
+func (w *walker) cutPayloads(d *doc, e *mimeparse.Entity, s string) string {
+	blocks := payload.Find(s, payload.Options{})
+	if len(blocks) == 0 {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for _, blk := range blocks {
+		b.WriteString(s[last:blk.Start])
+		name := textclean.Filename(blk.Name)
+		var sum string
+		typ := "application/octet-stream"
+		if blk.Data != nil {
+			h := sha256.Sum256(blk.Data)
+			sum = hex.EncodeToString(h[:])
+			typ = sniff(blk.Data)
+		} else {
+			h := sha256.Sum256([]byte(s[blk.Start:blk.End]))
+			sum = hex.EncodeToString(h[:])
+		}
+		w.rep.Parts = append(w.rep.Parts, PartReport{
+			Path: e.Path, DeclaredType: string(blk.Kind), SniffedType: typ, Filename: name,
+			Size: blk.Size, SHA256: sum, Action: ActionPayloadRemoved,
+		})
+		d.parts = append(d.parts, len(w.rep.Parts)-1)
+		it := noticeItem{kind: itemPayload, name: name, size: blk.Size, typ: typ, sha: sum, payload: string(blk.Kind)}
+		d.items = append(d.items, it)
+		b.WriteString(payloadMarker(w.pol.Language, it))
+		b.WriteByte('\n')
+		last = blk.End
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// sniff returns the media type detected from content, without parameters.
+func sniff(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	t := mimetype.Detect(b).String()
+	if i := strings.IndexByte(t, ';'); i >= 0 {
+		t = t[:i]
+	}
+	return t
+}
+
+// textualSniffed are detected types that are text, whatever their family.
+var textualSniffed = map[string]bool{
+	"application/octet-stream": true, // no signature: decided by looksText
+	"application/json":         true,
+	"application/xml":          true,
+	"application/x-ndjson":     true,
+	"application/javascript":   true,
+	"message/rfc822":           true,
+}
+
+// knownBinary reports whether sniffing found a signature of a non-text
+// format (executable, archive, document, image, ...).
+func knownBinary(sniffed string) bool {
+	if sniffed == "" || strings.HasPrefix(sniffed, "text/") || textualSniffed[sniffed] {
+		return false
+	}
+	return true
+}
+
+// textTypes are declared types whose content is text.
+var textTypes = map[string]bool{
+	"message/delivery-status":          true, // RFC 3464
+	"message/disposition-notification": true, // RFC 8098
+	"message/feedback-report":          true, // RFC 5965
+	"message/global-delivery-status":   true, // RFC 6533
+	"application/json":                 true,
+	"application/xml":                  true,
+	"application/ics":                  true,
+	"application/x-vcard":              true,
+}
+
+// textExtensions are file name extensions of text formats, trusted only
+// when the content also looks like text.
+var textExtensions = map[string]bool{
+	".txt": true, ".text": true, ".csv": true, ".tsv": true, ".log": true, ".md": true,
+	".json": true, ".xml": true, ".ics": true, ".vcs": true, ".vcf": true, ".eml": false,
+}
+
+// isTextual decides whether a part is kept as text.
+func isTextual(ct, name string, head []byte, sniffed string) bool {
+	if knownBinary(sniffed) {
+		return false
+	}
+	if !looksText(head) && !bytes.Contains(head, []byte("=ybegin ")) {
+		// yEnc is exempt: it is text by design though it carries raw
+		// control bytes, and its block is cut out as a payload.
+		return false
+	}
+	if strings.HasPrefix(ct, "text/") || textTypes[ct] {
+		return true
+	}
+	switch ct {
+	case "application/octet-stream", "application/unknown", "application/x-unknown":
+		return textExtensions[strings.ToLower(path.Ext(name))]
+	}
+	return false
+}
+
+// looksText reports whether b has no NUL and few control bytes (under 10%;
+// random binary has about 12%): text in any charset, ESC included for
+// ISO-2022-JP, UTF-16 recognised by its byte order mark.
+func looksText(b []byte) bool {
+	if bytes.HasPrefix(b, []byte{0xff, 0xfe}) || bytes.HasPrefix(b, []byte{0xfe, 0xff}) {
+		return true
+	}
+	ctl := 0
+	for _, c := range b {
+		switch {
+		case c == 0:
+			return false
+		case c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != 0x1b:
+			ctl++
+		}
+	}
+	return ctl*10 < len(b) || ctl == 0
+}
+
+// isBodyType reports whether a text type is shown as body when inline.
+// Other text (calendars, CSV, delivery reports) becomes an attachment.
+func isBodyType(ct string) bool {
+	switch ct {
+	case "text/plain", "text/html", "application/xhtml+xml", "text/enriched", "text/richtext":
+		return true
+	}
+	return false
+}
+
+func isEncrypted(ct string) bool {
+	switch ct {
+	case "application/pkcs7-mime", "application/x-pkcs7-mime", "application/pgp-encrypted":
+		return true
+	}
+	return false
+}
+
+func isSignature(ct string) bool {
+	switch ct {
+	case "application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature":
+		return true
+	}
+	return false
+}
+
+// attachmentName is the output name of a text attachment: the original
+// name plus ".txt", or a name made from the type when there was none.
+func attachmentName(name, ct, partPath string) string {
+	if name == "" {
+		base := map[string]string{
+			"text/calendar":                    "calendar.ics",
+			"text/csv":                         "data.csv",
+			"text/vcard":                       "contact.vcf",
+			"text/x-vcard":                     "contact.vcf",
+			"text/html":                        "attachment.html",
+			"message/delivery-status":          "delivery-status",
+			"message/disposition-notification": "disposition-notification",
+			"message/feedback-report":          "feedback-report",
+			"text/rfc822-headers":              "headers",
+		}[ct]
+		if base == "" {
+			base = "attachment-" + strings.ReplaceAll(partPath, ".", "-")
+			if partPath == "" {
+				base = "attachment"
+			}
+		}
+		name = base
+	}
+	if strings.HasSuffix(strings.ToLower(name), ".txt") {
+		return name
+	}
+	return name + ".txt"
+}
+
+func htmlLinkMode(m LinkMode) htmltext.LinkMode {
+	switch m {
+	case LinksKeep:
+		return htmltext.LinksKeep
+	case LinksRemove:
+		return htmltext.LinksRemove
+	}
+	return htmltext.LinksDefang
+}
+
+// isPlainASCII reports whether b is ASCII without escape sequences: text
+// whose charset does not matter, so a guess is not worth a notice.
+func isPlainASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 || c == 0x1b {
+			return false
+		}
+	}
+	return true
+}
+
+// displayPath names the top-level entity "0" in messages for people.
+func displayPath(p string) string {
+	if p == "" {
+		return "0"
+	}
+	return p
+}

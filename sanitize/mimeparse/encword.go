@@ -1,0 +1,208 @@
+package mimeparse
+
+import (
+	"bytes"
+	"encoding/base64"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/mugai/mugai/sanitize/charset"
+)
+
+// DecodeWords decodes a raw header value: RFC 2047 encoded words become
+// text in their charset, and raw 8-bit bytes outside encoded words (common
+// in Japanese mail sent without MIME, RFC 6532 aside) are decoded as UTF-8
+// or by charset guessing. The result is valid UTF-8 but not yet cleaned of
+// control characters (see sanitize/textclean).
+//
+// Where real mailers break RFC 2047 it follows what mail clients do rather
+// than mime.WordDecoder:
+//   - adjacent words in the same charset are joined before the charset is
+//     decoded, because mailers split multi-byte characters (and ISO-2022-JP
+//     escape sequences) across words;
+//   - words not separated from text by white space, and words inside
+//     quoted strings, are decoded too;
+//   - white space between two encoded words is dropped (§6.2), other text
+//     is kept as it is.
+func DecodeWords(raw []byte) string {
+	if !bytes.Contains(raw, []byte("=?")) {
+		return decodeRaw(raw)
+	}
+	var out strings.Builder
+	var pend struct {
+		label string
+		data  []byte
+		ws    []byte // white space seen after the pending words
+	}
+	flush := func() {
+		if pend.label == "" && pend.data == nil {
+			return
+		}
+		s, _ := charset.Decode(pend.data, pend.label)
+		out.WriteString(s)
+		pend.label, pend.data = "", nil
+	}
+	i := 0
+	textStart := 0
+	for i < len(raw) {
+		j := bytes.Index(raw[i:], []byte("=?"))
+		if j < 0 {
+			break
+		}
+		j += i
+		label, data, end, ok := parseWord(raw, j)
+		if !ok {
+			i = j + 2
+			continue
+		}
+		between := raw[textStart:j]
+		if pend.data != nil && isWhite(between) {
+			// §6.2: white space between adjacent encoded words is ignored.
+			between = nil
+		}
+		if len(between) > 0 || (pend.data != nil && !strings.EqualFold(pend.label, label)) {
+			flush()
+			out.WriteString(decodeRaw(between))
+		}
+		if pend.data == nil {
+			pend.label = label
+			pend.data = []byte{}
+		}
+		pend.data = append(pend.data, data...)
+		i = end
+		textStart = end
+	}
+	flush()
+	out.WriteString(decodeRaw(raw[textStart:]))
+	return out.String()
+}
+
+// parseWord parses "=?charset?enc?text?=" at raw[i:]. It returns the
+// charset label (an RFC 2231 §5 "*language" suffix removed), the decoded
+// bytes and the index after the word.
+func parseWord(raw []byte, i int) (label string, data []byte, end int, ok bool) {
+	rest := raw[i+2:]
+	q1 := bytes.IndexByte(rest, '?')
+	if q1 <= 0 || q1 > 64 {
+		return "", nil, 0, false
+	}
+	label = string(rest[:q1])
+	if bytes.ContainsAny(rest[:q1], " \t\"()<>,;:") {
+		return "", nil, 0, false
+	}
+	if len(rest) < q1+3 || rest[q1+2] != '?' {
+		return "", nil, 0, false
+	}
+	enc := rest[q1+1] | 0x20
+	text := rest[q1+3:]
+	e := bytes.Index(text, []byte("?="))
+	if e < 0 {
+		return "", nil, 0, false
+	}
+	text = text[:e]
+	if bytes.ContainsAny(text, " \t") {
+		return "", nil, 0, false
+	}
+	switch enc {
+	case 'b':
+		data = decodeBase64Lenient(text)
+	case 'q':
+		data = decodeQWord(text)
+	default:
+		return "", nil, 0, false
+	}
+	if k := strings.IndexByte(label, '*'); k >= 0 {
+		label = label[:k]
+	}
+	end = i + 2 + q1 + 3 + e + 2
+	return label, data, end, true
+}
+
+// decodeQWord decodes RFC 2047 §4.2 "Q": '_' is a space, =XX a byte, an
+// invalid escape is kept literally.
+func decodeQWord(t []byte) []byte {
+	out := make([]byte, 0, len(t))
+	for i := 0; i < len(t); i++ {
+		switch c := t[i]; {
+		case c == '_':
+			out = append(out, ' ')
+		case c == '=' && i+2 < len(t) && isHex(t[i+1]) && isHex(t[i+2]):
+			out = append(out, unhex(t[i+1])<<4|unhex(t[i+2]))
+			i += 2
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// decodeRaw decodes header text outside encoded words: ASCII and valid
+// UTF-8 as is, anything else by charset guessing.
+func decodeRaw(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	s, _ := charset.Decode(b, "")
+	return s
+}
+
+func isWhite(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' {
+			return false
+		}
+	}
+	return true
+}
+
+// JoinEncodedWords rewrites runs of adjacent encoded words (separated only
+// by white space) that share a charset into one "B" word holding all their
+// bytes, so that a decoder working word by word — net/mail's, for display
+// names — sees characters that a mailer split across words whole. Other
+// text is kept as it is.
+func JoinEncodedWords(raw []byte) []byte {
+	if !bytes.Contains(raw, []byte("=?")) {
+		return raw
+	}
+	var out []byte
+	type run struct {
+		label string
+		data  []byte
+	}
+	var cur *run
+	flush := func() {
+		if cur == nil {
+			return
+		}
+		out = append(out, "=?"...)
+		out = append(out, cur.label...)
+		out = append(out, "?b?"...)
+		out = base64.StdEncoding.AppendEncode(out, cur.data)
+		out = append(out, "?="...)
+		cur = nil
+	}
+	i, textStart := 0, 0
+	for i < len(raw) {
+		j := bytes.Index(raw[i:], []byte("=?"))
+		if j < 0 {
+			break
+		}
+		j += i
+		label, data, end, ok := parseWord(raw, j)
+		if !ok {
+			i = j + 2
+			continue
+		}
+		between := raw[textStart:j]
+		if cur != nil && isWhite(between) && strings.EqualFold(cur.label, label) {
+			cur.data = append(cur.data, data...)
+		} else {
+			flush()
+			out = append(out, between...)
+			cur = &run{label: label, data: append([]byte(nil), data...)}
+		}
+		i, textStart = end, end
+	}
+	flush()
+	return append(out, raw[textStart:]...)
+}

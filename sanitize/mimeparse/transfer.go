@@ -1,0 +1,220 @@
+package mimeparse
+
+import (
+	"bufio"
+	"io"
+	"strings"
+)
+
+// Transfer encodings (RFC 2045 §6.1).
+const (
+	Enc7Bit            = "7bit"
+	Enc8Bit            = "8bit"
+	EncBinary          = "binary"
+	EncBase64          = "base64"
+	EncQuotedPrintable = "quoted-printable"
+)
+
+// normalizeEncoding returns the lower-case transfer encoding named by a
+// Content-Transfer-Encoding value, tolerating junk after the token.
+func normalizeEncoding(v string) string {
+	v = strings.ToLower(strings.TrimSpace(v))
+	if i := strings.IndexAny(v, ";("); i >= 0 {
+		v = v[:i]
+	}
+	v = strings.Trim(strings.TrimSpace(v), `"`)
+	// Misspellings seen in real mail that every client reads the same way.
+	switch strings.Join(strings.Fields(v), "-") {
+	case "7-bit", "7bits", "8-bit", "8bits", "plain", "none", "text":
+		return Enc8Bit
+	case "quoted-printable", "quoted_printable", "qp":
+		return EncQuotedPrintable
+	case "base-64":
+		return EncBase64
+	}
+	if i := strings.IndexAny(v, " \t"); i >= 0 {
+		v = v[:i]
+	}
+	return v
+}
+
+// knownEncoding reports whether the transfer encoding can be decoded.
+// Unknown ones (x-uuencode, x-gzip64, ...) leave the body undecodable:
+// such a part is dropped, never shown raw.
+func knownEncoding(enc string) bool {
+	switch enc {
+	case "", Enc7Bit, Enc8Bit, EncBinary, EncBase64, EncQuotedPrintable:
+		return true
+	}
+	return false
+}
+
+// newTransferDecoder wraps r in the decoder for enc. Identity encodings
+// (and unknown ones, which the caller must treat as opaque) return r.
+func newTransferDecoder(enc string, r io.Reader) io.Reader {
+	switch enc {
+	case EncBase64:
+		return &base64Reader{r: r}
+	case EncQuotedPrintable:
+		return &qpReader{br: bufio.NewReaderSize(r, 4096)}
+	}
+	return r
+}
+
+// base64Reader decodes base64 leniently, as mail clients do: characters
+// outside the alphabet (line ends, spaces, junk) are skipped, and '='
+// padding ends one quantum so that concatenated base64 runs decode too.
+// Go's encoding/base64 would stop at the first such byte.
+type base64Reader struct {
+	r    io.Reader
+	buf  [8192]byte
+	acc  uint32
+	bits uint
+	err  error
+	out  []byte
+}
+
+func (b *base64Reader) Read(p []byte) (int, error) {
+	for len(b.out) == 0 {
+		if b.err != nil {
+			return 0, b.err
+		}
+		n, err := b.r.Read(b.buf[:])
+		b.err = err
+		b.out = b.decode(b.buf[:n])
+	}
+	n := copy(p, b.out)
+	b.out = b.out[n:]
+	return n, nil
+}
+
+// decode decodes in place: output never exceeds input.
+func (b *base64Reader) decode(in []byte) []byte {
+	out := in[:0]
+	for _, c := range in {
+		v := base64Value[c]
+		if v == 0xff {
+			continue
+		}
+		if v == 0xfe { // '='
+			b.acc, b.bits = 0, 0
+			continue
+		}
+		b.acc = b.acc<<6 | uint32(v)
+		b.bits += 6
+		if b.bits >= 8 {
+			b.bits -= 8
+			out = append(out, byte(b.acc>>b.bits))
+		}
+	}
+	return out
+}
+
+// decodeBase64Lenient decodes a short base64 string (an encoded word).
+func decodeBase64Lenient(t []byte) []byte {
+	var d base64Reader
+	return d.decode(append([]byte(nil), t...))
+}
+
+// base64Value maps a byte to its 6-bit value; 0xfe marks '=', 0xff others.
+// URL-safe '-' and '_' are accepted too: some webmail writes them.
+var base64Value = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for i := 0; i < len(alphabet); i++ {
+		t[alphabet[i]] = byte(i)
+	}
+	t['-'], t['_'] = 62, 63
+	t['='] = 0xfe
+	return t
+}()
+
+// qpReader decodes quoted-printable (RFC 2045 §6.7) leniently. Go's
+// mime/quotedprintable fails on control characters and on '=' followed by
+// junk before a line end; mail clients show such text, so an invalid
+// escape is kept literally and nothing fails. Trailing white space before
+// a line end is transport padding (rule 3) and dropped. Input line ends
+// are LF (see newlineReader).
+type qpReader struct {
+	br  *bufio.Reader
+	buf []byte // backing store of out
+	out []byte // decoded bytes not yet returned
+	err error
+	ws  []byte // white space held back until we know it is not trailing
+}
+
+func (q *qpReader) Read(p []byte) (int, error) {
+	for len(q.out) == 0 {
+		if q.err != nil {
+			return 0, q.err
+		}
+		q.fill()
+	}
+	n := copy(p, q.out)
+	q.out = q.out[n:]
+	return n, nil
+}
+
+// fill decodes up to one input line into q.out.
+func (q *qpReader) fill() {
+	line, err := q.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		err = nil // a long line: decode this piece, continue after
+	}
+	q.err = err
+	out := q.buf[:0]
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case c == ' ' || c == '\t':
+			q.ws = append(q.ws, c)
+			continue
+		case c == '\n':
+			q.ws = q.ws[:0] // trailing white space is padding
+			out = append(out, '\n')
+			continue
+		}
+		out = append(out, q.ws...)
+		q.ws = q.ws[:0]
+		if c != '=' {
+			out = append(out, c)
+			continue
+		}
+		rest := line[i+1:]
+		switch {
+		case len(rest) >= 2 && isHex(rest[0]) && isHex(rest[1]):
+			out = append(out, unhex(rest[0])<<4|unhex(rest[1]))
+			i += 2
+		case isSoftBreak(rest):
+			// "=" then optional white space then the line end: a soft line
+			// break; skip through the LF.
+			i = len(line)
+		default:
+			// Not an escape: keep the '=' as a mail client would. (An
+			// escape cut by the end of the read buffer, possible only on
+			// lines over 4 KiB, lands here too.)
+			out = append(out, '=')
+		}
+	}
+	if q.err != nil {
+		// White space at the very end of the data is padding too.
+		q.ws = q.ws[:0]
+	}
+	q.buf, q.out = out, out
+}
+
+func isSoftBreak(rest []byte) bool {
+	for _, c := range rest {
+		switch c {
+		case ' ', '\t':
+		case '\n':
+			return true
+		default:
+			return false
+		}
+	}
+	// "=" at the very end of the data.
+	return true
+}

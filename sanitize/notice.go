@@ -1,0 +1,313 @@
+package sanitize
+
+import (
+	"fmt"
+	"strings"
+)
+
+// itemKind is one kind of change the notice reports.
+type itemKind int
+
+const (
+	itemHTML            itemKind = iota + 1 // HTML body converted to text
+	itemDropped                             // attachment removed
+	itemResourceDropped                     // unnamed inline resource (image of an HTML body) removed
+	itemTextKept                            // text attachment re-encoded as UTF-8
+	itemPayload                             // encoded binary cut out of text
+	itemSignature                           // signature removed unverified
+	itemEncrypted                           // encrypted content removed
+	itemPartial                             // message/partial or external-body removed
+	itemCharset                             // charset guessed
+	itemTruncated                           // HTML cut at an oversized token
+)
+
+// noticeItem is one line (or aggregated lines) of the notice.
+type noticeItem struct {
+	kind     itemKind
+	name     string // decoded, cleaned file name
+	newName  string // name of the text attachment that replaces it
+	size     int64
+	typ      string // media type of the content (detected, or declared)
+	declared string // declared media type or charset
+	sha      string
+	reason   string // reasonMismatch, reasonEncoding
+	html     bool   // the text came from HTML
+	links    int
+	changed  int
+	charset  string
+	payload  string // payload kind: uuencode, binhex, ...
+}
+
+// Reasons a part was dropped beyond its type.
+const (
+	reasonMismatch = "declared type does not match content"
+	reasonNotText  = "declared as text but content is binary"
+	reasonEncoding = "unknown transfer encoding"
+)
+
+// reasonText is the report's English wording for an item kind.
+func reasonText(k itemKind) string {
+	switch k {
+	case itemEncrypted:
+		return "encrypted content cannot be inspected"
+	case itemPartial:
+		return "message/partial and message/external-body cannot be inspected"
+	case itemDropped:
+		return "attachment type cannot be made safe"
+	}
+	return ""
+}
+
+// message keys for fixed texts.
+type msgKey int
+
+const (
+	msgHeading msgKey = iota
+	msgForwarded
+	msgImage
+	msgReplaced
+	msgNoName
+)
+
+var fixedTexts = map[msgKey][2]string{ // [ja, en]
+	msgHeading:   {"【無害化のお知らせ】このメールは境界の無害化処理を通過しました。", "[Sanitization notice] This message passed the boundary sanitizer."},
+	msgForwarded: {"---------- 転送されたメッセージ ----------", "---------- Forwarded message ----------"},
+	msgImage:     {"画像", "image"},
+	msgReplaced:  {"・このメールは安全に無害化できないため、本文と添付をすべて削除しました。", "- This message could not be sanitized safely; its whole content was removed."},
+	msgNoName:    {"(名前なし)", "(no name)"},
+}
+
+func msg(lang Language, k msgKey) string {
+	t := fixedTexts[k]
+	if lang == English {
+		return t[1]
+	}
+	return t[0]
+}
+
+// noticeSeparator divides the notice from the body text.
+const noticeSeparator = "------------------------------------------------------------"
+
+// renderNotice formats the notice for items, or "" when nothing changed.
+func renderNotice(lang Language, links LinkMode, items []noticeItem) string {
+	if len(items) == 0 {
+		return ""
+	}
+	en := lang == English
+	var b strings.Builder
+	b.WriteString(msg(lang, msgHeading))
+	b.WriteByte('\n')
+	line := func(ja, eng string, args ...any) {
+		if en {
+			fmt.Fprintf(&b, "- "+eng+"\n", args...)
+		} else {
+			fmt.Fprintf(&b, "・"+ja+"\n", args...)
+		}
+	}
+	hash := func(sum string) {
+		if sum != "" {
+			fmt.Fprintf(&b, "  SHA-256: %s\n", sum)
+		}
+	}
+	name := func(n string) string {
+		if n == "" {
+			return msg(lang, msgNoName)
+		}
+		return n
+	}
+	seen := map[string]bool{}
+	once := func(key string) bool {
+		if seen[key] {
+			return false
+		}
+		seen[key] = true
+		return true
+	}
+	var resources int
+	var resourceBytes int64
+	for _, it := range items {
+		switch it.kind {
+		case itemHTML:
+			if !once("html") {
+				continue
+			}
+			total := 0
+			for _, o := range items {
+				if o.kind == itemHTML {
+					total += o.changed
+				}
+			}
+			switch {
+			case total == 0:
+				line("HTML 形式の本文をテキストに変換しました。", "The HTML body was converted to plain text.")
+			case links == LinksDefang:
+				line("HTML 形式の本文をテキストに変換しました（リンク %d 件をクリックできない形に変更）。",
+					"The HTML body was converted to plain text; links made non-clickable: %d.", total)
+			default:
+				line("HTML 形式の本文をテキストに変換しました（リンク %d 件の URL を削除）。",
+					"The HTML body was converted to plain text; link URLs removed: %d.", total)
+			}
+		case itemDropped:
+			typ, size := typeLabel(lang, it.typ), humanSize(lang, it.size)
+			line("添付「%s」(%s, %s) を削除しました。%s", `Attachment "%s" (%s, %s) was removed.%s`,
+				name(it.name), typ, size, reasonSuffix(lang, it))
+			hash(it.sha)
+		case itemResourceDropped:
+			resources++
+			resourceBytes += it.size
+		case itemTextKept:
+			if it.html {
+				line("添付「%s」(HTML) をテキストに変換し「%s」として添付しました。",
+					`Attachment "%s" (HTML) was converted to text and attached as "%s".`, name(it.name), it.newName)
+			} else {
+				line("添付「%s」(%s, %s) を UTF-8 のテキスト「%s」として添付しました。",
+					`Attachment "%s" (%s, %s) was attached as UTF-8 text "%s".`,
+					name(it.name), typeLabel(lang, it.typ), humanSize(lang, it.size), it.newName)
+			}
+		case itemPayload:
+			line("本文に埋め込まれた %s 形式のファイル「%s」(%s, %s) を削除しました。",
+				`A file embedded in the text as %s, "%s" (%s, %s), was removed.`,
+				it.payload, name(it.name), typeLabel(lang, it.typ), humanSize(lang, it.size))
+			hash(it.sha)
+		case itemSignature:
+			if once("sig") {
+				line("電子署名は無害化後のメールでは検証できないため、検証せずに削除しました。",
+					"The digital signature was removed without verification (it cannot match the rebuilt message).")
+			}
+		case itemEncrypted:
+			if once("enc") {
+				line("暗号化された部分は内容を検査できないため削除しました。",
+					"Encrypted content was removed because it cannot be inspected.")
+			}
+		case itemPartial:
+			if once("partial") {
+				line("分割されたメール (message/partial) または外部参照 (message/external-body) の部分を削除しました。",
+					"A message fragment (message/partial) or external reference (message/external-body) was removed.")
+			}
+		case itemCharset:
+			if once("cs:" + it.charset) {
+				line("文字コードの指定がない、または誤っているため、%s と推定して変換しました。",
+					"The character set was missing or wrong; the text was decoded as %s (a guess).", it.charset)
+			}
+		case itemTruncated:
+			if once("trunc") {
+				line("HTML に大きすぎる要素があったため、その手前までをテキストに変換しました。",
+					"The HTML had an oversized element; only the text before it was kept.")
+			}
+		}
+	}
+	if resources > 0 {
+		line("本文中の画像などの埋め込みファイル %d 件 (計 %s) を削除しました。",
+			"%d embedded resources of the HTML body (images and the like, %s in all) were removed.",
+			resources, humanSize(lang, resourceBytes))
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func reasonSuffix(lang Language, it noticeItem) string {
+	switch it.reason {
+	case reasonMismatch:
+		if lang == English {
+			return fmt.Sprintf(" Its declared type %s does not match its content.", it.declared)
+		}
+		return fmt.Sprintf("宣言された形式 (%s) と内容が一致しません。", it.declared)
+	case reasonNotText:
+		if lang == English {
+			return fmt.Sprintf(" It was declared as %s but its content is not text.", it.declared)
+		}
+		return fmt.Sprintf("%s と宣言されていますが、内容がテキストではありません。", it.declared)
+	case reasonEncoding:
+		if lang == English {
+			return " Its transfer encoding is unknown."
+		}
+		return "転送エンコーディングが不明です。"
+	}
+	return ""
+}
+
+// payloadMarker is the line left in the text where a payload was cut.
+func payloadMarker(lang Language, it noticeItem) string {
+	n := it.name
+	if n == "" {
+		n = msg(lang, msgNoName)
+	}
+	if lang == English {
+		return fmt.Sprintf("[removed: embedded %s file %q]", it.payload, n)
+	}
+	return fmt.Sprintf("[削除: 埋め込まれた %s 形式のファイル「%s」]", it.payload, n)
+}
+
+// humanSize formats a byte count as people read it (1 KB = 1024 bytes).
+func humanSize(lang Language, n int64) string {
+	switch {
+	case n < 1024:
+		if lang == English {
+			return fmt.Sprintf("%d bytes", n)
+		}
+		return fmt.Sprintf("%d バイト", n)
+	case n < 1024*1024:
+		return fmt.Sprintf("%d KB", (n+512)/1024)
+	case n < 10*1024*1024:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1024*1024))
+	default:
+		return fmt.Sprintf("%d MB", (n+512*1024)/(1024*1024))
+	}
+}
+
+// typeLabel names a media type for people.
+func typeLabel(lang Language, t string) string {
+	pick := func(ja, en string) string {
+		if lang == English {
+			return en
+		}
+		return ja
+	}
+	sub := t
+	if i := strings.IndexByte(t, '/'); i >= 0 {
+		sub = strings.ToUpper(strings.TrimPrefix(t[i+1:], "x-"))
+	}
+	switch {
+	case t == "application/pdf":
+		return pick("PDF 文書", "PDF document")
+	case strings.Contains(t, "wordprocessingml") || t == "application/msword" || strings.Contains(t, "opendocument.text"):
+		return pick("Word 文書", "Word document")
+	case strings.Contains(t, "spreadsheetml") || t == "application/vnd.ms-excel" || strings.Contains(t, "opendocument.spreadsheet"):
+		return pick("Excel ブック", "Excel workbook")
+	case strings.Contains(t, "presentationml") || t == "application/vnd.ms-powerpoint" || strings.Contains(t, "opendocument.presentation"):
+		return pick("PowerPoint 資料", "PowerPoint presentation")
+	case t == "application/x-ole-storage":
+		return pick("Office 文書 (旧形式)", "legacy Office document")
+	case strings.Contains(t, "ms-tnef"):
+		return pick("Outlook 形式 (winmail.dat)", "Outlook TNEF (winmail.dat)")
+	case strings.Contains(t, "executable") || strings.Contains(t, "msdownload") || strings.Contains(t, "dosexec") ||
+		strings.Contains(t, "elf") || strings.Contains(t, "mach-binary") || strings.Contains(t, "msi"):
+		return pick("実行ファイル", "executable")
+	case t == "message/delivery-status" || t == "message/global-delivery-status":
+		return pick("配信状態通知", "delivery status notification")
+	case t == "message/disposition-notification":
+		return pick("開封確認", "read receipt")
+	case t == "application/zip" || strings.Contains(t, "compressed") || strings.Contains(t, "archive") || strings.Contains(t, "7z") ||
+		strings.Contains(t, "rar") || strings.Contains(t, "gzip") || strings.Contains(t, "tar") ||
+		strings.Contains(t, "lzh") || strings.Contains(t, "bzip") || strings.Contains(t, "xz"):
+		return pick("圧縮ファイル ("+sub+")", "archive ("+sub+")")
+	case strings.HasPrefix(t, "image/"):
+		return pick("画像 ("+sub+")", "image ("+sub+")")
+	case strings.HasPrefix(t, "audio/"):
+		return pick("音声 ("+sub+")", "audio ("+sub+")")
+	case strings.HasPrefix(t, "video/"):
+		return pick("動画 ("+sub+")", "video ("+sub+")")
+	case t == "text/html":
+		return "HTML"
+	case t == "text/calendar":
+		return pick("予定表 (iCalendar)", "calendar (iCalendar)")
+	case strings.HasPrefix(t, "text/"):
+		return pick("テキスト", "text")
+	case t == "message/rfc822":
+		return pick("メール", "e-mail message")
+	case t == "application/rtf" || t == "text/rtf":
+		return pick("リッチテキスト (RTF)", "rich text (RTF)")
+	case t == "" || t == "application/octet-stream":
+		return pick("形式不明", "unknown type")
+	}
+	return t
+}

@@ -1,0 +1,226 @@
+package sanitize
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"mime"
+	"sort"
+	"strings"
+
+	"github.com/emersion/go-message"
+)
+
+// outMessage is the sanitized message before it is written.
+type outMessage struct {
+	header      []field
+	body        string
+	attachments []textFile
+	summary     string // X-Mugai-Sanitized value
+}
+
+// compose builds the output from the rendered document.
+func (w *walker) compose(d *doc) *outMessage {
+	notice := renderNotice(w.pol.Language, w.pol.Links, d.items)
+	return &outMessage{
+		header:      w.rebuildHeaders(&w.root.Header),
+		body:        placeNotice(w.pol.NoticePosition, notice, d.text()) + "\n",
+		attachments: d.attachments,
+		summary:     summarize(d.items, w.rep),
+	}
+}
+
+// noticeOnly builds the message that replaces one that failed closed
+// under Outcome "notice": the sender's headers and a notice, nothing else.
+func (w *walker) noticeOnly(reason string) *outMessage {
+	var b strings.Builder
+	b.WriteString(msg(w.pol.Language, msgHeading))
+	b.WriteByte('\n')
+	b.WriteString(msg(w.pol.Language, msgReplaced))
+	b.WriteByte('\n')
+	if w.pol.Language == English {
+		fmt.Fprintf(&b, "  Reason: %s", reason)
+	} else {
+		fmt.Fprintf(&b, "  理由 (英語): %s", reason)
+	}
+	return &outMessage{
+		header:  w.rebuildHeaders(&w.root.Header),
+		body:    b.String() + "\n",
+		summary: "replaced; reason=" + w.rep.Rejected.Kind,
+	}
+}
+
+func placeNotice(pos NoticePosition, notice, body string) string {
+	switch {
+	case notice == "":
+		return body
+	case body == "":
+		return notice
+	case pos == NoticeBottom:
+		return body + "\n\n" + noticeSeparator + "\n" + notice
+	}
+	return notice + "\n" + noticeSeparator + "\n\n" + body
+}
+
+// summarize writes the X-Mugai-Sanitized value: counts of each kind of
+// change, in a fixed order, so that it is deterministic and greppable.
+func summarize(items []noticeItem, rep *Report) string {
+	counts := map[string]int{}
+	for _, it := range items {
+		switch it.kind {
+		case itemHTML:
+			counts["html-converted"] = 1
+		case itemDropped, itemResourceDropped:
+			counts["dropped"]++
+		case itemTextKept:
+			counts["text-attachments"]++
+		case itemPayload:
+			counts["payloads-removed"]++
+		case itemSignature:
+			counts["signature-removed"] = 1
+		case itemEncrypted:
+			counts["encrypted-removed"]++
+		case itemPartial:
+			counts["partial-removed"]++
+		case itemCharset:
+			counts["charset-guessed"] = 1
+		case itemTruncated:
+			counts["html-truncated"] = 1
+		}
+	}
+	if rep.LinksChanged > 0 {
+		counts["links-changed"] = rep.LinksChanged
+	}
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := []string{"yes"}
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, counts[k]))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// write writes the message with go-message's writers: CRLF line ends,
+// a fresh MIME header, UTF-8 text in a transfer encoding that keeps every
+// line within RFC 5322 §2.1.1's 998 octets, and a boundary derived from the
+// content so the same input gives the same bytes.
+func (m *outMessage) write(w io.Writer, pol *Policy) error {
+	fields := append([]field(nil), m.header...)
+	fields = append(fields, field{"MIME-Version", "1.0"}, field{"X-Mugai-Sanitized", m.summary})
+	if len(m.attachments) == 0 {
+		fields = append(fields, textFields(m.body, "", "")...)
+		mw, err := message.CreateWriter(w, headerOf(fields))
+		if err != nil {
+			return err
+		}
+		if _, err := io.WriteString(mw, crlf(m.body)); err != nil {
+			return err
+		}
+		return mw.Close()
+	}
+	fields = append(fields, field{"Content-Type", mime.FormatMediaType("multipart/mixed",
+		map[string]string{"boundary": m.boundary()})})
+	mw, err := message.CreateWriter(w, headerOf(fields))
+	if err != nil {
+		return err
+	}
+	parts := append([]textFile{{text: m.body}}, m.attachments...)
+	for i, p := range parts {
+		disposition := "inline"
+		if i > 0 {
+			disposition = "attachment"
+		}
+		pw, err := mw.CreatePart(headerOf(textFields(p.text, p.name, disposition)))
+		if err != nil {
+			return err
+		}
+		if _, err := io.WriteString(pw, crlf(p.text)); err != nil {
+			return err
+		}
+		if err := pw.Close(); err != nil {
+			return err
+		}
+	}
+	return mw.Close()
+}
+
+// boundary derives the multipart boundary from the content: deterministic,
+// and (being a hash of everything it separates) absent from it.
+func (m *outMessage) boundary() string {
+	h := sha256.New()
+	io.WriteString(h, m.body)
+	for _, a := range m.attachments {
+		io.WriteString(h, "\x00"+a.name+"\x00"+a.text)
+	}
+	return "mugai-" + hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// textFields are the MIME fields of a UTF-8 text entity. A file name goes
+// in Content-Disposition as RFC 2231 (what the standard says) and in
+// Content-Type's name as RFC 2047 (what older Japanese mail clients read);
+// both decode to the same name.
+func textFields(text, name, disposition string) []field {
+	params := map[string]string{"charset": "utf-8"}
+	if name != "" {
+		params["name"] = encodeText(name)
+	}
+	fs := []field{
+		{"Content-Type", mime.FormatMediaType("text/plain", params)},
+		{"Content-Transfer-Encoding", transferEncoding(text)},
+	}
+	if disposition != "" {
+		dp := map[string]string{}
+		if name != "" {
+			dp["filename"] = name
+		}
+		fs = append(fs, field{"Content-Disposition", mime.FormatMediaType(disposition, dp)})
+	}
+	return fs
+}
+
+// transferEncoding picks 7bit for short-lined ASCII, base64 for mostly
+// non-ASCII text (Japanese: a third the size of quoted-printable), and
+// quoted-printable otherwise. Output never relies on 8BITMIME.
+func transferEncoding(s string) string {
+	high, lineLen, long := 0, 0, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			high++
+		}
+		if c == '\n' {
+			lineLen = 0
+			continue
+		}
+		if lineLen++; lineLen > 76 {
+			long = true
+		}
+	}
+	switch {
+	case high == 0 && !long:
+		return "7bit"
+	case high*5 > len(s):
+		return "base64"
+	}
+	return "quoted-printable"
+}
+
+// headerOf builds a go-message header whose fields are written in the
+// order given (go-message writes the most recently added field first).
+func headerOf(fields []field) message.Header {
+	var h message.Header
+	for i := len(fields) - 1; i >= 0; i-- {
+		h.Add(fields[i].name, fields[i].value)
+	}
+	return h
+}
+
+// crlf converts "\n" line ends to the CRLF of the wire and canonical
+// MIME text (RFC 2049 §4).
+func crlf(s string) string {
+	return strings.ReplaceAll(s, "\n", "\r\n")
+}

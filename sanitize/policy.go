@@ -1,0 +1,237 @@
+package sanitize
+
+import (
+	"fmt"
+	"time"
+)
+
+// Policy is everything that decides how a message is rebuilt. The zero value
+// is not useful; start from DefaultPolicy and change what you need. A Policy
+// is a plain value: the Sanitizer copies it, so later changes to the caller's
+// copy have no effect.
+type Policy struct {
+	// Prefer picks the alternative of a multipart/alternative to render.
+	Prefer Prefer
+	// Links says how URLs of HTML links are shown in the text.
+	Links LinkMode
+	// Ambiguous says what to do with a message whose MIME structure can be
+	// read in more than one way (duplicate boundaries, conflicting
+	// parameters, ...): reject it, or replace its content by a notice.
+	Ambiguous Outcome
+	// OverLimit says what to do with a message that exceeds one of Limits.
+	OverLimit Outcome
+	// Language of the notice and of the labels the sanitizer writes.
+	Language Language
+	// NoticePosition puts the notice above or below the body text.
+	NoticePosition NoticePosition
+	// ExtraHeaders are header field names copied (decoded and re-encoded as
+	// unstructured text) in addition to the built-in allowlist.
+	ExtraHeaders []string
+	// Limits bound everything the sender of a message controls.
+	Limits Limits
+}
+
+// Limits bound the resources one message may take. Exceeding any of them
+// makes the message fail closed (see Policy.OverLimit). Zero means "use the
+// default"; there is no way to switch a limit off.
+type Limits struct {
+	// MessageBytes is the largest raw message read.
+	MessageBytes int64
+	// Depth is the deepest nesting of multipart and message/rfc822 entities;
+	// the top-level entity has depth 0.
+	Depth int
+	// Parts is the largest number of MIME entities in one message,
+	// the top-level entity and every nested one included.
+	Parts int
+	// HeaderBytes is the largest header section of one entity.
+	HeaderBytes int
+	// LineBytes is the longest line, in octets, accepted anywhere in the input.
+	LineBytes int
+	// PartBytes is the largest decoded (transfer-encoding removed) body of one part.
+	PartBytes int64
+	// TotalBytes is the largest sum of decoded bodies of all parts.
+	TotalBytes int64
+	// HTMLTokenBytes is the largest single HTML token (tag, comment, text run
+	// buffer) the HTML converter accepts.
+	HTMLTokenBytes int
+	// Time is the longest one message may take to sanitize.
+	Time time.Duration
+}
+
+// Prefer selects the alternative rendered from multipart/alternative.
+type Prefer string
+
+const (
+	// PreferText renders the text/plain alternative, or the HTML one
+	// converted when the plain text is empty or missing.
+	PreferText Prefer = "text"
+	// PreferHTML converts the HTML alternative, falling back to text/plain.
+	PreferHTML Prefer = "html"
+)
+
+// LinkMode decides how a link's URL appears in converted HTML
+// (DESIGN.md invariant 4).
+type LinkMode string
+
+const (
+	// LinksKeep shows "text <url>".
+	LinksKeep LinkMode = "keep"
+	// LinksDefang shows the URL made non-clickable: hxxps://example[.]com/.
+	LinksDefang LinkMode = "defang"
+	// LinksRemove shows only the link text.
+	LinksRemove LinkMode = "remove"
+)
+
+// Outcome is what happens to a message that must fail closed.
+type Outcome string
+
+const (
+	// OutcomeReject refuses the message with a *RejectError.
+	OutcomeReject Outcome = "reject"
+	// OutcomeNotice delivers a message that keeps the allowlisted headers
+	// and replaces the whole content by a notice saying why.
+	OutcomeNotice Outcome = "notice"
+)
+
+// Language of notices.
+type Language string
+
+const (
+	Japanese Language = "ja"
+	English  Language = "en"
+)
+
+// NoticePosition places the notice relative to the body text.
+type NoticePosition string
+
+const (
+	NoticeTop    NoticePosition = "top"
+	NoticeBottom NoticePosition = "bottom"
+)
+
+// Default limits. They are generous for real mail (the shared corpus of
+// about a thousand messages stays well inside them) and small enough that a
+// hostile message is stopped in bounded time and memory.
+const (
+	DefaultMessageBytes   = 50 << 20
+	DefaultDepth          = 20
+	DefaultParts          = 500
+	DefaultHeaderBytes    = 256 << 10
+	DefaultLineBytes      = 1 << 20
+	DefaultPartBytes      = 50 << 20
+	DefaultTotalBytes     = 100 << 20
+	DefaultHTMLTokenBytes = 1 << 20
+	DefaultTime           = 30 * time.Second
+)
+
+// DefaultPolicy returns the policy used when nothing is configured: plain
+// text preferred, links defanged, ambiguous or oversized messages rejected,
+// Japanese notice on top.
+func DefaultPolicy() Policy {
+	return Policy{
+		Prefer:         PreferText,
+		Links:          LinksDefang,
+		Ambiguous:      OutcomeReject,
+		OverLimit:      OutcomeReject,
+		Language:       Japanese,
+		NoticePosition: NoticeTop,
+		Limits:         DefaultLimits(),
+	}
+}
+
+// DefaultLimits returns the default Limits.
+func DefaultLimits() Limits {
+	return Limits{
+		MessageBytes:   DefaultMessageBytes,
+		Depth:          DefaultDepth,
+		Parts:          DefaultParts,
+		HeaderBytes:    DefaultHeaderBytes,
+		LineBytes:      DefaultLineBytes,
+		PartBytes:      DefaultPartBytes,
+		TotalBytes:     DefaultTotalBytes,
+		HTMLTokenBytes: DefaultHTMLTokenBytes,
+		Time:           DefaultTime,
+	}
+}
+
+// withDefaults fills zero fields with their defaults.
+func (p Policy) withDefaults() Policy {
+	d := DefaultPolicy()
+	if p.Prefer == "" {
+		p.Prefer = d.Prefer
+	}
+	if p.Links == "" {
+		p.Links = d.Links
+	}
+	if p.Ambiguous == "" {
+		p.Ambiguous = d.Ambiguous
+	}
+	if p.OverLimit == "" {
+		p.OverLimit = d.OverLimit
+	}
+	if p.Language == "" {
+		p.Language = d.Language
+	}
+	if p.NoticePosition == "" {
+		p.NoticePosition = d.NoticePosition
+	}
+	p.ExtraHeaders = append([]string(nil), p.ExtraHeaders...)
+	l, dl := &p.Limits, d.Limits
+	if l.MessageBytes <= 0 {
+		l.MessageBytes = dl.MessageBytes
+	}
+	if l.Depth <= 0 {
+		l.Depth = dl.Depth
+	}
+	if l.Parts <= 0 {
+		l.Parts = dl.Parts
+	}
+	if l.HeaderBytes <= 0 {
+		l.HeaderBytes = dl.HeaderBytes
+	}
+	if l.LineBytes <= 0 {
+		l.LineBytes = dl.LineBytes
+	}
+	if l.PartBytes <= 0 {
+		l.PartBytes = dl.PartBytes
+	}
+	if l.TotalBytes <= 0 {
+		l.TotalBytes = dl.TotalBytes
+	}
+	if l.HTMLTokenBytes <= 0 {
+		l.HTMLTokenBytes = dl.HTMLTokenBytes
+	}
+	if l.Time <= 0 {
+		l.Time = dl.Time
+	}
+	return p
+}
+
+// Validate reports the first field of p that holds a value the sanitizer
+// does not know. Empty fields are valid: they take their defaults.
+func (p Policy) Validate() error {
+	check := func(field, v string, allowed ...string) error {
+		if v == "" {
+			return nil
+		}
+		for _, a := range allowed {
+			if v == a {
+				return nil
+			}
+		}
+		return fmt.Errorf("%s: unknown value %q (want one of %v)", field, v, allowed)
+	}
+	for _, err := range []error{
+		check("prefer", string(p.Prefer), string(PreferText), string(PreferHTML)),
+		check("links", string(p.Links), string(LinksKeep), string(LinksDefang), string(LinksRemove)),
+		check("ambiguous", string(p.Ambiguous), string(OutcomeReject), string(OutcomeNotice)),
+		check("over_limit", string(p.OverLimit), string(OutcomeReject), string(OutcomeNotice)),
+		check("language", string(p.Language), string(Japanese), string(English)),
+		check("notice_position", string(p.NoticePosition), string(NoticeTop), string(NoticeBottom)),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

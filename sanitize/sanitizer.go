@@ -1,0 +1,124 @@
+package sanitize
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/mugai/mugai/sanitize/mimeparse"
+)
+
+// Sanitizer rebuilds messages under one Policy. It holds no mutable state
+// and is safe for concurrent use.
+type Sanitizer struct {
+	policy Policy
+}
+
+// New returns a Sanitizer for policy. Empty fields of policy take their
+// defaults (see DefaultPolicy); unknown enum values are treated as the
+// default too — call Policy.Validate first to refuse them.
+func New(policy Policy) *Sanitizer {
+	return &Sanitizer{policy: policy.withDefaults()}
+}
+
+// Policy returns the effective policy, defaults filled in.
+func (s *Sanitizer) Policy() Policy {
+	p := s.policy
+	p.ExtraHeaders = append([]string(nil), p.ExtraHeaders...)
+	return p
+}
+
+// Message reads one RFC 5322 message from src and writes a new, sanitized
+// message to dst, within the policy's time limit.
+//
+// It returns a *RejectError when the policy refuses the message; then
+// nothing was written to dst. Any other error (reading src, writing dst)
+// is not the message's fault and should be treated as temporary. The
+// Report is returned in every case where the message could be read.
+func (s *Sanitizer) Message(dst io.Writer, src io.Reader) (*Report, error) {
+	return s.MessageContext(context.Background(), dst, src)
+}
+
+// MessageContext is Message with a context: the message fails closed (a
+// "limit" rejection) if ctx ends or the policy's time limit passes first.
+func (s *Sanitizer) MessageContext(parent context.Context, dst io.Writer, src io.Reader) (*Report, error) {
+	ctx, cancel := context.WithTimeout(parent, s.policy.Limits.Time)
+	defer cancel()
+	counted := &countingReader{r: src}
+	rep := &Report{Parts: []PartReport{}}
+	w := newWalker(ctx, &s.policy, rep)
+	out, err := w.run(counted)
+	rep.InputBytes = counted.n
+	if err != nil {
+		rej, ok := s.rejection(err)
+		if !ok || parent.Err() != nil {
+			// The caller gave up (shutdown, lost client): not the
+			// message's fault, so not a permanent refusal.
+			return rep, err
+		}
+		rep.Rejected = &Rejection{Kind: rej.Kind, Reason: rej.Reason}
+		outcome := s.policy.Ambiguous
+		if rej.Kind != KindAmbiguous {
+			outcome = s.policy.OverLimit
+		}
+		if outcome != OutcomeNotice || w.root == nil {
+			return rep, rej
+		}
+		// Replace the content by a notice; keep the sender's headers.
+		rep.Rejected.Replaced = true
+		out = w.noticeOnly(rej.Reason)
+	}
+	var buf bytes.Buffer
+	if err := out.write(&buf, &s.policy); err != nil {
+		return rep, fmt.Errorf("compose sanitized message: %w", err)
+	}
+	if !bytes.HasSuffix(buf.Bytes(), []byte("\r\n")) {
+		// go-message's base64 writer leaves the last line open; SMTP and
+		// RFC 5322 §2.1 want every line ended.
+		buf.WriteString("\r\n")
+	}
+	n, err := dst.Write(buf.Bytes())
+	rep.OutputBytes = int64(n)
+	if err != nil {
+		return rep, fmt.Errorf("write sanitized message: %w", err)
+	}
+	return rep, nil
+}
+
+// rejection turns a walker error into a RejectError when it is the
+// message's fault (limits, ambiguity, time). Plain I/O errors are not.
+func (s *Sanitizer) rejection(err error) (*RejectError, bool) {
+	var rej *RejectError
+	var le *mimeparse.LimitError
+	var ae *mimeparse.AmbiguityError
+	switch {
+	case errors.As(err, &rej):
+		return rej, true
+	case errors.As(err, &le):
+		r := newReject(KindLimit, le.Error())
+		if le.What == "message size" {
+			// RFC 3463 §3.4: 5.3.4 "message too big for system".
+			r.Code, r.Enhanced = 552, [3]int{5, 3, 4}
+		}
+		return r, true
+	case errors.As(err, &ae):
+		return newReject(KindAmbiguous, ae.Error()), true
+	case errors.Is(err, context.DeadlineExceeded):
+		return newReject(KindLimit, fmt.Sprintf("sanitizing took longer than the limit of %s", s.policy.Limits.Time)), true
+	}
+	return nil, false
+}
+
+// countingReader counts bytes read.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}

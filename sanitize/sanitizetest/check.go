@@ -1,0 +1,200 @@
+// Package sanitizetest checks that a message written by the sanitizer
+// keeps the output invariants of DESIGN.md. Tests of every package (the
+// sanitizer's own, the corpus run, fuzz targets, the relay's end-to-end
+// tests) use it, so the invariants are written down once.
+//
+// It re-parses the output with go-message, a parser independent of the one
+// that produced it, so the check does not share the sanitizer's blind spots.
+package sanitizetest
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/textproto"
+
+	"github.com/mugai/mugai/sanitize/payload"
+)
+
+// Options widen the check for outputs that may legitimately hold more.
+type Options struct {
+	// AllowImages accepts re-encoded image/png and image/jpeg leaves.
+	AllowImages bool
+	// AllowReceived accepts Received: fields (added by the relay).
+	AllowReceived bool
+	// ExtraHeaders are configured extra header names that may appear.
+	ExtraHeaders []string
+}
+
+// allowedHeaders are the fields a sanitized message may carry (DESIGN.md
+// invariant 5).
+var allowedHeaders = []string{
+	"From", "Sender", "Reply-To", "To", "Cc", "Subject", "Date", "Message-Id",
+	"In-Reply-To", "References", "Mime-Version", "Content-Type",
+	"Content-Transfer-Encoding", "Content-Disposition", "X-Mugai-Sanitized",
+}
+
+// Text is the decoded text of one leaf of a checked message.
+type Text struct {
+	Filename string // "" for the body
+	Body     string
+}
+
+// Check verifies the invariants on a sanitized message and returns the
+// decoded text of its leaves, in order.
+func Check(raw []byte, opt Options) ([]Text, error) {
+	if err := checkLines(raw); err != nil {
+		return nil, err
+	}
+	e, err := message.Read(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("output does not parse: %w", err)
+	}
+	if err := checkHeader(e.Header.Header, opt, true); err != nil {
+		return nil, err
+	}
+	var texts []Text
+	err = e.Walk(func(path []int, part *message.Entity, err error) error {
+		if err != nil {
+			return fmt.Errorf("part %v: %w", path, err)
+		}
+		if path != nil {
+			if err := checkHeader(part.Header.Header, opt, false); err != nil {
+				return fmt.Errorf("part %v: %w", path, err)
+			}
+		}
+		if part.MultipartReader() != nil {
+			return nil
+		}
+		return checkLeaf(path, part, opt, &texts)
+	})
+	return texts, err
+}
+
+// checkLines: CRLF only, every line within RFC 5322 §2.1.1's 998 octets.
+func checkLines(raw []byte) error {
+	line := 1
+	for len(raw) > 0 {
+		i := bytes.IndexByte(raw, '\n')
+		if i < 0 {
+			return fmt.Errorf("line %d: no line end at the end of the message", line)
+		}
+		if i == 0 || raw[i-1] != '\r' {
+			return fmt.Errorf("line %d: bare LF", line)
+		}
+		l := raw[:i-1]
+		if bytes.IndexByte(l, '\r') >= 0 {
+			return fmt.Errorf("line %d: bare CR", line)
+		}
+		if len(l) > 998 {
+			return fmt.Errorf("line %d: %d octets, over 998", line, len(l))
+		}
+		if bytes.IndexByte(l, 0) >= 0 {
+			return fmt.Errorf("line %d: NUL", line)
+		}
+		raw = raw[i+1:]
+		line++
+	}
+	return nil
+}
+
+func checkHeader(h textproto.Header, opt Options, top bool) error {
+	fields := h.Fields()
+	for fields.Next() {
+		k := fields.Key()
+		ok := false
+		for _, a := range allowedHeaders {
+			ok = ok || strings.EqualFold(a, k)
+		}
+		for _, a := range opt.ExtraHeaders {
+			ok = ok || (top && strings.EqualFold(a, k))
+		}
+		ok = ok || (top && opt.AllowReceived && strings.EqualFold(k, "Received"))
+		if !ok {
+			return fmt.Errorf("header field %q is not allowed", k)
+		}
+		v := fields.Value()
+		if strings.ContainsAny(v, "\r\n\x00") {
+			return fmt.Errorf("header field %q holds a line break or NUL", k)
+		}
+		dec, err := (&mime.WordDecoder{}).DecodeHeader(v)
+		if err != nil {
+			dec = v
+		}
+		if err := checkText(dec); err != nil {
+			return fmt.Errorf("header field %q: %w", k, err)
+		}
+	}
+	return nil
+}
+
+func checkLeaf(path []int, part *message.Entity, opt Options, texts *[]Text) error {
+	t, params, err := part.Header.ContentType()
+	if err != nil {
+		return fmt.Errorf("part %v: Content-Type: %w", path, err)
+	}
+	body, err := io.ReadAll(part.Body)
+	if err != nil {
+		return fmt.Errorf("part %v: body: %w", path, err)
+	}
+	switch {
+	case t == "text/plain" && strings.EqualFold(params["charset"], "utf-8"):
+	case opt.AllowImages && (t == "image/png" || t == "image/jpeg"):
+		return nil
+	default:
+		return fmt.Errorf("part %v: leaf of type %q charset %q is not allowed", path, t, params["charset"])
+	}
+	s := string(body)
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("part %v: text is not valid UTF-8", path)
+	}
+	if err := checkText(s); err != nil {
+		return fmt.Errorf("part %v: %w", path, err)
+	}
+	if blocks := payload.Find(strings.ReplaceAll(s, "\r\n", "\n"), payload.Options{}); len(blocks) > 0 {
+		return fmt.Errorf("part %v: an encoded %s payload survived", path, blocks[0].Kind)
+	}
+	_, dp, _ := part.Header.ContentDisposition()
+	*texts = append(*texts, Text{Filename: dp["filename"], Body: strings.ReplaceAll(s, "\r\n", "\n")})
+	return nil
+}
+
+// checkText: no NUL, no C0/C1 control except TAB, CR, LF, no BOM, no bidi
+// embedding, override or isolate (DESIGN.md invariant 3).
+func checkText(s string) error {
+	for i, r := range s {
+		switch {
+		case r == '\t' || r == '\r' || r == '\n':
+		case r < 0x20 || (r >= 0x7f && r <= 0x9f):
+			return fmt.Errorf("control character U+%04X at byte %d", r, i)
+		case r == 0xfeff:
+			return fmt.Errorf("BOM at byte %d", i)
+		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+			return fmt.Errorf("bidi control U+%04X at byte %d", r, i)
+		}
+	}
+	return nil
+}
+
+// ErrNotSanitized reports that a message lacks the sanitizer's marker.
+var ErrNotSanitized = errors.New("no X-Mugai-Sanitized field")
+
+// Summary returns the X-Mugai-Sanitized value of a message.
+func Summary(raw []byte) (string, error) {
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
+	if err != nil {
+		return "", err
+	}
+	v := h.Get("X-Mugai-Sanitized")
+	if v == "" {
+		return "", ErrNotSanitized
+	}
+	return v, nil
+}

@@ -1,0 +1,310 @@
+// Package textclean makes decoded text safe to emit in a sanitized message:
+// valid UTF-8 (RFC 3629) in Unicode Normalization Form C (UAX #15), with
+// "\n" line ends, and without the invisible characters that hide or
+// reorder what a reader sees.
+//
+// Removed everywhere: NUL and the other C0 controls except TAB and LF, DEL,
+// the C1 controls U+0080–U+009F, U+FEFF (BOM / ZERO WIDTH NO-BREAK SPACE),
+// and the bidirectional embeddings/overrides U+202A–U+202E and isolates
+// U+2066–U+2069 (the "Trojan Source" and RTLO file-name tricks, CVE-2021-42574;
+// Unicode TR #9 explicit formatting characters). Line additionally makes a
+// header value one line (no CR or LF can survive into a header, RFC 5322
+// §2.2), and Filename makes a name that is safe to show and to save on any
+// system.
+//
+// Text and Line return their argument unchanged, without allocating, when
+// it is already clean, which is the common case for headers and text parts.
+// The package has no state.
+package textclean
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// mode selects the rules of Text, Line or Filename.
+type mode uint8
+
+const (
+	modeText mode = iota
+	modeLine
+	modeFilename
+)
+
+// MaxFilenameBytes is the length Filename shortens names to: below the 255
+// bytes most file systems allow, with room for a suffix such as ".txt".
+const MaxFilenameBytes = 200
+
+// Text returns s as valid UTF-8 in Unicode NFC, with line ends normalized to "\n" (CRLF and lone CR become "\n"),
+// and with these removed: NUL and other C0 controls except TAB and LF, DEL, C1 controls (U+0080–U+009F),
+// the BOM / ZWNBSP U+FEFF, bidi embeddings/overrides U+202A–U+202E and isolates U+2066–U+2069.
+// Invalid UTF-8 becomes U+FFFD.
+func Text(s string) string { return clean(s, modeText) }
+
+// Line is Text for one header value: additionally every line break and TAB becomes a single space
+// and runs of spaces are collapsed, so no CR or LF can survive. Leading/trailing space trimmed.
+//
+// The Unicode line and paragraph separators U+2028 and U+2029 count as line
+// breaks here, so a header cannot be made to look like two lines.
+func Line(s string) string { return clean(s, modeLine) }
+
+// Filename is Line for a file name: additionally zero-width and direction marks (U+200B–U+200F, U+2060–U+2064,
+// U+061C, U+180E), path separators / and \ (replaced by "_"), and characters Windows forbids (: * ? " < > |) are replaced by "_",
+// leading dots and spaces trimmed, and the result limited to 200 bytes of UTF-8 without cutting a character
+// (keep the extension when shortening). Empty result → "".
+//
+// The invisible marks are removed rather than replaced, like the bidi
+// controls Text removes: they have no visible form to keep, and removing
+// them shows the name as the file system will see it. Beyond the brief,
+// trailing dots and spaces are trimmed too (Windows drops them, so
+// "report.exe." would be saved as "report.exe"), a Windows device name
+// (CON, PRN, AUX, NUL, COM1–9, LPT1–9, with or without extension) gets a
+// "_" prefix, and shortening never separates a character from its
+// combining marks.
+func Filename(s string) string {
+	n := clean(s, modeFilename)
+	n = strings.Trim(n, ". ")
+	if isDeviceName(n) {
+		n = "_" + n
+	}
+	// Shortening can leave only the extension; trim again so the name
+	// never starts with a dot.
+	return strings.TrimLeft(shorten(n, MaxFilenameBytes), ". ")
+}
+
+// clean applies the rules of m: a check that usually finds nothing to do,
+// then one rewriting pass, NFC, and for lines the space collapsing.
+func clean(s string, m mode) string {
+	if !needsWork(s, m) {
+		return s
+	}
+	return rewrite(s, m)
+}
+
+// rewrite is the full path of clean.
+func rewrite(s string, m mode) string {
+	buf := make([]byte, 0, len(s))
+	ascii := true
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			switch {
+			case c == '\r':
+				// CRLF and a lone CR are one line break (RFC 5322 §2.2
+				// allows only CRLF on the wire; mail also arrives with
+				// bare CR line ends).
+				if i < len(s) && s[i] == '\n' {
+					i++
+				}
+				buf = append(buf, lineBreak(m))
+			case c == '\n':
+				buf = append(buf, lineBreak(m))
+			case c == '\t':
+				if m == modeText {
+					buf = append(buf, '\t')
+				} else {
+					buf = append(buf, ' ')
+				}
+			case c < 0x20 || c == 0x7f:
+				// other controls are dropped
+			case m == modeFilename && isFilenameForbidden(c):
+				buf = append(buf, '_')
+			default:
+				buf = append(buf, c)
+			}
+			continue
+		}
+		ascii = false
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case r == utf8.RuneError && size == 1:
+			buf = append(buf, "\uFFFD"...)
+		case isRemoved(r, m):
+		case m != modeText && (r == '\u2028' || r == '\u2029'):
+			buf = append(buf, ' ')
+		default:
+			buf = append(buf, s[i-size:i]...)
+		}
+	}
+	if !ascii {
+		// NFC after removal: a removed character between a letter and a
+		// combining mark must not keep them apart. NFC never produces any
+		// of the removed characters, so the result stays clean.
+		buf = norm.NFC.Bytes(buf)
+	}
+	if m != modeText {
+		buf = collapseSpaces(buf)
+	}
+	return string(buf)
+}
+
+func lineBreak(m mode) byte {
+	if m == modeText {
+		return '\n'
+	}
+	return ' '
+}
+
+// collapseSpaces replaces runs of ASCII spaces by one and trims both ends,
+// in place. Other spaces (U+3000 IDEOGRAPHIC SPACE in Japanese subjects)
+// are text and are kept.
+func collapseSpaces(b []byte) []byte {
+	out := b[:0]
+	for _, c := range b {
+		if c == ' ' && (len(out) == 0 || out[len(out)-1] == ' ') {
+			continue
+		}
+		out = append(out, c)
+	}
+	if len(out) > 0 && out[len(out)-1] == ' ' {
+		out = out[:len(out)-1]
+	}
+	return out
+}
+
+// isRemoved reports whether the non-ASCII rune r is dropped in mode m.
+func isRemoved(r rune, m mode) bool {
+	switch {
+	case 0x80 <= r && r <= 0x9f, // C1 controls
+		r == 0xfeff,                // BOM / ZWNBSP
+		0x202a <= r && r <= 0x202e, // LRE RLE PDF LRO RLO
+		0x2066 <= r && r <= 0x2069: // LRI RLI FSI PDI
+		return true
+	}
+	if m == modeFilename {
+		switch {
+		case 0x200b <= r && r <= 0x200f, // ZWSP ZWNJ ZWJ LRM RLM
+			0x2060 <= r && r <= 0x2064, // WJ and invisible operators
+			r == 0x061c,                // ARABIC LETTER MARK
+			r == 0x180e:                // MONGOLIAN VOWEL SEPARATOR
+			return true
+		}
+	}
+	return false
+}
+
+// isFilenameForbidden reports ASCII characters a file name cannot hold: path
+// separators, and what Windows forbids in names.
+func isFilenameForbidden(c byte) bool {
+	switch c {
+	case '/', '\\', ':', '*', '?', '"', '<', '>', '|':
+		return true
+	}
+	return false
+}
+
+// needsWork reports whether clean must rewrite s. It must say true for
+// every string clean would change; the tests compare it with the full path.
+func needsWork(s string, m mode) bool {
+	checkNFC := false
+	space := true // the previous byte was a space, or we are at the start
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			switch {
+			case c == '\t' || c == '\n':
+				if m != modeText {
+					return true
+				}
+			case c < 0x20 || c == 0x7f:
+				return true
+			case m == modeFilename && isFilenameForbidden(c):
+				return true
+			}
+			if m != modeText {
+				if c == ' ' && space {
+					return true
+				}
+				space = c == ' '
+			}
+			continue
+		}
+		space = false
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case r == utf8.RuneError && size == 1, isRemoved(r, m):
+			return true
+		case m != modeText && (r == '\u2028' || r == '\u2029'):
+			return true
+		case !nfcInert(r):
+			checkNFC = true
+		}
+	}
+	if m != modeText && space && len(s) > 0 {
+		return true // trailing space
+	}
+	// QuickSpan does not allocate (IsNormalString does); when it stops
+	// early the rewrite decides, and NFC of NFC text is the text.
+	return checkNFC && norm.NFC.QuickSpanString(s) != len(s)
+}
+
+// nfcInert reports runes that NFC leaves alone whatever surrounds them:
+// they are NFC, have combining class 0 and never combine with a preceding
+// character (a test checks this against the norm tables). Text made only
+// of these and ASCII is NFC without a table lookup, which makes the common
+// Japanese and Western text fast. Anything else is checked by QuickSpan.
+func nfcInert(r rune) bool {
+	switch {
+	case 0xa0 <= r && r <= 0xff, // Latin-1 letters and signs
+		0x2010 <= r && r <= 0x2027, // dashes, quotes, bullets, ellipsis
+		0x3000 <= r && r <= 0x3029, // CJK punctuation (not the tone marks U+302A–U+302F)
+		0x3041 <= r && r <= 0x3096, // hiragana (not the combining (semi-)voiced marks U+3099, U+309A)
+		0x309b <= r && r <= 0x30ff, // spacing voiced marks, katakana, ・ ー
+		0x4e00 <= r && r <= 0x9fff, // CJK unified ideographs
+		0xff01 <= r && r <= 0xff9f: // full-width forms, half-width katakana
+		return true
+	}
+	return false
+}
+
+// isDeviceName reports Windows reserved device names, which cannot be file
+// names even with an extension ("con.txt").
+func isDeviceName(n string) bool {
+	stem, _, _ := strings.Cut(n, ".")
+	stem = strings.ToUpper(strings.TrimRight(stem, " "))
+	switch stem {
+	case "CON", "PRN", "AUX", "NUL":
+		return true
+	}
+	return len(stem) == 4 && (strings.HasPrefix(stem, "COM") || strings.HasPrefix(stem, "LPT")) &&
+		'1' <= stem[3] && stem[3] <= '9'
+}
+
+// maxExtension is the longest extension shorten keeps whole; anything
+// longer is not an extension a reader relies on.
+const maxExtension = 16
+
+// shorten cuts n to at most max bytes of UTF-8, keeping a short extension
+// and never cutting inside a character or between a character and its
+// combining marks.
+func shorten(n string, max int) string {
+	if len(n) <= max {
+		return n
+	}
+	ext := ""
+	if i := strings.LastIndexByte(n, '.'); i > 0 && len(n)-i <= maxExtension && !strings.Contains(n[i:], " ") {
+		ext = n[i:]
+	}
+	stem := n[:len(n)-len(ext)]
+	cut := max - len(ext)
+	for cut > 0 && !utf8.RuneStart(stem[cut]) {
+		cut--
+	}
+	for cut > 0 {
+		r, _ := utf8.DecodeRuneInString(stem[cut:])
+		if !unicode.Is(unicode.M, r) {
+			break
+		}
+		// r belongs to the character before the cut: drop that too.
+		_, size := utf8.DecodeLastRuneInString(stem[:cut])
+		cut -= size
+	}
+	return strings.TrimRight(stem[:cut], ". ") + ext
+}

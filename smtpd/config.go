@@ -1,0 +1,257 @@
+package smtpd
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// BareNewlines says what happens to a bare CR or LF inside DATA.
+type BareNewlines int
+
+const (
+	// BareReject refuses the message with 550 5.6.0, like Postfix's
+	// smtpd_forbid_bare_newline: a different reading of line ends by two
+	// MTAs is what SMTP smuggling exploits (RFC 5321 §2.3.8).
+	BareReject BareNewlines = iota
+	// BareNormalize turns each bare CR or LF into CRLF.
+	BareNormalize
+)
+
+// Defaults for zero Config fields. Limits have no "unlimited" value: an
+// attacker controls what they bound.
+const (
+	DefaultMaxMessageBytes     = 10 << 20 // Postfix's message_size_limit is 10240000
+	DefaultMaxRecipients       = 1000     // Postfix's smtpd_recipient_limit; RFC 5321 §4.5.3.1.8 asks for at least 100
+	DefaultMaxConnections      = 100
+	DefaultMaxConnectionsPerIP = 50 // above Postfix's default destination concurrency of 20
+	DefaultSessionTime         = 30 * time.Minute
+	DefaultCommandTimeout      = 5 * time.Minute // RFC 5321 §4.5.3.2.7
+	DefaultDataTimeout         = 5 * time.Minute
+	// DefaultProcessTimeout bounds the work after the end of data. It is
+	// below Postfix's smtp_data_done_timeout (600s): past that the upstream
+	// gives up and retries, so finishing later only risks a duplicate.
+	DefaultProcessTimeout    = 5 * time.Minute
+	DefaultMaxProtocolErrors = 10
+	DefaultSpoolMemoryBytes  = 1 << 20
+)
+
+// Config is the server's configuration. The zero value of a field means
+// its default. A Config must not be modified after it was passed to New or
+// SetConfig (the slices and TLSConfig are shared with live connections).
+type Config struct {
+	// Hostname is our name in the greeting and in the Received: header.
+	Hostname string
+
+	// Networks are the client networks allowed to connect; others get
+	// 554 5.7.1 at connect. It must not be empty.
+	Networks []netip.Prefix
+	// Domains are the recipient domains we relay for, matched exactly,
+	// ignoring ASCII case and one trailing dot; a recipient in another
+	// domain gets 550 5.7.1. Empty means any domain.
+	Domains []string
+	// Router chooses each recipient's Route. Required.
+	Router Router
+
+	// MaxMessageBytes bounds the message as received (SIZE, DATA, BDAT):
+	// 552 5.3.4. go-smtp counts the bytes after dot-unstuffing and refuses
+	// a message of exactly this size too (its reader reports the limit
+	// before it sees the end of data).
+	MaxMessageBytes int64
+	// MaxOutputBytes bounds the Filter's output: 552 5.3.4. Default: twice
+	// MaxMessageBytes plus 1 MiB, room for a notice and re-encoding.
+	MaxOutputBytes int64
+	// MaxRecipients per transaction: 452 4.5.3 (go-smtp's check).
+	MaxRecipients int
+	// MaxConnections in total and MaxConnectionsPerIP from one address:
+	// over either, 421 4.7.0 at connect.
+	MaxConnections, MaxConnectionsPerIP int
+
+	// SessionTime bounds a connection's whole life, processing included.
+	SessionTime time.Duration
+	// CommandTimeout is how long the client may be silent while we wait
+	// for a command.
+	CommandTimeout time.Duration
+	// DataTimeout is how long the client may be silent during DATA: a
+	// slow sender that keeps sending is not cut (SessionTime bounds it).
+	// With BDAT it applies from the first chunk to the last, commands
+	// between chunks included.
+	DataTimeout time.Duration
+	// ProcessTimeout bounds the time from the end of data to our reply:
+	// waiting for a worker, filtering and delivering.
+	ProcessTimeout time.Duration
+	// MaxProtocolErrors is how many client errors a connection may make;
+	// the one that reaches it is answered 421 4.7.0 and the connection is
+	// closed. See (*connState).clientError for what counts.
+	MaxProtocolErrors int
+
+	// Workers bounds concurrent filtering; default one per CPU. Waiting
+	// for a worker counts against SessionTime and ProcessTimeout.
+	Workers int
+	// BareNewlines is the treatment of a bare CR or LF in DATA.
+	BareNewlines BareNewlines
+	// TLSConfig enables STARTTLS when set.
+	TLSConfig *tls.Config
+
+	// SpoolDir holds the temporary files of messages larger than
+	// SpoolMemoryBytes; default os.TempDir(). The files are unlinked as
+	// soon as they are created.
+	SpoolDir string
+	// SpoolMemoryBytes is how much of a message is kept in memory.
+	SpoolMemoryBytes int64
+
+	// Logger receives one line per message and connection events;
+	// default slog.Default().
+	Logger *slog.Logger
+	// Now stamps the Received: header and log lines; default time.Now.
+	// Timeouts use the real clock: they are network deadlines.
+	Now func() time.Time
+}
+
+// withDefaults returns c with every zero field set to its default.
+func (c Config) withDefaults() Config {
+	if c.MaxMessageBytes == 0 {
+		c.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if c.MaxOutputBytes == 0 {
+		c.MaxOutputBytes = 2*c.MaxMessageBytes + 1<<20
+	}
+	if c.MaxRecipients == 0 {
+		c.MaxRecipients = DefaultMaxRecipients
+	}
+	if c.MaxConnections == 0 {
+		c.MaxConnections = DefaultMaxConnections
+	}
+	if c.MaxConnectionsPerIP == 0 {
+		c.MaxConnectionsPerIP = DefaultMaxConnectionsPerIP
+	}
+	if c.SessionTime == 0 {
+		c.SessionTime = DefaultSessionTime
+	}
+	if c.CommandTimeout == 0 {
+		c.CommandTimeout = DefaultCommandTimeout
+	}
+	if c.DataTimeout == 0 {
+		c.DataTimeout = DefaultDataTimeout
+	}
+	if c.ProcessTimeout == 0 {
+		c.ProcessTimeout = DefaultProcessTimeout
+	}
+	if c.MaxProtocolErrors == 0 {
+		c.MaxProtocolErrors = DefaultMaxProtocolErrors
+	}
+	if c.Workers == 0 {
+		c.Workers = runtime.NumCPU()
+	}
+	if c.SpoolDir == "" {
+		c.SpoolDir = os.TempDir()
+	}
+	if c.SpoolMemoryBytes == 0 {
+		c.SpoolMemoryBytes = DefaultSpoolMemoryBytes
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+// validate reports every problem of a Config with defaults applied.
+func (c *Config) validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.Hostname == "" || strings.ContainsAny(c.Hostname, " \t\r\n()[];") {
+		// It goes into the greeting and a header: no spaces or specials.
+		bad("smtpd: Hostname %q is not a host name", c.Hostname)
+	}
+	if len(c.Networks) == 0 {
+		bad("smtpd: Networks is empty, no client could connect")
+	}
+	for _, p := range c.Networks {
+		if !p.IsValid() {
+			bad("smtpd: invalid network %v", p)
+		}
+	}
+	for _, d := range c.Domains {
+		if d == "" || strings.ContainsAny(d, " @\r\n") {
+			bad("smtpd: invalid relay domain %q", d)
+		}
+	}
+	if c.Router == nil {
+		bad("smtpd: Router is required")
+	}
+	for name, v := range map[string]int64{
+		"MaxMessageBytes": c.MaxMessageBytes, "MaxOutputBytes": c.MaxOutputBytes,
+		"MaxRecipients": int64(c.MaxRecipients), "MaxConnections": int64(c.MaxConnections),
+		"MaxConnectionsPerIP": int64(c.MaxConnectionsPerIP), "MaxProtocolErrors": int64(c.MaxProtocolErrors),
+		"Workers": int64(c.Workers), "SpoolMemoryBytes": c.SpoolMemoryBytes,
+		"SessionTime": int64(c.SessionTime), "CommandTimeout": int64(c.CommandTimeout),
+		"DataTimeout": int64(c.DataTimeout), "ProcessTimeout": int64(c.ProcessTimeout),
+	} {
+		if v < 0 {
+			bad("smtpd: %s must not be negative", name)
+		}
+	}
+	if c.BareNewlines != BareReject && c.BareNewlines != BareNormalize {
+		bad("smtpd: unknown BareNewlines mode %d", c.BareNewlines)
+	}
+	return errors.Join(errs...)
+}
+
+// allowsClient reports whether addr is in one of the relay networks.
+func (c *Config) allowsClient(addr netip.Addr) bool {
+	addr = addr.Unmap() // an IPv4 client on a dual-stack socket is ::ffff:a.b.c.d
+	for _, p := range c.Networks {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// acceptsRecipient reports whether mail for rcpt may be relayed.
+func (c *Config) acceptsRecipient(rcpt string) bool {
+	if len(c.Domains) == 0 {
+		return true
+	}
+	at := strings.LastIndexByte(rcpt, '@')
+	if at < 0 {
+		return false // <postmaster> without a domain: we have no mailboxes
+	}
+	domain := strings.TrimSuffix(rcpt[at+1:], ".")
+	for _, d := range c.Domains {
+		if asciiEqualFold(domain, strings.TrimSuffix(d, ".")) {
+			return true
+		}
+	}
+	return false
+}
+
+// asciiEqualFold is strings.EqualFold for ASCII letters only: Unicode
+// folding would let "K" (U+212A KELVIN SIGN) match "k" in a domain.
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,217 @@
+package smtpd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// Data receives the message (DATA or BDAT) and runs it through the Filter
+// and the Delivery: spool → worker slot → Filter → Deliver → 250. Every
+// return is a bare *smtp.SMTPError, the 250 included: go-smtp sends the
+// code of a returned *SMTPError as is, which is how the reply carries the
+// queue id.
+func (s *session) Data(r io.Reader) error {
+	cs := s.cs
+	tx := s.takeTx()
+	if tx == nil || tx.delivery == nil {
+		return reply(503, [3]int{5, 5, 1}, "Need RCPT first") // go-smtp checks this first
+	}
+	defer tx.abort(cs.log)
+	if !cs.enter() {
+		return reply(451, [3]int{4, 4, 2}, "Connection closed")
+	}
+	defer cs.leave()
+	if cs.conn.isHungUp() {
+		return replyTooManyErrors()
+	}
+	m := &messageLog{env: tx.env, route: tx.route.Name, refused: tx.refused, start: time.Now()}
+	return m.finish(cs.log, s.process(tx, r, m))
+}
+
+// process does the work of Data and returns its reply.
+func (s *session) process(tx *transaction, r io.Reader, m *messageLog) *smtp.SMTPError {
+	cs, cfg, env := s.cs, s.cs.cfg, tx.env
+	log := cs.log.With("id", env.ID)
+
+	// 1. Spool the message. Normalizing may turn each LF into CRLF, so
+	// the spool allows twice the size go-smtp already enforces.
+	in := newSpool(cfg.SpoolDir, cfg.SpoolMemoryBytes, 2*cfg.MaxMessageBytes)
+	defer in.Close()
+	cs.conn.setData(true)
+	err := receive(in, r, cfg.BareNewlines)
+	cs.conn.setData(false)
+	m.bytesIn, m.spool = in.Size(), elapsed(m.start)
+	if err != nil {
+		return s.receiveError(log, err)
+	}
+
+	// ctx bounds everything after the end of data; see ProcessTimeout.
+	ctx, cancel := context.WithTimeout(cs.ctx, cfg.ProcessTimeout)
+	defer cancel()
+
+	// 2. Wait for a worker slot.
+	t := time.Now()
+	select {
+	case cs.gen.sem <- struct{}{}:
+	case <-ctx.Done():
+		m.queue = elapsed(t)
+		return replyBusy()
+	}
+	defer func() { <-cs.gen.sem }()
+	m.queue = elapsed(t)
+
+	// 3. Filter into a second spool.
+	t = time.Now()
+	out := newSpool(cfg.SpoolDir, cfg.SpoolMemoryBytes, cfg.MaxOutputBytes)
+	defer out.Close()
+	var res FilterResult
+	err = safeCall(log, "filter", func() (err error) {
+		res, err = tx.route.Filter.Filter(ctx, env, out, in.Reader())
+		return err
+	})
+	m.filter, m.actions, m.bytesOut = elapsed(t), res.Actions, out.Size()
+	in.Close() // not needed any more; free it before delivering
+	switch {
+	case errors.Is(err, errSpoolFull):
+		return replyOutputTooLarge()
+	case err != nil:
+		m.err = err
+		return mapError(err)
+	case out.Size() == 0:
+		// A Filter that "succeeds" with nothing is broken; never deliver
+		// just our header.
+		m.err = errors.New("filter wrote no message")
+		return replyInternal()
+	}
+
+	// 4. Deliver our Received: header and the filtered message.
+	t = time.Now()
+	hdr := receivedHeader(env, cfg.Hostname, cfg.Now())
+	err = safeCall(log, "deliver", func() error {
+		return tx.delivery.Deliver(ctx, io.MultiReader(strings.NewReader(hdr), out.Reader()))
+	})
+	m.deliver = elapsed(t)
+	if err != nil {
+		m.err = err
+		return mapError(err)
+	}
+	tx.delivered = true
+	return replyQueued(env.ID)
+}
+
+// receive copies the message into the spool through the line-end check.
+func receive(dst *spool, src io.Reader, mode BareNewlines) error {
+	nw := newNewlineWriter(dst, mode)
+	if _, err := io.Copy(nw, src); err != nil {
+		return err
+	}
+	return nw.Close()
+}
+
+// receiveError is the reply to a message that could not be received.
+func (s *session) receiveError(log *slog.Logger, err error) *smtp.SMTPError {
+	cs := s.cs
+	var se *smtp.SMTPError
+	var ne net.Error
+	var pe *fs.PathError
+	switch {
+	case errors.As(err, &se):
+		// go-smtp's ErrDataTooLarge (552 5.3.4); go-smtp reads and drops
+		// the rest of the message, so the session goes on.
+		return se
+	case errors.Is(err, errBareLF):
+		return cs.clientError(replyBareNewline("<LF>"))
+	case errors.Is(err, errBareCR):
+		return cs.clientError(replyBareNewline("<CR>"))
+	case errors.Is(err, errSpoolFull):
+		return reply(552, [3]int{5, 3, 4}, "Message exceeds size limit")
+	case errors.Is(err, smtp.ErrTooLongLine):
+		return replyLineTooLong()
+	case errors.Is(err, smtp.ErrDataReset):
+		// BDAT ended by RSET or a new command: go-smtp ignores this reply.
+		return reply(451, [3]int{4, 5, 0}, "Message transfer aborted")
+	case errors.As(err, &ne) && ne.Timeout():
+		// A stalled client: go-smtp would now read and discard the rest
+		// with a fresh deadline; hang up instead.
+		cs.conn.hangUp()
+		return replyClientTimeout()
+	case errors.As(err, &pe):
+		log.Error("smtpd: spool failed", "err", err)
+		return reply(452, [3]int{4, 3, 1}, "Insufficient system storage, try again later")
+	default:
+		// The connection broke (io.ErrUnexpectedEOF, reset): nobody will
+		// read this reply.
+		cs.conn.hangUp()
+		return reply(451, [3]int{4, 4, 2}, "Connection lost during message transfer")
+	}
+}
+
+// messageLog collects the one log line written per message.
+type messageLog struct {
+	env               *Envelope
+	route             string
+	refused           int
+	start             time.Time
+	bytesIn, bytesOut int64
+	actions           []string
+	spool, queue      time.Duration
+	filter, deliver   time.Duration
+	err               error // internal cause behind a 4xx/5xx, for the log only
+}
+
+// finish writes the log line and returns r.
+func (m *messageLog) finish(log *slog.Logger, r *smtp.SMTPError) *smtp.SMTPError {
+	result := "delivered"
+	level := slog.LevelInfo
+	switch {
+	case r.Code >= 500:
+		result = "rejected"
+	case r.Code >= 400:
+		result, level = "deferred", slog.LevelWarn
+	}
+	env := m.env
+	attrs := []slog.Attr{
+		slog.String("id", env.ID),
+		slog.String("helo", env.Helo),
+		slog.String("from", env.From),
+		slog.Any("rcpts", env.Rcpts),
+		slog.String("route", m.route),
+		slog.String("tls", tlsName(env)),
+		slog.Int64("bytes_in", m.bytesIn),
+		slog.Int64("bytes_out", m.bytesOut),
+		slog.Any("actions", m.actions),
+		slog.String("result", result),
+		slog.Int("code", r.Code),
+		slog.String("reply", fmt.Sprintf("%d.%d.%d %s", r.EnhancedCode[0], r.EnhancedCode[1], r.EnhancedCode[2], r.Message)),
+		slog.Duration("spool", m.spool),
+		slog.Duration("queue", m.queue),
+		slog.Duration("filter", m.filter),
+		slog.Duration("deliver", m.deliver),
+		slog.Duration("total", elapsed(m.start)),
+	}
+	if m.refused > 0 {
+		attrs = append(attrs, slog.Int("rcpts_refused", m.refused))
+	}
+	if m.err != nil {
+		attrs = append(attrs, slog.String("err", m.err.Error()))
+	}
+	log.LogAttrs(context.Background(), level, "smtpd: message", attrs...)
+	return r
+}
+
+// tlsName is the inbound TLS version for the log, "" without TLS.
+func tlsName(env *Envelope) string {
+	if env.TLS == nil {
+		return ""
+	}
+	return tlsVersionName(env.TLS.Version)
+}

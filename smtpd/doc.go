@@ -1,0 +1,50 @@
+// Package smtpd is mugai's inbound SMTP server: it accepts mail from the
+// upstream MTA, spools it, has a Filter rebuild it and hands the result to
+// a Delivery, answering 250 only once the Delivery accepted the message.
+//
+// It implements, on top of github.com/emersion/go-smtp:
+//
+//   - SMTP (RFC 5321): relay policy by client network and recipient
+//     domain, limits on connections, time, size, recipients and errors,
+//     and our own Received: trace header (§4.4)
+//   - SMTP smuggling defence: DATA ends only at CRLF.CRLF (§4.1.1.4) and a
+//     bare CR or LF in the message (§2.3.8) is refused or normalized
+//   - SIZE (RFC 1870), 8BITMIME (RFC 6152), PIPELINING (RFC 2920),
+//     ENHANCEDSTATUSCODES (RFC 2034, codes from RFC 3463), STARTTLS
+//     (RFC 3207), CHUNKING/BDAT (RFC 3030) and SMTPUTF8 (RFC 6531)
+//
+// # Data flow
+//
+// The package is a before-queue proxy in Postfix's sense: it has no queue.
+// For each transaction:
+//
+//	MAIL      an Envelope with a fresh queue id
+//	RCPT      relay policy; the Router picks a Route for the recipient; the
+//	          first recipient's Route is fixed for the transaction and its
+//	          Begin opens the Delivery (the next hop sees MAIL FROM now);
+//	          every recipient is relayed live with Delivery.AddRecipient
+//	DATA/BDAT spooled (memory, then an unlinked temporary file), checked
+//	          for bare line ends, bounded by the size limit
+//	          → wait for a worker slot → Filter into a second spool
+//	          → Delivery.Deliver(our Received: header + filtered message)
+//	          → 250 only if Deliver returned nil
+//
+// # Replies
+//
+// go-smtp matches a returned error by type assertion to *smtp.SMTPError
+// and otherwise sends 451/554 with the error's text, so every error this
+// package hands to go-smtp is a bare *smtp.SMTPError and internal error
+// text never reaches the client. An error from the Filter, the Router or
+// the Delivery that implements Status keeps its reply (a 2xx or 3xx there
+// becomes 451: only a successful Deliver may lead to 250); a failed
+// network operation is 451 4.4.1; anything else, a panic included, is
+// 451 4.3.0 with a generic text. The upstream MTA keeps the message and
+// retries on every 4xx, so nothing is acknowledged and then lost.
+//
+// # Operation
+//
+// Config is replaced atomically with (*Server).SetConfig; a connection
+// keeps the Config it was accepted with. Shutdown stops accepting, ends
+// idle connections, lets transactions in flight finish and, when its
+// context ends first, closes the rest without acknowledging them.
+package smtpd

@@ -1,0 +1,150 @@
+package smtpd
+
+import (
+	"errors"
+	"net"
+	"strings"
+
+	"github.com/emersion/go-smtp"
+)
+
+// reply builds the *smtp.SMTPError go-smtp sends. go-smtp recognises a
+// reply only by the type assertion err.(*smtp.SMTPError) (conn.go
+// writeError, dataErrorToStatus): a wrapped error would become 451 or 554
+// with our internal error text, so replies are always built here, bare.
+func reply(code int, enhanced [3]int, message string) *smtp.SMTPError {
+	return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode(enhanced), Message: message}
+}
+
+// The replies of this package, with the RFC 3463 code of each.
+func replyQueued(id string) *smtp.SMTPError {
+	return reply(250, [3]int{2, 0, 0}, "Ok: queued as "+id)
+}
+
+func replyAccessDenied() *smtp.SMTPError {
+	return reply(554, [3]int{5, 7, 1}, "Access denied")
+}
+
+func replyTooManyConnections() *smtp.SMTPError {
+	return reply(421, [3]int{4, 7, 0}, "Too many connections, try again later")
+}
+
+func replyShuttingDown() *smtp.SMTPError {
+	return reply(421, [3]int{4, 3, 2}, "Service shutting down, try again later")
+}
+
+func replyRelayDenied() *smtp.SMTPError {
+	return reply(550, [3]int{5, 7, 1}, "Relay not permitted")
+}
+
+// replyOtherRoute answers a recipient whose route differs from the
+// transaction's: RFC 5321 §3.3 lets a server refuse a recipient
+// temporarily, and the client then sends it in a later transaction.
+func replyOtherRoute() *smtp.SMTPError {
+	return reply(451, [3]int{4, 5, 3}, "Use a separate transaction for this recipient")
+}
+
+func replyBareNewline(what string) *smtp.SMTPError {
+	return reply(550, [3]int{5, 6, 0}, "Bare "+what+" received, see RFC 5321 section 2.3.8")
+}
+
+// replyLineTooLong answers a DATA line over go-smtp's MaxLineLength (2000,
+// twice RFC 5321's 1000). go-smtp cannot resynchronise after it: it sends
+// "500 5.4.0 Too long line" next and closes the connection.
+func replyLineTooLong() *smtp.SMTPError {
+	return reply(554, [3]int{5, 6, 0}, "Line too long, see RFC 5321 section 4.5.3.1.6")
+}
+
+func replyOutputTooLarge() *smtp.SMTPError {
+	return reply(552, [3]int{5, 3, 4}, "Sanitized message exceeds size limit")
+}
+
+func replyClientTimeout() *smtp.SMTPError {
+	return reply(451, [3]int{4, 4, 2}, "Timeout reading message, closing connection")
+}
+
+func replyBusy() *smtp.SMTPError {
+	return reply(451, [3]int{4, 3, 2}, "Too busy, try again later")
+}
+
+func replyTooManyErrors() *smtp.SMTPError {
+	return reply(421, [3]int{4, 7, 0}, "Too many errors, closing connection")
+}
+
+func replyNextHopUnavailable() *smtp.SMTPError {
+	return reply(451, [3]int{4, 4, 1}, "Next hop not reachable, try again later")
+}
+
+func replyInternal() *smtp.SMTPError {
+	return reply(451, [3]int{4, 3, 0}, "Internal error, try again later")
+}
+
+// mapError turns an error of the Router, Filter or Delivery into a reply:
+// a Status keeps its reply; a failed network operation (a Delivery other
+// than the delivery package's may return one) is 451 4.4.1; anything else
+// is 451 4.3.0, never with the error's own text. (net.Error is not the
+// test: context.DeadlineExceeded implements it.)
+func mapError(err error) *smtp.SMTPError {
+	var st Status
+	if errors.As(err, &st) {
+		return statusReply(st.SMTPStatus())
+	}
+	var se *smtp.SMTPError
+	if errors.As(err, &se) {
+		return statusReply(se.Code, [3]int(se.EnhancedCode), se.Message)
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return replyNextHopUnavailable()
+	}
+	return replyInternal()
+}
+
+// statusReply checks a reply we did not write ourselves: a code outside
+// 4xx/5xx where an error is expected would tell the client something
+// false, so it becomes 451 4.3.0; an enhanced code whose class disagrees
+// with the basic code is corrected (RFC 3463 §2: the classes must match);
+// the text is made safe for the wire.
+func statusReply(code int, enhanced [3]int, message string) *smtp.SMTPError {
+	if code < 400 || code > 599 {
+		return replyInternal()
+	}
+	if enhanced != [3]int{} && enhanced[0] != code/100 {
+		enhanced[0] = code / 100
+	}
+	return reply(code, enhanced, safeText(message))
+}
+
+// Bounds of a reply text we pass on: RFC 5321 §4.5.3.1.5 allows 512
+// octets per reply line including the code.
+const (
+	maxReplyLine  = 400
+	maxReplyLines = 8
+)
+
+// safeText makes a reply text printable US-ASCII (RFC 5321 §4.2: the text
+// is textstring), keeping line breaks (go-smtp turns "\n" into a
+// multi-line reply) and bounding its length.
+func safeText(s string) string {
+	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	if len(lines) > maxReplyLines {
+		lines = lines[:maxReplyLines]
+	}
+	for i, l := range lines {
+		b := []byte(l)
+		for j, c := range b {
+			if c < 0x20 || c > 0x7e {
+				b[j] = '?'
+			}
+		}
+		if len(b) > maxReplyLine {
+			b = b[:maxReplyLine]
+		}
+		lines[i] = string(b)
+	}
+	s = strings.Join(lines, "\n")
+	if strings.TrimSpace(s) == "" {
+		return "Error"
+	}
+	return s
+}

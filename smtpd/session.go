@@ -1,0 +1,290 @@
+package smtpd
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/base32"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// connState is what one connection's sessions share. go-smtp makes a new
+// Session at the first HELO/EHLO and again after STARTTLS, so anything
+// that must outlive a Session (the error count, the deadlines) lives here.
+type connState struct {
+	gen    *generation
+	cfg    *Config
+	client netip.AddrPort
+	log    *slog.Logger
+	conn   *sessionConn
+	// ctx ends at the session's deadline, when the connection closes and
+	// when the server is closed; it bounds every call out of this package.
+	ctx    context.Context
+	errors atomic.Int32
+
+	// A connection counts for Shutdown until it is closed and no message
+	// is being processed: with BDAT, go-smtp runs Data in a goroutine of
+	// its own that may outlive the connection. done is called once then.
+	mu       sync.Mutex
+	working  int
+	isClosed bool
+	done     func()
+}
+
+// enter marks a message in progress; false when the connection is
+// already closed (the client is gone: nobody could be acknowledged).
+func (cs *connState) enter() bool {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.isClosed {
+		return false
+	}
+	cs.working++
+	return true
+}
+
+// leave ends what enter began.
+func (cs *connState) leave() {
+	cs.mu.Lock()
+	cs.working--
+	last := cs.isClosed && cs.working == 0
+	cs.mu.Unlock()
+	if last {
+		cs.done()
+	}
+}
+
+// closed records the end of the connection.
+func (cs *connState) closed() {
+	cs.mu.Lock()
+	cs.isClosed = true
+	last := cs.working == 0
+	cs.mu.Unlock()
+	if last {
+		cs.done()
+	}
+}
+
+// newSession is the go-smtp Backend, called at HELO/EHLO.
+func (cs *connState) newSession(c *smtp.Conn) (smtp.Session, error) {
+	s := &session{cs: cs, helo: c.Hostname()}
+	if st, ok := c.TLSConnectionState(); ok {
+		s.tls = &st
+	}
+	return s, nil
+}
+
+// clientError counts an error the client is to blame for. Counted are
+// replies this package gives for the client's own mistakes: a recipient
+// refused by relay policy or by the Router, and a message refused for
+// bare line ends. Not counted are verdicts of the next hop and the Filter
+// (the client relays for others) and our own temporary failures. go-smtp
+// answers unknown commands, bad syntax and out-of-order commands without
+// asking us; it closes by itself after its fourth syntax error
+// (errThreshold in its conn.go) and does not report out-of-order ones.
+//
+// The error that reaches MaxProtocolErrors is answered 421 4.7.0 instead
+// of its own reply, and the connection ends after it. (Postfix, at its
+// smtpd_hard_error_limit, sends the error and then an unsolicited 421; we
+// cannot write between go-smtp's replies, so the 421 replaces the error.)
+func (cs *connState) clientError(r *smtp.SMTPError) *smtp.SMTPError {
+	n := int(cs.errors.Add(1))
+	if n < cs.cfg.MaxProtocolErrors {
+		return r
+	}
+	cs.log.Warn("smtpd: too many errors, closing", "errors", n, "last", r.Message)
+	cs.conn.hangUp()
+	return replyTooManyErrors()
+}
+
+// session is go-smtp's Session: one per HELO/EHLO (and per STARTTLS).
+type session struct {
+	cs   *connState
+	helo string
+	tls  *tls.ConnectionState
+
+	// mu guards tx: with BDAT, go-smtp runs Data in its own goroutine and
+	// may call Reset or Logout meanwhile (client RSET or disconnect).
+	mu sync.Mutex
+	tx *transaction
+}
+
+// transaction is the state from MAIL to the end of the message.
+type transaction struct {
+	env       *Envelope
+	route     *Route   // fixed by the first accepted recipient
+	delivery  Delivery // opened by route.Begin
+	delivered bool
+	refused   int // recipients refused, for the log
+}
+
+// abort ends the transaction at the next hop unless it was delivered.
+func (tx *transaction) abort(log *slog.Logger) {
+	if tx == nil || tx.delivery == nil || tx.delivered {
+		return
+	}
+	d := tx.delivery
+	tx.delivery = nil
+	safeCall(log, "abort", func() error { d.Abort(); return nil })
+}
+
+// Mail starts a transaction.
+func (s *session) Mail(from string, opts *smtp.MailOptions) error {
+	cs := s.cs
+	if cs.conn.isHungUp() {
+		return replyTooManyErrors()
+	}
+	if cs.conn.isDraining() {
+		// A client that pipelined MAIL after its last message while we
+		// shut down: refuse, then close.
+		cs.conn.hangUp()
+		return replyShuttingDown()
+	}
+	s.mu.Lock()
+	nested := s.tx != nil
+	s.mu.Unlock()
+	if nested {
+		// go-smtp lets a second MAIL through (handleMail does not check
+		// for a transaction in progress); RFC 5321 §4.1.4 wants 503.
+		return reply(503, [3]int{5, 5, 1}, "Nested MAIL command")
+	}
+	env := &Envelope{
+		ID:       newQueueID(),
+		Client:   cs.client,
+		Helo:     s.helo,
+		TLS:      s.tls,
+		From:     from,
+		Received: cs.cfg.Now(),
+	}
+	if opts != nil {
+		env.Size = opts.Size
+		env.SMTPUTF8 = opts.UTF8
+		env.EightBitMIME = opts.Body == smtp.Body8BitMIME
+	}
+	s.mu.Lock()
+	s.tx = &transaction{env: env}
+	s.mu.Unlock()
+	cs.conn.setBusy(true)
+	return nil
+}
+
+// Rcpt checks relay policy, chooses the route and relays the recipient
+// to the next hop.
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	cs := s.cs
+	if cs.conn.isHungUp() {
+		return replyTooManyErrors()
+	}
+	s.mu.Lock()
+	tx := s.tx
+	s.mu.Unlock()
+	if tx == nil {
+		return reply(503, [3]int{5, 5, 1}, "Need MAIL first") // go-smtp checks this too
+	}
+	log := cs.log.With("id", tx.env.ID, "rcpt", to)
+	refused := func(r *smtp.SMTPError, counted bool) error {
+		tx.refused++
+		log.Info("smtpd: recipient refused", "code", r.Code, "reply", r.Message)
+		if counted {
+			return cs.clientError(r)
+		}
+		return r
+	}
+
+	if !cs.cfg.acceptsRecipient(to) {
+		return refused(replyRelayDenied(), true)
+	}
+	var route Route
+	err := safeCall(log, "route", func() (err error) {
+		route, err = cs.cfg.Router.Route(tx.env, to)
+		return err
+	})
+	if err != nil {
+		r := mapError(err)
+		return refused(r, r.Code >= 500)
+	}
+	if tx.route == nil {
+		var d Delivery
+		err := safeCall(log, "begin", func() (err error) {
+			d, err = route.Begin(cs.ctx, tx.env)
+			return err
+		})
+		if err == nil && d == nil {
+			err = fmt.Errorf("route %q: Begin returned no Delivery", route.Name)
+		}
+		if err != nil {
+			log.Warn("smtpd: next hop transaction failed", "route", route.Name, "err", err)
+			return refused(mapError(err), false)
+		}
+		tx.route, tx.delivery = &route, d
+	} else if route.Name != tx.route.Name {
+		return refused(replyOtherRoute(), false)
+	}
+	err = safeCall(log, "add recipient", func() error {
+		return tx.delivery.AddRecipient(cs.ctx, to)
+	})
+	if err != nil {
+		return refused(mapError(err), false)
+	}
+	tx.env.Rcpts = append(tx.env.Rcpts, to)
+	return nil
+}
+
+// Reset ends the transaction (RSET, a new EHLO, the end of DATA).
+func (s *session) Reset() {
+	s.mu.Lock()
+	tx := s.tx
+	s.tx = nil
+	s.mu.Unlock()
+	tx.abort(s.cs.log)
+	s.cs.conn.setBusy(false)
+}
+
+// Logout is called when the connection closes and after STARTTLS.
+func (s *session) Logout() error {
+	s.Reset()
+	return nil
+}
+
+// takeTx hands the transaction to Data, which then owns it: a Reset
+// running concurrently (BDAT) no longer touches it.
+func (s *session) takeTx() *transaction {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tx := s.tx
+	s.tx = nil
+	return tx
+}
+
+// safeCall runs f, turning a panic into an error so a bug in a Filter,
+// Router or Delivery costs one message a 451, not the process.
+func safeCall(log *slog.Logger, what string, f func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("smtpd: panic", "in", what, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err = fmt.Errorf("%s: panic: %v", what, p)
+		}
+	}()
+	return f()
+}
+
+// newQueueID returns 12 characters of RFC 4648 base32 (60 random bits):
+// unique enough to find one message in the logs of both hops for years.
+func newQueueID() string {
+	var b [8]byte
+	rand.Read(b[:]) // never fails since Go 1.24
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:])[:12]
+}
+
+// elapsed is a duration rounded for the log.
+func elapsed(since time.Time) time.Duration {
+	return time.Since(since).Round(time.Millisecond)
+}

@@ -1,0 +1,197 @@
+package smtpd
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestNewlineWriter(t *testing.T) {
+	tests := []struct {
+		in        string
+		reject    error  // reject mode
+		normalize string // normalize mode
+	}{
+		{"a\r\nb\r\n", nil, "a\r\nb\r\n"},
+		{"a\nb\r\n", errBareLF, "a\r\nb\r\n"},
+		{"a\rb\r\n", errBareCR, "a\r\nb\r\n"},
+		{"a\r\r\n", errBareCR, "a\r\n\r\n"},
+		{"a\n\n", errBareLF, "a\r\n\r\n"},
+		{"a\r", errBareCR, "a\r\n"}, // a CR at the very end (BDAT)
+		{"\r\n.\r\n", nil, "\r\n.\r\n"},
+	}
+	for _, tt := range tests {
+		// Every split point, so state carried between writes is tested.
+		for split := 0; split <= len(tt.in); split++ {
+			var out bytes.Buffer
+			w := newNewlineWriter(&out, BareReject)
+			_, err := w.Write([]byte(tt.in[:split]))
+			if err == nil {
+				_, err = w.Write([]byte(tt.in[split:]))
+			}
+			if err == nil {
+				err = w.Close()
+			}
+			if !errors.Is(err, tt.reject) || (tt.reject == nil && err != nil) {
+				t.Errorf("reject %q split %d: %v, want %v", tt.in, split, err, tt.reject)
+			}
+			out.Reset()
+			w = newNewlineWriter(&out, BareNormalize)
+			w.Write([]byte(tt.in[:split]))
+			w.Write([]byte(tt.in[split:]))
+			if err := w.Close(); err != nil || out.String() != tt.normalize {
+				t.Errorf("normalize %q split %d: %q %v, want %q", tt.in, split, out.String(), err, tt.normalize)
+			}
+		}
+	}
+}
+
+func TestSpool(t *testing.T) {
+	dir := t.TempDir()
+	s := newSpool(dir, 10, 100)
+	s.Write([]byte("0123456789"))
+	if s.f != nil {
+		t.Fatal("spilled to a file at the memory limit")
+	}
+	s.Write([]byte("abcdef"))
+	if s.f == nil {
+		t.Fatal("not spilled to a file past the memory limit")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("spool file not unlinked: %v", entries)
+	}
+	for range 2 { // the reader can be made twice
+		if got, _ := io.ReadAll(s.Reader()); string(got) != "0123456789abcdef" {
+			t.Fatalf("read back %q", got)
+		}
+	}
+	if _, err := s.Write(make([]byte, 90)); !errors.Is(err, errSpoolFull) {
+		t.Fatalf("write past the limit: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestReceivedHeader(t *testing.T) {
+	env := &Envelope{
+		ID:     "ABCDEFGHIJKL",
+		Client: netip.MustParseAddrPort("192.0.2.7:2525"),
+		Helo:   "mx.example.org",
+		Rcpts:  []string{"bob@example.jp"},
+	}
+	at := time.Date(2025, 4, 1, 9, 30, 0, 0, time.FixedZone("JST", 9*3600))
+	want := "Received: from mx.example.org ([192.0.2.7])\r\n" +
+		"\tby gw.example.jp (mugai) with ESMTP id ABCDEFGHIJKL\r\n" +
+		"\tfor <bob@example.jp>; Tue, 01 Apr 2025 09:30:00 +0900\r\n"
+	if got := receivedHeader(env, "gw.example.jp", at); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+
+	env.Client = netip.MustParseAddrPort("[2001:db8::1]:25")
+	env.Helo = "bad(helo);x"
+	env.Rcpts = append(env.Rcpts, "carol@example.jp")
+	env.TLS = &tls.ConnectionState{Version: tls.VersionTLS13, CipherSuite: tls.TLS_AES_128_GCM_SHA256}
+	env.SMTPUTF8 = true
+	want = "Received: from bad?helo??x ([IPv6:2001:db8::1])\r\n" +
+		"\t(using TLSv1.3 with cipher TLS_AES_128_GCM_SHA256)\r\n" +
+		"\tby gw.example.jp (mugai) with UTF8SMTPS id ABCDEFGHIJKL; Tue, 01 Apr 2025 09:30:00 +0900\r\n"
+	if got := receivedHeader(env, "gw.example.jp", at); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestAcceptsRecipient(t *testing.T) {
+	cfg := Config{Domains: []string{"example.jp", "Lgwan.Example."}}
+	for rcpt, want := range map[string]bool{
+		"a@example.jp": true, "a@EXAMPLE.JP": true, "a@example.jp.": true, "a@lgwan.example": true,
+		"a@sub.example.jp": false, "a@example.jp.evil": false, "postmaster": false,
+		"a@example.\u212Ap": false, // KELVIN SIGN is not an ASCII k
+	} {
+		if got := cfg.acceptsRecipient(rcpt); got != want {
+			t.Errorf("acceptsRecipient(%q) = %v", rcpt, got)
+		}
+	}
+	if !(&Config{}).acceptsRecipient("anyone@anywhere") {
+		t.Error("empty Domains must accept any domain")
+	}
+}
+
+func TestAllowsClient(t *testing.T) {
+	cfg := Config{Networks: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}
+	if !cfg.allowsClient(netip.MustParseAddr("::ffff:10.1.2.3")) {
+		t.Error("IPv4-mapped address not matched against an IPv4 network")
+	}
+	if cfg.allowsClient(netip.MustParseAddr("192.0.2.1")) || cfg.allowsClient(netip.Addr{}) {
+		t.Error("foreign or unknown client allowed")
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	if _, err := New(Config{}); err == nil {
+		t.Fatal("empty config accepted")
+	} else {
+		for _, want := range []string{"Hostname", "Networks", "Router"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not mention %s", err, want)
+			}
+		}
+	}
+	cfg := Config{
+		Hostname: "gw.example", Networks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+		Router: RouterFunc(func(*Envelope, string) (Route, error) { return Route{}, nil }),
+	}.withDefaults()
+	if err := cfg.validate(); err != nil {
+		t.Fatalf("minimal config: %v", err)
+	}
+	if cfg.MaxMessageBytes != DefaultMaxMessageBytes || cfg.Workers < 1 || cfg.MaxOutputBytes <= cfg.MaxMessageBytes {
+		t.Errorf("defaults not applied: %+v", cfg)
+	}
+}
+
+type statusErr struct{}
+
+func (statusErr) Error() string                     { return "secret internals" }
+func (statusErr) SMTPStatus() (int, [3]int, string) { return 250, [3]int{2, 0, 0}, "fake OK" }
+
+func TestMapError(t *testing.T) {
+	tests := []struct {
+		err  error
+		code int
+		enh  [3]int
+	}{
+		{errors.New("secret internals"), 451, [3]int{4, 3, 0}},
+		{context.DeadlineExceeded, 451, [3]int{4, 3, 0}},
+		{&net.OpError{Op: "dial", Err: errors.New("refused")}, 451, [3]int{4, 4, 1}},
+		{fmt.Errorf("wrapped: %w", statusErr{}), 451, [3]int{4, 3, 0}}, // never 250 from an error
+	}
+	for _, tt := range tests {
+		r := mapError(tt.err)
+		if r.Code != tt.code || [3]int(r.EnhancedCode) != tt.enh || strings.Contains(r.Message, "secret") {
+			t.Errorf("mapError(%v) = %d %v %q", tt.err, r.Code, r.EnhancedCode, r.Message)
+		}
+	}
+	if got := safeText("next hop: \x1b[31m日本\r\nsecond"); got != "next hop: ?[31m??????\nsecond" {
+		t.Errorf("safeText: %q", got)
+	}
+}
+
+func TestQueueID(t *testing.T) {
+	seen := map[string]bool{}
+	for range 1000 {
+		id := newQueueID()
+		if len(id) != 12 || strings.Trim(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") != "" || seen[id] {
+			t.Fatalf("bad or repeated id %q", id)
+		}
+		seen[id] = true
+	}
+}
