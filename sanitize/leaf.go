@@ -152,8 +152,15 @@ func (w *walker) text(d *doc, e *mimeparse.Entity, data []byte, name, sniffed st
 		out := attachmentName(name, ct, e.Path)
 		p.Action = ActionTextAttachment
 		d.attachments = append(d.attachments, textFile{name: out, text: s})
-		d.items = append(d.items, noticeItem{kind: itemTextKept, name: name, newName: out,
-			size: int64(len(data)), typ: ct, sha: p.SHA256, html: isHTML})
+		// A UTF-8 text file that comes out byte for byte (line ends
+		// aside) under its own name was not changed: nothing to tell.
+		unchanged := ct == "text/plain" && out == name && !res.Guessed &&
+			(res.Charset == "utf-8" || res.Charset == "us-ascii") &&
+			s == strings.ReplaceAll(string(data), "\r\n", "\n")
+		if !unchanged {
+			d.items = append(d.items, noticeItem{kind: itemTextKept, name: name, newName: out,
+				size: int64(len(data)), typ: ct, sha: p.SHA256, html: isHTML})
+		}
 		return nil
 	}
 	if isHTML {

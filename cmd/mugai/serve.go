@@ -1,7 +1,137 @@
 package main
 
-// serve implements "mugai serve". The relay lands with its own issue; until
-// then the command says so instead of pretending to run.
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/mugai/mugai/config"
+	"github.com/mugai/mugai/smtpd"
+)
+
+// shutdownGrace is how long SIGTERM lets sessions in flight finish before
+// the rest are closed (unacknowledged, so their senders retry). It is
+// below systemd's default TimeoutStopSec of 90 s.
+const shutdownGrace = 60 * time.Second
+
+// serve implements "mugai serve": run the gateway until SIGTERM or SIGINT;
+// SIGHUP reloads the configuration.
 func (e *env) serve(args []string) int {
-	return e.fail(exitError, "serve: not implemented yet")
+	fs := e.newFlagSet("serve")
+	cfgPath := fs.String("config", "", "config file (default: the embedded defaults)")
+	if err := fs.Parse(args); err != nil {
+		return e.fail(exitError, "serve: %v", err)
+	}
+	if fs.NArg() > 0 {
+		return e.fail(exitError, "serve: unexpected argument %q", fs.Arg(0))
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return e.fail(exitError, "%s", oneLine(err))
+	}
+	level := new(slog.LevelVar)
+	level.Set(cfg.Log.SlogLevel())
+	log := newLogger(e.stderr, cfg.Log.Format, level)
+
+	gw, err := newGateway(cfg, log)
+	if err != nil {
+		return e.fail(exitError, "serve: %v", err)
+	}
+	sc, err := gw.serverConfig(log)
+	if err != nil {
+		return e.fail(exitError, "serve: %v", err)
+	}
+	srv, err := smtpd.New(sc)
+	if err != nil {
+		return e.fail(exitError, "serve: %v", err)
+	}
+	ln, err := net.Listen("tcp", cfg.Listen.SMTP)
+	if err != nil {
+		return e.fail(exitError, "serve: %v", err)
+	}
+	nextHop, maildir := cfg.DeliveryTarget()
+	log.Info("mugai listening", "addr", ln.Addr().String(), "version", version,
+		"config", configName(*cfgPath), "next_hop", nextHop, "maildir", maildir)
+
+	signals := make(chan os.Signal, 4)
+	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer signal.Stop(signals)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	for {
+		select {
+		case err := <-served:
+			if errors.Is(err, smtpd.ErrServerClosed) {
+				return exitOK
+			}
+			log.Error("server stopped", "err", err)
+			return exitError
+		case sig := <-signals:
+			if sig == syscall.SIGHUP {
+				cfg = reload(*cfgPath, cfg, srv, log, level)
+				continue
+			}
+			log.Info("shutting down", "signal", sig.String(), "grace", shutdownGrace.String())
+			ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+			err := srv.Shutdown(ctx)
+			cancel()
+			if err != nil {
+				log.Warn("sessions closed at the end of the grace period", "err", err)
+			}
+			log.Info("stopped")
+			return exitOK
+		}
+	}
+}
+
+// reload reads the configuration again and swaps it in atomically:
+// sessions in flight finish with the old one. An invalid file changes
+// nothing; the old configuration stays and the problems are logged.
+func reload(path string, old *config.Config, srv *smtpd.Server, log *slog.Logger, level *slog.LevelVar) *config.Config {
+	cfg, err := loadConfig(path)
+	if err == nil {
+		var gw *gateway
+		if gw, err = newGateway(cfg, log); err == nil {
+			var sc smtpd.Config
+			if sc, err = gw.serverConfig(log); err == nil {
+				err = srv.SetConfig(sc)
+			}
+		}
+	}
+	if err != nil {
+		log.Error("reload failed; keeping the previous configuration", "config", configName(path), "err", oneLine(err))
+		return old
+	}
+	level.Set(cfg.Log.SlogLevel())
+	if cfg.Listen.SMTP != old.Listen.SMTP {
+		log.Warn("listen.smtp changed; it takes effect at the next restart", "old", old.Listen.SMTP, "new", cfg.Listen.SMTP)
+	}
+	if cfg.Log.Format != old.Log.Format {
+		log.Warn("log.format changed; it takes effect at the next restart")
+	}
+	log.Info("configuration reloaded", "config", configName(path))
+	return cfg
+}
+
+func configName(path string) string {
+	if path == "" {
+		return "(built-in defaults)"
+	}
+	return path
+}
+
+// newLogger returns the process logger: text or JSON lines on w.
+func newLogger(w io.Writer, format string, level slog.Leveler) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"net/smtp"
+	"net/textproto"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mugai/mugai/config"
+	"github.com/mugai/mugai/sanitize/sanitizetest"
+	"github.com/mugai/mugai/smtpd"
+	"github.com/mugai/mugai/smtpd/smtptest"
+)
+
+// startRelay runs the gateway built from yaml in-process, with the real
+// sanitizer and smtpd, on a loopback port.
+func startRelay(t testing.TB, yaml string) string {
+	t.Helper()
+	cfg, err := config.Parse("test.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	gw, err := newGateway(cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := gw.serverConfig(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := smtpd.New(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	})
+	return ln.Addr().String()
+}
+
+const htmlMail = "From: a@example.jp\r\nTo: x@example.lg.jp\r\nSubject: links\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>See <a href=\"https://example.jp/page\">the page</a>.</p>\r\n"
+
+func TestRoutes(t *testing.T) {
+	lgwan := smtptest.NewServer(t, nil)
+	strictHop := smtptest.NewServer(t, nil)
+	internet := smtptest.NewServer(t, nil)
+	addr := startRelay(t, fmt.Sprintf(`
+hostname: gw.test.example
+listen: {smtp: "127.0.0.1:0"}
+relay:
+  domains: [city.example.lg.jp, soumu.city.example.lg.jp]
+  networks: [127.0.0.0/8]
+  internal_networks: [127.0.0.2/32]
+delivery: {next_hop: "%s", tls: none}
+policies:
+  strict: {links: remove, language: en}
+  outbound: {passthrough: true}
+routes:
+  - client_networks: [127.0.0.2/32]
+    policy: outbound
+    next_hop: "%s"
+  - recipient_domains: [soumu.city.example.lg.jp]
+    policy: strict
+    next_hop: "%s"
+`, lgwan.Addr, internet.Addr, strictHop.Addr))
+
+	send := func(t *testing.T, from netip.Addr, rcpts ...string) error {
+		t.Helper()
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: from.AsSlice()}, Timeout: 5 * time.Second}
+		conn, err := d.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := smtp.NewClient(conn, "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if err := c.Mail("a@example.jp"); err != nil {
+			return err
+		}
+		for _, r := range rcpts {
+			if err := c.Rcpt(r); err != nil {
+				return err
+			}
+		}
+		w, err := c.Data()
+		if err != nil {
+			return err
+		}
+		io.WriteString(w, htmlMail)
+		return w.Close()
+	}
+	loop := netip.MustParseAddr("127.0.0.1")
+
+	// Default route: the sanitize section (links defanged, Japanese).
+	if err := send(t, loop, "kikaku@city.example.lg.jp"); err != nil {
+		t.Fatal(err)
+	}
+	m := lgwan.WaitMessages(1, 5*time.Second)
+	if len(m) != 1 || !strings.Contains(bodyOf(t, m[0].Data), "hxxps://example[.]jp/page") {
+		t.Fatalf("default route: %d messages", len(m))
+	}
+
+	// The strict route: links removed, English notice, its own next hop.
+	if err := send(t, loop, "somu@soumu.city.example.lg.jp"); err != nil {
+		t.Fatal(err)
+	}
+	m = strictHop.WaitMessages(1, 5*time.Second)
+	if len(m) != 1 {
+		t.Fatal("strict route: nothing at its next hop")
+	}
+	if body := bodyOf(t, m[0].Data); strings.Contains(body, "example[.]jp") || !strings.Contains(body, "[Sanitization notice]") {
+		t.Errorf("strict route body:\n%s", body)
+	}
+
+	// Recipients of different routes need separate transactions.
+	if err := send(t, loop, "kikaku@city.example.lg.jp", "somu@soumu.city.example.lg.jp"); !isReply(err, 451, "4.5.3") {
+		t.Errorf("mixed routes: got %v, want 451 4.5.3", err)
+	}
+
+	// A foreign domain is refused for Internet-side clients...
+	if err := send(t, loop, "someone@example.com"); !isReply(err, 550, "5.7.1") {
+		t.Errorf("foreign domain: got %v", err)
+	}
+	// ...but mail leaving the LGWAN goes anywhere, unchanged.
+	if err := send(t, netip.MustParseAddr("127.0.0.2"), "someone@example.com"); err != nil {
+		t.Fatalf("outbound: %v", err)
+	}
+	m = internet.WaitMessages(1, 5*time.Second)
+	if len(m) != 1 || !bytes.Contains(m[0].Data, []byte(`<a href="https://example.jp/page">`)) {
+		t.Errorf("outbound passthrough changed the message or lost it")
+	}
+}
+
+// isReply reports whether err is the SMTP reply code with enhanced code.
+func isReply(err error, code int, enhanced string) bool {
+	var te *textproto.Error
+	return errors.As(err, &te) && te.Code == code && strings.HasPrefix(te.Msg, enhanced+" ")
+}
+
+func bodyOf(t *testing.T, data []byte) string {
+	t.Helper()
+	texts, err := sanitizetest.Check(data, sanitizetest.Options{AllowReceived: true})
+	if err != nil {
+		t.Fatalf("not sanitized: %v\n%s", err, data)
+	}
+	return texts[0].Body
+}
+
+// BenchmarkRelay measures the whole relay in-process: 20 concurrent
+// clients send a 10 KB plain-text message each through smtpd and the
+// sanitizer to a recording next hop on loopback.
+func BenchmarkRelay(b *testing.B) {
+	next := smtptest.NewServer(b, nil)
+	addr := startRelay(b, fmt.Sprintf("listen: {smtp: \"127.0.0.1:0\"}\nrelay: {networks: [127.0.0.0/8]}\ndelivery: {next_hop: \"%s\", tls: none}\nlimits: {connections_per_ip: 100}\n", next.Addr))
+	body := strings.Repeat("This is a line of a plain text message of about ten kilobytes.\r\n", 160)
+	msg := []byte("From: a@example.jp\r\nTo: b@example.jp\r\nSubject: load\r\n\r\n" + body)
+	b.SetBytes(int64(len(msg)))
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	jobs := make(chan struct{})
+	for w := 0; w < 20; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range jobs {
+				if err := smtp.SendMail(addr, nil, "a@example.jp", []string{"b@example.jp"}, msg); err != nil {
+					b.Error(err)
+				}
+			}
+		}()
+	}
+	for i := 0; i < b.N; i++ {
+		jobs <- struct{}{}
+	}
+	close(jobs)
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mugai/mugai/sanitize"
+	"github.com/mugai/mugai/sanitize/sanitizetest"
+)
+
+// binary is the mugai binary built once for the end-to-end tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "mugai-e2e-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "mugai")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		panic("build mugai: " + err.Error())
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// runBinary runs the built binary with stdin and returns stdout, stderr
+// and the exit code.
+func runBinary(t *testing.T, stdin []byte, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Stdin = bytes.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+func golden(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "golden", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestSanitizeCommand(t *testing.T) {
+	report := filepath.Join(t.TempDir(), "report.json")
+	out, errOut, code := runBinary(t, golden(t, "mixed-attachments.eml"), "sanitize", "-report", report)
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	texts, err := sanitizetest.Check([]byte(out), sanitizetest.Options{})
+	if err != nil {
+		t.Fatalf("output invariant: %v", err)
+	}
+	if !strings.Contains(texts[0].Body, "setup.exe") || !strings.Contains(texts[0].Body, "見積書.pdf") {
+		t.Errorf("notice does not name the dropped attachments:\n%s", texts[0].Body)
+	}
+	var rep sanitize.Report
+	b, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &rep); err != nil || len(rep.Parts) != 5 {
+		t.Errorf("report: %v, %d parts", err, len(rep.Parts))
+	}
+}
+
+func TestSanitizeRejects(t *testing.T) {
+	report := filepath.Join(t.TempDir(), "report.json")
+	out, errOut, code := runBinary(t, golden(t, "ambiguous-two-boundaries.eml"), "sanitize", "-report", report)
+	if code != 2 {
+		t.Errorf("exit %d, want 2", code)
+	}
+	if out != "" {
+		t.Errorf("stdout not empty on rejection: %q", out)
+	}
+	if strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, "mugai: rejected: 550 5.6.0 ") {
+		t.Errorf("stderr %q, want one line with the SMTP reply", errOut)
+	}
+	b, err := os.ReadFile(report)
+	if err != nil || !bytes.Contains(b, []byte(`"rejected"`)) {
+		t.Errorf("report on rejection: %v %s", err, b)
+	}
+}
+
+func TestSanitizeWithConfig(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "mugai.yaml")
+	os.WriteFile(cfg, []byte("sanitize:\n  language: en\n  ambiguous: notice\n"), 0o644)
+	out, errOut, code := runBinary(t, golden(t, "ambiguous-two-boundaries.eml"), "sanitize", "-config", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "X-Mugai-Sanitized: replaced; reason=ambiguous") {
+		t.Errorf("no notice-only message:\n%s", out)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{nil, "usage:"},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"sanitize", "-nope"}, "flag provided but not defined"},
+		{[]string{"sanitize", "file.eml"}, "standard input"},
+		{[]string{"sanitize", "-config", "/nonexistent/mugai.yaml"}, "/nonexistent/mugai.yaml"},
+		{[]string{"check-config"}, "usage: mugai check-config FILE"},
+	}
+	for _, tt := range tests {
+		_, errOut, code := runBinary(t, nil, tt.args...)
+		if code != 1 || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q (want 1 and %q)", tt.args, code, errOut, tt.want)
+		}
+	}
+}
+
+func TestCheckConfig(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("hostname: gw.example.jp\nlimts:\n  x: 1\nsanitize:\n  links: clickable\n"), 0o644)
+	_, errOut, code := runBinary(t, nil, "check-config", bad)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	lines := strings.Split(strings.TrimSpace(errOut), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], bad+":2: ") || !strings.HasPrefix(lines[1], bad+":5: ") {
+		t.Errorf("want every problem as FILE:LINE: message, got:\n%s", errOut)
+	}
+	good := filepath.Join(dir, "good.yaml")
+	os.WriteFile(good, []byte("hostname: gw.example.jp\nlisten:\n  smtp: 127.0.0.1:10025\nrelay:\n  domains: [city.example.lg.jp]\n  networks: [192.0.2.0/24]\ndelivery:\n  next_hop: 192.0.2.10:25\n"), 0o644)
+	out, errOut, code := runBinary(t, nil, "check-config", good)
+	if code != 0 || !strings.Contains(out, "OK") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, _, code := runBinary(t, nil, "version")
+	if code != 0 || !strings.HasPrefix(out, "mugai ") {
+		t.Errorf("exit %d, %q", code, out)
+	}
+}

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"net/smtp"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mugai/mugai/sanitize/sanitizetest"
+	"github.com/mugai/mugai/smtpd/smtptest"
+)
+
+// gatewayProcess is a running "mugai serve".
+type gatewayProcess struct {
+	cmd  *exec.Cmd
+	addr string
+	logs chan string // every log line, as it comes
+	done chan error
+}
+
+var listeningLine = regexp.MustCompile(`msg="mugai listening" addr=(\S+)`)
+
+// startGateway runs the built binary with args in dir and waits until it
+// listens. It is stopped with SIGKILL at the end of the test if still up.
+func startGateway(t *testing.T, dir string, args ...string) *gatewayProcess {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"serve"}, args...)...)
+	cmd.Dir = dir
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	g := &gatewayProcess{cmd: cmd, logs: make(chan string, 1000), done: make(chan error, 1)}
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			t.Log("mugai: " + sc.Text())
+			select {
+			case g.logs <- sc.Text():
+			default:
+			}
+		}
+		g.done <- cmd.Wait()
+	}()
+	t.Cleanup(func() { cmd.Process.Kill() })
+	line := g.waitLog(t, "mugai listening", 10*time.Second)
+	m := listeningLine.FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("no address in %q", line)
+	}
+	g.addr = m[1]
+	return g
+}
+
+// waitLog waits for a log line containing s.
+func (g *gatewayProcess) waitLog(t *testing.T, s string, timeout time.Duration) string {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		select {
+		case line := <-g.logs:
+			if strings.Contains(line, s) {
+				return line
+			}
+		case err := <-g.done:
+			t.Fatalf("mugai exited (%v) before logging %q", err, s)
+		case <-deadline:
+			t.Fatalf("no log line with %q after %v", s, timeout)
+		}
+	}
+}
+
+func (g *gatewayProcess) signal(t *testing.T, sig syscall.Signal) {
+	t.Helper()
+	if err := g.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeConfig writes a gateway config that listens on a free loopback
+// port and relays to nextHop.
+func writeConfig(t *testing.T, path, nextHop, extra string) {
+	t.Helper()
+	cfg := fmt.Sprintf("hostname: gw.test.example\nlisten:\n  smtp: 127.0.0.1:0\nrelay:\n  domains: [city.example.lg.jp]\n  networks: [127.0.0.0/8]\ndelivery:\n  next_hop: %s\n  tls: none\n%s", nextHop, extra)
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// swaks sends a message file with swaks; the test is skipped when swaks
+// is not installed (.ci/run installs it).
+func swaks(t *testing.T, addr, from, to, file string) (string, error) {
+	t.Helper()
+	path, err := exec.LookPath("swaks")
+	if err != nil {
+		t.Skip("swaks is not installed (apt-get install swaks; .ci/run does it)")
+	}
+	out, err := exec.Command(path, "--server", addr, "--from", from, "--to", to,
+		"--data", file, "--timeout", "20", "--hide-informational").CombinedOutput()
+	return string(out), err
+}
+
+// TestServeEndToEnd runs the binary with a config file, sends real mail
+// with swaks, and checks what the next hop received; then reloads the
+// config with SIGHUP and stops with SIGTERM.
+func TestServeEndToEnd(t *testing.T) {
+	if _, err := exec.LookPath("swaks"); err != nil {
+		t.Skip("swaks is not installed (apt-get install swaks; .ci/run does it)")
+	}
+	next := smtptest.NewServer(t, nil)
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "mugai.yaml")
+	writeConfig(t, cfgPath, next.Addr, "")
+	g := startGateway(t, dir, "-config", cfgPath)
+	msgFile := filepath.Join("..", "..", "testdata", "golden", "mixed-attachments.eml")
+
+	if out, err := swaks(t, g.addr, "yamada@example.jp", "soumu@city.example.lg.jp", msgFile); err != nil {
+		t.Fatalf("swaks: %v\n%s", err, out)
+	}
+	msgs := next.WaitMessages(1, 10*time.Second)
+	if len(msgs) != 1 {
+		t.Fatalf("next hop got %d messages", len(msgs))
+	}
+	got := msgs[0]
+	if got.From != "yamada@example.jp" || len(got.Rcpts) != 1 || got.Rcpts[0] != "soumu@city.example.lg.jp" {
+		t.Errorf("envelope %s -> %v", got.From, got.Rcpts)
+	}
+	texts, err := sanitizetest.Check(got.Data, sanitizetest.Options{AllowReceived: true})
+	if err != nil {
+		t.Fatalf("next hop got an unsanitized message: %v\n%s", err, got.Data)
+	}
+	if !strings.Contains(texts[0].Body, "【無害化のお知らせ】") || strings.Contains(string(got.Data), "TVqQ") {
+		t.Errorf("unexpected body:\n%s", texts[0].Body)
+	}
+	if !strings.HasPrefix(string(got.Data), "Received: from ") || !strings.Contains(string(got.Data), "by gw.test.example (mugai)") {
+		t.Errorf("no Received header of ours:\n%.300s", got.Data)
+	}
+
+	// A recipient outside relay.domains is refused; nothing is relayed.
+	if out, err := swaks(t, g.addr, "yamada@example.jp", "someone@example.com", msgFile); err == nil || !strings.Contains(out, "550 5.7.1") {
+		t.Errorf("foreign recipient: err %v\n%s", err, out)
+	}
+
+	// A message the policy rejects gets the sanitizer's 5xx.
+	amb := filepath.Join("..", "..", "testdata", "golden", "ambiguous-two-boundaries.eml")
+	if out, err := swaks(t, g.addr, "yamada@example.jp", "soumu@city.example.lg.jp", amb); err == nil || !strings.Contains(out, "550 5.6.0") {
+		t.Errorf("ambiguous message: err %v\n%s", err, out)
+	}
+
+	// SIGHUP with a broken file keeps the old configuration...
+	os.WriteFile(cfgPath, []byte("sanitize:\n  language: klingon\n"), 0o644)
+	g.signal(t, syscall.SIGHUP)
+	g.waitLog(t, "reload failed", 10*time.Second)
+	// ...and with a good one switches to it: English notices now.
+	writeConfig(t, cfgPath, next.Addr, "sanitize:\n  language: en\n")
+	g.signal(t, syscall.SIGHUP)
+	g.waitLog(t, "configuration reloaded", 10*time.Second)
+	if out, err := swaks(t, g.addr, "yamada@example.jp", "soumu@city.example.lg.jp", msgFile); err != nil {
+		t.Fatalf("swaks after reload: %v\n%s", err, out)
+	}
+	msgs = next.WaitMessages(2, 10*time.Second)
+	if len(msgs) != 2 || !strings.Contains(decodedBody(t, msgs[1].Data), "[Sanitization notice]") {
+		t.Errorf("after reload: %d messages; want an English notice", len(msgs))
+	}
+
+	g.signal(t, syscall.SIGTERM)
+	select {
+	case err := <-g.done:
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("mugai did not stop on SIGTERM")
+	}
+	if len(next.Messages()) != 2 {
+		t.Errorf("next hop got %d messages in all, want 2", len(next.Messages()))
+	}
+}
+
+func decodedBody(t *testing.T, data []byte) string {
+	t.Helper()
+	texts, err := sanitizetest.Check(data, sanitizetest.Options{AllowReceived: true})
+	if err != nil || len(texts) == 0 {
+		t.Fatalf("check: %v", err)
+	}
+	return texts[0].Body
+}
+
+// TestServeDefaultConfig is the README's quick start: "mugai serve" with
+// no config listens on 127.0.0.1:2525 and delivers into ./mugai-outbox.
+func TestServeDefaultConfig(t *testing.T) {
+	if c, err := net.DialTimeout("tcp", "127.0.0.1:2525", time.Second); err == nil {
+		c.Close()
+		t.Skip("127.0.0.1:2525 is in use; the default config cannot be tested here")
+	}
+	dir := t.TempDir()
+	g := startGateway(t, dir)
+	if g.addr != "127.0.0.1:2525" {
+		t.Errorf("default listen address %s", g.addr)
+	}
+	msg := "From: a@example.jp\r\nTo: b@example.lg.jp\r\nSubject: quick start\r\n\r\n<b>hello</b>\r\n"
+	if err := smtp.SendMail(g.addr, nil, "a@example.jp", []string{"b@example.lg.jp"}, []byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "mugai-outbox", "new", "*"))
+	if len(files) != 1 {
+		t.Fatalf("%d files in mugai-outbox/new", len(files))
+	}
+	b, _ := os.ReadFile(files[0])
+	if !strings.Contains(string(b), "X-Mugai-Sanitized: yes") {
+		t.Errorf("maildir file is not a sanitized message:\n%s", b)
+	}
+	if tmp, _ := os.ReadDir(filepath.Join(dir, "mugai-outbox", "tmp")); len(tmp) != 0 {
+		t.Errorf("%d files left in tmp/", len(tmp))
+	}
+	g.signal(t, syscall.SIGTERM)
+	<-g.done
+}
+
+// TestServeRefusesBadConfig: a config that cannot be loaded is a one-line
+// error and exit 1, before anything listens.
+func TestServeRefusesBadConfig(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(cfg, []byte("listen:\n  smtp: nowhere\n"), 0o644)
+	_, errOut, code := runBinary(t, nil, "serve", "-config", cfg)
+	if code != 1 || !strings.Contains(errOut, cfg+":2:") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
