@@ -145,6 +145,14 @@ func (w *walker) text(d *doc, e *mimeparse.Entity, data []byte, name, sniffed st
 		}
 	}
 	s = w.cutPayloads(d, e, s)
+	if w.pol.Links != LinksKeep {
+		// Mail clients make links of addresses in plain text too.
+		var n int
+		if s, n = htmltext.DefangText(s); n > 0 {
+			w.rep.LinksChanged += n
+			d.items = append(d.items, noticeItem{kind: itemTextURLs, links: n})
+		}
+	}
 
 	attach := !inline || e.Disposition.Value == "attachment" ||
 		(name != "" && e.Disposition.Value != "inline") || !isBodyType(ct)

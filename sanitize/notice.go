@@ -19,6 +19,7 @@ const (
 	itemPartial                             // message/partial or external-body removed
 	itemCharset                             // charset guessed
 	itemTruncated                           // HTML cut at an oversized token
+	itemTextURLs                            // web addresses in text defanged
 )
 
 // noticeItem is one line (or aggregated lines) of the notice.
@@ -123,7 +124,7 @@ func renderNotice(lang Language, links LinkMode, items []noticeItem) string {
 		seen[key] = true
 		return true
 	}
-	var resources int
+	var resources, textURLs int
 	var resourceBytes int64
 	for _, it := range items {
 		switch it.kind {
@@ -189,12 +190,18 @@ func renderNotice(lang Language, links LinkMode, items []noticeItem) string {
 				line("文字コードの指定がない、または誤っているため、%s と推定して変換しました。",
 					"The character set was missing or wrong; the text was decoded as %s (a guess).", it.charset)
 			}
+		case itemTextURLs:
+			textURLs += it.links
 		case itemTruncated:
 			if once("trunc") {
 				line("HTML に大きすぎる要素があったため、その手前までをテキストに変換しました。",
 					"The HTML had an oversized element; only the text before it was kept.")
 			}
 		}
+	}
+	if textURLs > 0 {
+		line("本文中の URL %d 件をクリックできない形に変更しました。",
+			"Web addresses in the text made non-clickable: %d.", textURLs)
 	}
 	if resources > 0 {
 		line("本文中の画像などの埋め込みファイル %d 件 (計 %s) を削除しました。",

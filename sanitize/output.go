@@ -87,6 +87,8 @@ func summarize(items []noticeItem, rep *Report) string {
 			counts["charset-guessed"] = 1
 		case itemTruncated:
 			counts["html-truncated"] = 1
+		case itemTextURLs:
+			// Counted in links-changed below.
 		}
 	}
 	if rep.LinksChanged > 0 {

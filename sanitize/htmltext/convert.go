@@ -34,12 +34,10 @@ type converter struct {
 	afe      []afeEntry
 	lastID   int32
 	form     int32 // the form element pointer: id of the open <form>, or 0
-	// keepMarkers is set while </template> pops the cells inside it.
-	keepMarkers bool
-	head        int // index of the open <head>, or -1
-	seenBody    bool
-	base        *url.URL
-	baseSeen    bool
+	head     int   // index of the open <head>, or -1
+	seenBody bool
+	base     *url.URL
+	baseSeen bool
 	// Innermost visible cell, row, table and list: the chains continue
 	// through elem.prev.
 	cell, row, table, list int
@@ -166,7 +164,7 @@ func (c *converter) startTag(z *html.Tokenizer, selfClosing bool) {
 		return
 	}
 	in := elemInfo(a)
-	if t := c.top(); t != nil && t.flags&fForeign != 0 && !isIntegrationPoint(t.tag, t.flags&fMath != 0) {
+	if t := c.top(); t != nil && t.flags&(fForeign|fIntegration) == fForeign {
 		if !in.has(iBreakout) || a == atom.Font && !at.fontAttr {
 			// <title>, <style>, <textarea> ... hold markup in SVG and
 			// MathML, not raw text.
@@ -174,15 +172,21 @@ func (c *converter) startTag(z *html.Tokenizer, selfClosing bool) {
 			// Everything in SVG/MathML is dropped; self-closing tags
 			// really are empty there.
 			if !selfClosing {
+				// Foreign elements never match HTML end tags or
+				// scopes: they are kept by name hash only.
 				set := fForeign | fDrop | t.flags&fMath
-				if c.push(elem{tag: a, hash: h, info: foreignInfo(a, set&fMath != 0), flags: t.flags&inherited | set, set: set, origin: t.origin, prev: -1}) < 0 {
+				if isIntegrationPoint(a, set&fMath != 0) {
+					set |= fIntegration
+				}
+				e := elem{hash: hashName(name) ^ foreignMark, info: foreignInfo(a, set&fMath != 0), flags: t.flags&inherited | set, set: set, origin: t.origin, prev: -1}
+				if c.push(e) < 0 {
 					c.overflow++
 				}
 			}
 			return
 		}
 		// HTML §13.2.6.5: these start tags end foreign content.
-		for t := c.top(); t != nil && t.flags&fForeign != 0 && !isIntegrationPoint(t.tag, t.flags&fMath != 0); t = c.top() {
+		for t := c.top(); t != nil && t.flags&(fForeign|fIntegration) == fForeign; t = c.top() {
 			c.pop(false)
 		}
 	}
@@ -199,6 +203,8 @@ func (c *converter) startTag(z *html.Tokenizer, selfClosing bool) {
 			// "in head noscript": only a few elements may follow.
 			switch a {
 			case atom.Basefont, atom.Bgsound, atom.Link, atom.Meta, atom.Noframes, atom.Style:
+			case atom.Noscript:
+				return // ignored there
 			default:
 				c.closeHead()
 			}
@@ -403,5 +409,8 @@ func (c *converter) endTagName(name []byte) {
 	if a == 0 {
 		h = hashName(name)
 	}
-	c.endTag(a, h)
+	c.endTag(a, h, hashName(name)^foreignMark)
 }
+
+// foreignMark sets foreign elements' name hashes apart from HTML ones.
+const foreignMark = 1 << 31

@@ -53,7 +53,8 @@ type Result struct {
 	// whose content was dropped.
 	Hidden int
 	// Truncated is set when the input ended early because a token was
-	// larger than Options.MaxToken; Text holds what came before it.
+	// larger than Options.MaxToken; Text holds what came before it (with
+	// the start of the oversized token when that was a run of text).
 	Truncated bool
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,6 +21,13 @@ import (
 // same visibility rules are applied to that tree, and the visible words
 // must be those the converter shows (as multisets: foster parenting moves
 // text, the converter keeps it in place).
+//
+// One thing a streaming converter cannot do is change its mind: the
+// adoption agency algorithm sometimes moves content that was already
+// inserted (a block inside a misnested formatting element moves out of
+// it, or under another ancestor). So each word is checked against the tree
+// of the document up to that word, the state it had when it was written;
+// how often the final tree differs is only reported.
 
 // oracleWords returns the words of the visible text of doc, computed on the
 // parsed tree.
@@ -111,10 +119,13 @@ func outputWords(text string) []string {
 func genDoc(rng *rand.Rand, size int) string {
 	tags := []string{
 		"div", "p", "span", "b", "i", "font", "a", "em", "strong", "u", "s", "nobr",
-		"table", "tbody", "tr", "td", "th", "caption", "h1", "h2", "center", "section",
+		"table", "tbody", "tr", "td", "th", "h1", "h2", "center", "section",
 		"ul", "ol", "li", "dl", "dt", "dd", "blockquote", "pre", "x-el", "o:p", "sub",
 		"button", "label", "form", "fieldset", "address", "details", "summary",
-		"svg", "math", "template", "dialog", "noscript", "object", "textarea", "title",
+		"svg", "math", "dialog", "noscript", "object", "textarea", "title",
+		// Not <template> and <caption>: x/net/html departs from the
+		// standard there (a <th> in a caption is ignored), and neither
+		// appears in mail.
 	}
 	styles := []string{
 		"display:none", "visibility:hidden", "visibility:visible", "font-size:0",
@@ -173,7 +184,7 @@ func TestVisibleTextMatchesTreeBuilder(t *testing.T) {
 	if testing.Short() {
 		n = 300
 	}
-	leaks, losses := 0, 0
+	failures, moved := 0, 0
 	for i := range n {
 		doc := genDoc(rng, 50+rng.IntN(400))
 		r, err := Convert(context.Background(), strings.NewReader(doc), Options{})
@@ -181,39 +192,43 @@ func TestVisibleTextMatchesTreeBuilder(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := outputWords(r.Text)
-		want := oracleWords(doc)
+		want := insertionWords(doc)
+		final := oracleWords(doc)
 		slices.Sort(got)
 		slices.Sort(want)
+		slices.Sort(final)
+		if !slices.Equal(want, final) {
+			moved++
+		}
 		if slices.Equal(got, want) {
 			continue
 		}
-		extra, missing := minus(got, want), minus(want, got)
-		if len(extra) > 0 {
-			// Text shown that a reader does not see: never acceptable.
-			leaks++
-			if leaks <= 5 {
-				t.Errorf("doc %d: hidden text shown: %v (missing %v)\ndoc: %s\ntext:\n%s", i, extra, missing, doc, r.Text)
-			}
-			continue
-		}
-		// Visible text not shown. A streaming converter cannot follow
-		// the adoption agency when it moves content already written
-		// (a block inside a hidden formatting element is moved out of
-		// it when that element's end tag comes): such text stays hidden.
-		losses++
-		if testing.Verbose() {
-			t.Logf("doc %d: visible text not shown: %v\ndoc: %s", i, missing, doc)
+		failures++
+		if failures <= 5 {
+			t.Errorf("doc %d differs from the tree builder\ndoc: %s\nshown but hidden: %v\nvisible but not shown: %v\ntext:\n%s",
+				i, doc, minus(got, want), minus(want, got), r.Text)
 		}
 	}
-	if leaks > 0 {
-		t.Errorf("%d of %d documents show hidden text", leaks, n)
+	if failures > 0 {
+		t.Errorf("%d of %d documents differ", failures, n)
 	}
-	// The losses are rare, pathological markup; a jump means a bug.
-	if max := n / 100; losses > max {
-		t.Errorf("%d of %d documents lose visible text (at most %d expected)", losses, n, max)
-	}
-	t.Logf("%d of %d documents lose some visible text", losses, n)
+	t.Logf("in %d of %d documents the adoption agency later moved written text", moved, n)
 }
+
+// insertionWords returns the words of doc that are visible in the tree of
+// the document cut right after them.
+func insertionWords(doc string) []string {
+	var words []string
+	for _, m := range wordRE.FindAllStringIndex(doc, -1) {
+		w := doc[m[0]:m[1]]
+		if slices.Contains(oracleWords(doc[:m[1]]), w) {
+			words = append(words, w)
+		}
+	}
+	return words
+}
+
+var wordRE = regexp.MustCompile(`\bw[0-9]+\b`)
 
 // minus returns the elements of a (sorted) not matched in b (sorted).
 func minus(a, b []string) []string {

@@ -82,8 +82,8 @@ func (s *style) displayShown() bool { return s.display.set && s.display.v != vNo
 // parseStyle reads a style attribute into st. scratch is reused between
 // calls to avoid an allocation per element; the grown buffer is returned.
 func parseStyle(attr []byte, st *style, scratch []byte) []byte {
-	buf := cleanCSS(scratch[:0], attr)
-	for len(buf) > 0 {
+	full := cleanCSS(scratch[:0], attr)
+	for buf := full; len(buf) > 0; {
 		end := declEnd(buf)
 		parseDecl(buf[:end], st)
 		if end == len(buf) {
@@ -91,7 +91,7 @@ func parseStyle(attr []byte, st *style, scratch []byte) []byte {
 		}
 		buf = buf[end+1:]
 	}
-	return buf[:0:cap(buf)]
+	return full[:0]
 }
 
 // cleanCSS copies src to dst lower-cased, with comments replaced by a space
@@ -182,7 +182,9 @@ func parseDecl(d []byte, st *style) {
 		// The shorthand's size is the first token with a unit (or a bare
 		// 0), possibly followed by "/line-height": "font:0/0 a" is the
 		// classic text-hiding hack.
-		for _, tok := range fields(val) {
+		for rest := val; len(rest) > 0; {
+			var tok []byte
+			tok, rest = nextField(rest)
 			if i := bytes.IndexByte(tok, '/'); i >= 0 {
 				tok = tok[:i]
 			}
@@ -269,14 +271,15 @@ func parseDecl(d []byte, st *style) {
 		st.textIndent.put(offsetClass(val), imp)
 	case "margin":
 		// 1 to 4 values: top, right, bottom, left; bottom defaults to top.
-		f := fields(val)
-		if len(f) > 0 {
-			st.marginTop.put(zeroClass(f[0]), imp)
-			b := f[0]
-			if len(f) >= 3 {
-				b = f[2]
+		top, rest := nextField(val)
+		_, rest = nextField(rest)
+		bottom, _ := nextField(rest)
+		if len(top) > 0 {
+			if len(bottom) == 0 {
+				bottom = top
 			}
-			st.marginBottom.put(zeroClass(b), imp)
+			st.marginTop.put(zeroClass(top), imp)
+			st.marginBottom.put(zeroClass(bottom), imp)
 		}
 	case "margin-top":
 		st.marginTop.put(zeroClass(val), imp)
@@ -512,10 +515,20 @@ func firstWord(b []byte) []byte {
 	return b
 }
 
-// fields splits on CSS whitespace. It is only used for the rare font
-// shorthand and rect(), so its allocation does not matter.
-func fields(b []byte) [][]byte { return fieldsFunc(b, isCSSSpace) }
+// nextField returns the first whitespace-separated token of b and the
+// rest after it.
+func nextField(b []byte) (tok, rest []byte) {
+	b = trimSpace(b)
+	for i, c := range b {
+		if isCSSSpace(c) {
+			return b[:i], b[i:]
+		}
+	}
+	return b, nil
+}
 
+// fieldsFunc splits b at bytes for which sep is true. It is only used for
+// the rare rect() and inset() values, so its allocation does not matter.
 func fieldsFunc(b []byte, sep func(byte) bool) [][]byte {
 	var out [][]byte
 	start := -1

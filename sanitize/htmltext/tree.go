@@ -8,8 +8,15 @@ import "golang.org/x/net/html/atom"
 // fail on bad markup; they repair it in well-defined ways, and hidden text is
 // hidden exactly as far as the repaired tree says. The parts kept here:
 // implied end tags, scopes, the list of active formatting elements with its
-// reconstruction, a one-step adoption agency, and foster parenting (for
+// reconstruction, the adoption agency, the form element pointer, foreign
+// content with its integration points, and foster parenting (for
 // inheritance only: the text is still rendered where it appears).
+//
+// A streaming converter cannot take back what it wrote: when the adoption
+// agency moves content that is already in the tree (a block inside a
+// misnested formatting element), that content keeps the visibility it had
+// when it was written. oracle_test.go checks everything else against
+// x/net/html's tree builder.
 
 // elem is an open element on the converter's stack.
 type elem struct {
@@ -21,51 +28,35 @@ type elem struct {
 	clr    uint32 // state flags they turn off
 	origin int32  // index of the element whose style hides this content, or -1
 	prev   int32  // enclosing cell, row, table or list (see converter)
-	id     int32  // identity in the active formatting list, 0 if none
+	id     int32  // identity, by which the formatting list and form pointer refer to it
 	serial int    // writer serial when the element opened
 	aux    int    // next number of an ordered list; 1 for a cell after content
 }
 
 // Element flags. The state group is inherited by children.
 const (
-	fDrop    uint32 = 1 << iota // content never shown (script, style, svg, ...)
-	fHide                       // hidden whatever the descendants say (display:none, ...)
-	fVis                        // visibility:hidden (a descendant may say visible)
-	fFont                       // zero font size (a descendant may set a size)
-	fColor                      // transparent text (a descendant may set a colour)
-	fPre                        // white space preserved
-	fForeign                    // inside <svg> or <math>
-	fLayout                     // was visible when opened: its end affects layout
-	fSeg                        // pushed a line-prefix segment
-	fCounted                    // counted in Result.Hidden
-	fGone                       // removed from the stack by </form>: still an ancestor, never matched
-	fFoster                     // foster-parented: its parent is the table's parent
-	fMath                       // in MathML (with fForeign; otherwise SVG)
-	fNested                     // a list inside a list
-	fOrdered                    // <ol>
-	fTight                      // a paragraph without margins: one line, no blank lines
+	fDrop        uint32 = 1 << iota // content never shown (script, style, svg, ...)
+	fHide                           // hidden whatever the descendants say (display:none, ...)
+	fVis                            // visibility:hidden (a descendant may say visible)
+	fFont                           // zero font size (a descendant may set a size)
+	fColor                          // transparent text (a descendant may set a colour)
+	fPre                            // white space preserved
+	fForeign                        // inside <svg> or <math>
+	fLayout                         // was visible when opened: its end affects layout
+	fSeg                            // pushed a line-prefix segment
+	fCounted                        // counted in Result.Hidden
+	fGone                           // removed from the stack by </form>: still an ancestor, never matched
+	fFoster                         // foster-parented: its parent is the table's parent
+	fMath                           // in MathML (with fForeign; otherwise SVG)
+	fIntegration                    // an SVG or MathML element in which tags are HTML again
+	fNested                         // a list inside a list
+	fOrdered                        // <ol>
+	fTight                          // a paragraph without margins: one line, no blank lines
 
 	inherited = fDrop | fHide | fVis | fFont | fColor | fPre
 	layoutOff = fDrop | fHide
 	textOff   = fDrop | fHide | fVis | fFont | fColor
 )
-
-// afeEntry is an entry of the list of active formatting elements (HTML
-// §13.2.4.3): a formatting element that is open (id != 0) or that was
-// closed early and will be reopened before the next inline content.
-type afeEntry struct {
-	tag      atom.Atom
-	hash     uint32
-	info     info
-	set, clr uint32
-	id       int32
-	marker   bool
-}
-
-// maxAFE bounds the active formatting list (browsers bound identical
-// entries to three, the "Noah's Ark" clause; a total bound also covers
-// entries that differ).
-const maxAFE = 64
 
 func (c *converter) top() *elem {
 	if len(c.stack) == 0 {
@@ -182,7 +173,7 @@ func (c *converter) popOne(own bool) {
 	e := c.stack[n]
 	c.stack = c.stack[:n]
 	c.open[bucket(e.tag, e.hash)]--
-	if e.id != 0 {
+	if e.info.has(iFormatting) {
 		if k := c.afeFind(e.id); k >= 0 {
 			if own {
 				c.afeRemove(k)
@@ -191,7 +182,10 @@ func (c *converter) popOne(own bool) {
 			}
 		}
 	}
-	if e.info.has(iMarker) && !c.keepMarkers {
+	if e.info.has(iMarker) && own {
+		// Markers go only when their element ends by its own end tag
+		// (or a cell is closed); popped along with something else,
+		// they stay and keep older formatting from being reopened.
 		c.afeClearToMarker()
 	}
 	c.closeElem(&e, n)
@@ -225,8 +219,12 @@ func (c *converter) parentState(foster bool) (uint32, int32) {
 // placed above index i: the element below the innermost table.
 func (c *converter) fosterParent(i int) int {
 	for j := i; j >= 0; j-- {
-		if c.stack[j].tag == atom.Table {
+		switch c.stack[j].tag {
+		case atom.Table:
 			return j - 1
+		case atom.Template:
+			// Inside a template, misplaced content stays in it.
+			return j
 		}
 	}
 	return i
@@ -270,11 +268,18 @@ func state(parent uint32, parentOrigin int32, set, clr uint32, idx int) (uint32,
 // restyle recomputes the state of the elements from index i up, after the
 // adoption agency changed their ancestors.
 func (c *converter) restyle(i int) {
-	for ; i < len(c.stack); i++ {
+	for first := true; i < len(c.stack); i, first = i+1, false {
 		e := &c.stack[i]
 		p := i - 1
+		if first {
+			// The common ancestor the adoption agency moved things to
+			// is on the stack: a form that </form> took off is not.
+			for p >= 0 && c.stack[p].flags&fGone != 0 {
+				p--
+			}
+		}
 		if e.flags&fFoster != 0 {
-			p = c.fosterParent(i - 1)
+			p = c.fosterParent(p)
 		}
 		pf, po := uint32(0), int32(-1)
 		if p >= 0 {
@@ -369,12 +374,20 @@ func (c *converter) implicitClose(a atom.Atom, in info) bool {
 			id := c.afe[k].id
 			c.afeRemove(k)
 			if i := c.indexOf(id); i >= 0 && id != 0 {
-				c.removeAt(i)
-				c.restyle(i)
+				// Off the stack, but still the ancestor of what is
+				// inside it.
+				e := &c.stack[i]
+				c.closeElem(e, i)
+				e = &c.stack[i]
+				e.flags = e.flags&^fLayout | fGone
+				e.id = 0
 				c.popGone()
 			}
 		}
 	case atom.Nobr:
+		// Reopened formatting counts: a <nobr> closed early is found in
+		// scope once reconstructed, and then ended.
+		c.reconstruct()
 		if c.inScope(atom.Nobr, scopeDefault) >= 0 {
 			c.formattingEnd(atom.Nobr, 0)
 		}
@@ -440,11 +453,10 @@ func (c *converter) tablePart(a atom.Atom) bool {
 			// Template contents take table parts as they come.
 			return true
 		case atom.Td, atom.Th:
+			// "Close the cell" (which also ends its formatting).
+			c.popTo(i, true)
 			if cellTag {
-				// Cells only open inside a row: closing this one
-				// leaves the row open for the new cell.
-				c.popTo(i, false)
-				return true
+				return true // the row stays open for the new cell
 			}
 		case atom.Tr:
 			switch {
@@ -465,10 +477,8 @@ func (c *converter) tablePart(a atom.Atom) bool {
 				return true
 			}
 		case atom.Caption, atom.Colgroup:
-			if rowish {
-				// A row ends the caption; go on to the table.
-				c.popTo(i, false)
-			}
+			// Any table part ends a caption or column group.
+			c.popTo(i, true)
 		case atom.Table:
 			c.popTo(i+1, false)
 			if cellTag {
@@ -480,19 +490,59 @@ func (c *converter) tablePart(a atom.Atom) bool {
 	return false
 }
 
-// endTag handles an end tag.
-func (c *converter) endTag(a atom.Atom, h uint32) {
+// endTablePart handles the end tag of a table, section, row, cell or
+// caption: it closes the open cell first (as "close the cell" does), then
+// everything up to the element. Rows put directly into a table are in an
+// implied <tbody>, which </tbody> closes.
+func (c *converter) endTablePart(a atom.Atom) {
+	cell, row := -1, -1
+	for i := len(c.stack) - 1; i >= 0; i-- {
+		e := &c.stack[i]
+		if e.flags&fGone != 0 {
+			continue
+		}
+		switch {
+		case e.tag == a:
+			if cell > i {
+				c.popTo(cell, true)
+			}
+			c.popTo(i, true)
+			return
+		case e.tag == atom.Td || e.tag == atom.Th:
+			if cell < 0 {
+				cell = i
+			}
+		case e.tag == atom.Tr:
+			if row < 0 {
+				row = i
+			}
+		case e.tag == atom.Table:
+			if a == atom.Tbody && (row >= 0 || cell >= 0) {
+				if cell >= 0 {
+					c.popTo(cell, true)
+				}
+				c.popTo(i+1, false)
+			}
+			return
+		case e.tag == atom.Template || e.tag == atom.Html:
+			return
+		}
+	}
+}
+
+// endTag handles an end tag; hf is the name's hash as a foreign element.
+func (c *converter) endTag(a atom.Atom, h, hf uint32) {
 	if t := c.top(); t != nil && t.flags&fForeign != 0 {
 		// In SVG/MathML an end tag closes the matching foreign element;
 		// </p> and </br> break out of foreign content.
 		for i := len(c.stack) - 1; i >= 0 && c.stack[i].flags&fForeign != 0; i-- {
-			if e := &c.stack[i]; e.tag == a && e.hash == h {
+			if e := &c.stack[i]; e.tag == a && e.hash == h || e.hash == hf {
 				c.popTo(i, true)
 				return
 			}
 		}
 		if a == atom.P || a == atom.Br {
-			for t := c.top(); t != nil && t.flags&fForeign != 0; t = c.top() {
+			for t := c.top(); t != nil && t.flags&fForeign != 0 && t.flags&fIntegration == 0; t = c.top() {
 				c.pop(false)
 			}
 		}
@@ -500,6 +550,22 @@ func (c *converter) endTag(a atom.Atom, h uint32) {
 	switch a {
 	case atom.Form:
 		c.endForm()
+		return
+	case atom.Table, atom.Tbody, atom.Thead, atom.Tfoot, atom.Tr, atom.Td, atom.Th, atom.Caption:
+		if c.overflow == 0 {
+			c.endTablePart(a)
+			return
+		}
+	case atom.Template:
+		// </template> closes the innermost template, whatever is open
+		// inside it (no scope), popping cells without "closing" them:
+		// their markers stay, and only the template's is cleared.
+		for i := len(c.stack) - 1; i >= 0; i-- {
+			if c.stack[i].tag == atom.Template {
+				c.popTo(i, true)
+				return
+			}
+		}
 		return
 	case atom.Br:
 		// "</br>" is a <br> (HTML §13.2.6.4.7).
@@ -541,13 +607,6 @@ func (c *converter) endTag(a atom.Atom, h uint32) {
 			continue
 		}
 		if e.tag == a && e.hash == h || in.has(iHeading) && e.info.has(iHeading) {
-			if a == atom.Template {
-				// </template> pops cells without "closing" them: their
-				// markers stay, and only the template's is cleared.
-				c.keepMarkers = true
-				c.popTo(i+1, false)
-				c.keepMarkers = false
-			}
 			c.popTo(i, true)
 			return
 		}
@@ -598,186 +657,4 @@ func (c *converter) endForm() {
 		return
 	}
 	c.stack[i].flags |= fGone
-}
-
-// formattingEnd is the adoption agency algorithm (HTML §13.2.6.4.7) for the
-// end of formatting element a, applied to the stack: which elements stay
-// open and what each inherits afterwards. It reports false when a has no
-// entry in the active formatting list, and the end tag is to be handled as
-// "any other end tag".
-func (c *converter) formattingEnd(a atom.Atom, h uint32) bool {
-	for iter := 0; iter < 8; iter++ {
-		k := c.afeLast(a, h)
-		if k < 0 {
-			return iter > 0
-		}
-		i := -1
-		if id := c.afe[k].id; id != 0 {
-			i = c.indexOf(id)
-		}
-		if i < 0 {
-			// Closed early and not reopened yet: it just leaves the list.
-			c.afeRemove(k)
-			return true
-		}
-		for j := len(c.stack) - 1; j > i; j-- {
-			if e := &c.stack[j]; e.flags&fGone == 0 && e.info.has(iScope) {
-				return true // not in scope: ignored
-			}
-		}
-		fb := -1
-		for j := i + 1; j < len(c.stack); j++ {
-			if e := &c.stack[j]; e.flags&fGone == 0 && e.info.has(iSpecial) {
-				fb = j
-				break
-			}
-		}
-		if fb < 0 {
-			c.popTo(i, true)
-			return true
-		}
-		// The inner loop: between the formatting element and the
-		// furthest block, elements not in the list leave the stack (and
-		// stop being ancestors); the others are cloned in place, and the
-		// furthest block moves inside the clones, out of the formatting
-		// element.
-		bookmark := k
-		last := fb
-		for node, n := fb-1, 1; node > i; node, n = node-1, n+1 {
-			nk := c.afeFind(c.stack[node].id)
-			if n > 3 && nk >= 0 {
-				c.afeRemove(nk)
-				if nk < bookmark {
-					bookmark--
-				}
-				nk = -1
-			}
-			if nk < 0 {
-				c.removeAt(node)
-				fb--
-				last--
-				continue
-			}
-			if last == fb {
-				bookmark = nk + 1
-			}
-			last = node
-		}
-		if i > 0 && c.stack[i-1].info.has(iTableContext) {
-			// The common ancestor is a table part: the moved block is
-			// foster-parented.
-			c.stack[last].flags |= fFoster
-		}
-		// A clone of the formatting element takes the furthest block's
-		// children: what is open above the block stays inside it.
-		f := c.stack[i]
-		clone := elem{tag: f.tag, hash: f.hash, info: f.info, set: f.set, clr: f.clr, prev: -1, serial: c.w.serial}
-		c.lastID++
-		clone.id = c.lastID
-		inserted := c.insertAt(fb+1, clone)
-		c.removeAt(i)
-		// The clone replaces the element in the list, at the bookmark.
-		ent := c.afe[k]
-		c.afeRemove(k)
-		if bookmark > k {
-			bookmark--
-		}
-		if inserted {
-			ent.id = clone.id
-			c.afe = append(c.afe, afeEntry{})
-			copy(c.afe[bookmark+1:], c.afe[bookmark:])
-			c.afe[bookmark] = ent
-		}
-		c.restyle(i)
-		if !inserted {
-			return true
-		}
-	}
-	return true
-}
-
-// afeAdd records a newly opened formatting element.
-func (c *converter) afeAdd(e *elem) {
-	// Noah's Ark: at most three identical entries after the last marker.
-	same, first := 0, -1
-	for k := len(c.afe) - 1; k >= 0 && !c.afe[k].marker; k-- {
-		x := &c.afe[k]
-		if x.tag == e.tag && x.hash == e.hash && x.set == e.set && x.clr == e.clr {
-			same++
-			first = k
-		}
-	}
-	if same >= 3 {
-		c.afeRemove(first)
-	}
-	if len(c.afe) >= maxAFE {
-		c.afeRemove(0)
-	}
-	c.afe = append(c.afe, afeEntry{tag: e.tag, hash: e.hash, info: e.info, set: e.set, clr: e.clr, id: e.id})
-}
-
-func (c *converter) afeMarker() {
-	if len(c.afe) >= maxAFE {
-		c.afeRemove(0)
-	}
-	c.afe = append(c.afe, afeEntry{marker: true})
-}
-
-func (c *converter) afeClearToMarker() {
-	for n := len(c.afe); n > 0; n-- {
-		m := c.afe[n-1].marker
-		c.afe = c.afe[:n-1]
-		if m {
-			return
-		}
-	}
-}
-
-// afeLast returns the last entry for a after the last marker, or -1.
-func (c *converter) afeLast(a atom.Atom, h uint32) int {
-	for k := len(c.afe) - 1; k >= 0 && !c.afe[k].marker; k-- {
-		if c.afe[k].tag == a && c.afe[k].hash == h {
-			return k
-		}
-	}
-	return -1
-}
-
-func (c *converter) afeFind(id int32) int {
-	for k := len(c.afe) - 1; k >= 0; k-- {
-		if c.afe[k].id == id {
-			return k
-		}
-	}
-	return -1
-}
-
-func (c *converter) afeRemove(k int) {
-	c.afe = append(c.afe[:k], c.afe[k+1:]...)
-}
-
-// reconstruct reopens the formatting elements closed early (by a block
-// end, or by a start tag's implied end tags) before inline content, as
-// "reconstruct the active formatting elements" does: in
-// <div><font style="font-size:0">x</div>y, the y is in a new font element.
-func (c *converter) reconstruct() {
-	n := len(c.afe)
-	k := n
-	for k > 0 && !c.afe[k-1].marker && c.afe[k-1].id == 0 {
-		k--
-	}
-	for ; k < n; k++ {
-		x := &c.afe[k]
-		foster := c.inTableContext()
-		pf, po := c.parentState(foster)
-		f, o := state(pf, po, x.set, x.clr, len(c.stack))
-		if foster {
-			f |= fFoster
-		}
-		idx := c.push(elem{tag: x.tag, hash: x.hash, info: x.info, flags: f, set: x.set, clr: x.clr, origin: o, prev: -1})
-		if idx < 0 {
-			return
-		}
-		x.id = c.stack[idx].id
-	}
 }

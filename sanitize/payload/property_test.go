@@ -2,11 +2,11 @@ package payload
 
 import (
 	"encoding/base64"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 )
 
 // fragment builders for random texts: pieces of every block kind, whole,
@@ -97,15 +97,11 @@ func TestPropertyRandomText(t *testing.T) {
 	}
 }
 
-// TestLinearTime runs Find on inputs built to trip a scanner that looks at
-// the same lines again and again, at two sizes, and checks that eight times
-// the input does not cost much more than eight times the time.
-func TestLinearTime(t *testing.T) {
-	if testing.Short() {
-		t.Skip("timing test")
-	}
+// hostileInputs are texts built to trip a scanner that looks at the same
+// lines again and again; each takes a size in bytes.
+func hostileInputs() map[string]func(n int) string {
 	hqx := ":" + strings.Repeat("!\"#$%&'()*+,-0123", 4)[:63] + "\n"
-	inputs := map[string]func(n int) string{
+	return map[string]func(n int) string{
 		"headerless BinHex, bad CRC": func(n int) string { return strings.Repeat(hqx, n/len(hqx)) },
 		"BinHex headers": func(n int) string {
 			return strings.Repeat("(This file must be converted with BinHex 4.0)\n"+hqx, n/110)
@@ -129,29 +125,43 @@ func TestLinearTime(t *testing.T) {
 			return s
 		},
 	}
-	for name, build := range inputs {
+}
+
+// TestHostileInputs runs Find on each hostile shape: it must finish, with
+// blocks in order and in range. How the time grows with the size is
+// measured by BenchmarkFindHostile (timings are not asserted in tests).
+func TestHostileInputs(t *testing.T) {
+	for name, build := range hostileInputs() {
 		t.Run(name, func(t *testing.T) {
-			small, large := build(256<<10), build(2<<20)
-			ts, tl := minTime(small), minTime(large)
-			ratio := float64(tl) / float64(max(ts, time.Microsecond))
-			t.Logf("%d KB: %v, %d KB: %v (×%.1f)", len(small)>>10, ts, len(large)>>10, tl, ratio)
-			// Linear is ×8, quadratic ×64 (and seconds, not milliseconds,
-			// at 2 MB); the machine may be busy, so only both together fail.
-			if ratio > 32 && tl > 500*time.Millisecond {
-				t.Errorf("8× the input took %.0f× the time", ratio)
+			text := build(256 << 10)
+			last := 0
+			for _, blk := range Find(text, Options{}) {
+				if blk.Start < last || blk.End > len(text) || blk.Start >= blk.End {
+					t.Fatalf("block %d..%d out of order or range", blk.Start, blk.End)
+				}
+				last = blk.End
 			}
 		})
 	}
 }
 
-func minTime(text string) time.Duration {
-	best := time.Duration(1<<63 - 1)
-	for range 5 {
-		start := time.Now()
-		Find(text, Options{})
-		best = min(best, time.Since(start))
+// BenchmarkFindHostile reports ns per input byte of each hostile shape at
+// 256 KiB and 2 MiB; linear work shows as equal ns/B at both sizes.
+//
+//	go test ./sanitize/payload -run XXX -bench FindHostile
+func BenchmarkFindHostile(b *testing.B) {
+	for name, build := range hostileInputs() {
+		for _, n := range []int{256 << 10, 2 << 20} {
+			text := build(n)
+			b.Run(fmt.Sprintf("%s/%dKiB", name, n>>10), func(b *testing.B) {
+				b.SetBytes(int64(len(text)))
+				for i := 0; i < b.N; i++ {
+					Find(text, Options{})
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(max(len(text), 1)), "ns/B")
+			})
+		}
 	}
-	return best
 }
 
 func FuzzFind(f *testing.F) {
