@@ -156,6 +156,12 @@ func (w *walker) text(d *doc, e *mimeparse.Entity, data []byte, name, sniffed st
 
 	attach := !inline || e.Disposition.Value == "attachment" ||
 		(name != "" && e.Disposition.Value != "inline") || !isBodyType(ct)
+	if attach && strings.TrimSpace(s) == "" {
+		// An empty text part (a stray delimiter makes one) is nothing
+		// worth attaching or telling about.
+		p.Action, p.Reason = ActionSkipped, "empty"
+		return nil
+	}
 	if attach {
 		out := attachmentName(name, ct, e.Path)
 		p.Action = ActionTextAttachment

@@ -157,54 +157,39 @@ func DefaultLimits() Limits {
 // withDefaults fills zero fields with their defaults.
 func (p Policy) withDefaults() Policy {
 	d := DefaultPolicy()
-	if p.Prefer == "" {
-		p.Prefer = d.Prefer
-	}
-	if p.Links == "" {
-		p.Links = d.Links
-	}
-	if p.Ambiguous == "" {
-		p.Ambiguous = d.Ambiguous
-	}
-	if p.OverLimit == "" {
-		p.OverLimit = d.OverLimit
-	}
-	if p.Language == "" {
-		p.Language = d.Language
-	}
-	if p.NoticePosition == "" {
-		p.NoticePosition = d.NoticePosition
-	}
+	orDefault(&p.Prefer, d.Prefer)
+	orDefault(&p.Links, d.Links)
+	orDefault(&p.Ambiguous, d.Ambiguous)
+	orDefault(&p.OverLimit, d.OverLimit)
+	orDefault(&p.Language, d.Language)
+	orDefault(&p.NoticePosition, d.NoticePosition)
 	p.ExtraHeaders = append([]string(nil), p.ExtraHeaders...)
 	l, dl := &p.Limits, d.Limits
-	if l.MessageBytes <= 0 {
-		l.MessageBytes = dl.MessageBytes
-	}
-	if l.Depth <= 0 {
-		l.Depth = dl.Depth
-	}
-	if l.Parts <= 0 {
-		l.Parts = dl.Parts
-	}
-	if l.HeaderBytes <= 0 {
-		l.HeaderBytes = dl.HeaderBytes
-	}
-	if l.LineBytes <= 0 {
-		l.LineBytes = dl.LineBytes
-	}
-	if l.PartBytes <= 0 {
-		l.PartBytes = dl.PartBytes
-	}
-	if l.TotalBytes <= 0 {
-		l.TotalBytes = dl.TotalBytes
-	}
-	if l.HTMLTokenBytes <= 0 {
-		l.HTMLTokenBytes = dl.HTMLTokenBytes
-	}
-	if l.Time <= 0 {
-		l.Time = dl.Time
-	}
+	positiveOr(&l.MessageBytes, dl.MessageBytes)
+	positiveOr(&l.Depth, dl.Depth)
+	positiveOr(&l.Parts, dl.Parts)
+	positiveOr(&l.HeaderBytes, dl.HeaderBytes)
+	positiveOr(&l.LineBytes, dl.LineBytes)
+	positiveOr(&l.PartBytes, dl.PartBytes)
+	positiveOr(&l.TotalBytes, dl.TotalBytes)
+	positiveOr(&l.HTMLTokenBytes, dl.HTMLTokenBytes)
+	positiveOr(&l.Time, dl.Time)
 	return p
+}
+
+func orDefault[T comparable](v *T, d T) {
+	var zero T
+	if *v == zero {
+		*v = d
+	}
+}
+
+// positiveOr sets a limit that is zero or negative to its default: there
+// is no way to switch a limit off.
+func positiveOr[T int | int64 | time.Duration](v *T, d T) {
+	if *v <= 0 {
+		*v = d
+	}
 }
 
 // Validate reports the first field of p that holds a value the sanitizer

@@ -29,21 +29,31 @@ func DecodeWords(raw []byte) string {
 		return decodeRaw(raw)
 	}
 	var out strings.Builder
-	var pend struct {
-		label string
-		data  []byte
-		ws    []byte // white space seen after the pending words
-	}
-	flush := func() {
-		if pend.label == "" && pend.data == nil {
-			return
+	for _, seg := range wordRuns(raw) {
+		if seg.word {
+			s, _ := charset.Decode(seg.data, seg.label)
+			out.WriteString(s)
+		} else {
+			out.WriteString(decodeRaw(seg.data))
 		}
-		s, _ := charset.Decode(pend.data, pend.label)
-		out.WriteString(s)
-		pend.label, pend.data = "", nil
 	}
-	i := 0
-	textStart := 0
+	return out.String()
+}
+
+// segment is a piece of a header value: raw text, or a run of adjacent
+// encoded words in one charset with their bytes decoded and joined.
+type segment struct {
+	word  bool
+	label string // charset label of a word run
+	data  []byte // raw text, or the joined decoded bytes of the words
+}
+
+// wordRuns splits a header value into raw text and runs of encoded words.
+// White space between two encoded words is dropped (RFC 2047 §6.2), and
+// adjacent words in the same charset join into one run.
+func wordRuns(raw []byte) []segment {
+	var segs []segment
+	i, textStart := 0, 0
 	for i < len(raw) {
 		j := bytes.Index(raw[i:], []byte("=?"))
 		if j < 0 {
@@ -56,25 +66,23 @@ func DecodeWords(raw []byte) string {
 			continue
 		}
 		between := raw[textStart:j]
-		if pend.data != nil && isWhite(between) {
-			// §6.2: white space between adjacent encoded words is ignored.
-			between = nil
+		prevWord := len(segs) > 0 && segs[len(segs)-1].word
+		switch {
+		case prevWord && isWhite(between) && strings.EqualFold(segs[len(segs)-1].label, label):
+			last := &segs[len(segs)-1]
+			last.data = append(last.data, data...)
+		default:
+			if len(between) > 0 && !(prevWord && isWhite(between)) {
+				segs = append(segs, segment{data: between})
+			}
+			segs = append(segs, segment{word: true, label: label, data: append([]byte(nil), data...)})
 		}
-		if len(between) > 0 || (pend.data != nil && !strings.EqualFold(pend.label, label)) {
-			flush()
-			out.WriteString(decodeRaw(between))
-		}
-		if pend.data == nil {
-			pend.label = label
-			pend.data = []byte{}
-		}
-		pend.data = append(pend.data, data...)
-		i = end
-		textStart = end
+		i, textStart = end, end
 	}
-	flush()
-	out.WriteString(decodeRaw(raw[textStart:]))
-	return out.String()
+	if textStart < len(raw) {
+		segs = append(segs, segment{data: raw[textStart:]})
+	}
+	return segs
 }
 
 // parseWord parses "=?charset?enc?text?=" at raw[i:]. It returns the
@@ -165,44 +173,23 @@ func JoinEncodedWords(raw []byte) []byte {
 		return raw
 	}
 	var out []byte
-	type run struct {
-		label string
-		data  []byte
-	}
-	var cur *run
-	flush := func() {
-		if cur == nil {
-			return
-		}
-		out = append(out, "=?"...)
-		out = append(out, cur.label...)
-		out = append(out, "?b?"...)
-		out = base64.StdEncoding.AppendEncode(out, cur.data)
-		out = append(out, "?="...)
-		cur = nil
-	}
-	i, textStart := 0, 0
-	for i < len(raw) {
-		j := bytes.Index(raw[i:], []byte("=?"))
-		if j < 0 {
-			break
-		}
-		j += i
-		label, data, end, ok := parseWord(raw, j)
-		if !ok {
-			i = j + 2
+	prevWord := false
+	for _, seg := range wordRuns(raw) {
+		if !seg.word {
+			out = append(out, seg.data...)
+			prevWord = false
 			continue
 		}
-		between := raw[textStart:j]
-		if cur != nil && isWhite(between) && strings.EqualFold(cur.label, label) {
-			cur.data = append(cur.data, data...)
-		} else {
-			flush()
-			out = append(out, between...)
-			cur = &run{label: label, data: append([]byte(nil), data...)}
+		if prevWord {
+			// Words in different charsets stay separate words.
+			out = append(out, ' ')
 		}
-		i, textStart = end, end
+		out = append(out, "=?"...)
+		out = append(out, seg.label...)
+		out = append(out, "?b?"...)
+		out = base64.StdEncoding.AppendEncode(out, seg.data)
+		out = append(out, "?="...)
+		prevWord = true
 	}
-	flush()
-	return append(out, raw[textStart:]...)
+	return out
 }

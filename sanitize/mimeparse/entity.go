@@ -32,6 +32,9 @@ type Reader struct {
 	parts    int
 	decoded  int64
 	warnings []string
+	// lastMatch is the part reader that recognised the latest delimiter
+	// line: the outermost one, since lines reach the outer levels first.
+	lastMatch *partLines
 }
 
 // NewReader returns a Reader over a raw message.
@@ -98,6 +101,9 @@ type Entity struct {
 	// extended lists "--" + the boundaries of nested multiparts that
 	// begin with this one's (see checkBoundary).
 	extended [][]byte
+	// shadowed is set when this multipart's boundary is a proper prefix
+	// of an enclosing one's (see checkBoundary).
+	shadowed bool
 }
 
 // IsMultipart reports whether the entity is a multipart/*.
@@ -220,12 +226,25 @@ func (e *Entity) interpret(inDigest bool) error {
 }
 
 // checkBoundary rejects a boundary that cannot delimit parts
-// unambiguously: missing, too long, or equal to or a prefix of an enclosing
-// boundary (RFC 2046 §5.1.1: the enclosing delimiter line would also match
-// it). The converse — a nested boundary that extends an enclosing one, as
-// Outlook's "..._alt", Eudora's "....REL" and docomo's "..._0_" are — is
-// common in real mail and read unambiguously here: the enclosing level is
-// told that the nested delimiter lines are content, not confusable lines.
+// unambiguously: missing, too long, or equal to an enclosing boundary
+// (nested reuse: which level a delimiter line belongs to is a guess).
+//
+// RFC 2046 §5.1.1 says a boundary must not be a prefix of another in play,
+// because a line matches a delimiter when the boundary "appear[s] in its
+// entirety following the CRLF" — parsers that follow that note and parsers
+// that match exactly then split the body differently. Real mail does it
+// anyway, both ways, and is read here without guessing:
+//
+//   - A nested boundary that extends an enclosing one (Outlook's
+//     "..._alt", Eudora's "....REL"): the enclosing level is told that the
+//     nested delimiter lines are content, not confusable lines.
+//   - A nested boundary that is a prefix of an enclosing one (docomo's
+//     decomail nests "X" in "X_0_"): every enclosing delimiter line also
+//     matches the nested boundary under the prefix rule. That changes the
+//     structure only if such a line ends the nested multipart before its
+//     own closing delimiter and the enclosing body goes on; when it is the
+//     enclosing closing delimiter, nothing follows and all parsers agree.
+//     NextPart checks which (see shadowed).
 func (e *Entity) checkBoundary() error {
 	b, ok := e.ContentType.Params["boundary"]
 	switch {
@@ -239,16 +258,31 @@ func (e *Entity) checkBoundary() error {
 			continue
 		}
 		pb := p.Boundary()
-		if strings.HasPrefix(pb, b) {
-			return e.ambiguity("boundary %q is a prefix of the enclosing boundary %q",
-				truncate(b, 60), truncate(pb, 60))
-		}
-		if strings.HasPrefix(b, pb) {
+		switch {
+		case pb == b:
+			return e.ambiguity("boundary %q is the same as an enclosing boundary", truncate(b, 60))
+		case strings.HasPrefix(pb, b):
+			e.shadowed = true
+			e.r.warn(e.Path, "boundary is a prefix of an enclosing boundary")
+		case strings.HasPrefix(b, pb):
 			p.extended = append(p.extended, []byte("--"+b))
 			e.r.warn(e.Path, "boundary extends an enclosing boundary")
 		}
 	}
 	return nil
+}
+
+// endedByShadow reports whether a shadowed multipart was cut short by a
+// delimiter line of an enclosing multipart whose boundary its own is a
+// prefix of, with the enclosing body going on: a parser that applies the
+// prefix rule would have read that line, and what follows, as parts of
+// this multipart.
+func (e *Entity) endedByShadow() bool {
+	m := e.r.lastMatch
+	if !e.shadowed || m == nil || m.end != delimiter {
+		return false
+	}
+	return strings.HasPrefix(m.owner.Boundary(), e.Boundary())
 }
 
 // wrap adds the entity's path to errors raised by the line layer, which
@@ -320,6 +354,9 @@ func (e *Entity) NextPart() (*Entity, error) {
 		return nil, io.EOF
 	case endOfInput:
 		e.finished = true
+		if e.endedByShadow() {
+			return nil, e.ambiguity("an enclosing delimiter line, which also matches this multipart's boundary %q as a prefix, ends it before its closing delimiter", truncate(e.Boundary(), 60))
+		}
 		if e.children == 0 && e.cur.sawText {
 			// Everything is preamble: no client would show a part, and
 			// some would show the body as text. Refuse to guess.
@@ -473,6 +510,7 @@ func (p *partLines) next() (frag, error) {
 		switch k := classifyDelimiter(f.b[len(p.dash):], f.eol); {
 		case k == delimiter || k == closeDelimiter:
 			p.done, p.end = true, k
+			p.owner.r.lastMatch = p
 			return frag{}, io.EOF
 		case !p.nestedDelimiter(f):
 			return frag{}, &AmbiguityError{Reason: fmt.Sprintf("line %q starts with the boundary but is not a delimiter",
