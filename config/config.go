@@ -58,6 +58,9 @@ type Config struct {
 	// Routes are tried in order; the first that matches wins.
 	Routes []Route `yaml:"routes"`
 	Log    Log     `yaml:"log"`
+	// Converters name external commands that replace the built-in
+	// converter for a file type (see mugai.yaml); empty uses the built-in.
+	Converters map[string]string `yaml:"converters"`
 }
 
 // Listen is the inbound SMTP listener.
@@ -66,6 +69,8 @@ type Listen struct {
 	// 0 (any free port, for tests).
 	SMTP string    `yaml:"smtp"`
 	TLS  ListenTLS `yaml:"tls"`
+	// HTTP is host:port of the metrics and health listener; "" = off.
+	HTTP string `yaml:"http"`
 }
 
 // ListenTLS names the certificate offered with STARTTLS.
@@ -162,6 +167,16 @@ type Limits struct {
 	DecodedSize  Size     `yaml:"decoded_size"`
 	HTMLToken    Size     `yaml:"html_token"`
 	SanitizeTime Duration `yaml:"sanitize_time"`
+	// The converters' share: archives, images, and each conversion.
+	ArchiveDepth   int      `yaml:"archive_depth"`
+	ArchiveEntries int      `yaml:"archive_entries"`
+	ArchiveSize    Size     `yaml:"archive_size"`
+	ArchiveRatio   int      `yaml:"archive_ratio"`
+	ImagePixels    int      `yaml:"image_pixels"`
+	ConvertTime    Duration `yaml:"convert_time"`
+	ConvertMemory  Size     `yaml:"convert_memory"`
+	ConvertOutput  Size     `yaml:"convert_output"`
+	PDFPages       int      `yaml:"pdf_pages"`
 }
 
 // WorkerCount resolves Workers: 0 means one worker per CPU.
@@ -182,6 +197,8 @@ type SanitizeSection struct {
 	Language       sanitize.Language       `yaml:"language"`
 	NoticePosition sanitize.NoticePosition `yaml:"notice_position"`
 	ExtraHeaders   []string                `yaml:"extra_headers"`
+	Flatten        sanitize.FlattenMode    `yaml:"flatten"`
+	Images         sanitize.ImageMode      `yaml:"images"`
 }
 
 // PolicySection is one entry of policies. A nil field (and a nil
@@ -199,6 +216,8 @@ type PolicySection struct {
 	Language       *sanitize.Language       `yaml:"language"`
 	NoticePosition *sanitize.NoticePosition `yaml:"notice_position"`
 	ExtraHeaders   []string                 `yaml:"extra_headers"`
+	Flatten        *sanitize.FlattenMode    `yaml:"flatten"`
+	Images         *sanitize.ImageMode      `yaml:"images"`
 }
 
 // Route chooses a policy and next hop for the messages it matches.

@@ -45,6 +45,8 @@ func (c *Config) policy(s SanitizeSection) sanitize.Policy {
 		Language:       s.Language,
 		NoticePosition: s.NoticePosition,
 		ExtraHeaders:   cloneList(s.ExtraHeaders),
+		Flatten:        s.Flatten,
+		Images:         s.Images,
 		Limits: sanitize.Limits{
 			MessageBytes:   int64(l.MessageSize),
 			Depth:          l.MIMEDepth,
@@ -55,6 +57,15 @@ func (c *Config) policy(s SanitizeSection) sanitize.Policy {
 			TotalBytes:     int64(l.DecodedSize),
 			HTMLTokenBytes: int(l.HTMLToken),
 			Time:           time.Duration(l.SanitizeTime),
+			ArchiveDepth:   l.ArchiveDepth,
+			ArchiveEntries: l.ArchiveEntries,
+			ArchiveBytes:   int64(l.ArchiveSize),
+			ArchiveRatio:   l.ArchiveRatio,
+			ImagePixels:    int64(l.ImagePixels),
+			ConvertTime:    time.Duration(l.ConvertTime),
+			ConvertMemory:  int64(l.ConvertMemory),
+			ConvertOutput:  int64(l.ConvertOutput),
+			PDFPages:       l.PDFPages,
 		},
 	}
 }
@@ -92,6 +103,12 @@ func (ps PolicySection) overlay(s SanitizeSection) SanitizeSection {
 	if ps.ExtraHeaders != nil {
 		s.ExtraHeaders = ps.ExtraHeaders
 	}
+	if ps.Flatten != nil {
+		s.Flatten = *ps.Flatten
+	}
+	if ps.Images != nil {
+		s.Images = *ps.Images
+	}
 	return s
 }
 
@@ -109,6 +126,8 @@ func (ps PolicySection) setKeys() []string {
 		{"language", ps.Language != nil},
 		{"notice_position", ps.NoticePosition != nil},
 		{"extra_headers", ps.ExtraHeaders != nil},
+		{"flatten", ps.Flatten != nil},
+		{"images", ps.Images != nil},
 	} {
 		if k.set {
 			keys = append(keys, k.name)
@@ -129,5 +148,7 @@ func validSection() SanitizeSection {
 		OverLimit:      p.OverLimit,
 		Language:       p.Language,
 		NoticePosition: p.NoticePosition,
+		Flatten:        p.Flatten,
+		Images:         p.Images,
 	}
 }

@@ -20,6 +20,15 @@ const nonDefault = `limits:
   decoded_size: 13MiB
   html_token: 44KiB
   sanitize_time: 9s
+  archive_depth: 2
+  archive_entries: 50
+  archive_size: 5MiB
+  archive_ratio: 20
+  image_pixels: 1000000
+  convert_time: 7s
+  convert_memory: 256MiB
+  convert_output: 1MiB
+  pdf_pages: 100
 sanitize:
   prefer: html
   links: keep
@@ -28,6 +37,8 @@ sanitize:
   language: en
   notice_position: bottom
   extra_headers: [X-Priority, Importance]
+  flatten: inline
+  images: reencode
 `
 
 func TestSanitizePolicyMapsEveryField(t *testing.T) {
@@ -40,6 +51,8 @@ func TestSanitizePolicyMapsEveryField(t *testing.T) {
 		Language:       sanitize.English,
 		NoticePosition: sanitize.NoticeBottom,
 		ExtraHeaders:   []string{"X-Priority", "Importance"},
+		Flatten:        sanitize.FlattenInline,
+		Images:         sanitize.ImagesReencode,
 		Limits: sanitize.Limits{
 			MessageBytes:   11 << 20,
 			Depth:          7,
@@ -50,6 +63,15 @@ func TestSanitizePolicyMapsEveryField(t *testing.T) {
 			TotalBytes:     13 << 20,
 			HTMLTokenBytes: 44 << 10,
 			Time:           9 * time.Second,
+			ArchiveDepth:   2,
+			ArchiveEntries: 50,
+			ArchiveBytes:   5 << 20,
+			ArchiveRatio:   20,
+			ImagePixels:    1000000,
+			ConvertTime:    7 * time.Second,
+			ConvertMemory:  256 << 20,
+			ConvertOutput:  1 << 20,
+			PDFPages:       100,
 		},
 	}
 	got := c.SanitizePolicy()

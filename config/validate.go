@@ -46,6 +46,36 @@ func validate(c *Config, w *walker) {
 	v.routes()
 	v.oneOf("log.format", c.Log.Format, "text", "json")
 	v.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
+	v.converters()
+}
+
+// ConverterTypes are the file types an external command may convert
+// (converters in mugai.yaml). The legacy binary Office formats have no
+// built-in converter; a command (antiword, catdoc, ...) can add one.
+func ConverterTypes() []string {
+	return []string{"pdf", "docx", "xlsx", "pptx", "odt", "ods", "odp", "rtf", "doc", "xls", "ppt"}
+}
+
+func (v *validator) converters() {
+	names := make([]string, 0, len(v.c.Converters))
+	for name := range v.c.Converters {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		path := "converters." + name
+		if !slices.Contains(ConverterTypes(), name) {
+			v.errorf(path, "unknown file type %s; use one of %s", quote(name), orList(ConverterTypes()))
+			continue
+		}
+		args := strings.Fields(v.c.Converters[name])
+		switch {
+		case len(args) == 0:
+			v.errorf(path, "empty command; remove the key to use the built-in converter")
+		case strings.ContainsAny(v.c.Converters[name], "|&;<>$`\\\"'"):
+			v.errorf(path, "%s: the command is run without a shell; write the program and its arguments only", quote(v.c.Converters[name]))
+		}
+	}
 }
 
 func (v *validator) top() {
@@ -61,6 +91,11 @@ func (v *validator) top() {
 		v.errorf("listen.smtp", "missing; write host:port, e.g. 0.0.0.0:25")
 	} else if p := hostPortProblem(c.Listen.SMTP, true); p != "" {
 		v.errorf("listen.smtp", "%s", p)
+	}
+	if c.Listen.HTTP != "" {
+		if p := hostPortProblem(c.Listen.HTTP, true); p != "" {
+			v.errorf("listen.http", "%s", p)
+		}
 	}
 	t := c.Listen.TLS
 	switch {
@@ -133,6 +168,15 @@ func (v *validator) limits() {
 	v.size("limits.decoded_size", l.DecodedSize, KiB, 16*GiB)
 	v.size("limits.html_token", l.HTMLToken, KiB, 256*MiB)
 	v.duration("limits.sanitize_time", l.SanitizeTime, time.Second, time.Hour)
+	v.number("limits.archive_depth", l.ArchiveDepth, 1, 20)
+	v.number("limits.archive_entries", l.ArchiveEntries, 1, 1_000_000)
+	v.size("limits.archive_size", l.ArchiveSize, KiB, 16*GiB)
+	v.number("limits.archive_ratio", l.ArchiveRatio, 2, 100_000)
+	v.number("limits.image_pixels", l.ImagePixels, 1, 1_000_000_000)
+	v.duration("limits.convert_time", l.ConvertTime, time.Second, time.Hour)
+	v.size("limits.convert_memory", l.ConvertMemory, 64*MiB, 64*GiB)
+	v.size("limits.convert_output", l.ConvertOutput, KiB, 4*GiB)
+	v.number("limits.pdf_pages", l.PDFPages, 1, 1_000_000)
 }
 
 // sanitize checks a sanitize section (or the sanitize keys of a policy,
@@ -144,6 +188,8 @@ func (v *validator) sanitize(path string, s SanitizeSection) {
 	v.oneOf(path+".over_limit", string(s.OverLimit), string(sanitize.OutcomeReject), string(sanitize.OutcomeNotice))
 	v.oneOf(path+".language", string(s.Language), string(sanitize.Japanese), string(sanitize.English))
 	v.oneOf(path+".notice_position", string(s.NoticePosition), string(sanitize.NoticeTop), string(sanitize.NoticeBottom))
+	v.oneOf(path+".flatten", string(s.Flatten), string(sanitize.FlattenAttach), string(sanitize.FlattenInline))
+	v.oneOf(path+".images", string(s.Images), string(sanitize.ImagesDrop), string(sanitize.ImagesReencode))
 	for i, h := range s.ExtraHeaders {
 		if p := headerNameProblem(h); p != "" {
 			v.errorf(fmt.Sprintf("%s.extra_headers[%d]", path, i), "%s", p)

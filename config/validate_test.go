@@ -41,6 +41,16 @@ func TestValidation(t *testing.T) {
 		want []string
 	}{
 		// Decoding.
+		{"unknown converter type", "converters:\n  exe: /bin/cat\n",
+			[]string{`f.yaml:2: converters.exe: unknown file type "exe"; use one of pdf, docx, xlsx, pptx, odt, ods, odp, rtf, doc, xls or ppt`}},
+		{"converter through a shell", "converters:\n  pdf: pdftotext - - | head\n",
+			[]string{`f.yaml:2: converters.pdf: "pdftotext - - | head": the command is run without a shell; write the program and its arguments only`}},
+		{"bad http listener", "listen:\n  http: localhost\n",
+			[]string{`f.yaml:2: listen.http: "localhost" is not host:port, e.g. 0.0.0.0:25 (write IPv6 addresses in brackets: "[2001:db8::1]:25")`}},
+		{"unknown image mode", "sanitize:\n  images: keep\n",
+			[]string{`f.yaml:2: sanitize.images: unknown value "keep"; use drop or reencode`}},
+		{"archive depth out of range", "limits:\n  archive_depth: 50\n",
+			[]string{`f.yaml:2: limits.archive_depth: 50 is out of range; use 1 to 20`}},
 		{"unknown key", "hostnme: gw.example.jp\n",
 			[]string{`f.yaml:1: unknown key "hostnme" (did you mean "hostname"?)`}},
 		{"unknown key, dash for underscore", "relay:\n  bare-newlines: reject\n",

@@ -27,6 +27,11 @@ type Policy struct {
 	// ExtraHeaders are header field names copied (decoded and re-encoded as
 	// unstructured text) in addition to the built-in allowlist.
 	ExtraHeaders []string
+	// Flatten says where the text of a converted attachment (PDF, Office,
+	// archive members, ...) goes.
+	Flatten FlattenMode
+	// Images says whether images are dropped or re-encoded from pixels.
+	Images ImageMode
 	// Limits bound everything the sender of a message controls.
 	Limits Limits
 }
@@ -56,6 +61,28 @@ type Limits struct {
 	HTMLTokenBytes int
 	// Time is the longest one message may take to sanitize.
 	Time time.Duration
+	// ArchiveDepth is the deepest nesting of archives expanded (a zip in a
+	// zip is depth 2).
+	ArchiveDepth int
+	// ArchiveEntries is the most members read from one attachment's
+	// archives, nested ones included.
+	ArchiveEntries int
+	// ArchiveBytes is the most uncompressed bytes read from one
+	// attachment's archives.
+	ArchiveBytes int64
+	// ArchiveRatio is the highest compression ratio accepted for an
+	// archive member (a zip bomb compresses far beyond it).
+	ArchiveRatio int
+	// ImagePixels is the largest image (width × height) decoded.
+	ImagePixels int64
+	// ConvertTime is the longest one attachment's conversion may take.
+	ConvertTime time.Duration
+	// ConvertMemory bounds the memory of an isolated converter process.
+	ConvertMemory int64
+	// ConvertOutput is the most text one attachment's conversion may give.
+	ConvertOutput int64
+	// PDFPages is the most pages read from one PDF.
+	PDFPages int
 }
 
 // Prefer selects the alternative rendered from multipart/alternative.
@@ -80,6 +107,27 @@ const (
 	LinksDefang LinkMode = "defang"
 	// LinksRemove shows only the link text.
 	LinksRemove LinkMode = "remove"
+)
+
+// FlattenMode places the text converted from an attachment.
+type FlattenMode string
+
+const (
+	// FlattenAttach attaches it as "<original name>.txt".
+	FlattenAttach FlattenMode = "attach"
+	// FlattenInline appends it to the body under a heading.
+	FlattenInline FlattenMode = "inline"
+)
+
+// ImageMode decides what happens to images.
+type ImageMode string
+
+const (
+	// ImagesDrop removes images (named in the notice).
+	ImagesDrop ImageMode = "drop"
+	// ImagesReencode decodes PNG, JPEG and GIF to pixels and encodes a
+	// new PNG or JPEG: metadata and trailing bytes do not survive.
+	ImagesReencode ImageMode = "reencode"
 )
 
 // Outcome is what happens to a message that must fail closed.
@@ -122,6 +170,15 @@ const (
 	DefaultTotalBytes     = 100 << 20
 	DefaultHTMLTokenBytes = 1 << 20
 	DefaultTime           = 30 * time.Second
+	DefaultArchiveDepth   = 3
+	DefaultArchiveEntries = 1000
+	DefaultArchiveBytes   = 100 << 20
+	DefaultArchiveRatio   = 100
+	DefaultImagePixels    = 40_000_000
+	DefaultConvertTime    = 20 * time.Second
+	DefaultConvertMemory  = 1 << 30
+	DefaultConvertOutput  = 10 << 20
+	DefaultPDFPages       = 2000
 )
 
 // DefaultPolicy returns the policy used when nothing is configured: plain
@@ -135,6 +192,8 @@ func DefaultPolicy() Policy {
 		OverLimit:      OutcomeReject,
 		Language:       Japanese,
 		NoticePosition: NoticeTop,
+		Flatten:        FlattenAttach,
+		Images:         ImagesDrop,
 		Limits:         DefaultLimits(),
 	}
 }
@@ -151,6 +210,15 @@ func DefaultLimits() Limits {
 		TotalBytes:     DefaultTotalBytes,
 		HTMLTokenBytes: DefaultHTMLTokenBytes,
 		Time:           DefaultTime,
+		ArchiveDepth:   DefaultArchiveDepth,
+		ArchiveEntries: DefaultArchiveEntries,
+		ArchiveBytes:   DefaultArchiveBytes,
+		ArchiveRatio:   DefaultArchiveRatio,
+		ImagePixels:    DefaultImagePixels,
+		ConvertTime:    DefaultConvertTime,
+		ConvertMemory:  DefaultConvertMemory,
+		ConvertOutput:  DefaultConvertOutput,
+		PDFPages:       DefaultPDFPages,
 	}
 }
 
@@ -163,6 +231,8 @@ func (p Policy) withDefaults() Policy {
 	orDefault(&p.OverLimit, d.OverLimit)
 	orDefault(&p.Language, d.Language)
 	orDefault(&p.NoticePosition, d.NoticePosition)
+	orDefault(&p.Flatten, d.Flatten)
+	orDefault(&p.Images, d.Images)
 	p.ExtraHeaders = append([]string(nil), p.ExtraHeaders...)
 	l, dl := &p.Limits, d.Limits
 	positiveOr(&l.MessageBytes, dl.MessageBytes)
@@ -174,6 +244,15 @@ func (p Policy) withDefaults() Policy {
 	positiveOr(&l.TotalBytes, dl.TotalBytes)
 	positiveOr(&l.HTMLTokenBytes, dl.HTMLTokenBytes)
 	positiveOr(&l.Time, dl.Time)
+	positiveOr(&l.ArchiveDepth, dl.ArchiveDepth)
+	positiveOr(&l.ArchiveEntries, dl.ArchiveEntries)
+	positiveOr(&l.ArchiveBytes, dl.ArchiveBytes)
+	positiveOr(&l.ArchiveRatio, dl.ArchiveRatio)
+	positiveOr(&l.ImagePixels, dl.ImagePixels)
+	positiveOr(&l.ConvertTime, dl.ConvertTime)
+	positiveOr(&l.ConvertMemory, dl.ConvertMemory)
+	positiveOr(&l.ConvertOutput, dl.ConvertOutput)
+	positiveOr(&l.PDFPages, dl.PDFPages)
 	return p
 }
 
@@ -213,6 +292,8 @@ func (p Policy) Validate() error {
 		check("over_limit", string(p.OverLimit), string(OutcomeReject), string(OutcomeNotice)),
 		check("language", string(p.Language), string(Japanese), string(English)),
 		check("notice_position", string(p.NoticePosition), string(NoticeTop), string(NoticeBottom)),
+		check("flatten", string(p.Flatten), string(FlattenAttach), string(FlattenInline)),
+		check("images", string(p.Images), string(ImagesDrop), string(ImagesReencode)),
 	} {
 		if err != nil {
 			return err
