@@ -1,19 +1,19 @@
-package config
+package fuzz
 
 import (
 	"errors"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/mugai/mugai/config"
 )
 
-// FuzzParse checks that no input makes Parse panic, and that what it
-// returns is well formed: a usable Config, or Errors that are all about
-// this file, non-empty and sorted by line. The fuzz/ folder will hold the
-// project-wide targets; this one lives here until then.
-func FuzzParse(f *testing.F) {
-	f.Add(defaultYAML)
-	files, _ := filepath.Glob("testdata/*.yaml")
+// FuzzConfig: Parse never panics; it returns a usable Config, or Errors
+// that are all about this file, each with a message, sorted by line.
+func FuzzConfig(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("..", "config", "testdata", "*.yaml"))
+	files = append(files, filepath.Join("..", "config", "mugai.yaml"))
 	for _, name := range files {
 		if data, err := os.ReadFile(name); err == nil {
 			f.Add(data)
@@ -32,11 +32,12 @@ func FuzzParse(f *testing.F) {
 		"\xff\xfeh\x00:\x00 \x001\x00",
 		"? [a, b]\n: c\n",
 		"routes: [~, {}, [x]]\n",
+		"converters:\n  pdf: pdftotext - -\n  exe: /bin/sh\n",
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := Parse("fuzz.yaml", data)
+		c, err := config.Parse("fuzz.yaml", data)
 		if err == nil {
 			if c == nil {
 				t.Fatal("nil Config without an error")
@@ -61,7 +62,7 @@ func FuzzParse(f *testing.F) {
 		if c != nil {
 			t.Error("Config returned with an error")
 		}
-		var es Errors
+		var es config.Errors
 		if !errors.As(err, &es) || len(es) == 0 {
 			t.Fatalf("error is not a non-empty Errors: %T %v", err, err)
 		}
