@@ -112,6 +112,9 @@ type Config struct {
 	// Now stamps the Received: header and log lines; default time.Now.
 	// Timeouts use the real clock: they are network deadlines.
 	Now func() time.Time
+	// Observer is told about sessions, replies and messages (metrics);
+	// nil observes nothing.
+	Observer Observer
 }
 
 // withDefaults returns c with every zero field set to its default.
@@ -160,6 +163,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Observer == nil {
+		c.Observer = nopObserver{}
 	}
 	return c
 }

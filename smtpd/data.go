@@ -33,8 +33,9 @@ func (s *session) Data(r io.Reader) error {
 	if cs.conn.isHungUp() {
 		return replyTooManyErrors()
 	}
-	m := &messageLog{env: tx.env, route: tx.route.Name, refused: tx.refused, start: time.Now()}
-	return m.finish(cs.log, s.process(tx, r, m))
+	m := &messageLog{env: tx.env, route: tx.route.Name, refused: tx.refused, start: time.Now(), step: StepReceive}
+	cs.cfg.Observer.MessageStarted(tx.env)
+	return m.finish(cs.log, cs.cfg.Observer, s.process(tx, r, m))
 }
 
 // process does the work of Data and returns its reply.
@@ -59,6 +60,7 @@ func (s *session) process(tx *transaction, r io.Reader, m *messageLog) *smtp.SMT
 	defer cancel()
 
 	// 2. Wait for a worker slot.
+	m.step = StepQueue
 	t := time.Now()
 	select {
 	case cs.gen.sem <- struct{}{}:
@@ -70,6 +72,7 @@ func (s *session) process(tx *transaction, r io.Reader, m *messageLog) *smtp.SMT
 	m.queue = elapsed(t)
 
 	// 3. Filter into a second spool.
+	m.step = StepFilter
 	t = time.Now()
 	out := newSpool(cfg.SpoolDir, cfg.SpoolMemoryBytes, cfg.MaxOutputBytes)
 	defer out.Close()
@@ -94,6 +97,7 @@ func (s *session) process(tx *transaction, r io.Reader, m *messageLog) *smtp.SMT
 	}
 
 	// 4. Deliver our Received: header and the filtered message.
+	m.step = StepDeliver
 	t = time.Now()
 	hdr := receivedHeader(env, cfg.Hostname, cfg.Now())
 	err = safeCall(log, "deliver", func() error {
@@ -165,11 +169,12 @@ type messageLog struct {
 	actions           []string
 	spool, queue      time.Duration
 	filter, deliver   time.Duration
+	step              Step  // where the reply was decided, for the Observer
 	err               error // internal cause behind a 4xx/5xx, for the log only
 }
 
-// finish writes the log line and returns r.
-func (m *messageLog) finish(log *slog.Logger, r *smtp.SMTPError) *smtp.SMTPError {
+// finish writes the log line, tells obs and returns r.
+func (m *messageLog) finish(log *slog.Logger, obs Observer, r *smtp.SMTPError) *smtp.SMTPError {
 	result := "delivered"
 	level := slog.LevelInfo
 	switch {
@@ -179,6 +184,7 @@ func (m *messageLog) finish(log *slog.Logger, r *smtp.SMTPError) *smtp.SMTPError
 		result, level = "deferred", slog.LevelWarn
 	}
 	env := m.env
+	total := elapsed(m.start)
 	attrs := []slog.Attr{
 		slog.String("id", env.ID),
 		slog.String("helo", env.Helo),
@@ -196,7 +202,7 @@ func (m *messageLog) finish(log *slog.Logger, r *smtp.SMTPError) *smtp.SMTPError
 		slog.Duration("queue", m.queue),
 		slog.Duration("filter", m.filter),
 		slog.Duration("deliver", m.deliver),
-		slog.Duration("total", elapsed(m.start)),
+		slog.Duration("total", total),
 	}
 	if m.refused > 0 {
 		attrs = append(attrs, slog.Int("rcpts_refused", m.refused))
@@ -205,6 +211,7 @@ func (m *messageLog) finish(log *slog.Logger, r *smtp.SMTPError) *smtp.SMTPError
 		attrs = append(attrs, slog.String("err", m.err.Error()))
 	}
 	log.LogAttrs(context.Background(), level, "smtpd: message", attrs...)
+	obs.MessageDone(m.info(result, r, total))
 	return r
 }
 

@@ -147,13 +147,13 @@ func (s *Server) handle(c net.Conn) {
 	// suggests: a refused client gets no resources.
 	if !cfg.allowsClient(client.Addr()) {
 		log.Warn("smtpd: connection refused", "reason", "network not allowed")
-		refuse(c, cfg.Hostname, replyAccessDenied())
+		refuseObserved(c, cfg, client, replyAccessDenied())
 		return
 	}
 	release, ok := s.counter.acquire(client.Addr().Unmap(), cfg.MaxConnections, cfg.MaxConnectionsPerIP)
 	if !ok {
 		log.Warn("smtpd: connection refused", "reason", "connection limit")
-		refuse(c, cfg.Hostname, replyTooManyConnections())
+		refuseObserved(c, cfg, client, replyTooManyConnections())
 		return
 	}
 
@@ -167,6 +167,7 @@ func (s *Server) handle(c net.Conn) {
 		delete(s.conns, sc)
 		s.mu.Unlock()
 		cs.closed()
+		cfg.Observer.SessionClosed(client)
 	})
 	cs.conn = sc
 
@@ -175,7 +176,7 @@ func (s *Server) handle(c net.Conn) {
 		s.mu.Unlock()
 		cancel()
 		release()
-		refuse(c, cfg.Hostname, replyShuttingDown())
+		refuseObserved(c, cfg, client, replyShuttingDown())
 		return
 	}
 	// Added under mu with closing false: Shutdown's Wait cannot have
@@ -184,6 +185,7 @@ func (s *Server) handle(c net.Conn) {
 	s.sessions.Add(1)
 	s.conns[sc] = struct{}{}
 	s.mu.Unlock()
+	cfg.Observer.SessionOpened(client)
 
 	log.Debug("smtpd: connection accepted")
 	srv := smtp.NewServer(smtp.BackendFunc(cs.newSession))

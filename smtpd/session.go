@@ -194,8 +194,9 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 		tx.refused++
 		log.Info("smtpd: recipient refused", "code", r.Code, "reply", r.Message)
 		if counted {
-			return cs.clientError(r)
+			r = cs.clientError(r)
 		}
+		cs.cfg.Observer.Replied(StageRcpt, cs.client, r.Code)
 		return r
 	}
 
@@ -235,6 +236,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 		return refused(mapError(err), false)
 	}
 	tx.env.Rcpts = append(tx.env.Rcpts, to)
+	cs.cfg.Observer.Replied(StageRcpt, cs.client, 250)
 	return nil
 }
 

@@ -190,10 +190,16 @@ func (g *gateway) serverConfig(log *slog.Logger) (smtpd.Config, error) {
 // sanitizeFilter adapts the sanitizer to smtpd.Filter.
 type sanitizeFilter struct {
 	s *sanitize.Sanitizer
+	// observe, when set, gets every report with its envelope (for the
+	// queue id): metrics and the debug log (httpserver.go).
+	observe func(env *smtpd.Envelope, rep *sanitize.Report, err error)
 }
 
 func (f sanitizeFilter) Filter(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src io.Reader) (smtpd.FilterResult, error) {
 	rep, err := f.s.MessageContext(ctx, dst, src)
+	if f.observe != nil {
+		f.observe(env, rep, err)
+	}
 	return smtpd.FilterResult{Actions: actions(rep)}, err
 }
 

@@ -7,6 +7,7 @@
 //	mugai serve [-config FILE]
 //	mugai sanitize [-config FILE] [-report FILE] < in.eml > out.eml
 //	mugai check-config FILE
+//	mugai healthcheck [-config FILE] [-smtp ADDR] [-http ADDR] [-ready]
 //	mugai version
 //
 // Exit codes (a contract: scripts depend on them): 0 success; 1 usage,
@@ -50,6 +51,7 @@ const usage = `usage:
   mugai serve [-config FILE]                                   run the gateway
   mugai sanitize [-config FILE] [-report FILE] < in.eml > out.eml   sanitize one message
   mugai check-config FILE                                      validate a config file
+  mugai healthcheck [-config FILE] [-ready]                    check a running gateway (exit 0/1)
   mugai version                                                print the version`
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -65,6 +67,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return e.sanitize(args[1:])
 	case "check-config":
 		return e.checkConfig(args[1:])
+	case "healthcheck":
+		return e.healthcheck(args[1:])
 	case "version", "-version", "--version":
 		fmt.Fprintf(stdout, "mugai %s\n", version)
 		return exitOK

@@ -38,6 +38,7 @@ func (e *env) serve(args []string) int {
 	level := new(slog.LevelVar)
 	level.Set(cfg.Log.SlogLevel())
 	log := newLogger(e.stderr, cfg.Log.Format, level)
+	obs := newObservability(cfg, log)
 
 	gw, err := newGateway(cfg, log)
 	if err != nil {
@@ -47,6 +48,7 @@ func (e *env) serve(args []string) int {
 	if err != nil {
 		return e.fail(exitError, "serve: %v", err)
 	}
+	obs.instrument(gw, &sc)
 	srv, err := smtpd.New(sc)
 	if err != nil {
 		return e.fail(exitError, "serve: %v", err)
@@ -58,6 +60,11 @@ func (e *env) serve(args []string) int {
 	nextHop, maildir := cfg.DeliveryTarget()
 	log.Info("mugai listening", "addr", ln.Addr().String(), "version", version,
 		"config", configName(*cfgPath), "next_hop", nextHop, "maildir", maildir)
+	if err := obs.start(gw); err != nil {
+		ln.Close()
+		return e.fail(exitError, "serve: %v", err)
+	}
+	defer obs.stop()
 
 	signals := make(chan os.Signal, 4)
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
@@ -75,9 +82,10 @@ func (e *env) serve(args []string) int {
 			return exitError
 		case sig := <-signals:
 			if sig == syscall.SIGHUP {
-				cfg = reload(*cfgPath, cfg, srv, log, level)
+				cfg = reload(*cfgPath, cfg, srv, log, level, obs)
 				continue
 			}
+			obs.draining()
 			log.Info("shutting down", "signal", sig.String(), "grace", shutdownGrace.String())
 			ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 			err := srv.Shutdown(ctx)
@@ -94,24 +102,30 @@ func (e *env) serve(args []string) int {
 // reload reads the configuration again and swaps it in atomically:
 // sessions in flight finish with the old one. An invalid file changes
 // nothing; the old configuration stays and the problems are logged.
-func reload(path string, old *config.Config, srv *smtpd.Server, log *slog.Logger, level *slog.LevelVar) *config.Config {
+func reload(path string, old *config.Config, srv *smtpd.Server, log *slog.Logger, level *slog.LevelVar, obs *observability) *config.Config {
+	var gw *gateway
 	cfg, err := loadConfig(path)
 	if err == nil {
-		var gw *gateway
 		if gw, err = newGateway(cfg, log); err == nil {
 			var sc smtpd.Config
 			if sc, err = gw.serverConfig(log); err == nil {
+				obs.instrument(gw, &sc)
 				err = srv.SetConfig(sc)
 			}
 		}
 	}
 	if err != nil {
+		obs.reloaded(nil)
 		log.Error("reload failed; keeping the previous configuration", "config", configName(path), "err", oneLine(err))
 		return old
 	}
 	level.Set(cfg.Log.SlogLevel())
+	obs.reloaded(gw)
 	if cfg.Listen.SMTP != old.Listen.SMTP {
 		log.Warn("listen.smtp changed; it takes effect at the next restart", "old", old.Listen.SMTP, "new", cfg.Listen.SMTP)
+	}
+	if cfg.Listen.HTTP != old.Listen.HTTP {
+		log.Warn("listen.http changed; it takes effect at the next restart", "old", old.Listen.HTTP, "new", cfg.Listen.HTTP)
 	}
 	if cfg.Log.Format != old.Log.Format {
 		log.Warn("log.format changed; it takes effect at the next restart")

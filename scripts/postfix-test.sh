@@ -1,0 +1,328 @@
+#!/usr/bin/env bash
+# Postfix integration test: mugai behind a real Postfix, both recipes of
+# docs/operations.md, on loopback ports only.
+#
+#   after-queue  (content_filter):
+#     swaks -> Postfix :IN -> queue -> mugai :MUGAI -> Postfix :REINJECT -> maildir
+#   before-queue (smtpd_proxy_filter):
+#     swaks -> Postfix :PROXY ==(session proxied)==> mugai :MUGAI -> Postfix :REINJECT
+#
+# It checks that the sanitized message lands in the Postfix-delivered
+# mailbox (X-Mugai-Sanitized, attachment removed), that a refusal by mugai
+# reaches the sender through the proxy (550 5.6.0), and that with mugai
+# stopped Postfix defers the message and delivers it exactly once after
+# mugai is back and the queue is flushed.
+#
+# The Postfix instance is a separate one: its own config, queue, data and
+# mail directories in a temporary directory (postfix -c DIR), no chroot,
+# listening on 127.0.0.1 only. The system's Postfix, if any, is neither
+# read nor touched. Everything this script starts is stopped at exit and
+# the temporary directory removed. Needs root (Postfix's master runs as
+# root); installs postfix and swaks with apt-get when missing.
+#
+# Usage: bash scripts/postfix-test.sh   (MUGAI_KEEP=1 keeps the temp dir)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
+
+say() { printf 'postfix-test: %s\n' "$*"; }
+die() { say "FAIL: $*"; exit 1; }
+
+if [ "$(id -u)" != 0 ]; then
+  command -v sudo >/dev/null || die "needs root (Postfix's master runs as root)"
+  exec sudo -E bash "$0" "$@"
+fi
+
+# --- packages ---------------------------------------------------------------
+missing=()
+command -v postfix >/dev/null || missing+=(postfix)
+command -v swaks >/dev/null || missing+=(swaks)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # "No configuration": the package installs no main.cf and starts no
+  # system instance; ours has its own config directory anyway.
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+getent passwd postfix >/dev/null || die "no postfix user after installing postfix"
+
+# --- state, cleanup -----------------------------------------------------------
+T=$(mktemp -d /tmp/mugai-postfix.XXXXXX)
+chmod 755 "$T" # Postfix's unprivileged daemons walk into the queue below it
+CONF=$T/etc
+MUGAI_PID=""
+POSTFIX_STARTED=""
+started=$(date +%s)
+
+stop_mugai() {
+  if [ -n "$MUGAI_PID" ]; then
+    kill -TERM "$MUGAI_PID" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$MUGAI_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$MUGAI_PID" 2>/dev/null || true
+    wait "$MUGAI_PID" 2>/dev/null || true
+    MUGAI_PID=""
+  fi
+}
+
+stop_postfix() {
+  [ -n "$POSTFIX_STARTED" ] || return 0
+  local pid=""
+  [ -f "$T/spool/pid/master.pid" ] && pid=$(tr -d ' \n' < "$T/spool/pid/master.pid")
+  postfix -c "$CONF" stop >/dev/null 2>&1 || true
+  if [ -n "$pid" ]; then
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true # only our master, by its pid
+  fi
+  POSTFIX_STARTED=""
+}
+
+cleanup() {
+  local rc=$?
+  stop_mugai
+  stop_postfix
+  if [ $rc -ne 0 ]; then
+    say "--- Postfix log (last 40 lines)"; tail -n 40 "$T/maillog" 2>/dev/null || true
+    say "--- mugai log (last 20 lines)"; tail -n 20 "$T/mugai.log" 2>/dev/null || true
+  fi
+  if [ -n "${MUGAI_KEEP:-}" ]; then say "kept $T"; else rm -rf "$T"; fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# wait_for SECONDS DESCRIPTION COMMAND...: poll until COMMAND succeeds.
+wait_for() {
+  local secs=$1 what=$2; shift 2
+  local end=$(( $(date +%s) + secs ))
+  until "$@" >/dev/null 2>&1; do
+    [ "$(date +%s)" -lt "$end" ] || die "timed out after ${secs}s waiting for $what"
+    sleep 0.2
+  done
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Five free loopback ports in a row, from a random base: a fixed 10024
+# could be taken by another filter on the machine.
+pick_ports() {
+  local base p ok
+  for _ in $(seq 1 50); do
+    base=$(( 20000 + (RANDOM % 2000) * 10 ))
+    ok=1
+    for p in $(seq "$base" $((base + 4))); do
+      if port_open "$p"; then ok=""; break; fi
+    done
+    if [ -n "$ok" ]; then echo "$base"; return 0; fi
+  done
+  die "no free loopback ports found"
+}
+BASE=$(pick_ports)
+P_IN=$BASE              # Postfix, "Internet" side, after-queue recipe
+P_PROXY=$((BASE + 1))   # Postfix, before-queue recipe (smtpd_proxy_filter)
+P_MUGAI=$((BASE + 2))   # mugai
+P_REINJECT=$((BASE + 3)) # Postfix reinjection listener (no filter)
+P_HTTP=$((BASE + 4))    # mugai's metrics and health
+
+# --- mugai ------------------------------------------------------------------
+say "building mugai"
+CGO_ENABLED=0 go build -trimpath -o "$T/mugai" ./cmd/mugai
+# The recipes' files, on this test's ports: the documented configuration
+# is the tested one.
+ports() {
+  # 127.0.0.1:PORT and [127.0.0.1]:PORT (Postfix's "no MX lookup" form)
+  sed -e "s/\(127\.0\.0\.1\]\{0,1\}\):10025/\1:$P_MUGAI/g" \
+      -e "s/\(127\.0\.0\.1\]\{0,1\}\):10026/\1:$P_REINJECT/g" \
+      -e "s/\(127\.0\.0\.1\]\{0,1\}\):9125/\1:$P_HTTP/g" "$@"
+}
+ports deploy/postfix/mugai.yaml >"$T/mugai.yaml"
+"$T/mugai" check-config "$T/mugai.yaml" >/dev/null
+
+start_mugai() {
+  "$T/mugai" serve -config "$T/mugai.yaml" >>"$T/mugai.log" 2>&1 &
+  MUGAI_PID=$!
+  # healthcheck, not a bare connect: it says QUIT, so mugai logs no
+  # broken connection.
+  wait_for 15 "mugai on port $P_MUGAI" "$T/mugai" healthcheck -config "$T/mugai.yaml"
+}
+
+# --- Postfix instance -------------------------------------------------------
+mkdir -p "$CONF" "$T/spool"
+install -d -o postfix -g postfix "$T/data"
+# Mail for city.example.lg.jp is delivered by virtual(8) into the maildir
+# $T/mail/inbox/, owned by nobody: no local user is needed.
+install -d -o 65534 -g 65534 "$T/mail"
+
+# Both recipes as in docs/operations.md, on test ports. Everything else
+# keeps this instance to itself: own directories, loopback, no chroot
+# (a chroot would need copies of /etc files in the queue directory).
+cat > "$CONF/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $T/spool
+data_directory = $T/data
+myhostname = postfix.mugai-test.invalid
+mydomain = mugai-test.invalid
+myorigin = \$myhostname
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+relayhost =
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+alias_maps =
+alias_database =
+biff = no
+maillog_file = $T/maillog
+maillog_file_prefixes = $T
+smtp_tls_security_level = none
+smtpd_tls_security_level = none
+smtp_dns_support_level = disabled
+virtual_mailbox_domains = city.example.lg.jp
+virtual_mailbox_base = $T/mail
+virtual_mailbox_maps = static:inbox/
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534
+EOF
+ports deploy/postfix/main.cf >>"$CONF/main.cf"
+
+{
+  # The public listeners of both recipes on two loopback ports: "smtp
+  # inet" (port 25) becomes 127.0.0.1:P_IN and 127.0.0.1:P_PROXY.
+  ports deploy/postfix/master.cf.after-queue | sed "s/^smtp\([[:space:]]\{1,\}inet\)/127.0.0.1:$P_IN\1/"
+  ports deploy/postfix/master.cf.before-queue | sed "s/^smtp\([[:space:]]\{1,\}inet\)/127.0.0.1:$P_PROXY\1/"
+  ports deploy/postfix/master.cf.reinject
+  # The stock services, without chroot.
+  cat <<EOF
+pickup    unix  n  -  n  60    1  pickup
+cleanup   unix  n  -  n  -     0  cleanup
+qmgr      unix  n  -  n  300   1  qmgr
+rewrite   unix  -  -  n  -     -  trivial-rewrite
+bounce    unix  -  -  n  -     0  bounce
+defer     unix  -  -  n  -     0  bounce
+trace     unix  -  -  n  -     0  bounce
+verify    unix  -  -  n  -     1  verify
+flush     unix  n  -  n  1000? 0  flush
+proxymap  unix  -  -  n  -     -  proxymap
+smtp      unix  -  -  n  -     -  smtp
+relay     unix  -  -  n  -     -  smtp
+showq     unix  n  -  n  -     -  showq
+error     unix  -  -  n  -     -  error
+retry     unix  -  -  n  -     -  error
+discard   unix  -  -  n  -     -  discard
+local     unix  -  n  n  -     -  local
+virtual   unix  -  n  n  -     -  virtual
+anvil     unix  -  -  n  -     1  anvil
+scache    unix  -  -  n  -     1  scache
+postlog   unix-dgram n - n -   1  postlogd
+EOF
+} >"$CONF/master.cf"
+grep -q "^127.0.0.1:$P_IN " "$CONF/master.cf" && grep -q "^127.0.0.1:$P_PROXY " "$CONF/master.cf" \
+  || die "master.cf: the public listeners were not rewritten"
+if grep -v '^ *#' "$CONF/main.cf" "$CONF/master.cf" "$T/mugai.yaml" | grep -E ':(10025|10026|9125)([^0-9]|$)'; then
+  die "a recipe port was not rewritten to a test port"
+fi
+
+say "starting Postfix (config $CONF) and mugai; ports: in $P_IN, proxy $P_PROXY, mugai $P_MUGAI, reinject $P_REINJECT, http $P_HTTP"
+POSTFIX_STARTED=1
+postfix -c "$CONF" start >/dev/null 2>&1 || die "postfix start failed"
+wait_for 20 "Postfix on port $P_IN" port_open "$P_IN"
+wait_for 20 "Postfix on port $P_REINJECT" port_open "$P_REINJECT"
+start_mugai
+# Ready means the next hop (Postfix's reinjection listener) answers.
+wait_for 15 "mugai healthcheck -ready" "$T/mugai" healthcheck -config "$T/mugai.yaml" -ready
+
+# --- helpers ----------------------------------------------------------------
+INBOX=$T/mail/inbox/new
+FROM=yamada@example.jp
+TO=soumu@city.example.lg.jp
+# send PORT FILE SUBJECT: swaks transcript on stdout; exit status of swaks.
+send() {
+  swaks --server "127.0.0.1:$1" --from "$FROM" --to "$TO" --data "$2" \
+    --header "Subject: $3" --timeout 60 --hide-informational 2>&1
+}
+# delivered SUBJECT: the mailbox files holding that subject.
+delivered() { grep -l -F "Subject: $1" "$INBOX"/* 2>/dev/null || true; }
+has_delivery() { [ -n "$(delivered "$1")" ]; }
+queue() { postqueue -c "$CONF" -p 2>&1; }
+queue_id() { sed -n 's/.*250 2\.0\.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' | tail -n 1; }
+
+# check_sanitized FILE: X-Mugai-Sanitized present, our Received: line,
+# and nothing of the attachments: neither the base64 of setup.exe nor of
+# the PDF (their first bytes in the original), only text/plain parts.
+check_sanitized() {
+  local f=$1
+  grep -q '^X-Mugai-Sanitized: yes' "$f" || die "$f: no X-Mugai-Sanitized header"
+  grep -q 'by gw.city.example.lg.jp (mugai)' "$f" || die "$f: no Received: line of mugai"
+  if grep -q -F -e 'TVqQAAMAAAAEAAAA' -e 'JVBERi0xLjQK' "$f"; then die "$f: an attachment's bytes survived"; fi
+  if grep -i '^Content-Type:' "$f" | grep -v -i -e 'text/plain' -e 'multipart/mixed' | grep -q .; then
+    die "$f: a part other than text/plain"
+  fi
+}
+
+MSG=testdata/golden/mixed-attachments.eml     # text + PDF + setup.exe + memo.txt
+AMBIG=testdata/golden/ambiguous-two-boundaries.eml
+summary=()
+tag=$$-$RANDOM
+
+# --- 1. after-queue: Postfix queue -> mugai -> Postfix -> mailbox -----------
+S1="after-queue $tag"
+out=$(send "$P_IN" "$MSG" "$S1") || die "swaks to Postfix :$P_IN failed: $out"
+q1=$(printf '%s\n' "$out" | queue_id)
+wait_for 60 "the after-queue message in the mailbox" has_delivery "$S1"
+f1=$(delivered "$S1")
+check_sanitized "$f1"
+summary+=("after-queue : sent $MSG to Postfix :$P_IN (queued as $q1) -> mugai -> :$P_REINJECT -> mailbox")
+summary+=("              arrived: $(grep -m1 '^X-Mugai-Sanitized:' "$f1"); setup.exe and the PDF removed, memo.txt kept as text")
+
+# --- 2. before-queue: the sender talks to mugai through Postfix -------------
+S2="before-queue $tag"
+if out=$(send "$P_PROXY" "$AMBIG" "$S2 ambiguous"); then
+  die "the ambiguous message was accepted through the proxy"
+fi
+line=$(printf '%s\n' "$out" | grep -m1 '550 5\.6\.0' || true)
+[ -n "$line" ] || die "the sender did not see mugai's 550 5.6.0 through Postfix: $out"
+summary+=("before-queue: ambiguous message to Postfix :$P_PROXY -> sender saw: ${line#*<\*\* }")
+out=$(send "$P_PROXY" "$MSG" "$S2") || die "swaks through the proxy failed: $out"
+q2=$(printf '%s\n' "$out" | queue_id)
+wait_for 60 "the before-queue message in the mailbox" has_delivery "$S2"
+check_sanitized "$(delivered "$S2")"
+summary+=("              clean message to :$P_PROXY -> 250 queued as $q2 (mugai's id) -> mailbox, sanitized")
+has_delivery "$S2 ambiguous" && die "the refused message was delivered anyway"
+
+# --- 3. mugai down: Postfix defers, nothing is lost --------------------------
+stop_mugai
+S3="deferral $tag"
+out=$(send "$P_IN" "$MSG" "$S3") || die "swaks to Postfix :$P_IN (mugai down) failed: $out"
+q3=$(printf '%s\n' "$out" | queue_id)
+[ -n "$q3" ] || die "no queue id from Postfix: $out"
+deferred_seen() { queue | grep -A1 "^$q3" | grep -q -i 'connection refused'; }
+wait_for 60 "Postfix to defer $q3" deferred_seen
+reason=$(queue | grep -A1 "^$q3" | tail -n 1 | sed 's/^ *//')
+has_delivery "$S3" && die "delivered while mugai was down"
+summary+=("deferral    : mugai stopped; sent to :$P_IN (queued as $q3); postqueue -p: $reason")
+# The before-queue listener has nothing to proxy to: a temporary refusal
+# in the sender's session, which the sender retries.
+if out=$(send "$P_PROXY" "$MSG" "$S3 proxy"); then die "the proxy accepted a message while mugai was down"; fi
+line=$(printf '%s\n' "$out" | grep -m1 '^<\*\* *4[0-9][0-9] ' | sed 's/^<\*\* *//' || true)
+[ -n "$line" ] || die "the sender did not get a 4xx from the proxy while mugai was down: $out"
+summary+=("              and to :$P_PROXY -> sender saw: $line (retries later)")
+
+# --- 4. mugai back, queue flushed: delivered exactly once -------------------
+start_mugai
+postqueue -c "$CONF" -f
+wait_for 60 "the deferred message in the mailbox" has_delivery "$S3"
+check_sanitized "$(delivered "$S3")"
+queue_empty() { queue | grep -q 'Mail queue is empty'; }
+wait_for 30 "an empty Postfix queue" queue_empty
+sleep 1 # a duplicate would arrive right behind the first copy
+n=$(delivered "$S3" | wc -l)
+[ "$n" -eq 1 ] || die "the deferred message arrived $n times"
+summary+=("redelivery  : mugai started, postqueue -f -> delivered once ($n copy), queue empty")
+
+total=$(ls "$INBOX" | wc -l)
+[ "$total" -eq 3 ] || die "$total messages in the mailbox, want 3"
+say "--- summary ($(( $(date +%s) - started ))s)"
+for s in "${summary[@]}"; do say "$s"; done
+say "mailbox: $total messages, all sanitized; mugai log: $(grep -c 'msg="smtpd: message"' "$T/mugai.log") message lines"
+say "PASS"
