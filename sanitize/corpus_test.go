@@ -65,6 +65,7 @@ func TestCorpus(t *testing.T) {
 		slowest             time.Duration
 		slowestFile         string
 		total               time.Duration
+		conversions         = map[string]map[sanitize.Action]int{}
 	)
 	for _, f := range files {
 		raw, err := os.ReadFile(f)
@@ -96,6 +97,19 @@ func TestCorpus(t *testing.T) {
 			continue
 		}
 		sanitized++
+		for _, p := range rep.Parts {
+			switch p.Action {
+			case sanitize.ActionConverted, sanitize.ActionDropped, sanitize.ActionReencoded, sanitize.ActionExpanded:
+				t := p.SniffedType
+				if t == "" || t == "application/octet-stream" {
+					t = p.DeclaredType
+				}
+				if conversions[t] == nil {
+					conversions[t] = map[sanitize.Action]int{}
+				}
+				conversions[t][p.Action]++
+			}
+		}
 		texts, err := sanitizetest.Check(out.Bytes(), sanitizetest.Options{})
 		if err != nil {
 			t.Errorf("%s: invariant broken: %v", rel, err)
@@ -119,6 +133,16 @@ func TestCorpus(t *testing.T) {
 		t.Logf("text preservation: %d of %d words of plain-text bodies found in the output (%.1f%%)", found, words, 100*float64(found)/float64(words))
 	}
 	t.Logf("time: %v in all, slowest %v (%s)", total.Round(time.Millisecond), slowest.Round(time.Millisecond), slowestFile)
+	types := make([]string, 0, len(conversions))
+	for k := range conversions {
+		types = append(types, k)
+	}
+	sort.Strings(types)
+	t.Logf("attachments by detected type:   converted  reencoded  expanded  dropped")
+	for _, k := range types {
+		c := conversions[k]
+		t.Logf("  %-45s %5d %9d %9d %8d", k, c[sanitize.ActionConverted], c[sanitize.ActionReencoded], c[sanitize.ActionExpanded], c[sanitize.ActionDropped])
+	}
 	if rejected*10 >= n {
 		t.Errorf("%d of %d corpus messages rejected: the target is under 10%%", rejected, n)
 	}

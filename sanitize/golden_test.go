@@ -42,6 +42,10 @@ func testPolicy(t *testing.T, raw []byte) sanitize.Policy {
 			p.Prefer = sanitize.Prefer(v)
 		case "ambiguous":
 			p.Ambiguous = sanitize.Outcome(v)
+		case "images":
+			p.Images = sanitize.ImageMode(v)
+		case "flatten":
+			p.Flatten = sanitize.FlattenMode(v)
 		default:
 			t.Fatalf("unknown X-Test-Policy key %q", k)
 		}
@@ -65,7 +69,7 @@ func render(out []byte, rep *sanitize.Report, err error) []byte {
 	default:
 		b.Write(out)
 		// The decoded text of every leaf, so a reviewer can read it.
-		texts, _ := sanitizetest.Check(out, sanitizetest.Options{})
+		texts, _ := sanitizetest.Check(out, sanitizetest.Options{AllowImages: true})
 		for i, t := range texts {
 			fmt.Fprintf(&b, "\n======== decoded leaf %d %q ========\n%s", i+1, t.Filename, t.Body)
 		}
@@ -104,7 +108,7 @@ func TestGolden(t *testing.T) {
 				t.Fatalf("unexpected error: %v", err)
 			}
 			if err == nil {
-				if _, cerr := sanitizetest.Check(out.Bytes(), sanitizetest.Options{}); cerr != nil {
+				if _, cerr := sanitizetest.Check(out.Bytes(), sanitizetest.Options{AllowImages: pol.Images == sanitize.ImagesReencode}); cerr != nil {
 					t.Errorf("invariant broken: %v", cerr)
 				}
 			} else if out.Len() != 0 {

@@ -2,6 +2,7 @@ package sanitize
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"github.com/gabriel-vasile/mimetype"
 
 	"github.com/mugai/mugai/sanitize/charset"
+	"github.com/mugai/mugai/sanitize/flatten"
 	"github.com/mugai/mugai/sanitize/htmltext"
 	"github.com/mugai/mugai/sanitize/mimeparse"
 	"github.com/mugai/mugai/sanitize/payload"
@@ -52,7 +54,6 @@ func (w *walker) leaf(d *doc, e *mimeparse.Entity, inline bool) error {
 	full := err != nil // the whole body fits in head
 	sniffed := sniff(head)
 
-	reason := ""
 	switch {
 	case isTextual(ct, name, head, sniffed):
 		if !e.KnownEncoding() {
@@ -70,32 +71,24 @@ func (w *walker) leaf(d *doc, e *mimeparse.Entity, inline bool) error {
 		}
 		return w.text(d, e, data, name, sniffed, inline)
 	case !e.KnownEncoding():
-		reason = reasonEncoding
-	case strings.HasPrefix(ct, "text/") && knownBinary(sniffed):
-		// Declared text but the content is a binary of another type: an
-		// attachment of its real type (usually a disguised executable).
-		reason = reasonMismatch
-	case strings.HasPrefix(ct, "text/"):
-		reason = reasonNotText
+		// Undecodable: what it holds cannot even be looked at.
+		return w.dropRaw(d, e, name, ct, sniffed, io.MultiReader(bytes.NewReader(head), body), reasonEncoding)
 	}
+	return w.convertPart(d, e, name, ct, io.MultiReader(bytes.NewReader(head), body))
+}
 
+// dropRaw reads a part only to hash and measure it, and drops it.
+func (w *walker) dropRaw(d *doc, e *mimeparse.Entity, name, ct, sniffed string, r io.Reader, reason string) error {
 	hash := sha256.New()
-	hash.Write(head)
-	size := int64(len(head))
-	if !full {
-		m, err := io.Copy(hash, body)
-		if err != nil {
-			return err
-		}
-		size += m
+	size, err := io.Copy(hash, r)
+	if err != nil {
+		return err
 	}
 	i := w.addPart(d, e, ActionDropped)
 	p := &w.rep.Parts[i]
 	p.SniffedType, p.Filename, p.Size = sniffed, name, size
 	p.SHA256 = hex.EncodeToString(hash.Sum(nil))
-	if reason != "" {
-		p.Reason = reasonText(itemDropped) + ": " + reason
-	}
+	p.Reason = reasonText(itemDropped) + ": " + reason
 	typ := sniffed
 	if typ == "" || typ == "application/octet-stream" {
 		typ = ct
@@ -103,6 +96,150 @@ func (w *walker) leaf(d *doc, e *mimeparse.Entity, inline bool) error {
 	d.items = append(d.items, noticeItem{kind: itemDropped, name: name, size: size, typ: typ,
 		declared: ct, sha: p.SHA256, reason: reason})
 	return nil
+}
+
+// convertPart hands a non-text part to the converter while hashing the
+// same bytes, then renders what it became.
+func (w *walker) convertPart(d *doc, e *mimeparse.Entity, name, ct string, r io.Reader) error {
+	hash := sha256.New()
+	cr := &countingReader{r: io.TeeReader(r, hash)}
+	ctx, cancel := context.WithTimeout(w.ctx, w.pol.Limits.ConvertTime)
+	res, err := w.conv.Convert(ctx, flatten.Input{Name: name, DeclaredType: ct}, cr, w.flattenOptions())
+	cancel()
+	// Whatever the converter read, the whole part is hashed and counted
+	// (and must be readable: a read error or a limit fails the message).
+	if _, derr := io.Copy(io.Discard, cr); derr != nil {
+		return derr
+	}
+	if err != nil {
+		if w.ctx.Err() != nil {
+			return w.ctx.Err()
+		}
+		// Only the conversion's own time ran out: the attachment goes,
+		// the message stays.
+		res = &flatten.Result{Kind: flatten.KindUnknown, Action: flatten.ActionDrop,
+			Reason: flatten.ReasonTimeout, Detail: err.Error()}
+	}
+	i := w.addPart(d, e, ActionDropped)
+	w.rep.Parts[i].Filename = name
+	w.emitConverted(d, i, name, ct, cr.n, hex.EncodeToString(hash.Sum(nil)), res, "")
+	return nil
+}
+
+// flattenOptions are the converter options the policy implies.
+func (w *walker) flattenOptions() flatten.Options {
+	l := w.pol.Limits
+	return flatten.Options{
+		ReencodeImages: w.pol.Images == ImagesReencode,
+		Links:          htmlLinkMode(w.pol.Links),
+		Limits: flatten.Limits{
+			ArchiveDepth:   l.ArchiveDepth,
+			ArchiveEntries: l.ArchiveEntries,
+			ArchiveBytes:   l.ArchiveBytes,
+			ArchiveRatio:   l.ArchiveRatio,
+			ImagePixels:    l.ImagePixels,
+			OutputBytes:    l.ConvertOutput,
+			PDFPages:       l.PDFPages,
+		},
+	}
+}
+
+// emitConverted records what an attachment (or an archive member, entry
+// set) became: report entry i is filled in, the text or image goes to the
+// output, and the notice gets a line. Members of a container follow,
+// each with a report entry of its own.
+func (w *walker) emitConverted(d *doc, i int, name, declared string, size int64, sum string, res *flatten.Result, entry string) {
+	p := &w.rep.Parts[i]
+	p.Entry, p.Size, p.SHA256 = entry, size, sum
+	p.SniffedType, p.Removed = res.MediaType, res.Removed
+	typ := res.MediaType
+	if res.Kind == flatten.KindUnknown && declared != "" {
+		typ = declared
+	}
+	it := noticeItem{name: name, size: size, typ: typ, declared: declared, sha: sum,
+		mismatch: res.Mismatch, removed: res.Removed, truncated: res.Truncated}
+	switch res.Action {
+	case flatten.ActionText:
+		text := w.cleanText(d, p.Path, res.Text)
+		p.Action = ActionConverted
+		it.kind = itemConverted
+		if w.pol.Flatten == FlattenInline {
+			it.inline = true
+			d.blocks = append(d.blocks, flattenHeading(w.pol.Language, name)+"\n"+text)
+		} else {
+			it.newName = attachmentName(attachmentBase(name, entry), "", p.Path)
+			d.attachments = append(d.attachments, outPart{name: it.newName, text: text})
+		}
+	case flatten.ActionImage:
+		p.Action = ActionReencoded
+		it.kind, it.newName = itemReencoded, imageName(attachmentBase(name, entry), res.ImageType)
+		d.attachments = append(d.attachments, outPart{name: it.newName, data: res.Image, mediaType: res.ImageType})
+	case flatten.ActionContainer:
+		p.Action = ActionExpanded
+		it.kind, it.count = itemExpanded, len(res.Entries)
+		d.items = append(d.items, it)
+		for _, m := range res.Entries {
+			w.rep.Parts = append(w.rep.Parts, PartReport{Path: p.Path, DeclaredType: ""})
+			j := len(w.rep.Parts) - 1
+			d.parts = append(d.parts, j)
+			memberPath := m.Path
+			if entry != "" {
+				memberPath = entry + "/" + m.Path
+			}
+			w.rep.Parts[j].Filename = textclean.Filename(m.Path)
+			w.emitConverted(d, j, name+"/"+m.Path, "", m.Size, m.SHA256, m.Result, memberPath)
+		}
+		return
+	default:
+		p.Action = ActionDropped
+		p.Reason = res.Reason
+		if res.Detail != "" {
+			p.Reason += ": " + res.Detail
+		}
+		it.kind, it.reason = itemDropped, res.Reason
+	}
+	d.items = append(d.items, it)
+}
+
+// cleanText puts converted text through what every text gets: control
+// and bidi characters removed, encoded binaries cut, links per policy.
+func (w *walker) cleanText(d *doc, path, s string) string {
+	s = textclean.Text(s)
+	s = w.cutPayloadsAt(d, path, s)
+	if w.pol.Links != LinksKeep {
+		var n int
+		if s, n = htmltext.DefangText(s); n > 0 {
+			w.rep.LinksChanged += n
+			d.items = append(d.items, noticeItem{kind: itemTextURLs, links: n})
+		}
+	}
+	return s
+}
+
+// attachmentBase is the name an output attachment starts from: the
+// file's own name, or for an archive member the archive's name and the
+// member's path joined so the recipient can tell where it came from.
+func attachmentBase(name, entry string) string {
+	if entry == "" {
+		return name
+	}
+	return textclean.Filename(strings.ReplaceAll(name, "/", " - "))
+}
+
+// imageName keeps an image's name, with the extension of its new type.
+func imageName(name, mediaType string) string {
+	ext := ".png"
+	if mediaType == "image/jpeg" {
+		ext = ".jpg"
+	}
+	if name == "" {
+		return "image" + ext
+	}
+	lower := strings.ToLower(name)
+	if strings.HasSuffix(lower, ext) || (ext == ".jpg" && strings.HasSuffix(lower, ".jpeg")) {
+		return name
+	}
+	return name + ext
 }
 
 // text decodes a text part and keeps it as body text or a text attachment.
@@ -165,7 +302,7 @@ func (w *walker) text(d *doc, e *mimeparse.Entity, data []byte, name, sniffed st
 	if attach {
 		out := attachmentName(name, ct, e.Path)
 		p.Action = ActionTextAttachment
-		d.attachments = append(d.attachments, textFile{name: out, text: s})
+		d.attachments = append(d.attachments, outPart{name: out, text: s})
 		// A UTF-8 text file that comes out byte for byte (line ends
 		// aside) under its own name was not changed: nothing to tell.
 		unchanged := ct == "text/plain" && out == name && !res.Guessed &&
@@ -192,6 +329,12 @@ func (w *walker) text(d *doc, e *mimeparse.Entity, data []byte, name, sniffed st
 // EICAR) from text, each replaced by a one-line marker and named in the
 // notice like a dropped attachment.
 func (w *walker) cutPayloads(d *doc, e *mimeparse.Entity, s string) string {
+	return w.cutPayloadsAt(d, e.Path, s)
+}
+
+// cutPayloadsAt is cutPayloads for text that is not a MIME part of its
+// own (converted attachments), reported under path.
+func (w *walker) cutPayloadsAt(d *doc, path, s string) string {
 	blocks := payload.Find(s, payload.Options{})
 	if len(blocks) == 0 {
 		return s
@@ -212,7 +355,7 @@ func (w *walker) cutPayloads(d *doc, e *mimeparse.Entity, s string) string {
 			sum = hex.EncodeToString(h[:])
 		}
 		w.rep.Parts = append(w.rep.Parts, PartReport{
-			Path: e.Path, DeclaredType: string(blk.Kind), SniffedType: typ, Filename: name,
+			Path: path, DeclaredType: string(blk.Kind), SniffedType: typ, Filename: name,
 			Size: blk.Size, SHA256: sum, Action: ActionPayloadRemoved,
 		})
 		d.parts = append(d.parts, len(w.rep.Parts)-1)

@@ -3,6 +3,8 @@ package sanitize
 import (
 	"fmt"
 	"strings"
+
+	"github.com/mugai/mugai/sanitize/flatten"
 )
 
 // itemKind is one kind of change the notice reports.
@@ -20,6 +22,9 @@ const (
 	itemCharset                             // charset guessed
 	itemTruncated                           // HTML cut at an oversized token
 	itemTextURLs                            // web addresses in text defanged
+	itemConverted                           // document converted to text
+	itemReencoded                           // image re-encoded from pixels
+	itemExpanded                            // archive or winmail.dat expanded
 )
 
 // noticeItem is one line (or aggregated lines) of the notice.
@@ -37,14 +42,17 @@ type noticeItem struct {
 	changed  int
 	charset  string
 	payload  string // payload kind: uuencode, binhex, ...
+	// Conversions.
+	mismatch  bool     // the declared type names another kind of file
+	removed   []string // active content the converter left out
+	truncated bool     // converted text cut at the output limit
+	inline    bool     // converted text appended to the body
+	count     int      // members of an expanded archive
 }
 
-// Reasons a part was dropped beyond its type.
-const (
-	reasonMismatch = "declared type does not match content"
-	reasonNotText  = "declared as text but content is binary"
-	reasonEncoding = "unknown transfer encoding"
-)
+// reasonEncoding: a part in a transfer encoding we cannot decode. The
+// other reasons are flatten's Reason codes.
+const reasonEncoding = "unknown transfer encoding"
 
 // reasonText is the report's English wording for an item kind.
 func reasonText(k itemKind) string {
@@ -153,6 +161,28 @@ func renderNotice(lang Language, links LinkMode, items []noticeItem) string {
 			line("添付「%s」(%s, %s) を削除しました。%s", `Attachment "%s" (%s, %s) was removed.%s`,
 				name(it.name), typ, size, reasonSuffix(lang, it))
 			hash(it.sha)
+		case itemConverted:
+			extra := conversionSuffix(lang, it)
+			if it.inline {
+				line("添付「%s」(%s, %s) をテキストに変換し、本文の後に載せました。%s",
+					`Attachment "%s" (%s, %s) was converted to text, shown after the message text.%s`,
+					name(it.name), typeLabel(lang, it.typ), humanSize(lang, it.size), extra)
+			} else {
+				line("添付「%s」(%s, %s) をテキストに変換し「%s」として添付しました。%s",
+					`Attachment "%s" (%s, %s) was converted to text and attached as "%s".%s`,
+					name(it.name), typeLabel(lang, it.typ), humanSize(lang, it.size), it.newName, extra)
+			}
+			hash(it.sha)
+		case itemReencoded:
+			line("添付「%s」(%s, %s) は画素から描き直し「%s」として添付しました（メタデータなどは削除）。%s",
+				`Image "%s" (%s, %s) was redrawn from its pixels and attached as "%s" (metadata and the like removed).%s`,
+				name(it.name), typeLabel(lang, it.typ), humanSize(lang, it.size), it.newName, conversionSuffix(lang, it))
+			hash(it.sha)
+		case itemExpanded:
+			line("添付「%s」(%s, %s) を展開しました（%d 件）。中のファイルは次のとおりです。%s",
+				`Attachment "%s" (%s, %s) was unpacked (%d files); its files follow.%s`,
+				name(it.name), typeLabel(lang, it.typ), humanSize(lang, it.size), it.count, conversionSuffix(lang, it))
+			hash(it.sha)
 		case itemResourceDropped:
 			resources++
 			resourceBytes += it.size
@@ -211,25 +241,122 @@ func renderNotice(lang Language, links LinkMode, items []noticeItem) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
+// reasonTexts words flatten's reason codes: [ja, en].
+var reasonTexts = map[string][2]string{
+	flatten.ReasonUnsupported: {"安全なテキストに変換できない形式です。", "Its type cannot be made safe."},
+	flatten.ReasonEncrypted:   {"パスワードで保護（暗号化）されているため、内容を確認できません。", "It is password-protected, so its content could not be inspected."},
+	flatten.ReasonNoText:      {"取り出せるテキストがありません（画像だけの PDF など）。", "It holds no text that could be extracted (a scanned PDF, for example)."},
+	flatten.ReasonCorrupt:     {"壊れていて読めません。", "It is damaged and could not be read."},
+	flatten.ReasonLimit:       {"大きすぎるか、圧縮爆弾の疑いがあります。", "It is too large, or looks like a compression bomb."},
+	flatten.ReasonImages:      {"画像は削除する設定です。", "Images are removed by policy."},
+	flatten.ReasonDepth:       {"圧縮ファイルの入れ子が深すぎます。", "Its archives are nested too deep."},
+	flatten.ReasonTimeout:     {"変換に時間がかかりすぎました。", "Converting it took too long."},
+	flatten.ReasonCrash:       {"変換できませんでした。", "It could not be converted."},
+	flatten.ReasonEmpty:       {"空のファイルです。", "It is empty."},
+	reasonEncoding:            {"転送エンコーディングが不明です。", "Its transfer encoding is unknown."},
+}
+
+// reasonSuffix explains why a part was dropped, and whether it claimed
+// to be something else.
 func reasonSuffix(lang Language, it noticeItem) string {
-	switch it.reason {
-	case reasonMismatch:
-		if lang == English {
-			return fmt.Sprintf(" Its declared type %s does not match its content.", it.declared)
-		}
-		return fmt.Sprintf("宣言された形式 (%s) と内容が一致しません。", it.declared)
-	case reasonNotText:
-		if lang == English {
-			return fmt.Sprintf(" It was declared as %s but its content is not text.", it.declared)
-		}
-		return fmt.Sprintf("%s と宣言されていますが、内容がテキストではありません。", it.declared)
-	case reasonEncoding:
-		if lang == English {
-			return " Its transfer encoding is unknown."
-		}
-		return "転送エンコーディングが不明です。"
+	var b strings.Builder
+	if t, ok := reasonTexts[it.reason]; ok {
+		b.WriteString(pickLang(lang, t))
 	}
-	return ""
+	if it.mismatch && it.declared != "" {
+		if lang == English {
+			fmt.Fprintf(&b, " It was declared as %s, which does not match its content.", it.declared)
+		} else {
+			fmt.Fprintf(&b, "宣言された形式 (%s) と内容が一致しません。", it.declared)
+		}
+	}
+	if len(it.removed) > 0 {
+		b.WriteString(removedText(lang, it.removed))
+	}
+	if lang == English && b.Len() > 0 {
+		return " " + strings.TrimSpace(b.String())
+	}
+	return b.String()
+}
+
+// conversionSuffix tells what a conversion left out.
+func conversionSuffix(lang Language, it noticeItem) string {
+	var b strings.Builder
+	if len(it.removed) > 0 {
+		b.WriteString(removedText(lang, it.removed))
+	}
+	if it.truncated {
+		b.WriteString(pickLang(lang, [2]string{"長すぎるため途中までです。", " The text was cut at the size limit."}))
+	}
+	if it.mismatch && it.declared != "" {
+		if lang == English {
+			fmt.Fprintf(&b, " It was declared as %s, which does not match its content.", it.declared)
+		} else {
+			fmt.Fprintf(&b, "宣言された形式 (%s) と内容が一致しません。", it.declared)
+		}
+	}
+	return b.String()
+}
+
+// removedNames words the converters' names for removed content.
+var removedNames = map[string]string{
+	"macro (VBA)":                   "マクロ (VBA)",
+	"OLE object":                    "埋め込みオブジェクト (OLE)",
+	"ActiveX control":               "ActiveX コントロール",
+	"external template":             "外部テンプレート参照",
+	"external link":                 "外部リンク",
+	"DDE field":                     "DDE フィールド",
+	"embedded file":                 "埋め込みファイル",
+	"external data connection":      "外部データ接続",
+	"remote image":                  "外部画像の参照",
+	"JavaScript":                    "JavaScript",
+	"automatic action (OpenAction)": "自動実行アクション (OpenAction)",
+	"launch action":                 "外部プログラム起動アクション",
+	"form fields":                   "フォーム",
+	"attached files":                "添付ファイル",
+	"automatic action (AA)":         "自動実行アクション (AA)",
+	"links to other files":          "他ファイルへのリンク",
+	"form submission":               "フォーム送信",
+	"comments":                      "注釈",
+	"multimedia":                    "マルチメディア",
+	"macro (Excel 4.0)":             "マクロ (Excel 4.0)",
+	"macro (Basic)":                 "マクロ (Basic)",
+	"macro (script)":                "マクロ (スクリプト)",
+	"macro (event handler)":         "マクロ (イベント処理)",
+	"applet":                        "アプレット",
+	"plugin":                        "プラグイン",
+	"DDE link":                      "DDE リンク",
+	"program action":                "プログラム実行アクション",
+}
+
+func removedText(lang Language, removed []string) string {
+	if lang == English {
+		return fmt.Sprintf(" Removed from it: %s.", strings.Join(removed, ", "))
+	}
+	ja := make([]string, len(removed))
+	for i, r := range removed {
+		if n, ok := removedNames[r]; ok {
+			ja[i] = n
+		} else {
+			ja[i] = r
+		}
+	}
+	return fmt.Sprintf("（%s を削除）", strings.Join(ja, "、"))
+}
+
+func pickLang(lang Language, t [2]string) string {
+	if lang == English {
+		return t[1]
+	}
+	return t[0]
+}
+
+// flattenHeading introduces converted text appended to the body.
+func flattenHeading(lang Language, name string) string {
+	if lang == English {
+		return fmt.Sprintf("==== Text of attachment %q ====", name)
+	}
+	return fmt.Sprintf("==== 添付「%s」の内容 ====", name)
 }
 
 // payloadMarker is the line left in the text where a payload was cut.

@@ -16,7 +16,7 @@ import (
 type outMessage struct {
 	header      []field
 	body        string
-	attachments []textFile
+	attachments []outPart
 	summary     string // X-Mugai-Sanitized value
 }
 
@@ -89,6 +89,12 @@ func summarize(items []noticeItem, rep *Report) string {
 			counts["html-truncated"] = 1
 		case itemTextURLs:
 			// Counted in links-changed below.
+		case itemConverted:
+			counts["converted"]++
+		case itemReencoded:
+			counts["images-reencoded"]++
+		case itemExpanded:
+			counts["archives-expanded"]++
 		}
 	}
 	if rep.LinksChanged > 0 {
@@ -130,17 +136,21 @@ func (m *outMessage) write(w io.Writer, pol *Policy) error {
 	if err != nil {
 		return err
 	}
-	parts := append([]textFile{{text: m.body}}, m.attachments...)
+	parts := append([]outPart{{text: m.body}}, m.attachments...)
 	for i, p := range parts {
 		disposition := "inline"
 		if i > 0 {
 			disposition = "attachment"
 		}
-		pw, err := mw.CreatePart(headerOf(textFields(p.text, p.name, disposition)))
+		fields, content := textFields(p.text, p.name, disposition), crlf(p.text)
+		if p.data != nil {
+			fields, content = imageFields(p.mediaType, p.name), string(p.data)
+		}
+		pw, err := mw.CreatePart(headerOf(fields))
 		if err != nil {
 			return err
 		}
-		if _, err := io.WriteString(pw, crlf(p.text)); err != nil {
+		if _, err := io.WriteString(pw, content); err != nil {
 			return err
 		}
 		if err := pw.Close(); err != nil {
@@ -157,6 +167,7 @@ func (m *outMessage) boundary() string {
 	io.WriteString(h, m.body)
 	for _, a := range m.attachments {
 		io.WriteString(h, "\x00"+a.name+"\x00"+a.text)
+		h.Write(a.data)
 	}
 	return "mugai-" + hex.EncodeToString(h.Sum(nil))[:32]
 }
@@ -182,6 +193,15 @@ func textFields(text, name, disposition string) []field {
 		fs = append(fs, field{"Content-Disposition", mime.FormatMediaType(disposition, dp)})
 	}
 	return fs
+}
+
+// imageFields are the MIME fields of a re-encoded image attachment.
+func imageFields(mediaType, name string) []field {
+	return []field{
+		{"Content-Type", mime.FormatMediaType(mediaType, map[string]string{"name": encodeText(name)})},
+		{"Content-Transfer-Encoding", "base64"},
+		{"Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name})},
+	}
 }
 
 // transferEncoding picks 7bit for short-lined ASCII, base64 for mostly

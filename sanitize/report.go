@@ -48,6 +48,9 @@ type PartReport struct {
 	// Charset used to decode text, and whether it was guessed.
 	Charset        string `json:"charset,omitempty"`
 	CharsetGuessed bool   `json:"charset_guessed,omitempty"`
+	// Entry is the member's path inside an archive or winmail.dat; the
+	// member is reported after the part that holds it, with its Path.
+	Entry string `json:"entry,omitempty"`
 	// Filename is the decoded, cleaned file name, if the part had one.
 	Filename string `json:"filename,omitempty"`
 	// Size is the decoded size in octets (leaf parts only).
@@ -58,6 +61,9 @@ type PartReport struct {
 	Action Action `json:"action"`
 	// Reason explains the action when it was not the obvious one.
 	Reason string `json:"reason,omitempty"`
+	// Removed names active or external content the file had and the
+	// output does not carry ("macro (VBA)", "JavaScript", ...).
+	Removed []string `json:"removed,omitempty"`
 }
 
 // Action is what the sanitizer did with one part.
@@ -75,6 +81,13 @@ const (
 	ActionTextAttachment Action = "text-attachment"
 	// ActionDropped: the part was removed; the notice names it.
 	ActionDropped Action = "dropped"
+	// ActionConverted: a document's text was extracted into a text
+	// attachment (or the body, with Flatten inline).
+	ActionConverted Action = "converted"
+	// ActionReencoded: an image was decoded and encoded anew.
+	ActionReencoded Action = "reencoded"
+	// ActionExpanded: an archive or winmail.dat whose members follow.
+	ActionExpanded Action = "expanded"
 	// ActionSkipped: an alternative representation that was not chosen, or
 	// an unnamed inline resource of one (it is not named in the notice).
 	ActionSkipped Action = "skipped"

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/mugai/mugai/sanitize/flatten"
 	"github.com/mugai/mugai/sanitize/mimeparse"
 )
 
@@ -14,13 +15,52 @@ import (
 // and is safe for concurrent use.
 type Sanitizer struct {
 	policy Policy
+	conv   Converter
+}
+
+// Converter turns one attachment into safe content — text, a re-encoded
+// image, the members of an archive — or says why it cannot (package
+// flatten's Result). The sanitizer streams the decoded attachment to it
+// and hashes the same bytes. By default flatten.Convert runs in-process;
+// cmd/mugai passes a sandbox.Converter that runs it in a child process
+// under operating-system limits. An error is returned only when ctx ended;
+// every other failure is a Result with ActionDrop.
+type Converter interface {
+	Convert(ctx context.Context, in flatten.Input, r io.Reader, opt flatten.Options) (*flatten.Result, error)
+}
+
+// Option configures a Sanitizer.
+type Option func(*Sanitizer)
+
+// WithConverter sets the attachment converter.
+func WithConverter(c Converter) Option {
+	return func(s *Sanitizer) { s.conv = c }
 }
 
 // New returns a Sanitizer for policy. Empty fields of policy take their
 // defaults (see DefaultPolicy); unknown enum values are treated as the
 // default too — call Policy.Validate first to refuse them.
-func New(policy Policy) *Sanitizer {
-	return &Sanitizer{policy: policy.withDefaults()}
+func New(policy Policy, opts ...Option) *Sanitizer {
+	s := &Sanitizer{policy: policy.withDefaults()}
+	s.conv = InProcessConverter{}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// InProcessConverter runs flatten.Convert in the calling process: for
+// tests and tools. A hostile file can cost it CPU and memory up to the
+// converters' own limits; the relay isolates conversions instead.
+type InProcessConverter struct{}
+
+// Convert reads the whole attachment and converts it.
+func (InProcessConverter) Convert(ctx context.Context, in flatten.Input, r io.Reader, opt flatten.Options) (*flatten.Result, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	return flatten.Convert(ctx, in, data, opt)
 }
 
 // Policy returns the effective policy, defaults filled in.
@@ -48,7 +88,7 @@ func (s *Sanitizer) MessageContext(parent context.Context, dst io.Writer, src io
 	defer cancel()
 	counted := &countingReader{r: src}
 	rep := &Report{Parts: []PartReport{}}
-	w := newWalker(ctx, &s.policy, rep)
+	w := newWalker(ctx, &s.policy, s.conv, rep)
 	out, err := w.run(counted)
 	rep.InputBytes = counted.n
 	if err != nil {

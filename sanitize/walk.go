@@ -13,6 +13,7 @@ import (
 type walker struct {
 	ctx  context.Context
 	pol  *Policy
+	conv Converter
 	rep  *Report
 	root *mimeparse.Entity // set once the top-level header was read
 	// embedded is the top-level entity of the message/rfc822 being entered;
@@ -20,25 +21,28 @@ type walker struct {
 	embedded *mimeparse.Entity
 }
 
-func newWalker(ctx context.Context, pol *Policy, rep *Report) *walker {
-	return &walker{ctx: ctx, pol: pol, rep: rep}
+func newWalker(ctx context.Context, pol *Policy, conv Converter, rep *Report) *walker {
+	return &walker{ctx: ctx, pol: pol, conv: conv, rep: rep}
 }
 
 // doc is what a subtree renders to. Sub-docs are merged into their parent
 // once it is known they are wanted (see alternative).
 type doc struct {
-	blocks      []string   // body text, in order
-	attachments []textFile // text attachments
+	blocks      []string  // body text, in order
+	attachments []outPart // text attachments and re-encoded images
 	items       []noticeItem
 	parts       []int // indices of the Report.Parts this doc added
 	fromHTML    bool  // some body text was converted from HTML
 	fromPlain   bool  // some body text came from text/plain
 }
 
-// textFile is a text attachment of the output.
-type textFile struct {
-	name string
-	text string
+// outPart is an attachment of the output: UTF-8 text, or (data set) an
+// image encoded anew.
+type outPart struct {
+	name      string
+	text      string
+	data      []byte
+	mediaType string // for data: image/png or image/jpeg
 }
 
 func (d *doc) merge(o *doc) {

@@ -42,6 +42,7 @@ func newGateway(cfg *config.Config, log *slog.Logger) (*gateway, error) {
 	}
 	g := &gateway{cfg: cfg, hostname: hostname, filters: map[string]smtpd.Filter{},
 		begins: map[string]func(context.Context, *smtpd.Envelope) (smtpd.Delivery, error){}}
+	conv := newConverter(cfg, log)
 	names := []string{"default"}
 	for name := range cfg.Policies {
 		names = append(names, name)
@@ -54,7 +55,7 @@ func newGateway(cfg *config.Config, log *slog.Logger) (*gateway, error) {
 		if passthrough {
 			g.filters[name] = passthroughFilter{}
 		} else {
-			g.filters[name] = sanitizeFilter{s: sanitize.New(pol)}
+			g.filters[name] = sanitizeFilter{s: sanitize.New(pol, sanitize.WithConverter(conv))}
 		}
 	}
 	nextHop, maildir := cfg.DeliveryTarget()

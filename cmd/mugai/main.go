@@ -6,6 +6,7 @@
 //
 //	mugai serve [-config FILE]
 //	mugai sanitize [-config FILE] [-report FILE] < in.eml > out.eml
+//	mugai file [-config FILE] [-o OUT] IN
 //	mugai check-config FILE
 //	mugai healthcheck [-config FILE] [-smtp ADDR] [-http ADDR] [-ready]
 //	mugai version
@@ -50,6 +51,7 @@ func (e *env) fail(code int, format string, args ...any) int {
 const usage = `usage:
   mugai serve [-config FILE]                                   run the gateway
   mugai sanitize [-config FILE] [-report FILE] < in.eml > out.eml   sanitize one message
+  mugai file [-config FILE] [-o OUT] IN                        sanitize one file (text or re-encoded image)
   mugai check-config FILE                                      validate a config file
   mugai healthcheck [-config FILE] [-ready]                    check a running gateway (exit 0/1)
   mugai version                                                print the version`
@@ -65,8 +67,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return e.serve(args[1:])
 	case "sanitize":
 		return e.sanitize(args[1:])
+	case "file":
+		return e.file(args[1:])
 	case "check-config":
 		return e.checkConfig(args[1:])
+	case workerCommand:
+		return e.convertWorker()
 	case "healthcheck":
 		return e.healthcheck(args[1:])
 	case "version", "-version", "--version":

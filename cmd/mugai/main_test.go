@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mugai/mugai/sanitize"
 	"github.com/mugai/mugai/sanitize/sanitizetest"
@@ -156,5 +157,64 @@ func TestVersion(t *testing.T) {
 	out, _, code := runBinary(t, nil, "version")
 	if code != 0 || !strings.HasPrefix(out, "mugai ") {
 		t.Errorf("exit %d, %q", code, out)
+	}
+}
+
+// TestConverterIsolation: conversions run in child processes under the
+// config's limits. An external converter that hangs or fails costs only
+// its attachment: the message still comes out, the attachment dropped with
+// a notice, within the conversion time limit.
+func TestConverterIsolation(t *testing.T) {
+	msg := golden(t, "convert-pdf.eml")
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		command, want string
+	}{
+		{"sleep 60", "変換に時間がかかりすぎました"},
+		{"false", "変換できませんでした"},
+		{"cat", "Estimate No. 2026-118"}, // "converts" the PDF to its own bytes: still text, still cleaned
+	} {
+		cfg := filepath.Join(dir, "c.yaml")
+		os.WriteFile(cfg, []byte("limits:\n  convert_time: 2s\nconverters:\n  pdf: "+tt.command+"\n"), 0o644)
+		start := time.Now()
+		out, errOut, code := runBinary(t, msg, "sanitize", "-config", cfg)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", tt.command, code, errOut)
+		}
+		if time.Since(start) > 20*time.Second {
+			t.Errorf("%s: took %v", tt.command, time.Since(start))
+		}
+		texts, err := sanitizetest.Check([]byte(out), sanitizetest.Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.command, err)
+		}
+		all := ""
+		for _, x := range texts {
+			all += x.Body
+		}
+		if !strings.Contains(all, tt.want) || !strings.Contains(texts[0].Body, "添付を送ります。") {
+			t.Errorf("%s: output lacks %q:\n%s", tt.command, tt.want, all)
+		}
+	}
+}
+
+// TestFileCommand: "mugai file" writes the safe form of one file, or
+// exits 2 with one line when the file cannot be made safe.
+func TestFileCommand(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "memo.txt")
+	os.WriteFile(in, []byte("\xe3\x83\xa1\xe3\x83\xa2 https://example.jp/x\n"), 0o644)
+	out := filepath.Join(dir, "memo.safe.txt")
+	if _, errOut, code := runBinary(t, nil, "file", "-o", out, in); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if b, _ := os.ReadFile(out); string(b) != "メモ hxxps://example[.]jp/x\n" {
+		t.Errorf("got %q", b)
+	}
+	exe := filepath.Join(dir, "setup.exe")
+	os.WriteFile(exe, append([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff"), make([]byte, 300)...), 0o644)
+	stdout, errOut, code := runBinary(t, nil, "file", exe)
+	if code != 2 || stdout != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "setup.exe") {
+		t.Errorf("exe: exit %d, stdout %q, stderr %q", code, stdout, errOut)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -49,7 +50,10 @@ func (e *env) sanitize(args []string) int {
 		return e.fail(exitError, "%s", oneLine(err))
 	}
 	var out bytes.Buffer
-	rep, err := sanitize.New(cfg.SanitizePolicy()).Message(&out, e.stdin)
+	// Quiet: standard error is for the one-line verdict; the report has
+	// the details.
+	quiet := slog.New(slog.DiscardHandler)
+	rep, err := sanitize.New(cfg.SanitizePolicy(), sanitize.WithConverter(newConverter(cfg, quiet))).Message(&out, e.stdin)
 	if *reportPath != "" && rep != nil {
 		if werr := writeReport(*reportPath, rep); werr != nil {
 			return e.fail(exitError, "sanitize: %v", werr)

@@ -108,6 +108,7 @@ func TestWalkStructures(t *testing.T) {
 			`text/plain[]="a=bc あ\nd=ZZ"`},
 		{"base64 lenient", "Content-Transfer-Encoding: base64\n\naGVs bG8=\n!!IHdv\ncmxk\n",
 			`text/plain[]="hello world"`},
+		{"x-uuencode", "Content-Transfer-Encoding: x-uuencode\n\nbegin 644 hi.txt\n&:&5L;&\\*\n`\nend\n", `text/plain[]="hello\n"`},
 		{"invalid content type", "Content-Type: garbage\n\nx\n", `text/plain[]="x"`},
 		{"mbox from and bom", "From someone Mon Jan  1 00:00:00 2001\nSubject: x\n\nbody\n", `text/plain[]="body"`},
 		{"nested boundary extends outer", "Content-Type: multipart/mixed; boundary=abc\n\n--abc\nContent-Type: multipart/alternative; boundary=abc_alt\n\n--abc_alt\n\nplain\n--abc_alt\nContent-Type: text/html\n\n<p>html</p>\n--abc_alt--\n--abc\n\nafter\n--abc--\n",

@@ -13,6 +13,9 @@ const (
 	EncBinary          = "binary"
 	EncBase64          = "base64"
 	EncQuotedPrintable = "quoted-printable"
+	// EncUUEncode is the unregistered but common x-uuencode (also seen as
+	// uuencode, x-uue): old mailers used it for attachments.
+	EncUUEncode = "x-uuencode"
 )
 
 // normalizeEncoding returns the lower-case transfer encoding named by a
@@ -31,6 +34,8 @@ func normalizeEncoding(v string) string {
 		return EncQuotedPrintable
 	case "base-64":
 		return EncBase64
+	case "x-uuencode", "uuencode", "x-uue", "x-uu":
+		return EncUUEncode
 	}
 	if i := strings.IndexAny(v, " \t"); i >= 0 {
 		v = v[:i]
@@ -43,7 +48,7 @@ func normalizeEncoding(v string) string {
 // such a part is dropped, never shown raw.
 func knownEncoding(enc string) bool {
 	switch enc {
-	case "", Enc7Bit, Enc8Bit, EncBinary, EncBase64, EncQuotedPrintable:
+	case "", Enc7Bit, Enc8Bit, EncBinary, EncBase64, EncQuotedPrintable, EncUUEncode:
 		return true
 	}
 	return false
@@ -57,8 +62,91 @@ func newTransferDecoder(enc string, r io.Reader) io.Reader {
 		return &base64Reader{r: r}
 	case EncQuotedPrintable:
 		return &qpReader{br: bufio.NewReaderSize(r, 4096)}
+	case EncUUEncode:
+		return &uuReader{br: bufio.NewReaderSize(r, 4096)}
 	}
 	return r
+}
+
+// uuReader decodes a uuencoded body: lines before "begin" are skipped,
+// each data line's first character gives its length (POSIX uuencode),
+// decoding stops at "end". Malformed lines are skipped, not fatal: the
+// result is only ever hashed or handed to a converter.
+type uuReader struct {
+	br      *bufio.Reader
+	started bool
+	done    bool
+	out     []byte
+}
+
+func (u *uuReader) Read(p []byte) (int, error) {
+	for len(u.out) == 0 {
+		if u.done {
+			return 0, io.EOF
+		}
+		line, err := u.br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			// No uuencoded line is this long: skip the rest of it.
+			for err == bufio.ErrBufferFull {
+				_, err = u.br.ReadSlice('\n')
+			}
+			line = nil
+		}
+		if err != nil && err != io.EOF {
+			return 0, err
+		}
+		if err == io.EOF {
+			u.done = true
+		}
+		line = trimLineEnd(line)
+		switch {
+		case !u.started:
+			u.started = strings.HasPrefix(string(line), "begin ")
+		case string(line) == "end":
+			u.done = true
+		default:
+			u.out = decodeUULine(u.out[:0], line)
+		}
+	}
+	n := copy(p, u.out)
+	u.out = u.out[n:]
+	return n, nil
+}
+
+func trimLineEnd(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r' || b[len(b)-1] == ' ') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// decodeUULine appends the bytes of one uuencoded line: a length
+// character, then groups of four characters of six bits each ('`' and
+// ' ' both mean zero).
+func decodeUULine(dst, line []byte) []byte {
+	if len(line) == 0 {
+		return dst
+	}
+	n := int((line[0] - ' ') & 63)
+	val := func(i int) byte {
+		if i >= len(line) {
+			return 0
+		}
+		return (line[i] - ' ') & 63
+	}
+	for i := 1; n > 0; i += 4 {
+		a, b, c, d := val(i), val(i+1), val(i+2), val(i+3)
+		for _, x := range []byte{a<<2 | b>>4, b<<4 | c>>2, c<<6 | d} {
+			if n > 0 {
+				dst = append(dst, x)
+				n--
+			}
+		}
+		if i > len(line) {
+			break
+		}
+	}
+	return dst
 }
 
 // base64Reader decodes base64 leniently, as mail clients do: characters

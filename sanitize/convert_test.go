@@ -1,0 +1,156 @@
+package sanitize_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mugai/mugai/sanitize"
+	"github.com/mugai/mugai/sanitize/flatten"
+	"github.com/mugai/mugai/sanitize/sanitizetest"
+)
+
+// fakeConverter stands in for the sandbox in tests of what the sanitizer
+// does with each kind of outcome.
+type fakeConverter func(ctx context.Context, in flatten.Input, r io.Reader) (*flatten.Result, error)
+
+func (f fakeConverter) Convert(ctx context.Context, in flatten.Input, r io.Reader, opt flatten.Options) (*flatten.Result, error) {
+	return f(ctx, in, r)
+}
+
+const pdfMail = "From: a@example.jp\r\nTo: b@example.jp\r\nSubject: report\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+	"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee attached.\r\n" +
+	"--b\r\nContent-Type: application/pdf; name=report.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQKc2VjcmV0IGJ5dGVz\r\n--b--\r\n"
+
+func sanitizeWith(t *testing.T, pol sanitize.Policy, c sanitize.Converter, msg string) (string, []sanitizetest.Text, *sanitize.Report) {
+	t.Helper()
+	var out bytes.Buffer
+	rep, err := sanitize.New(pol, sanitize.WithConverter(c)).Message(&out, strings.NewReader(msg))
+	if err != nil {
+		t.Fatalf("sanitize: %v", err)
+	}
+	texts, err := sanitizetest.Check(out.Bytes(), sanitizetest.Options{AllowImages: pol.Images == sanitize.ImagesReencode})
+	if err != nil {
+		t.Fatalf("invariant broken: %v\n%s", err, out.String())
+	}
+	return out.String(), texts, rep
+}
+
+// A converter that hangs or crashes costs the attachment, not the
+// message, and never lets the original through.
+func TestConverterFailures(t *testing.T) {
+	pol := sanitize.DefaultPolicy()
+	pol.Limits.ConvertTime = 200 * time.Millisecond
+	tests := []struct {
+		name string
+		conv fakeConverter
+		want string
+	}{
+		{"hang", func(ctx context.Context, in flatten.Input, r io.Reader) (*flatten.Result, error) {
+			<-ctx.Done() // an in-process converter that never finishes on its own
+			return nil, ctx.Err()
+		}, "変換に時間がかかりすぎました"},
+		{"crash", func(ctx context.Context, in flatten.Input, r io.Reader) (*flatten.Result, error) {
+			return &flatten.Result{Kind: flatten.KindPDF, Action: flatten.ActionDrop, Reason: flatten.ReasonCrash, Detail: "killed by SIGSEGV"}, nil
+		}, "変換できませんでした"},
+		{"reads nothing", func(ctx context.Context, in flatten.Input, r io.Reader) (*flatten.Result, error) {
+			return &flatten.Result{Kind: flatten.KindPDF, Action: flatten.ActionDrop, Reason: flatten.ReasonEncrypted}, nil
+		}, "パスワードで保護"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			out, texts, rep := sanitizeWith(t, pol, tt.conv, pdfMail)
+			if time.Since(start) > 10*time.Second {
+				t.Errorf("took %v", time.Since(start))
+			}
+			if !strings.Contains(texts[0].Body, tt.want) || !strings.Contains(texts[0].Body, "See attached.") {
+				t.Errorf("body:\n%s", texts[0].Body)
+			}
+			if strings.Contains(out, "JVBERi0") || strings.Contains(out, "secret bytes") {
+				t.Error("the original attachment survived")
+			}
+			// The hash covers the whole part even when the converter read
+			// none of it.
+			var found bool
+			for _, p := range rep.Parts {
+				if p.Filename == "report.pdf" {
+					found = p.Size == 21 && p.SHA256 == "fcd5a7b82dd357e125d1f34c1bf2564dd0a7a6d2d73e5bd5ab8f823ca16eba1c" && p.Action == sanitize.ActionDropped
+				}
+			}
+			if !found {
+				t.Errorf("report: %+v", rep.Parts)
+			}
+		})
+	}
+}
+
+func TestConvertedOutput(t *testing.T) {
+	text := func(ctx context.Context, in flatten.Input, r io.Reader) (*flatten.Result, error) {
+		io.ReadAll(r)
+		return &flatten.Result{Kind: flatten.KindPDF, MediaType: "application/pdf", Action: flatten.ActionText,
+			Text: "見積金額 ①100円 see https://evil.example/x\n", Removed: []string{"JavaScript"}}, nil
+	}
+	pol := sanitize.DefaultPolicy()
+	_, texts, rep := sanitizeWith(t, pol, fakeConverter(text), pdfMail)
+	if len(texts) != 2 || texts[1].Filename != "report.pdf.txt" || !strings.Contains(texts[1].Body, "見積金額 ①100円 see hxxps://evil[.]example/x") {
+		t.Fatalf("texts: %+v", texts)
+	}
+	if !strings.Contains(texts[0].Body, "「report.pdf.txt」として添付しました。（JavaScript を削除）") {
+		t.Errorf("notice:\n%s", texts[0].Body)
+	}
+	if rep.Parts[2].Action != sanitize.ActionConverted || rep.Parts[2].Removed[0] != "JavaScript" {
+		t.Errorf("report: %+v", rep.Parts[2])
+	}
+
+	pol.Flatten = sanitize.FlattenInline
+	pol.Language = sanitize.English
+	_, texts, _ = sanitizeWith(t, pol, fakeConverter(text), pdfMail)
+	if len(texts) != 1 || !strings.Contains(texts[0].Body, "==== Text of attachment \"report.pdf\" ====\n見積金額") {
+		t.Errorf("inline:\n%s", texts[0].Body)
+	}
+}
+
+func TestArchiveMembersOutput(t *testing.T) {
+	conv := func(ctx context.Context, in flatten.Input, r io.Reader) (*flatten.Result, error) {
+		return &flatten.Result{Kind: flatten.KindZIP, MediaType: "application/zip", Action: flatten.ActionContainer, Entries: []flatten.Entry{
+			{Path: "docs/a.pdf", Size: 10, SHA256: "aa", Result: &flatten.Result{Kind: flatten.KindPDF, MediaType: "application/pdf", Action: flatten.ActionText, Text: "member text"}},
+			{Path: "run.exe", Size: 20, SHA256: "bb", Result: &flatten.Result{Kind: flatten.KindExecutable, MediaType: "application/x-executable", Action: flatten.ActionDrop, Reason: flatten.ReasonUnsupported}},
+			{Path: "secret.docx", Size: 30, Result: &flatten.Result{Action: flatten.ActionDrop, Reason: flatten.ReasonEncrypted}},
+		}}, nil
+	}
+	_, texts, rep := sanitizeWith(t, sanitize.DefaultPolicy(), fakeConverter(conv), pdfMail)
+	if len(texts) != 2 || texts[1].Filename != "report.pdf - docs - a.pdf.txt" || texts[1].Body != "member text" {
+		t.Fatalf("texts: %+v", texts)
+	}
+	for _, want := range []string{"「report.pdf」", "を展開しました（3 件）", "「report.pdf/docs/a.pdf」", "「report.pdf/run.exe」", "「report.pdf/secret.docx」", "パスワードで保護"} {
+		if !strings.Contains(texts[0].Body, want) {
+			t.Errorf("notice lacks %q:\n%s", want, texts[0].Body)
+		}
+	}
+	var entries []string
+	for _, p := range rep.Parts {
+		if p.Entry != "" {
+			entries = append(entries, p.Entry+"="+string(p.Action))
+		}
+	}
+	if strings.Join(entries, ",") != "docs/a.pdf=converted,run.exe=dropped,secret.docx=dropped" {
+		t.Errorf("report entries %v", entries)
+	}
+}
+
+func TestReencodedImageOutput(t *testing.T) {
+	png := []byte("\x89PNG\r\n\x1a\nnew pixels")
+	conv := func(ctx context.Context, in flatten.Input, r io.Reader) (*flatten.Result, error) {
+		return &flatten.Result{Kind: flatten.KindGIF, MediaType: "image/gif", Action: flatten.ActionImage, Image: png, ImageType: "image/png"}, nil
+	}
+	pol := sanitize.DefaultPolicy()
+	pol.Images = sanitize.ImagesReencode
+	out, texts, _ := sanitizeWith(t, pol, fakeConverter(conv), pdfMail)
+	if !strings.Contains(out, "Content-Type: image/png; name=report.pdf.png") || !strings.Contains(texts[0].Body, "画素から描き直し") {
+		t.Errorf("output:\n%s", out)
+	}
+}

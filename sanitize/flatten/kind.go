@@ -1,0 +1,332 @@
+package flatten
+
+import (
+	"bytes"
+	"strings"
+
+	"github.com/gabriel-vasile/mimetype"
+
+	"github.com/mugai/mugai/sanitize/archive"
+	"github.com/mugai/mugai/sanitize/imagesafe"
+	"github.com/mugai/mugai/sanitize/office"
+)
+
+// Kind is a file type as the converters know it.
+type Kind string
+
+// Kinds. The Office ones are office.Kind values, the archive ones
+// archive.Kind values.
+const (
+	KindPDF        Kind = "pdf"
+	KindDOCX       Kind = "docx"
+	KindDOCM       Kind = "docm"
+	KindDOTX       Kind = "dotx"
+	KindXLSX       Kind = "xlsx"
+	KindXLSM       Kind = "xlsm"
+	KindPPTX       Kind = "pptx"
+	KindPPTM       Kind = "pptm"
+	KindODT        Kind = "odt"
+	KindODS        Kind = "ods"
+	KindODP        Kind = "odp"
+	KindRTF        Kind = "rtf"
+	KindDOC        Kind = "doc" // legacy binary Office (OLE2)
+	KindXLS        Kind = "xls"
+	KindPPT        Kind = "ppt"
+	KindOLE        Kind = "ole2" // another OLE2 container (msi, msg, ...)
+	KindZIP        Kind = "zip"
+	KindGZIP       Kind = "gzip"
+	KindTAR        Kind = "tar"
+	KindTGZ        Kind = "tgz"
+	KindTNEF       Kind = "tnef"
+	KindPNG        Kind = "png"
+	KindJPEG       Kind = "jpeg"
+	KindGIF        Kind = "gif"
+	KindImage      Kind = "image" // another image format: not re-encoded
+	KindExecutable Kind = "executable"
+	KindText       Kind = "text"
+	KindHTML       Kind = "html"
+	KindUnknown    Kind = "unknown"
+)
+
+type family int
+
+const (
+	familyOther family = iota
+	familyPDF
+	familyOffice
+	familyArchive
+	familyTNEF
+	familyImage
+	familyText
+)
+
+func (k Kind) family() family {
+	switch k {
+	case KindPDF:
+		return familyPDF
+	case KindDOCX, KindDOCM, KindDOTX, KindXLSX, KindXLSM, KindPPTX, KindPPTM, KindODT, KindODS, KindODP, KindRTF:
+		return familyOffice
+	case KindZIP, KindGZIP, KindTAR, KindTGZ:
+		return familyArchive
+	case KindTNEF:
+		return familyTNEF
+	case KindPNG, KindJPEG, KindGIF:
+		return familyImage
+	case KindText, KindHTML:
+		return familyText
+	}
+	if isArchiveKind(k) {
+		// 7z, rar, lzh, ...: recognised, not opened; Walk says so with
+		// archive.ErrUnsupported and the file is dropped naming its type.
+		return familyArchive
+	}
+	return familyOther
+}
+
+// isArchiveKind reports whether archive.Detect names k.
+func isArchiveKind(k Kind) bool {
+	switch k {
+	case "7z", "rar", "lzh", "bzip2", "xz", "cab", "zstd":
+		return true
+	}
+	return false
+}
+
+// Convertible reports whether an external command may be configured for
+// the kind (config's ConverterTypes use the same names).
+func (k Kind) Convertible() bool {
+	switch k {
+	case KindPDF, KindDOCX, KindXLSX, KindPPTX, KindODT, KindODS, KindODP, KindRTF, KindDOC, KindXLS, KindPPT:
+		return true
+	}
+	return false
+}
+
+// ExternalName is the converters key of a kind: macro-enabled and
+// template variants share their format's command.
+func (k Kind) ExternalName() string {
+	switch k {
+	case KindDOCM, KindDOTX:
+		return string(KindDOCX)
+	case KindXLSM:
+		return string(KindXLSX)
+	case KindPPTM:
+		return string(KindPPTX)
+	}
+	return string(k)
+}
+
+// MediaType is the usual media type of the kind.
+func (k Kind) MediaType() string {
+	switch k {
+	case KindPDF:
+		return "application/pdf"
+	case KindDOCX, KindDOTX:
+		return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+	case KindDOCM:
+		return "application/vnd.ms-word.document.macroEnabled.12"
+	case KindXLSX:
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	case KindXLSM:
+		return "application/vnd.ms-excel.sheet.macroEnabled.12"
+	case KindPPTX:
+		return "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+	case KindPPTM:
+		return "application/vnd.ms-powerpoint.presentation.macroEnabled.12"
+	case KindODT:
+		return "application/vnd.oasis.opendocument.text"
+	case KindODS:
+		return "application/vnd.oasis.opendocument.spreadsheet"
+	case KindODP:
+		return "application/vnd.oasis.opendocument.presentation"
+	case KindRTF:
+		return "application/rtf"
+	case KindDOC:
+		return "application/msword"
+	case KindXLS:
+		return "application/vnd.ms-excel"
+	case KindPPT:
+		return "application/vnd.ms-powerpoint"
+	case KindOLE:
+		return "application/x-ole-storage"
+	case KindZIP:
+		return "application/zip"
+	case KindGZIP:
+		return "application/gzip"
+	case KindTAR:
+		return "application/x-tar"
+	case KindTGZ:
+		return "application/x-gtar-compressed"
+	case KindTNEF:
+		return "application/vnd.ms-tnef"
+	case KindPNG:
+		return "image/png"
+	case KindJPEG:
+		return "image/jpeg"
+	case KindGIF:
+		return "image/gif"
+	case KindExecutable:
+		return "application/x-executable"
+	case KindText:
+		return "text/plain"
+	case KindHTML:
+		return "text/html"
+	case "7z":
+		return "application/x-7z-compressed"
+	case "rar":
+		return "application/vnd.rar"
+	case "lzh":
+		return "application/x-lzh-compressed"
+	case "bzip2":
+		return "application/x-bzip2"
+	case "xz":
+		return "application/x-xz"
+	case "cab":
+		return "application/vnd.ms-cab-compressed"
+	case "zstd":
+		return "application/zstd"
+	}
+	return "application/octet-stream"
+}
+
+// tnefSignature starts every TNEF stream (MS-OXTNEF 2.1.3.1), little endian.
+var tnefSignature = []byte{0x78, 0x9f, 0x3e, 0x22}
+
+// Detect decides the kind from the content alone. The order matters:
+// Office documents are zip files, so their structure is checked before
+// the archive signature.
+func Detect(data []byte) Kind {
+	if len(data) == 0 {
+		return KindUnknown
+	}
+	if k := office.Detect(data); k != "" {
+		return Kind(k)
+	}
+	head := data[:min(len(data), 1024)]
+	switch {
+	case bytes.Contains(head, []byte("%PDF-")):
+		// ISO 32000-1 §7.5.2: readers accept the header anywhere in the
+		// first 1024 bytes, so a PDF may hide behind other bytes.
+		return KindPDF
+	case bytes.HasPrefix(data, tnefSignature):
+		return KindTNEF
+	}
+	if k := archive.Detect(data); k != "" {
+		return Kind(k)
+	}
+	switch imagesafe.Detect(data) {
+	case "image/png":
+		return KindPNG
+	case "image/jpeg":
+		return KindJPEG
+	case "image/gif":
+		return KindGIF
+	}
+	m := mimetype.Detect(data)
+	t := m.String()
+	if i := strings.IndexByte(t, ';'); i >= 0 {
+		t = t[:i]
+	}
+	switch {
+	case t == "application/msword":
+		return KindDOC
+	case t == "application/vnd.ms-excel":
+		return KindXLS
+	case t == "application/vnd.ms-powerpoint":
+		return KindPPT
+	case t == "application/x-ole-storage" || m.Is("application/x-ole-storage"):
+		return KindOLE
+	case strings.Contains(t, "executable") || t == "application/x-elf" || t == "application/x-mach-binary" ||
+		t == "application/x-msdownload" || t == "application/java-archive" || t == "application/x-sharedlib":
+		return KindExecutable
+	case strings.HasPrefix(t, "image/"):
+		return KindImage
+	case t == "text/html":
+		return KindHTML
+	case strings.HasPrefix(t, "text/") || t == "application/json" || t == "application/xml":
+		if looksText(data) {
+			return KindText
+		}
+	}
+	if t == "application/octet-stream" && looksText(data) {
+		// mimetype does not recognise text in legacy charsets (Shift_JIS,
+		// EUC-JP); few control bytes and no NUL is text enough — the
+		// charset decoder and the payload scan see to the rest.
+		return KindText
+	}
+	return KindUnknown
+}
+
+// looksText reports whether data has no NUL and under 10% control bytes
+// (ESC allowed for ISO-2022-JP).
+func looksText(data []byte) bool {
+	b := data[:min(len(data), 8192)]
+	ctl := 0
+	for _, c := range b {
+		switch {
+		case c == 0:
+			return false
+		case c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != 0x1b:
+			ctl++
+		}
+	}
+	return ctl*10 < len(b) || ctl == 0
+}
+
+// mismatch reports whether the declared media type names another kind of
+// file than the content is. Generic declarations (octet-stream) say
+// nothing, and aliases (image/jpg, application/x-zip-compressed, an Office
+// document sent as application/zip) are not worth a warning.
+func mismatch(declared string, k Kind) bool {
+	declared = strings.ToLower(strings.TrimSpace(declared))
+	if i := strings.IndexByte(declared, ';'); i >= 0 {
+		declared = strings.TrimSpace(declared[:i])
+	}
+	switch declared {
+	case "", "application/octet-stream", "application/unknown", "application/x-unknown",
+		"application/force-download", "binary/octet-stream", "application/binary":
+		return false
+	}
+	if k == KindUnknown {
+		return false
+	}
+	for _, d := range declaredKinds {
+		if strings.Contains(declared, d.word) {
+			for _, ok := range d.kinds {
+				if ok == k {
+					return false
+				}
+			}
+		}
+	}
+	return !strings.Contains(declared, string(k))
+}
+
+// declaredKinds: a word in a declared media type, and the kinds it may
+// legitimately be.
+var declaredKinds = []struct {
+	word  string
+	kinds []Kind
+}{
+	{"pdf", []Kind{KindPDF}},
+	{"zip", []Kind{KindZIP, KindDOCX, KindDOCM, KindDOTX, KindXLSX, KindXLSM, KindPPTX, KindPPTM, KindODT, KindODS, KindODP}},
+	{"word", []Kind{KindDOCX, KindDOCM, KindDOTX, KindDOC, KindRTF}},
+	{"excel", []Kind{KindXLSX, KindXLSM, KindXLS}},
+	{"spreadsheet", []Kind{KindXLSX, KindXLSM, KindXLS, KindODS}},
+	{"powerpoint", []Kind{KindPPTX, KindPPTM, KindPPT}},
+	{"presentation", []Kind{KindPPTX, KindPPTM, KindPPT, KindODP}},
+	{"opendocument", []Kind{KindODT, KindODS, KindODP}},
+	{"rtf", []Kind{KindRTF}},
+	{"gzip", []Kind{KindGZIP, KindTGZ}},
+	{"tar", []Kind{KindTAR, KindTGZ}},
+	{"tnef", []Kind{KindTNEF}},
+	{"image/", []Kind{KindPNG, KindJPEG, KindGIF, KindImage}},
+	{"text/", []Kind{KindText, KindHTML}},
+	{"xml", []Kind{KindText}},
+	{"json", []Kind{KindText}},
+	{"msdownload", []Kind{KindExecutable}},
+	{"executable", []Kind{KindExecutable}},
+	{"msdos-program", []Kind{KindExecutable}},
+	{"dosexec", []Kind{KindExecutable}},
+	{"ole", []Kind{KindOLE, KindDOC, KindXLS, KindPPT}},
+}
