@@ -3,6 +3,8 @@ package sanitize_test
 import (
 	"bytes"
 	"context"
+	"image"
+	"image/png"
 	"io"
 	"strings"
 	"testing"
@@ -143,9 +145,13 @@ func TestArchiveMembersOutput(t *testing.T) {
 }
 
 func TestReencodedImageOutput(t *testing.T) {
-	png := []byte("\x89PNG\r\n\x1a\nnew pixels")
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, 3, 2))); err != nil {
+		t.Fatal(err)
+	}
+	pngData := buf.Bytes()
 	conv := func(ctx context.Context, in flatten.Input, r io.Reader) (*flatten.Result, error) {
-		return &flatten.Result{Kind: flatten.KindGIF, MediaType: "image/gif", Action: flatten.ActionImage, Image: png, ImageType: "image/png"}, nil
+		return &flatten.Result{Kind: flatten.KindGIF, MediaType: "image/gif", Action: flatten.ActionImage, Image: pngData, ImageType: "image/png"}, nil
 	}
 	pol := sanitize.DefaultPolicy()
 	pol.Images = sanitize.ImagesReencode
@@ -153,4 +159,57 @@ func TestReencodedImageOutput(t *testing.T) {
 	if !strings.Contains(out, "Content-Type: image/png; name=report.pdf.png") || !strings.Contains(texts[0].Body, "画素から描き直し") {
 		t.Errorf("output:\n%s", out)
 	}
+}
+
+// A subverted converter (the reason conversions run in a sandbox) must
+// not be able to pass anything through: its results are checked as if
+// they came from the sender.
+func TestSubvertedConverter(t *testing.T) {
+	exe := append([]byte("MZ\x90\x00"), bytes.Repeat([]byte{0xcc}, 300)...)
+	goodPNG := func() []byte {
+		// A real 1×1 PNG as imagesafe writes it, then tampered below.
+		return []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc`\x00\x00\x00\x00\x02\x00\x01H\xaf\xa4q\x00\x00\x00\x00IEND\xaeB`\x82")
+	}
+	tests := []struct {
+		name string
+		res  *flatten.Result
+	}{
+		{"executable labelled as a PNG", &flatten.Result{Action: flatten.ActionImage, Image: exe, ImageType: "image/png"}},
+		{"PNG with a payload after IEND", &flatten.Result{Action: flatten.ActionImage, Image: append(goodPNG(), exe...), ImageType: "image/png"}},
+		{"PNG with a text chunk", &flatten.Result{Action: flatten.ActionImage, ImageType: "image/png",
+			Image: bytes.Replace(goodPNG(), []byte("\x00\x00\x00\x00IEND"), []byte("\x00\x00\x00\x04tEXtevil\x00\x00\x00\x00\x00\x00\x00\x00IEND"), 1)}},
+		{"unknown action", &flatten.Result{Action: "passthrough", Text: string(exe)}},
+	}
+	pol := sanitize.DefaultPolicy()
+	pol.Images = sanitize.ImagesReencode
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conv := func(ctx context.Context, in flatten.Input, r io.Reader) (*flatten.Result, error) { return tt.res, nil }
+			out, texts, rep := sanitizeWith(t, pol, fakeConverter(conv), pdfMail)
+			if strings.Contains(out, "image/png") || bytes.Contains([]byte(out), exe[:8]) {
+				t.Errorf("converter result passed through:\n%s", out)
+			}
+			if rep.Parts[2].Action != sanitize.ActionDropped || !strings.Contains(texts[0].Body, "変換できませんでした") {
+				t.Errorf("report %+v\n%s", rep.Parts[2], texts[0].Body)
+			}
+		})
+	}
+	t.Run("hostile names", func(t *testing.T) {
+		conv := func(ctx context.Context, in flatten.Input, r io.Reader) (*flatten.Result, error) {
+			return &flatten.Result{Action: flatten.ActionContainer, MediaType: "application/zip\r\nX-Evil: 1", Entries: []flatten.Entry{
+				{Path: "../../evil\u202etxt.exe\r\nX-Injected: 1", SHA256: "not hex", Result: &flatten.Result{Action: flatten.ActionText, Text: "ok", Removed: []string{"macro\nBcc: x"}}},
+			}}, nil
+		}
+		out, texts, _ := sanitizeWith(t, sanitize.DefaultPolicy(), fakeConverter(conv), pdfMail)
+		for _, line := range strings.Split(out, "\r\n") {
+			if strings.HasPrefix(line, "X-Injected") || strings.HasPrefix(line, "X-Evil") || strings.HasPrefix(line, "Bcc") {
+				t.Errorf("a converter's string became a header line: %q", line)
+			}
+		}
+		for _, bad := range []string{"\u202e", "../", "X-Evil", "\nBcc"} {
+			if strings.Contains(texts[0].Body, bad) {
+				t.Errorf("notice holds %q:\n%s", bad, texts[0].Body)
+			}
+		}
+	})
 }

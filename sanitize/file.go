@@ -51,6 +51,7 @@ func (s *Sanitizer) File(ctx context.Context, name string, r io.Reader) (*FileRe
 	if cr.n > pol.Limits.PartBytes {
 		return nil, newReject(KindLimit, "the file exceeds limits.part_size")
 	}
+	res = verifyResult(res, pol.Limits.ImagePixels, 0)
 	d := &doc{}
 	rep.Parts = append(rep.Parts, PartReport{Filename: name})
 	w.emitConverted(d, 0, name, "", cr.n, hex.EncodeToString(hash.Sum(nil)), res, "")

@@ -122,6 +122,7 @@ func (w *walker) convertPart(d *doc, e *mimeparse.Entity, name, ct string, r io.
 	}
 	i := w.addPart(d, e, ActionDropped)
 	w.rep.Parts[i].Filename = name
+	res = verifyResult(res, w.pol.Limits.ImagePixels, 0)
 	w.emitConverted(d, i, name, ct, cr.n, hex.EncodeToString(hash.Sum(nil)), res, "")
 	return nil
 }
@@ -145,7 +146,7 @@ func (w *walker) flattenOptions() flatten.Options {
 }
 
 // emitConverted records what an attachment (or an archive member, entry
-// set) became: report entry i is filled in, the text or image goes to the
+// set) became, from a result verifyResult checked: report entry i is filled in, the text or image goes to the
 // output, and the notice gets a line. Members of a container follow,
 // each with a report entry of its own.
 func (w *walker) emitConverted(d *doc, i int, name, declared string, size int64, sum string, res *flatten.Result, entry string) {
