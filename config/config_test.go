@@ -65,7 +65,7 @@ func TestDefault(t *testing.T) {
 			PartSize:         50 << 20,
 			DecodedSize:      100 << 20,
 			HTMLToken:        1 << 20,
-			SanitizeTime:     Duration(30 * time.Second),
+			SanitizeTime:     Duration(60 * time.Second),
 			ArchiveDepth:     3,
 			ArchiveEntries:   1000,
 			ArchiveSize:      100 << 20,

@@ -3,6 +3,7 @@ package sanitize_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/png"
 	"io"
@@ -212,4 +213,42 @@ func TestSubvertedConverter(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Slow conversions cost attachments, not the message: conversions that
+// would not end before the message's deadline are skipped, each named in
+// the notice, and the message goes through.
+func TestConversionsFitTheMessageDeadline(t *testing.T) {
+	var parts strings.Builder
+	for i := 0; i < 6; i++ {
+		fmt.Fprintf(&parts, "--b\r\nContent-Type: application/pdf; name=r%d.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n", i)
+	}
+	msg := "Subject: many\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nbody\r\n" + parts.String() + "--b--\r\n"
+	slow := func(ctx context.Context, in flatten.Input, r io.Reader) (*flatten.Result, error) {
+		select {
+		case <-time.After(800 * time.Millisecond):
+			return &flatten.Result{Kind: flatten.KindPDF, MediaType: "application/pdf", Action: flatten.ActionText, Text: "converted " + in.Name}, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	pol := sanitize.DefaultPolicy()
+	pol.Limits.Time = 4 * time.Second
+	start := time.Now()
+	_, texts, rep := sanitizeWith(t, pol, fakeConverter(slow), msg)
+	if time.Since(start) > 10*time.Second {
+		t.Errorf("took %v", time.Since(start))
+	}
+	converted, skipped := 0, 0
+	for _, p := range rep.Parts {
+		switch {
+		case p.Action == sanitize.ActionConverted:
+			converted++
+		case p.Action == sanitize.ActionDropped && strings.HasPrefix(p.Reason, "timeout"):
+			skipped++
+		}
+	}
+	if converted == 0 || skipped == 0 || converted+skipped != 6 || !strings.Contains(texts[0].Body, "body") {
+		t.Errorf("converted %d, skipped %d:\n%s", converted, skipped, texts[0].Body)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/gabriel-vasile/mimetype"
 
@@ -103,9 +104,16 @@ func (w *walker) dropRaw(d *doc, e *mimeparse.Entity, name, ct, sniffed string, 
 func (w *walker) convertPart(d *doc, e *mimeparse.Entity, name, ct string, r io.Reader) error {
 	hash := sha256.New()
 	cr := &countingReader{r: io.TeeReader(r, hash)}
-	ctx, cancel := context.WithTimeout(w.ctx, w.pol.Limits.ConvertTime)
-	res, err := w.conv.Convert(ctx, flatten.Input{Name: name, DeclaredType: ct}, cr, w.flattenOptions())
-	cancel()
+	var res *flatten.Result
+	var err error
+	if limit, ok := w.convertTime(); ok {
+		ctx, cancel := context.WithTimeout(w.ctx, limit)
+		res, err = w.conv.Convert(ctx, flatten.Input{Name: name, DeclaredType: ct}, cr, w.flattenOptions())
+		cancel()
+	} else {
+		res = &flatten.Result{Kind: flatten.KindUnknown, Action: flatten.ActionDrop,
+			Reason: flatten.ReasonTimeout, Detail: "not converted: the message's time limit was nearly used up"}
+	}
 	// Whatever the converter read, the whole part is hashed and counted
 	// (and must be readable: a read error or a limit fails the message).
 	if _, derr := io.Copy(io.Discard, cr); derr != nil {
@@ -125,6 +133,23 @@ func (w *walker) convertPart(d *doc, e *mimeparse.Entity, name, ct string, r io.
 	res = verifyResult(res, w.pol.Limits.ImagePixels, 0)
 	w.emitConverted(d, i, name, ct, cr.n, hex.EncodeToString(hash.Sum(nil)), res, "")
 	return nil
+}
+
+// convertTime is how long the next conversion may take: its own limit,
+// cut so that it ends a second before the message's deadline. A message
+// with many slow attachments thus loses the attachments that no longer
+// fit (each named in the notice), not the whole message. ok is false
+// when too little time is left to start one.
+func (w *walker) convertTime() (time.Duration, bool) {
+	limit := w.pol.Limits.ConvertTime
+	if deadline, ok := w.ctx.Deadline(); ok {
+		left := time.Until(deadline) - time.Second
+		if left < time.Second {
+			return 0, false
+		}
+		limit = min(limit, left)
+	}
+	return limit, true
 }
 
 // flattenOptions are the converter options the policy implies.

@@ -169,7 +169,7 @@ const (
 	DefaultPartBytes      = 50 << 20
 	DefaultTotalBytes     = 100 << 20
 	DefaultHTMLTokenBytes = 1 << 20
-	DefaultTime           = 30 * time.Second
+	DefaultTime           = 60 * time.Second
 	DefaultArchiveDepth   = 3
 	DefaultArchiveEntries = 1000
 	DefaultArchiveBytes   = 100 << 20
