@@ -254,10 +254,11 @@ func parseAddresses(raw []byte) (addrs []*mail.Address, group bool, ok bool) {
 // prepareAddressValue makes a raw value parseable: raw 8-bit text outside
 // encoded words becomes UTF-8 (net/mail accepts RFC 6532 UTF-8), and
 // adjacent encoded words are joined so a character split across them
-// decodes whole.
+// decodes whole. Raw ISO-2022-JP (7-bit, with ESC) is decoded too, before
+// parsing: its JIS bytes may spell "<x@evil.example>" in ASCII.
 func prepareAddressValue(raw []byte) string {
 	v := raw
-	if !utf8.Valid(v) {
+	if !utf8.Valid(v) || bytes.IndexByte(v, 0x1b) >= 0 {
 		s, _ := charset.Decode(v, "")
 		v = []byte(s)
 	}

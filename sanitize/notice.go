@@ -253,6 +253,7 @@ var reasonTexts = map[string][2]string{
 	flatten.ReasonTimeout:     {"変換に時間がかかりすぎました。", "Converting it took too long."},
 	flatten.ReasonCrash:       {"変換できませんでした。", "It could not be converted."},
 	flatten.ReasonEmpty:       {"空のファイルです。", "It is empty."},
+	flatten.ReasonTooLarge:    {"大きすぎるため変換できません。", "It is too large to convert."},
 	reasonEncoding:            {"転送エンコーディングが不明です。", "Its transfer encoding is unknown."},
 }
 
@@ -403,11 +404,13 @@ func typeLabel(lang Language, t string) string {
 	switch {
 	case t == "application/pdf":
 		return pick("PDF 文書", "PDF document")
-	case strings.Contains(t, "wordprocessingml") || t == "application/msword" || strings.Contains(t, "opendocument.text"):
+	// The macro-enabled OOXML types are vnd.ms-word.*, vnd.ms-excel.* and
+	// vnd.ms-powerpoint.* (a .docm is a Word document all the same).
+	case strings.Contains(t, "wordprocessingml") || t == "application/msword" || strings.HasPrefix(t, "application/vnd.ms-word.") || strings.Contains(t, "opendocument.text"):
 		return pick("Word 文書", "Word document")
-	case strings.Contains(t, "spreadsheetml") || t == "application/vnd.ms-excel" || strings.Contains(t, "opendocument.spreadsheet"):
+	case strings.Contains(t, "spreadsheetml") || t == "application/vnd.ms-excel" || strings.HasPrefix(t, "application/vnd.ms-excel.") || strings.Contains(t, "opendocument.spreadsheet"):
 		return pick("Excel ブック", "Excel workbook")
-	case strings.Contains(t, "presentationml") || t == "application/vnd.ms-powerpoint" || strings.Contains(t, "opendocument.presentation"):
+	case strings.Contains(t, "presentationml") || t == "application/vnd.ms-powerpoint" || strings.HasPrefix(t, "application/vnd.ms-powerpoint.") || strings.Contains(t, "opendocument.presentation"):
 		return pick("PowerPoint 資料", "PowerPoint presentation")
 	case t == "application/x-ole-storage":
 		return pick("Office 文書 (旧形式)", "legacy Office document")

@@ -77,6 +77,11 @@ func verifyResult(res *flatten.Result, maxPixels int64, depth int) *flatten.Resu
 var mediaTypePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.+-]{0,63}/[a-z0-9][a-z0-9.+-]{0,127}$`)
 
 func cleanMediaType(t string) string {
+	// Media types are case-insensitive (RFC 2045 §5.1), and flatten names
+	// the macro-enabled Office types as IANA registered them
+	// ("...macroEnabled.12"): lower-case first, or the pattern turns a
+	// .docm into "unknown type" in the notice.
+	t = strings.ToLower(t)
 	if !mediaTypePattern.MatchString(t) {
 		return "application/octet-stream"
 	}

@@ -145,9 +145,13 @@ func decodeQWord(t []byte) []byte {
 }
 
 // decodeRaw decodes header text outside encoded words: ASCII and valid
-// UTF-8 as is, anything else by charset guessing.
+// UTF-8 as is, anything else by charset guessing. Text with an ESC byte is
+// guessed too: old Japanese mailers write raw ISO-2022-JP in headers,
+// which is 7-bit and so valid UTF-8, yet read as is it loses its escapes
+// to control-character cleaning and shows the JIS bytes as ASCII — an
+// "@" and "<" a reader would take for an address.
 func decodeRaw(b []byte) string {
-	if utf8.Valid(b) {
+	if utf8.Valid(b) && bytes.IndexByte(b, 0x1b) < 0 {
 		return string(b)
 	}
 	s, _ := charset.Decode(b, "")
