@@ -174,6 +174,7 @@ type Limits struct {
 	ArchiveRatio   int      `yaml:"archive_ratio"`
 	ImagePixels    int      `yaml:"image_pixels"`
 	ConvertTime    Duration `yaml:"convert_time"`
+	ConvertSize    Size     `yaml:"convert_size"`
 	ConvertMemory  Size     `yaml:"convert_memory"`
 	ConvertOutput  Size     `yaml:"convert_output"`
 	PDFPages       int      `yaml:"pdf_pages"`

@@ -72,6 +72,7 @@ func TestDefault(t *testing.T) {
 			ArchiveRatio:     100,
 			ImagePixels:      40_000_000,
 			ConvertTime:      Duration(20 * time.Second),
+			ConvertSize:      32 << 20,
 			ConvertMemory:    1 << 30,
 			ConvertOutput:    10 << 20,
 			PDFPages:         2000,

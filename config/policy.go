@@ -63,6 +63,7 @@ func (c *Config) policy(s SanitizeSection) sanitize.Policy {
 			ArchiveRatio:   l.ArchiveRatio,
 			ImagePixels:    int64(l.ImagePixels),
 			ConvertTime:    time.Duration(l.ConvertTime),
+			ConvertBytes:   int64(l.ConvertSize),
 			ConvertMemory:  int64(l.ConvertMemory),
 			ConvertOutput:  int64(l.ConvertOutput),
 			PDFPages:       l.PDFPages,

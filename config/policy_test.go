@@ -26,6 +26,7 @@ const nonDefault = `limits:
   archive_ratio: 20
   image_pixels: 1000000
   convert_time: 7s
+  convert_size: 3MiB
   convert_memory: 256MiB
   convert_output: 1MiB
   pdf_pages: 100
@@ -69,6 +70,7 @@ func TestSanitizePolicyMapsEveryField(t *testing.T) {
 			ArchiveRatio:   20,
 			ImagePixels:    1000000,
 			ConvertTime:    7 * time.Second,
+			ConvertBytes:   3 << 20,
 			ConvertMemory:  256 << 20,
 			ConvertOutput:  1 << 20,
 			PDFPages:       100,

@@ -90,7 +90,10 @@ func (t *transaction) Deliver(ctx context.Context, msg io.Reader) error {
 		return t.fail("DATA", err)
 	}
 	src := &readTracker{r: msg}
-	if _, err := io.Copy(w, src); err != nil {
+	// go-smtp's DATA writer buffers and dot-stuffs byte by byte, so a
+	// small copy buffer does as well as io.Copy's 32 KiB one, allocated
+	// per message.
+	if _, err := io.CopyBuffer(w, src, make([]byte, 4<<10)); err != nil {
 		// Never finish the DATA: closing the connection without the final
 		// dot makes the next hop drop the partial message (RFC 5321 §3.8).
 		t.conn.kill()

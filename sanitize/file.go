@@ -37,19 +37,23 @@ func (s *Sanitizer) File(ctx context.Context, name string, r io.Reader) (*FileRe
 	w := newWalker(ctx, &pol, s.conv, rep)
 	hash := sha256.New()
 	cr := &countingReader{r: io.TeeReader(io.LimitReader(r, pol.Limits.PartBytes+1), hash)}
-	res, err := s.conv.Convert(ctx, flatten.Input{Name: name}, cr, w.flattenOptions())
+	cctx, ccancel := context.WithCancel(ctx)
+	guard := &convertGuard{r: cr, left: pol.Limits.ConvertBytes, cancel: ccancel}
+	res, err := s.conv.Convert(cctx, flatten.Input{Name: name}, guard, w.flattenOptions())
+	ccancel()
 	if _, derr := io.Copy(io.Discard, cr); derr != nil && err == nil {
 		err = derr
 	}
 	rep.InputBytes = cr.n
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, newReject(KindLimit, "converting the file took longer than the limit")
-		}
-		return nil, err
-	}
-	if cr.n > pol.Limits.PartBytes {
+	switch {
+	case cr.n > pol.Limits.PartBytes:
 		return nil, newReject(KindLimit, "the file exceeds limits.part_size")
+	case guard.tripped:
+		return nil, newReject(KindLimit, "the file exceeds limits.convert_size")
+	case err != nil && ctx.Err() != nil:
+		return nil, newReject(KindLimit, "converting the file took longer than the limit")
+	case err != nil:
+		return nil, err
 	}
 	res = verifyResult(res, pol.Limits.ImagePixels, 0)
 	d := &doc{}

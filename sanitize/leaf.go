@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -64,11 +65,13 @@ func (w *walker) leaf(d *doc, e *mimeparse.Entity, inline bool) error {
 		}
 		data := head
 		if !full {
-			rest, err := io.ReadAll(body)
-			if err != nil {
+			// Read the rest after head in one growing buffer: one copy
+			// of the text, not ReadAll's plus a joined one.
+			buf := bytes.NewBuffer(head)
+			if _, err := buf.ReadFrom(body); err != nil {
 				return err
 			}
-			data = append(head, rest...)
+			data = buf.Bytes()
 		}
 		return w.text(d, e, data, name, sniffed, inline)
 	case !e.KnownEncoding():
@@ -106,9 +109,11 @@ func (w *walker) convertPart(d *doc, e *mimeparse.Entity, name, ct string, r io.
 	cr := &countingReader{r: io.TeeReader(r, hash)}
 	var res *flatten.Result
 	var err error
+	var guard *convertGuard
 	if limit, ok := w.convertTime(); ok {
 		ctx, cancel := context.WithTimeout(w.ctx, limit)
-		res, err = w.conv.Convert(ctx, flatten.Input{Name: name, DeclaredType: ct}, cr, w.flattenOptions())
+		guard = &convertGuard{r: cr, left: w.pol.Limits.ConvertBytes, cancel: cancel}
+		res, err = w.conv.Convert(ctx, flatten.Input{Name: name, DeclaredType: ct}, guard, w.flattenOptions())
 		cancel()
 	} else {
 		res = &flatten.Result{Kind: flatten.KindUnknown, Action: flatten.ActionDrop,
@@ -118,6 +123,10 @@ func (w *walker) convertPart(d *doc, e *mimeparse.Entity, name, ct string, r io.
 	// (and must be readable: a read error or a limit fails the message).
 	if _, derr := io.Copy(io.Discard, cr); derr != nil {
 		return derr
+	}
+	if guard != nil && guard.tripped {
+		res, err = &flatten.Result{Kind: flatten.KindUnknown, Action: flatten.ActionDrop, Reason: flatten.ReasonTooLarge,
+			Detail: fmt.Sprintf("larger than limits.convert_size (%d bytes)", w.pol.Limits.ConvertBytes)}, nil
 	}
 	if err != nil {
 		if w.ctx.Err() != nil {
@@ -133,6 +142,42 @@ func (w *walker) convertPart(d *doc, e *mimeparse.Entity, name, ct string, r io.
 	res = verifyResult(res, w.pol.Limits.ImagePixels, 0)
 	w.emitConverted(d, i, name, ct, cr.n, hex.EncodeToString(hash.Sum(nil)), res, "")
 	return nil
+}
+
+// errConvertSize is what a converter reads past limits.convert_size.
+var errConvertSize = errors.New("attachment larger than limits.convert_size")
+
+// convertGuard hands a converter at most left bytes of an attachment. A
+// converter reads its whole file into memory (in its own process), so an
+// attachment above the limit is not converted at all: at the first byte
+// beyond it the guard cancels the conversion, which stops a converter
+// process at once, and fails the read; the caller hashes the rest and
+// drops the attachment as too large to convert. The relay's own memory
+// does not depend on the limit: the attachment streams through.
+type convertGuard struct {
+	r       io.Reader
+	left    int64
+	cancel  context.CancelFunc
+	tripped bool
+}
+
+func (g *convertGuard) Read(p []byte) (int, error) {
+	if g.tripped {
+		return 0, errConvertSize
+	}
+	// Ask for one byte more than allowed: getting it is the proof that
+	// the attachment is too large.
+	if int64(len(p)) > g.left+1 {
+		p = p[:g.left+1]
+	}
+	n, err := g.r.Read(p)
+	if int64(n) > g.left {
+		g.tripped = true
+		g.cancel()
+		return 0, errConvertSize
+	}
+	g.left -= int64(n)
+	return n, err
 }
 
 // convertTime is how long the next conversion may take: its own limit,

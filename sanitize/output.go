@@ -125,7 +125,7 @@ func (m *outMessage) write(w io.Writer, pol *Policy) error {
 		if err != nil {
 			return err
 		}
-		if _, err := io.WriteString(mw, crlf(m.body)); err != nil {
+		if err := writeText(mw, m.body); err != nil {
 			return err
 		}
 		return mw.Close()
@@ -142,15 +142,20 @@ func (m *outMessage) write(w io.Writer, pol *Policy) error {
 		if i > 0 {
 			disposition = "attachment"
 		}
-		fields, content := textFields(p.text, p.name, disposition), crlf(p.text)
+		fields := textFields(p.text, p.name, disposition)
 		if p.data != nil {
-			fields, content = imageFields(p.mediaType, p.name), string(p.data)
+			fields = imageFields(p.mediaType, p.name)
 		}
 		pw, err := mw.CreatePart(headerOf(fields))
 		if err != nil {
 			return err
 		}
-		if _, err := io.WriteString(pw, content); err != nil {
+		if p.data != nil {
+			_, err = pw.Write(p.data)
+		} else {
+			err = writeText(pw, p.text)
+		}
+		if err != nil {
 			return err
 		}
 		if err := pw.Close(); err != nil {
@@ -166,7 +171,11 @@ func (m *outMessage) boundary() string {
 	h := sha256.New()
 	io.WriteString(h, m.body)
 	for _, a := range m.attachments {
-		io.WriteString(h, "\x00"+a.name+"\x00"+a.text)
+		// Piece by piece: concatenating would copy every attachment.
+		io.WriteString(h, "\x00")
+		io.WriteString(h, a.name)
+		io.WriteString(h, "\x00")
+		io.WriteString(h, a.text)
 		h.Write(a.data)
 	}
 	return "mugai-" + hex.EncodeToString(h.Sum(nil))[:32]
@@ -241,8 +250,39 @@ func headerOf(fields []field) message.Header {
 	return h
 }
 
-// crlf converts "\n" line ends to the CRLF of the wire and canonical
-// MIME text (RFC 2049 §4).
-func crlf(s string) string {
-	return strings.ReplaceAll(s, "\n", "\r\n")
+// writeText writes s with its "\n" line ends as the CRLF of the wire and
+// of canonical MIME text (RFC 2049 §4), through a small buffer rather
+// than a converted copy of s: the text of a message can be megabytes.
+func writeText(w io.Writer, s string) error {
+	if s == "" {
+		return nil
+	}
+	// The whole converted text when it is small (many parts are), else
+	// a 4 KiB window.
+	b := make([]byte, 0, min(len(s)+strings.Count(s, "\n"), 4096))
+	for len(s) > 0 {
+		line, rest, nl := strings.Cut(s, "\n")
+		for len(line) > 0 {
+			if len(b) == cap(b) {
+				if _, err := w.Write(b); err != nil {
+					return err
+				}
+				b = b[:0]
+			}
+			k := copy(b[len(b):cap(b)], line)
+			b, line = b[:len(b)+k], line[k:]
+		}
+		if nl {
+			if cap(b)-len(b) < 2 { // keep CR and LF in one write
+				if _, err := w.Write(b); err != nil {
+					return err
+				}
+				b = b[:0]
+			}
+			b = append(b, '\r', '\n')
+		}
+		s = rest
+	}
+	_, err := w.Write(b)
+	return err
 }

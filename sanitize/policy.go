@@ -77,6 +77,11 @@ type Limits struct {
 	ImagePixels int64
 	// ConvertTime is the longest one attachment's conversion may take.
 	ConvertTime time.Duration
+	// ConvertBytes is the largest attachment (decoded) handed to a
+	// converter; a larger one is dropped as too large to convert, hashed
+	// but never parsed. The relay streams attachments, so its own memory
+	// does not depend on it; a converter reads its whole file.
+	ConvertBytes int64
 	// ConvertMemory bounds the memory of an isolated converter process.
 	ConvertMemory int64
 	// ConvertOutput is the most text one attachment's conversion may give.
@@ -176,6 +181,7 @@ const (
 	DefaultArchiveRatio   = 100
 	DefaultImagePixels    = 40_000_000
 	DefaultConvertTime    = 20 * time.Second
+	DefaultConvertBytes   = 32 << 20
 	DefaultConvertMemory  = 1 << 30
 	DefaultConvertOutput  = 10 << 20
 	DefaultPDFPages       = 2000
@@ -216,6 +222,7 @@ func DefaultLimits() Limits {
 		ArchiveRatio:   DefaultArchiveRatio,
 		ImagePixels:    DefaultImagePixels,
 		ConvertTime:    DefaultConvertTime,
+		ConvertBytes:   DefaultConvertBytes,
 		ConvertMemory:  DefaultConvertMemory,
 		ConvertOutput:  DefaultConvertOutput,
 		PDFPages:       DefaultPDFPages,
@@ -250,6 +257,7 @@ func (p Policy) withDefaults() Policy {
 	positiveOr(&l.ArchiveRatio, dl.ArchiveRatio)
 	positiveOr(&l.ImagePixels, dl.ImagePixels)
 	positiveOr(&l.ConvertTime, dl.ConvertTime)
+	positiveOr(&l.ConvertBytes, dl.ConvertBytes)
 	positiveOr(&l.ConvertMemory, dl.ConvertMemory)
 	positiveOr(&l.ConvertOutput, dl.ConvertOutput)
 	positiveOr(&l.PDFPages, dl.PDFPages)

@@ -1,7 +1,7 @@
 package sanitize
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -75,8 +75,9 @@ func (s *Sanitizer) Policy() Policy {
 //
 // It returns a *RejectError when the policy refuses the message; then
 // nothing was written to dst. Any other error (reading src, writing dst)
-// is not the message's fault and should be treated as temporary. The
-// Report is returned in every case where the message could be read.
+// is not the message's fault and should be treated as temporary; dst may
+// then hold part of a message, to be discarded. The Report is returned in
+// every case where the message could be read.
 func (s *Sanitizer) Message(dst io.Writer, src io.Reader) (*Report, error) {
 	return s.MessageContext(context.Background(), dst, src)
 }
@@ -110,21 +111,43 @@ func (s *Sanitizer) MessageContext(parent context.Context, dst io.Writer, src io
 		rep.Rejected.Replaced = true
 		out = w.noticeOnly(rej.Reason)
 	}
-	var buf bytes.Buffer
-	if err := out.write(&buf, &s.policy); err != nil {
-		return rep, fmt.Errorf("compose sanitized message: %w", err)
-	}
-	if !bytes.HasSuffix(buf.Bytes(), []byte("\r\n")) {
+	// Straight to dst through a small buffer: a copy of the whole output
+	// in memory would add its size, and its garbage, to every message
+	// (the relay's dst is already a spool).
+	ew := &endWriter{w: bufio.NewWriterSize(dst, 8<<10)}
+	err = out.write(ew, &s.policy)
+	if err == nil && ew.last != [2]byte{'\r', '\n'} {
 		// go-message's base64 writer leaves the last line open; SMTP and
 		// RFC 5322 §2.1 want every line ended.
-		buf.WriteString("\r\n")
+		_, err = ew.Write([]byte("\r\n"))
 	}
-	n, err := dst.Write(buf.Bytes())
-	rep.OutputBytes = int64(n)
+	if err == nil {
+		err = ew.w.Flush()
+	}
+	rep.OutputBytes = ew.n
 	if err != nil {
 		return rep, fmt.Errorf("write sanitized message: %w", err)
 	}
 	return rep, nil
+}
+
+// endWriter counts what it writes and remembers the last two bytes.
+type endWriter struct {
+	w    *bufio.Writer
+	n    int64
+	last [2]byte
+}
+
+func (e *endWriter) Write(p []byte) (int, error) {
+	n, err := e.w.Write(p)
+	e.n += int64(n)
+	switch {
+	case n >= 2:
+		e.last = [2]byte{p[n-2], p[n-1]}
+	case n == 1:
+		e.last = [2]byte{e.last[1], p[0]}
+	}
+	return n, err
 }
 
 // rejection turns a walker error into a RejectError when it is the

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -59,16 +60,21 @@ func (s *session) process(tx *transaction, r io.Reader, m *messageLog) *smtp.SMT
 	ctx, cancel := context.WithTimeout(cs.ctx, cfg.ProcessTimeout)
 	defer cancel()
 
-	// 2. Wait for a worker slot.
+	// 2. Wait for a worker slot. It is held while filtering only: the
+	// slots bound the CPU and memory of sanitizing, and a message waiting
+	// for the next hop's replies needs neither (with the slot held through
+	// delivery, one CPU per worker sat idle for every round trip).
 	m.step = StepQueue
 	t := time.Now()
+	sem := cs.gen.sem
 	select {
-	case cs.gen.sem <- struct{}{}:
+	case sem <- struct{}{}:
 	case <-ctx.Done():
 		m.queue = elapsed(t)
 		return replyBusy()
 	}
-	defer func() { <-cs.gen.sem }()
+	release := sync.OnceFunc(func() { <-sem })
+	defer release()
 	m.queue = elapsed(t)
 
 	// 3. Filter into a second spool.
@@ -82,6 +88,7 @@ func (s *session) process(tx *transaction, r io.Reader, m *messageLog) *smtp.SMT
 		return err
 	})
 	m.filter, m.actions, m.bytesOut = elapsed(t), res.Actions, out.Size()
+	release()
 	in.Close() // not needed any more; free it before delivering
 	switch {
 	case errors.Is(err, errSpoolFull):
@@ -115,7 +122,9 @@ func (s *session) process(tx *transaction, r io.Reader, m *messageLog) *smtp.SMT
 // receive copies the message into the spool through the line-end check.
 func receive(dst *spool, src io.Reader, mode BareNewlines) error {
 	nw := newNewlineWriter(dst, mode)
-	if _, err := io.Copy(nw, src); err != nil {
+	// go-smtp's DATA reader yields at most a line per Read, so a small
+	// buffer does as well as io.Copy's 32 KiB one, allocated per message.
+	if _, err := io.CopyBuffer(nw, src, make([]byte, 4<<10)); err != nil {
 		return err
 	}
 	return nw.Close()

@@ -52,7 +52,7 @@ type Server struct {
 // generation is one Config with the resources made for it.
 type generation struct {
 	cfg Config
-	// sem holds a token per message being filtered and delivered. It is
+	// sem holds a token per message being filtered. It is
 	// kept across SetConfig while Workers does not change, so a reload
 	// does not double the concurrency.
 	sem chan struct{}

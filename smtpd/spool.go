@@ -1,7 +1,6 @@
 package smtpd
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +9,12 @@ import (
 
 // errSpoolFull is returned by a spool written past its limit.
 var errSpoolFull = errors.New("spool limit reached")
+
+// spoolChunk is the unit of a spool's memory: a message grows by whole
+// chunks and what it holds is never copied to grow it. (A bytes.Buffer
+// doubles and copies: a message of n bytes costs up to 3n of allocation
+// and may hold 2n at its peak, which adds up with many sessions at once.)
+const spoolChunk = 32 << 10
 
 // spool holds one message: in memory up to memMax bytes, then in a
 // temporary file that is unlinked as soon as it is created, so a crash
@@ -20,7 +25,7 @@ type spool struct {
 	dir    string
 	memMax int64
 	limit  int64
-	mem    bytes.Buffer
+	mem    [][]byte // chunks of at most spoolChunk bytes, only the last not full
 	f      *os.File
 	n      int64
 }
@@ -33,23 +38,35 @@ func (s *spool) Write(p []byte) (int, error) {
 	if s.limit > 0 && s.n+int64(len(p)) > s.limit {
 		return 0, errSpoolFull
 	}
-	if s.f == nil && int64(s.mem.Len()+len(p)) > s.memMax {
+	if s.f == nil && s.n+int64(len(p)) > s.memMax {
 		if err := s.toFile(); err != nil {
 			return 0, err
 		}
 	}
-	var n int
-	var err error
 	if s.f != nil {
-		n, err = s.f.Write(p)
+		n, err := s.f.Write(p)
+		s.n += int64(n)
 		if err != nil {
 			err = fmt.Errorf("write spool file: %w", err)
 		}
-	} else {
-		n, err = s.mem.Write(p)
+		return n, err
 	}
-	s.n += int64(n)
-	return n, err
+	for rest := p; len(rest) > 0; {
+		last := len(s.mem) - 1
+		if last < 0 || len(s.mem[last]) == cap(s.mem[last]) {
+			// 4 KiB first, then as much as held so far: a small message
+			// takes little, a large one adds chunks of spoolChunk.
+			size := min(max(4<<10, s.n), spoolChunk, s.memMax)
+			s.mem = append(s.mem, make([]byte, 0, size))
+			last++
+		}
+		c := s.mem[last]
+		k := copy(c[len(c):cap(c)], rest)
+		s.mem[last] = c[:len(c)+k]
+		rest = rest[k:]
+	}
+	s.n += int64(len(p))
+	return len(p), nil
 }
 
 // toFile moves the spool from memory to an unlinked temporary file.
@@ -63,12 +80,14 @@ func (s *spool) toFile() error {
 		f.Close()
 		return fmt.Errorf("unlink spool file: %w", err)
 	}
-	if _, err := f.Write(s.mem.Bytes()); err != nil {
-		f.Close()
-		return fmt.Errorf("write spool file: %w", err)
+	for _, c := range s.mem {
+		if _, err := f.Write(c); err != nil {
+			f.Close()
+			return fmt.Errorf("write spool file: %w", err)
+		}
 	}
 	s.f = f
-	s.mem = bytes.Buffer{} // free the memory copy
+	s.mem = nil // free the memory copy
 	return nil
 }
 
@@ -80,12 +99,31 @@ func (s *spool) Reader() io.Reader {
 	if s.f != nil {
 		return io.NewSectionReader(s.f, 0, s.n)
 	}
-	return bytes.NewReader(s.mem.Bytes())
+	return &chunkReader{chunks: s.mem}
+}
+
+// chunkReader reads a spool's memory chunks in order. (io.MultiReader
+// would do, but its WriteTo allocates a 32 KiB buffer per call.)
+type chunkReader struct {
+	chunks [][]byte
+	off    int // in chunks[0]
+}
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	for len(r.chunks) > 0 && r.off == len(r.chunks[0]) {
+		r.chunks, r.off = r.chunks[1:], 0
+	}
+	if len(r.chunks) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.chunks[0][r.off:])
+	r.off += n
+	return n, nil
 }
 
 // Close frees the memory and the file.
 func (s *spool) Close() error {
-	s.mem = bytes.Buffer{}
+	s.mem = nil
 	if s.f == nil {
 		return nil
 	}

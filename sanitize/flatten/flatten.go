@@ -96,6 +96,7 @@ const (
 	ReasonTimeout     = "timeout"     // the converter took too long (set by the sandbox)
 	ReasonCrash       = "crash"       // the converter process failed (set by the sandbox)
 	ReasonEmpty       = "empty"       // no content at all
+	ReasonTooLarge    = "too-large"   // larger than a converter is handed (set by the sanitizer)
 )
 
 // Result is what a file became.
@@ -379,7 +380,14 @@ func convertTNEF(ctx context.Context, in Input, data []byte, opt Options, depth 
 	if depth >= opt.Limits.ArchiveDepth {
 		return drop(KindTNEF, ReasonDepth, "winmail.dat nested too deep"), nil
 	}
-	m, err := tnef.Decode(data, tnef.Limits{Attachments: opt.Limits.ArchiveEntries, TotalBytes: opt.Limits.ArchiveBytes, Depth: opt.Limits.ArchiveDepth})
+	// The attachments draw on the budget of the enclosing archives, like
+	// archive members do: a zip of many winmail.dat files may not convert
+	// ArchiveEntries attachments from each (found by fuzz.FuzzFlatten).
+	lim := tnef.Limits{Attachments: opt.Limits.ArchiveEntries - b.entries, TotalBytes: opt.Limits.ArchiveBytes - b.bytes, Depth: opt.Limits.ArchiveDepth}
+	if lim.Attachments <= 0 || lim.TotalBytes <= 0 {
+		return drop(KindTNEF, ReasonLimit, "archive limits already used by enclosing archives"), nil
+	}
+	m, err := tnef.Decode(data, lim)
 	if err != nil {
 		return drop(KindTNEF, classify(err), err.Error()), nil
 	}

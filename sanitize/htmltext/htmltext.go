@@ -84,6 +84,12 @@ const hrLine = "----------------------------------------"
 // is returned, wrapped, with the text so far.
 func Convert(ctx context.Context, r io.Reader, opt Options) (Result, error) {
 	c := newConverter(opt)
+	if l, ok := r.(interface{ Len() int }); ok && l.Len() > 3*cap(c.w.b) {
+		// The text is a fraction of the markup (about a third for mail
+		// newsletters): room for it up front instead of doubling, and
+		// copying, the output several times.
+		c.w.b = make([]byte, 0, min(l.Len()/3, 4<<20))
+	}
 	z := html.NewTokenizer(r)
 	maxTok := opt.MaxToken
 	if maxTok <= 0 {

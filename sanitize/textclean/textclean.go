@@ -254,7 +254,12 @@ func nfcInert(r rune) bool {
 	switch {
 	case 0xa0 <= r && r <= 0xff, // Latin-1 letters and signs
 		0x2010 <= r && r <= 0x2027, // dashes, quotes, bullets, ellipsis
+		// Symbols of Japanese business mail: ① ② (a CP932 extension),
+		// box drawing ─ │ ┌, ■ □ ◆ ○ ●, ☆ ★ ☎.
+		0x2460 <= r && r <= 0x24ff, // enclosed alphanumerics
+		0x2500 <= r && r <= 0x26ff, // box drawing, block elements, geometric shapes, symbols
 		0x3000 <= r && r <= 0x3029, // CJK punctuation (not the tone marks U+302A–U+302F)
+		0x3200 <= r && r <= 0x33ff, // ㈱ ㈲ (CP932), ㍻ ㎡ ㌔: enclosed CJK, CJK compatibility
 		0x3041 <= r && r <= 0x3096, // hiragana (not the combining (semi-)voiced marks U+3099, U+309A)
 		0x309b <= r && r <= 0x30ff, // spacing voiced marks, katakana, ・ ー
 		0x4e00 <= r && r <= 0x9fff, // CJK unified ideographs
