@@ -175,6 +175,7 @@ type Limits struct {
 	ImagePixels    int      `yaml:"image_pixels"`
 	ConvertTime    Duration `yaml:"convert_time"`
 	ConvertSize    Size     `yaml:"convert_size"`
+	TextSize       Size     `yaml:"text_size"`
 	ConvertMemory  Size     `yaml:"convert_memory"`
 	ConvertOutput  Size     `yaml:"convert_output"`
 	PDFPages       int      `yaml:"pdf_pages"`

@@ -73,6 +73,7 @@ func TestDefault(t *testing.T) {
 			ImagePixels:      40_000_000,
 			ConvertTime:      Duration(20 * time.Second),
 			ConvertSize:      32 << 20,
+			TextSize:         8 << 20,
 			ConvertMemory:    1 << 30,
 			ConvertOutput:    10 << 20,
 			PDFPages:         2000,

@@ -64,6 +64,7 @@ func (c *Config) policy(s SanitizeSection) sanitize.Policy {
 			ImagePixels:    int64(l.ImagePixels),
 			ConvertTime:    time.Duration(l.ConvertTime),
 			ConvertBytes:   int64(l.ConvertSize),
+			TextBytes:      int64(l.TextSize),
 			ConvertMemory:  int64(l.ConvertMemory),
 			ConvertOutput:  int64(l.ConvertOutput),
 			PDFPages:       l.PDFPages,

@@ -27,6 +27,7 @@ const nonDefault = `limits:
   image_pixels: 1000000
   convert_time: 7s
   convert_size: 3MiB
+  text_size: 2MiB
   convert_memory: 256MiB
   convert_output: 1MiB
   pdf_pages: 100
@@ -71,6 +72,7 @@ func TestSanitizePolicyMapsEveryField(t *testing.T) {
 			ImagePixels:    1000000,
 			ConvertTime:    7 * time.Second,
 			ConvertBytes:   3 << 20,
+			TextBytes:      2 << 20,
 			ConvertMemory:  256 << 20,
 			ConvertOutput:  1 << 20,
 			PDFPages:       100,

@@ -175,6 +175,7 @@ func (v *validator) limits() {
 	v.number("limits.image_pixels", l.ImagePixels, 1, 1_000_000_000)
 	v.duration("limits.convert_time", l.ConvertTime, time.Second, time.Hour)
 	v.size("limits.convert_size", l.ConvertSize, KiB, 16*GiB)
+	v.size("limits.text_size", l.TextSize, 64*KiB, GiB)
 	v.size("limits.convert_memory", l.ConvertMemory, 64*MiB, 64*GiB)
 	v.size("limits.convert_output", l.ConvertOutput, KiB, 4*GiB)
 	v.number("limits.pdf_pages", l.PDFPages, 1, 1_000_000)

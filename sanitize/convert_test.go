@@ -252,3 +252,20 @@ func TestConversionsFitTheMessageDeadline(t *testing.T) {
 		t.Errorf("converted %d, skipped %d:\n%s", converted, skipped, texts[0].Body)
 	}
 }
+
+// A text part over limits.text_size is not decoded in the gateway's
+// memory: it goes to the converter like an attachment and comes back as
+// text, with its declared charset honoured.
+func TestLongTextGoesToTheConverter(t *testing.T) {
+	body := strings.Repeat("\xb0\xec\xb9\xd4\xa4\xce\xcb\xdc\xca\xb8\xa4\xc7\xa4\xb9\xa1\xa3\n", 200) // 一行の本文です。 in EUC-JP
+	msg := "Subject: long\r\nContent-Type: text/plain; charset=euc-jp\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + body
+	pol := sanitize.DefaultPolicy()
+	pol.Limits.TextBytes = 1024
+	_, texts, rep := sanitizeWith(t, pol, sanitize.InProcessConverter{}, msg)
+	if len(texts) != 2 || !strings.HasPrefix(texts[1].Body, "一行の本文です。\n一行の本文です。") {
+		t.Fatalf("texts: %d %.80q", len(texts), texts)
+	}
+	if rep.Parts[0].Action != sanitize.ActionConverted {
+		t.Errorf("report: %+v", rep.Parts[0])
+	}
+}

@@ -66,12 +66,21 @@ func (w *walker) leaf(d *doc, e *mimeparse.Entity, inline bool) error {
 		data := head
 		if !full {
 			// Read the rest after head in one growing buffer: one copy
-			// of the text, not ReadAll's plus a joined one.
+			// of the text, not ReadAll's plus a joined one. At most
+			// TextBytes stay in the gateway's memory.
 			buf := bytes.NewBuffer(head)
-			if _, err := buf.ReadFrom(body); err != nil {
+			if _, err := buf.ReadFrom(io.LimitReader(body, w.pol.Limits.TextBytes-int64(len(head))+1)); err != nil {
 				return err
 			}
 			data = buf.Bytes()
+			if int64(len(data)) > w.pol.Limits.TextBytes {
+				// Too long to hold: the converter decodes it in its own
+				// process and returns at most ConvertOutput of text.
+				return w.convertPart(d, e, name, ct, io.MultiReader(bytes.NewReader(data), body))
+			}
+		}
+		if w.skipAlternative && !w.attachment(e, name) && isBodyType(ct) {
+			return w.skipPart(d, e, name, sniffed, data)
 		}
 		return w.text(d, e, data, name, sniffed, inline)
 	case !e.KnownEncoding():
@@ -113,7 +122,8 @@ func (w *walker) convertPart(d *doc, e *mimeparse.Entity, name, ct string, r io.
 	if limit, ok := w.convertTime(); ok {
 		ctx, cancel := context.WithTimeout(w.ctx, limit)
 		guard = &convertGuard{r: cr, left: w.pol.Limits.ConvertBytes, cancel: cancel}
-		res, err = w.conv.Convert(ctx, flatten.Input{Name: name, DeclaredType: ct}, guard, w.flattenOptions())
+		in := flatten.Input{Name: name, DeclaredType: ct, Charset: e.ContentType.Params["charset"]}
+		res, err = w.conv.Convert(ctx, in, guard, w.flattenOptions())
 		cancel()
 	} else {
 		res = &flatten.Result{Kind: flatten.KindUnknown, Action: flatten.ActionDrop,
@@ -362,8 +372,7 @@ func (w *walker) text(d *doc, e *mimeparse.Entity, data []byte, name, sniffed st
 		}
 	}
 
-	attach := !inline || e.Disposition.Value == "attachment" ||
-		(name != "" && e.Disposition.Value != "inline") || !isBodyType(ct)
+	attach := !inline || w.attachment(e, name) || !isBodyType(ct)
 	if attach && strings.TrimSpace(s) == "" {
 		// An empty text part (a stray delimiter makes one) is nothing
 		// worth attaching or telling about.
@@ -393,6 +402,23 @@ func (w *walker) text(d *doc, e *mimeparse.Entity, data []byte, name, sniffed st
 		d.fromPlain = true
 	}
 	d.blocks = append(d.blocks, s)
+	return nil
+}
+
+// attachment reports whether the sender marked a part as an attachment:
+// its disposition says so, or it names a file without saying inline.
+func (w *walker) attachment(e *mimeparse.Entity, name string) bool {
+	return e.Disposition.Value == "attachment" || (name != "" && e.Disposition.Value != "inline")
+}
+
+// skipPart records a body alternative that is not used (see
+// walker.skipAlternative): hashed and listed, not decoded or converted.
+func (w *walker) skipPart(d *doc, e *mimeparse.Entity, name, sniffed string, data []byte) error {
+	sum := sha256.Sum256(data)
+	i := w.addPart(d, e, ActionSkipped)
+	p := &w.rep.Parts[i]
+	p.SniffedType, p.Filename, p.Size = sniffed, name, int64(len(data))
+	p.SHA256, p.Reason = hex.EncodeToString(sum[:]), "alternative not chosen"
 	return nil
 }
 

@@ -77,6 +77,11 @@ type Limits struct {
 	ImagePixels int64
 	// ConvertTime is the longest one attachment's conversion may take.
 	ConvertTime time.Duration
+	// TextBytes is the largest text part decoded in the gateway's own
+	// memory. A longer one (a huge body, a big CSV) goes to the converter
+	// like an attachment, in its process and under its limits, and comes
+	// back cut at ConvertOutput; so a text bomb cannot grow the relay.
+	TextBytes int64
 	// ConvertBytes is the largest attachment (decoded) handed to a
 	// converter; a larger one is dropped as too large to convert, hashed
 	// but never parsed. The relay streams attachments, so its own memory
@@ -182,6 +187,7 @@ const (
 	DefaultImagePixels    = 40_000_000
 	DefaultConvertTime    = 20 * time.Second
 	DefaultConvertBytes   = 32 << 20
+	DefaultTextBytes      = 8 << 20
 	DefaultConvertMemory  = 1 << 30
 	DefaultConvertOutput  = 10 << 20
 	DefaultPDFPages       = 2000
@@ -223,6 +229,7 @@ func DefaultLimits() Limits {
 		ImagePixels:    DefaultImagePixels,
 		ConvertTime:    DefaultConvertTime,
 		ConvertBytes:   DefaultConvertBytes,
+		TextBytes:      DefaultTextBytes,
 		ConvertMemory:  DefaultConvertMemory,
 		ConvertOutput:  DefaultConvertOutput,
 		PDFPages:       DefaultPDFPages,
@@ -258,6 +265,7 @@ func (p Policy) withDefaults() Policy {
 	positiveOr(&l.ImagePixels, dl.ImagePixels)
 	positiveOr(&l.ConvertTime, dl.ConvertTime)
 	positiveOr(&l.ConvertBytes, dl.ConvertBytes)
+	positiveOr(&l.TextBytes, dl.TextBytes)
 	positiveOr(&l.ConvertMemory, dl.ConvertMemory)
 	positiveOr(&l.ConvertOutput, dl.ConvertOutput)
 	positiveOr(&l.PDFPages, dl.PDFPages)

@@ -19,6 +19,9 @@ type walker struct {
 	// embedded is the top-level entity of the message/rfc822 being entered;
 	// a multipart one shares its holder's path and is not reported twice.
 	embedded *mimeparse.Entity
+	// skipAlternative is set while walking alternatives that can no
+	// longer be chosen: their body text is not decoded or converted.
+	skipAlternative bool
 }
 
 func newWalker(ctx context.Context, pol *Policy, conv Converter, rep *Report) *walker {
@@ -155,12 +158,20 @@ func eachPart(e *mimeparse.Entity, fn func(*mimeparse.Entity) error) error {
 // are named in the notice.
 func (w *walker) alternative(d *doc, e *mimeparse.Entity, inline bool) error {
 	var alts []*doc
+	outer := w.skipAlternative
+	defer func() { w.skipAlternative = outer }()
 	err := eachPart(e, func(c *mimeparse.Entity) error {
 		sub := &doc{}
 		if err := w.walk(sub, c, inline); err != nil {
 			return err
 		}
 		alts = append(alts, sub)
+		if w.pol.Prefer == PreferText && sub.fromPlain && !sub.fromHTML && sub.text() != "" {
+			// choose will take this plain text: converting the HTML
+			// that follows would be work for nothing (a third of an HTML
+			// newsletter's cost). Its attachments are still looked at.
+			w.skipAlternative = true
+		}
 		return nil
 	})
 	if err != nil {

@@ -41,6 +41,8 @@ type Input struct {
 	Name string `json:"name"`
 	// DeclaredType is the media type the sender declared.
 	DeclaredType string `json:"declared_type"`
+	// Charset is the declared charset of a text part, if any.
+	Charset string `json:"charset,omitempty"`
 }
 
 // Options say what may be converted and within what bounds.
@@ -202,7 +204,7 @@ func convert(ctx context.Context, in Input, data []byte, opt Options, depth int,
 		}
 		return &Result{Kind: kind, MediaType: kind.MediaType(), Action: ActionImage, Image: out, ImageType: typ}, nil
 	case familyText:
-		return convertText(ctx, kind, data, opt)
+		return convertText(ctx, kind, in.Charset, data, opt)
 	}
 	switch kind {
 	case KindOLE, KindDOC, KindXLS, KindPPT:
@@ -279,9 +281,8 @@ func convertOffice(ctx context.Context, kind Kind, data []byte, opt Options) (*R
 
 // convertText decodes a text or HTML file: the charset guessed (files
 // carry no declaration), HTML converted by the same rules as a body.
-func convertText(ctx context.Context, kind Kind, data []byte, opt Options) (*Result, error) {
-	label := ""
-	if kind == KindHTML {
+func convertText(ctx context.Context, kind Kind, label string, data []byte, opt Options) (*Result, error) {
+	if label == "" && kind == KindHTML {
 		label = htmltext.MetaCharset(data)
 	}
 	s, _ := charset.Decode(data, label)
