@@ -13,14 +13,13 @@ import (
 	"github.com/mugai/mugai/sanitize/sanitizetest"
 )
 
-// addSeeds adds the golden messages and, when present, the shared corpus.
+// addSeeds adds the messages of testdata (golden and attack messages)
+// and, when present, the shared corpus.
 func addSeeds(f *testing.F, max int) {
-	var files []string
-	g, _ := filepath.Glob(filepath.Join("..", "testdata", "golden", "*.eml"))
-	files = append(files, g...)
-	corpus := os.Getenv("MUGAI_CORPUS")
+	files, _ := filepath.Glob(filepath.Join("..", "testdata", "*", "*.eml"))
+	corpus := corpusDir()
 	if corpus == "" {
-		corpus = filepath.Join("..", "..", "shared", "corpus")
+		f.Logf("shared corpus not found (set MUGAI_CORPUS or put it at ../shared/corpus): seeding %s from testdata only", f.Name())
 	}
 	filepath.WalkDir(corpus, func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".eml") {

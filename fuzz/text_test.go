@@ -2,6 +2,7 @@ package fuzz
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,28 +15,14 @@ import (
 	"github.com/mugai/mugai/sanitize/textclean"
 )
 
-// forbidden reports the first rune sanitized text must never hold: NUL
-// and other controls (TAB and LF aside), BOM, bidi embeddings, overrides
-// and isolates (DESIGN.md invariant 3).
-func forbidden(s string, allowNewline bool) (rune, bool) {
-	for _, r := range s {
-		switch {
-		case r == '\t':
-		case r == '\n' && allowNewline:
-		case r < 0x20 || (r >= 0x7f && r <= 0x9f):
-			return r, true
-		case r == 0xfeff, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
-			return r, true
-		}
-	}
-	return 0, false
-}
-
 // FuzzCharsetDecode: any bytes under any label decode to valid UTF-8,
-// and the cleaned text holds no forbidden rune.
+// deterministically, under the name of a charset Lookup knows, at most
+// three bytes out per byte in (plus a little for a BOM or a flush), with
+// a plausible count of replacements; Guess always names a charset; and
+// the cleaned text holds no forbidden rune.
 func FuzzCharsetDecode(f *testing.F) {
-	for _, s := range []string{"", "hello", "\x1b$B$3$s$K$A$O\x1b(B", "\x1b$B-!-j\x1b(B", "\x82\xb1\x82\xf1",
-		"\xa4\xb3\xa4\xf3", "+ZeVnLIqe-", "\xfe\xff\x00A", "\xe3\x81", "\x1b$(D\"/", "\x00\x01\u202e"} {
+	for _, s := range []string{"", "hello", "\x1b$B$3$s$K$A$O\x1b(B", "\x1b$B-!-j\x1b(B", "\x82\xb1\x82\xf1", "\x82\xa0",
+		"\xa4\xb3\xa4\xf3", "+ZeVnLIqe-", "+2D0-", "\xfe\xff\x00A", "\xe3\x81", "\x1b$(D\"/", "\x00\x01\u202e"} {
 		for _, l := range []string{"", "iso-2022-jp", "utf-7", "utf-16", "utf-8", "shift_jis", "euc-jp", "unknown-8bit", "gb2312"} {
 			f.Add([]byte(s), l)
 		}
@@ -45,8 +32,20 @@ func FuzzCharsetDecode(f *testing.F) {
 		if !utf8.ValidString(s) {
 			t.Fatalf("Decode(%q, %q) gave invalid UTF-8", b, label)
 		}
-		if res.Charset == "" {
-			t.Fatalf("no charset reported")
+		if s2, res2 := charset.Decode(b, label); s2 != s || res2 != res {
+			t.Fatalf("Decode(%q, %q) is not deterministic", b, label)
+		}
+		if _, name, ok := charset.Lookup(res.Charset); !ok || name != res.Charset {
+			t.Fatalf("Decode(%q, %q) used %q, which Lookup does not know", b, label, res.Charset)
+		}
+		if len(s) > 3*len(b)+16 {
+			t.Fatalf("Decode(%q, %q) grew %d bytes to %d", b, label, len(b), len(s))
+		}
+		if res.Replaced < 0 || res.Replaced > len(b) {
+			t.Fatalf("Decode(%q, %q) Replaced = %d", b, label, res.Replaced)
+		}
+		if charset.Guess(b) == "" {
+			t.Fatalf("Guess(%q) is empty", b)
 		}
 		if r, bad := forbidden(textclean.Text(s), true); bad {
 			t.Fatalf("cleaned text holds U+%04X", r)
@@ -90,8 +89,11 @@ func FuzzFilename(f *testing.F) {
 	})
 }
 
-// FuzzHTMLToText: any HTML converts without error, to valid UTF-8 with
-// no tag of the input, and never shows an unsafe URL scheme as a link.
+// FuzzHTMLToText: any HTML converts without error, in each link mode, to
+// text with the layout Result promises (valid UTF-8, no blank line at
+// either end or two in a row, no trailing white space), without control
+// or invisible characters, with consistent counts, and never shows an
+// unsafe URL scheme as a link.
 func FuzzHTMLToText(f *testing.F) {
 	seeds, _ := filepath.Glob(filepath.Join("..", "sanitize", "htmltext", "testdata", "*.html"))
 	for _, p := range seeds {
@@ -101,6 +103,7 @@ func FuzzHTMLToText(f *testing.F) {
 	}
 	for _, s := range []string{
 		`<p hidden>x<div>y`, `<b><div>x</b>y</div>`, `<a href="jav&#x61;script:alert(1)">x</a>`,
+		`<table><a href=javascript:x>t</a><tr><td>c`,
 		`<a href="data:text/html,x">d</a><a href=" vbscript:x">v</a>`, `<base href="https://evil.example/"><a href="/x">r</a>`,
 		`<meta http-equiv=refresh content="0;url=https://evil.example/">`, `<img srcset="https://evil.example/a.png 1x" alt="">`,
 		`<style>@import url(https://evil.example/x.css)</style><span style="font-size:0">hidden</span>`,
@@ -113,9 +116,7 @@ func FuzzHTMLToText(f *testing.F) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !utf8.ValidString(r.Text) {
-				t.Fatal("invalid UTF-8")
-			}
+			checkHTMLText(t, in, r)
 			low := strings.ToLower(r.Text)
 			for _, scheme := range []string{"<javascript:", "<vbscript:", "<data:", "<file:"} {
 				if strings.Contains(low, scheme) && !strings.Contains(strings.ToLower(in), scheme) {
@@ -124,4 +125,37 @@ func FuzzHTMLToText(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkHTMLText asserts what Convert promises for any input.
+func checkHTMLText(t *testing.T, in string, r htmltext.Result) {
+	t.Helper()
+	fail := func(format string, args ...any) {
+		t.Helper()
+		t.Fatalf("input %.300q\noutput %.300q\n%s", in, r.Text, fmt.Sprintf(format, args...))
+	}
+	text := r.Text
+	switch {
+	case !utf8.ValidString(text):
+		fail("output is not valid UTF-8")
+	case strings.HasPrefix(text, "\n") || strings.HasSuffix(text, "\n"):
+		fail("blank line at an end")
+	case strings.Contains(text, "\n\n\n"):
+		fail("more than one blank line in a row")
+	case r.LinksChanged > r.Links || r.UnsafeLinks > r.LinksChanged || r.Hidden < 0:
+		fail("inconsistent counts %+v", r)
+	}
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasSuffix(line, " ") || strings.HasSuffix(line, "\t") {
+			fail("trailing white space in line %q", line)
+		}
+	}
+	for _, c := range text {
+		switch {
+		case c < ' ' && c != '\n' && c != '\t', c == 0x7f, 0x80 <= c && c <= 0x9f:
+			fail("control character %U", c)
+		case c == 0x200b || c == 0xfeff || c == 0x00ad || (0x202a <= c && c <= 0x202e) || (0x2066 <= c && c <= 0x2069):
+			fail("invisible character %U", c)
+		}
+	}
 }

@@ -228,26 +228,3 @@ func TestPropertiesRandomBytes(t *testing.T) {
 		checkOutput(t, in, r)
 	}
 }
-
-func FuzzConvert(f *testing.F) {
-	seeds, _ := filepath.Glob(filepath.Join("testdata", "*.html"))
-	for _, s := range seeds {
-		b, err := os.ReadFile(s)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(string(b))
-	}
-	f.Add("<p hidden>x<div>y")
-	f.Add("<b><div>x</b>y</div>")
-	f.Add("<table><a href=javascript:x>t</a><tr><td>c")
-	f.Fuzz(func(t *testing.T, in string) {
-		for _, mode := range []LinkMode{LinksKeep, LinksDefang, LinksRemove} {
-			r, err := Convert(context.Background(), strings.NewReader(in), Options{Links: mode, MaxToken: 1 << 12})
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkOutput(t, in, r)
-		}
-	})
-}

@@ -282,7 +282,12 @@ func (p *paramScanner) skipCFWS() {
 				ch := p.s[p.i]
 				p.i++
 				if ch == '\\' {
-					p.i++
+					// A quoted-pair (RFC 5322 §3.2.1); a backslash that
+					// ends the value escapes nothing and must not move
+					// p.i past the end (found by fuzz.FuzzFilename).
+					if p.i < len(p.s) {
+						p.i++
+					}
 					continue
 				}
 				if ch == '(' {

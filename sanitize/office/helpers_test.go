@@ -43,24 +43,6 @@ func makeZip(t testing.TB, parts ...part) []byte {
 	return buf.Bytes()
 }
 
-// storedZip writes the parts without compression (fast, for fuzzing).
-func storedZip(t testing.TB, parts ...part) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, p := range parts {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: p.name, Method: zip.Store})
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write([]byte(p.body))
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 // rawEntry is a zip entry written with CreateRaw: its header says what
 // the test wants, whatever the data.
 type rawEntry struct {

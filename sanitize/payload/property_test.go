@@ -163,26 +163,3 @@ func BenchmarkFindHostile(b *testing.B) {
 		}
 	}
 }
-
-func FuzzFind(f *testing.F) {
-	data := randBytes(40, 120)
-	for _, s := range []string{
-		"",
-		uuEncode("a", data, '`'),
-		yEncode("y", data, 32, 0, 0, 0),
-		binhexEncode("h", data, true),
-		binhexEncode("h", data, false),
-		wrapBase64(base64.StdEncoding, data, 16),
-		armor("SIGNATURE", pgpPacket(2, data)),
-		armor("MESSAGE", pgpPacket(11, literal("f", data))),
-		eicarFile,
-		"begin 644 x\nM\n",
-		"data:;base64,\n" + wrapBase64(base64.StdEncoding, data, 16),
-	} {
-		f.Add(s, 16, 64)
-	}
-	f.Fuzz(func(t *testing.T, text string, minBase64, maxDecoded int) {
-		opt := Options{MinBase64: minBase64 % 4096, MaxDecoded: maxDecoded % 4096}
-		checkInvariants(t, text, opt, Find(text, opt))
-	})
-}

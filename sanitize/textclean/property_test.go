@@ -89,13 +89,6 @@ func TestProperties(t *testing.T) {
 	}
 }
 
-func FuzzClean(f *testing.F) {
-	for _, s := range []string{"", "a\r\nb", "invoice\u202etxt.exe", "e\u0301", "../../x", "\xff\xfe", "CON.txt", "  a  "} {
-		f.Add(s)
-	}
-	f.Fuzz(checkClean)
-}
-
 // TestFastPathDoesNotAllocate: clean text comes back as is.
 func TestFastPathDoesNotAllocate(t *testing.T) {
 	for _, s := range []string{"Hello, world.\nSecond line\twith tab.\n", "お世話になっております。\n会議は１０時からです。\n", "café"} {

@@ -187,15 +187,3 @@ func TestDecodeLinear(t *testing.T) {
 		}
 	}
 }
-
-func FuzzDecode(f *testing.F) {
-	for _, s := range []string{"", "hello", jis + "-!-j" + asc, "\x82\xa0", "+ZeVnLIqe-", "\xfe\xff\x00A",
-		"\xe3\x81", "\x1b$(D\"/", "+2D0-"} {
-		for _, l := range []string{"", "iso-2022-jp", "utf-7", "utf-16", "utf-8", "shift_jis"} {
-			f.Add([]byte(s), l)
-		}
-	}
-	f.Fuzz(func(t *testing.T, b []byte, label string) {
-		checkDecode(t, b, label)
-	})
-}
