@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -116,7 +118,11 @@ func FuzzSMTPSession(f *testing.F) {
 		}()
 		replies, err := io.ReadAll(c)
 		c.Close()
-		if err != nil {
+		// The server reads and discards up to 64 KiB sent after its last
+		// reply before it closes (smtpd's lingering close), so that a
+		// client gets that reply and an orderly end; beyond that the
+		// kernel may answer with a reset.
+		if err != nil && !(errors.Is(err, syscall.ECONNRESET) && len(transcript) > 64<<10) {
 			t.Fatalf("session did not end: %v", err)
 		}
 		queued := 0

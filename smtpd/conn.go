@@ -33,6 +33,7 @@ type sessionConn struct {
 	busy     bool // in a transaction: Shutdown lets it finish
 	draining bool // Shutdown started
 	hungUp   bool // we said 421: the next Read is EOF
+	closed   bool // Close was called: reads are the linger's alone
 }
 
 func newSessionConn(c net.Conn, cfg *Config, onClose func()) *sessionConn {
@@ -47,6 +48,10 @@ func newSessionConn(c net.Conn, cfg *Config, onClose func()) *sessionConn {
 
 func (c *sessionConn) Read(p []byte) (int, error) {
 	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return 0, net.ErrClosed
+	}
 	if c.hungUp {
 		c.mu.Unlock()
 		return 0, io.EOF
@@ -82,12 +87,46 @@ func (c *sessionConn) Write(p []byte) (int, error) {
 	return c.Conn.Write(p)
 }
 
-// Close closes the connection and reports the end once, however many
-// times it is called (go-smtp may close twice after a panic).
+// Bounds of the lingering close: how long and how much of what a client
+// still sends after our last reply is read and thrown away.
+const (
+	lingerTime  = time.Second
+	lingerBytes = 64 << 10
+)
+
+// Close ends the connection and reports the end once, however many times
+// it is called (go-smtp may close twice after a panic).
+//
+// The last reply must reach the client: go-smtp's "500 5.4.0 Too long
+// line, closing connection", our 421s. Closing a TCP socket that still has
+// unread input makes the kernel answer with a reset (RFC 1122 §4.2.2.13),
+// and a reset can destroy that reply in the client's receive buffer before
+// the client reads it — a pipelining client then sees only "connection
+// reset" and cannot log why. So, as HTTP servers do, the write side is
+// shut first (the client reads the reply and then end of stream) and
+// whatever it still sends is read and discarded for at most lingerTime
+// and lingerBytes in the background, before the socket is closed. The
+// session's resources are released at once.
 func (c *sessionConn) Close() error {
-	err := c.Conn.Close()
-	c.closeOnce.Do(c.onClose)
-	return err
+	c.closeOnce.Do(func() {
+		c.mu.Lock()
+		c.closed = true
+		c.mu.Unlock()
+		if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil &&
+			c.Conn.SetReadDeadline(time.Now().Add(lingerTime)) == nil {
+			go c.linger()
+		} else {
+			c.Conn.Close()
+		}
+		c.onClose()
+	})
+	return nil
+}
+
+// linger drains the client's remaining input (see Close), then closes.
+func (c *sessionConn) linger() {
+	io.CopyN(io.Discard, c.Conn, lingerBytes)
+	c.Conn.Close()
 }
 
 func (c *sessionConn) setData(on bool) {

@@ -2,6 +2,7 @@ package smtpd_test
 
 import (
 	"bufio"
+	"io"
 	"net"
 	"net/textproto"
 	"strings"
@@ -143,4 +144,32 @@ func TestProtocolErrorLimit(t *testing.T) {
 		t.Fatalf("third error: %d %s, want 421 4.7.0", code, msg)
 	}
 	c.wantClosed()
+}
+
+// TestLastReplyReachesPipeliningClient: a client that sent more than the
+// server reads before it hangs up (here: a command line over go-smtp's
+// 2000-byte limit, then more commands) gets the server's last reply and
+// an orderly end of stream, not a connection reset that can destroy the
+// reply before the client reads it (found by fuzz.FuzzSMTPSession).
+func TestLastReplyReachesPipeliningClient(t *testing.T) {
+	h := start(t, nil)
+	for i := range 20 {
+		c, code, _ := h.dial()
+		if code != 220 {
+			t.Fatalf("greeting %d", code)
+		}
+		transcript := "EHLO " + strings.Repeat("R", 4000) + "\r\n" + strings.Repeat("NOOP\r\n", 500)
+		if _, err := c.conn.Write([]byte(transcript)); err != nil {
+			t.Fatal(err)
+		}
+		c.conn.(*net.TCPConn).CloseWrite()
+		c.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		got, err := io.ReadAll(c.conn)
+		if err != nil {
+			t.Fatalf("session %d: read after the last reply: %v (got %q)", i, err, got)
+		}
+		if !strings.HasPrefix(string(got), "500 5.4.0 ") {
+			t.Fatalf("session %d: got %q, want the 500 5.4.0 reply", i, got)
+		}
+	}
 }
