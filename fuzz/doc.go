@@ -19,11 +19,12 @@
 //	FuzzImage          imagesafe.Reencode: clean PNG/JPEG, pixel limit, no polyglot tail
 //	FuzzFlatten        flatten.Convert: well-formed results, shared budget, no dropped bytes in text
 //
-// Seeds are built by the targets (the fixtures the packages' own tests
-// use, written again here), taken from testdata, and, when the shared
-// corpus is present (MUGAI_CORPUS or ../shared/corpus), taken from its
-// messages and their attachments, read in place. Inputs that once failed
-// are kept in testdata/fuzz/<Target>/ and run by every "go test".
+// Seeds are built by the targets (with the test-input builders the
+// packages' own tests use: archivetest, imagetest, officetest,
+// payloadtest, pdftest, tneftest), taken from testdata, and, when the
+// shared corpus is present (MUGAI_CORPUS or ../shared/corpus), taken from
+// its messages and their attachments, read in place. Inputs that once
+// failed are kept in testdata/fuzz/<Target>/ and run by every "go test".
 //
 // Run one target with
 //

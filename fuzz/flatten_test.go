@@ -1,6 +1,7 @@
 package fuzz
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -15,9 +16,12 @@ import (
 	"golang.org/x/text/encoding/unicode"
 
 	"github.com/mugai/mugai/sanitize/archive"
+	"github.com/mugai/mugai/sanitize/archive/archivetest"
 	"github.com/mugai/mugai/sanitize/flatten"
 	"github.com/mugai/mugai/sanitize/htmltext"
+	"github.com/mugai/mugai/sanitize/imagesafe/imagetest"
 	"github.com/mugai/mugai/sanitize/tnef"
+	"github.com/mugai/mugai/sanitize/tnef/tneftest"
 )
 
 // exeBytes looks like a Windows executable to content sniffing.
@@ -33,44 +37,55 @@ func flattenSeeds(tb testing.TB) [][]byte {
 	sjis, _ := japanese.ShiftJIS.NewEncoder().String("お世話になっております。①㈱\n見積書を送ります。\n")
 	utf16, _ := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().String("UTF-16 のテキスト\n")
 	html := []byte(`<html><head><meta charset="shift_jis"><style>p{}</style></head><body><p>本文 <a href="javascript:x">x</a> <a href="https://example.jp/a">link</a></p><script>evil()</script><p style="display:none">hidden</p></body></html>`)
-	docx := zipOf(tb, docxParts(ctDocx, seedWord)...)
-	png := pngOf(tb, pattern(8, 8))
-	winmail := newTNEF().attr(tnefMessage, attBody, []byte("winmail body")).
-		attachment("a.pdf", minimalPDF("pdf inside winmail"), nil).
-		attachment("setup.exe", exeBytes, nil).
-		attachment("inner.zip", zipOf(tb, zfile{"x.txt", []byte("zip inside winmail")}), nil).Bytes()
-	var msg mapiProps
-	msg.blob(ptBinary, pidHTML, []byte("<p>HTML body only</p>"))
-	htmlWinmail := newTNEF().attr(tnefMessage, attMsgProps, msg.bytes()).attachment("b.txt", []byte("text"), nil).Bytes()
-	mixed := zipOf(tb,
-		zfile{"docs/見積.pdf", minimalPDF("quote total")},
-		zfile{"docs/memo.txt", []byte(sjis)},
-		zfile{"bin/run.exe", exeBytes},
-		zfile{"img/a.png", png},
-		zfile{"word.docx", docx},
-		zfile{"winmail.dat", winmail},
-		zfile{"nested.zip", zipOf(tb, zfile{"a.txt", []byte("level two")},
-			zfile{"inner.zip", zipOf(tb, zfile{"deep.txt", []byte("level three")})})},
+	docx := archivetest.Zip(tb, docxParts(ctDocx, seedWord)...)
+	png := imagetest.PNG(tb, imagetest.Gradient(8, 8))
+	winmail := tneftest.NewStream().Attr(tneftest.LevelMessage, tneftest.AttBody, []byte("winmail body")).
+		Attachment("a.pdf", minimalPDF("pdf inside winmail"), nil).
+		Attachment("setup.exe", exeBytes, nil).
+		Attachment("inner.zip", archivetest.Zip(tb, archivetest.File{Name: "x.txt", Body: []byte("zip inside winmail")}), nil).Bytes()
+	var msg tneftest.Props
+	msg.Binary(tneftest.PidHTML, []byte("<p>HTML body only</p>"))
+	htmlWinmail := tneftest.NewStream().Attr(tneftest.LevelMessage, tneftest.AttMsgProps, msg.Bytes()).Attachment("b.txt", []byte("text"), nil).Bytes()
+	mixed := archivetest.Zip(tb,
+		archivetest.File{Name: "docs/見積.pdf", Body: minimalPDF("quote total")},
+		archivetest.File{Name: "docs/memo.txt", Body: []byte(sjis)},
+		archivetest.File{Name: "bin/run.exe", Body: exeBytes},
+		archivetest.File{Name: "img/a.png", Body: png},
+		archivetest.File{Name: "word.docx", Body: docx},
+		archivetest.File{Name: "winmail.dat", Body: winmail},
+		archivetest.File{Name: "nested.zip", Body: archivetest.Zip(tb,
+			archivetest.File{Name: "a.txt", Body: []byte("level two")},
+			archivetest.File{Name: "inner.zip", Body: archivetest.Zip(tb, archivetest.File{Name: "deep.txt", Body: []byte("level three")})})},
 	)
 	// Winmail attachments count against the budget of the enclosing
 	// archive: ten of them with twelve attachments each would pass
 	// ArchiveDepth × ArchiveEntries if each had a budget of its own.
-	var many []zfile
+	var many []archivetest.File
 	for i := range 10 {
-		s := newTNEF()
+		s := tneftest.NewStream()
 		for j := range 12 {
-			s.attachment(fmt.Sprintf("f%d.txt", j), []byte(fmt.Sprintf("attachment %d of winmail %d", j, i)), nil)
+			s.Attachment(fmt.Sprintf("f%d.txt", j), []byte(fmt.Sprintf("attachment %d of winmail %d", j, i)), nil)
 		}
-		many = append(many, zfile{fmt.Sprintf("w%d.dat", i), s.Bytes()})
+		many = append(many, archivetest.File{Name: fmt.Sprintf("w%d.dat", i), Body: s.Bytes()})
 	}
+	// Encrypted members, flagged in both headers (APPNOTE 4.4.4).
+	encrypted := func(name string, data []byte) archivetest.Record {
+		r := archivetest.Stored(name, data)
+		r.Flags = 1
+		return r
+	}
+	var secretDocx, secretExe archivetest.RawZip
+	secretDocx.Add(encrypted("secret.docx", docx), docx)
+	secretExe.Add(archivetest.Stored("open.txt", []byte("readable")), []byte("readable"))
+	secretExe.Add(encrypted("secret.exe", exeBytes), exeBytes)
 	seeds := [][]byte{
 		minimalPDF("Hello PDF"),
 		docx,
-		zipOf(tb, xlsxParts(seedSheet)...),
-		storedZipOf(tb, odfParts(mimeODT, seedODT)...),
+		archivetest.Zip(tb, xlsxParts(seedSheet)...),
+		archivetest.StoredZip(tb, odfParts(mimeODT, seedODT)...),
 		[]byte(seedRTF),
 		png,
-		jpegOf(tb, pattern(16, 16)),
+		imagetest.JPEG(tb, imagetest.Gradient(16, 16), 75),
 		gifOf(tb, 4, 4),
 		exeBytes,
 		[]byte("7z\xbc\xaf\x27\x1c\x00\x04" + strings.Repeat("\x00", 40)),
@@ -80,13 +95,14 @@ func flattenSeeds(tb testing.TB) [][]byte {
 		[]byte(sjis),
 		[]byte(utf16),
 		mixed,
-		rawZip([]rawEntry{{name: "secret.docx", data: docx, flags: 1}}, nil),
-		rawZip([]rawEntry{{name: "open.txt", data: []byte("readable")}, {name: "secret.exe", data: exeBytes, flags: 1}}, nil),
-		gzipOf(tb, "t.tar", tarOf(tb, reg("a.txt", "in a tgz"), tarEntry{hdr: reg("run.exe", "").hdr, body: exeBytes})),
+		secretDocx.Bytes(),
+		secretExe.Bytes(),
+		archivetest.Gzip(tb, "t.tar", archivetest.Tar(tb, archivetest.Reg("a.txt", "in a tgz"),
+			archivetest.TarEntry{Header: tar.Header{Name: "run.exe", Typeflag: tar.TypeReg}, Body: exeBytes})),
 		winmail,
 		htmlWinmail,
-		zipOf(tb, many...),
-		zipOf(tb, zfile{"zeros.txt", make([]byte, 8<<20)}),
+		archivetest.Zip(tb, many...),
+		archivetest.Zip(tb, archivetest.File{Name: "zeros.txt", Body: make([]byte, 8<<20)}),
 	}
 	return append(seeds, corpusAttachments(tb, flatten.KindPDF, flatten.KindDOCX, flatten.KindDOCM, flatten.KindXLSX,
 		flatten.KindXLSM, flatten.KindPPTX, flatten.KindODT, flatten.KindRTF, flatten.KindDOC, flatten.KindXLS,
@@ -150,7 +166,7 @@ func FuzzFlatten(f *testing.F) {
 	for _, s := range flattenSeeds(f) {
 		f.Add(byte(0), s)
 	}
-	f.Add(byte(1), pngOf(f, pattern(8, 8)))
+	f.Add(byte(1), imagetest.PNG(f, imagetest.Gradient(8, 8)))
 	f.Add(byte(3), []byte(`<p><a href="https://example.jp/">x</a></p>`))
 	f.Fuzz(func(t *testing.T, flags byte, data []byte) {
 		opt := flatten.Options{ReencodeImages: flags&1 != 0, Links: htmltext.LinkMode(flags >> 1 % 3), Limits: flattenLimits}

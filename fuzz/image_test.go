@@ -6,45 +6,17 @@ import (
 	"errors"
 	"hash/crc32"
 	"image"
-	"image/color"
 	"image/color/palette"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
 	"testing"
 
+	"github.com/mugai/mugai/sanitize/archive/archivetest"
 	"github.com/mugai/mugai/sanitize/flatten"
 	"github.com/mugai/mugai/sanitize/imagesafe"
+	"github.com/mugai/mugai/sanitize/imagesafe/imagetest"
 )
-
-// pattern is a w×h image with enough detail to survive JPEG.
-func pattern(w, h int) *image.NRGBA {
-	img := image.NewNRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			img.Set(x, y, color.NRGBA{uint8(x * 255 / max(w, 1)), uint8(y * 255 / max(h, 1)), uint8(x ^ y), uint8(255 - x%7)})
-		}
-	}
-	return img
-}
-
-func pngOf(tb testing.TB, img image.Image) []byte {
-	tb.Helper()
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		tb.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-func jpegOf(tb testing.TB, img image.Image) []byte {
-	tb.Helper()
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 75}); err != nil {
-		tb.Fatal(err)
-	}
-	return b.Bytes()
-}
 
 // gifOf writes a two-frame GIF: Reencode keeps the first.
 func gifOf(tb testing.TB, w, h int) []byte {
@@ -63,19 +35,6 @@ func gifOf(tb testing.TB, w, h int) []byte {
 	return b.Bytes()
 }
 
-// pngChunk builds one chunk with its CRC (PNG §5.3).
-func pngChunk(typ string, data []byte) []byte {
-	c := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
-	c = append(c, typ...)
-	c = append(c, data...)
-	return binary.BigEndian.AppendUint32(c, crc32.ChecksumIEEE(c[4:]))
-}
-
-// withPNGChunk inserts a chunk right after IHDR (signature 8 + IHDR 25).
-func withPNGChunk(p, chunk []byte) []byte {
-	return append(append(bytes.Clone(p[:33]), chunk...), p[33:]...)
-}
-
 // pngDims rewrites the IHDR dimensions, CRC included: a pixel bomb that
 // declares more than it holds.
 func pngDims(p []byte, w, h uint32) []byte {
@@ -84,14 +43,6 @@ func pngDims(p []byte, w, h uint32) []byte {
 	binary.BigEndian.PutUint32(p[20:], h)
 	binary.BigEndian.PutUint32(p[29:], crc32.ChecksumIEEE(p[12:29]))
 	return p
-}
-
-// withJPEGSegment inserts a marker segment right after SOI.
-func withJPEGSegment(j []byte, marker byte, payload []byte) []byte {
-	seg := []byte{0xff, marker}
-	seg = binary.BigEndian.AppendUint16(seg, uint16(len(payload)+2))
-	seg = append(seg, payload...)
-	return append(append(bytes.Clone(j[:2]), seg...), j[2:]...)
 }
 
 // exifOrientation is an APP1 Exif payload holding only the orientation
@@ -113,19 +64,19 @@ var trailer = []byte("PK\x03\x04<script>mugai-polyglot-trailer\x00\x7f\xfe\x91 3
 
 func imageSeeds(tb testing.TB) [][]byte {
 	tb.Helper()
-	p := pngOf(tb, pattern(8, 8))
-	j := jpegOf(tb, pattern(16, 8))
+	p := imagetest.PNG(tb, imagetest.Gradient(8, 8))
+	j := imagetest.JPEG(tb, imagetest.Gradient(16, 8), 75)
 	return append([][]byte{
 		p,
-		withPNGChunk(pngOf(tb, pattern(8, 4)), pngChunk("tEXt", []byte("Comment\x00<script>x</script>"))),
-		pngOf(tb, image.NewGray(image.Rect(0, 0, 5, 3))),
-		pngOf(tb, image.NewPaletted(image.Rect(0, 0, 4, 4), palette.WebSafe)),
+		imagetest.InsertPNGChunk(imagetest.PNG(tb, imagetest.Gradient(8, 4)), imagetest.PNGChunk("tEXt", []byte("Comment\x00<script>x</script>"))),
+		imagetest.PNG(tb, image.NewGray(image.Rect(0, 0, 5, 3))),
+		imagetest.PNG(tb, image.NewPaletted(image.Rect(0, 0, 4, 4), palette.WebSafe)),
 		pngDims(p, 5000, 5000),
-		append(bytes.Clone(p), zipOf(tb, zfile{"a.txt", []byte("hidden")})...),
+		append(bytes.Clone(p), archivetest.Zip(tb, archivetest.File{Name: "a.txt", Body: []byte("hidden")})...),
 		j,
-		withJPEGSegment(jpegOf(tb, pattern(8, 16)), 0xe1, exifOrientation(6)),
-		withJPEGSegment(j, 0xfe, []byte("comment")),
-		jpegOf(tb, image.NewGray(image.Rect(0, 0, 9, 9))),
+		imagetest.InsertJPEGSegment(imagetest.JPEG(tb, imagetest.Gradient(8, 16), 75), 0xe1, exifOrientation(6)),
+		imagetest.InsertJPEGSegment(j, 0xfe, []byte("comment")),
+		imagetest.JPEG(tb, image.NewGray(image.Rect(0, 0, 9, 9)), 75),
 		gifOf(tb, 8, 8),
 	}, corpusAttachments(tb, flatten.KindPNG, flatten.KindJPEG, flatten.KindGIF)...)
 }

@@ -10,8 +10,10 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/mugai/mugai/sanitize/archive/archivetest"
 	"github.com/mugai/mugai/sanitize/flatten"
 	"github.com/mugai/mugai/sanitize/office"
+	"github.com/mugai/mugai/sanitize/office/officetest"
 )
 
 // Office fixtures: the packages are built here from their XML, as the
@@ -23,7 +25,6 @@ const (
 	nsSheet  = `xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"`
 	nsSlide  = `xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"`
 	nsODF    = `xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" xmlns:presentation="urn:oasis:names:tc:opendocument:xmlns:presentation:1.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:script="urn:oasis:names:tc:opendocument:xmlns:script:1.0" office:version="1.3"`
-	relType  = `http://schemas.openxmlformats.org/officeDocument/2006/relationships/`
 	ctDocx   = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 	ctDocm   = "application/vnd.ms-word.document.macroEnabled.main+xml"
 	ctXlsx   = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
@@ -47,71 +48,55 @@ const (
 	seedODP     = `<office:presentation><draw:page><draw:frame><draw:text-box><text:p>s</text:p></draw:text-box></draw:frame><presentation:notes><draw:frame><draw:text-box><text:p>n</text:p></draw:text-box></draw:frame></presentation:notes></draw:page></office:presentation>`
 )
 
-func contentTypesPart(mainPart, mainType string) zfile {
-	return zfile{"[Content_Types].xml", []byte(xmlDecl + `<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
-		`<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>` +
-		`<Override PartName="/` + mainPart + `" ContentType="` + mainType + `"/></Types>`)}
+func contentTypesPart(mainPart, mainType string) archivetest.File {
+	return archivetest.File{Name: "[Content_Types].xml", Body: []byte(officetest.ContentTypes(mainPart, mainType))}
 }
 
 // relsPart writes a relationships part; each rel is "Id Type Target",
 // with a fourth field for an external target.
-func relsPart(name string, rs ...string) zfile {
-	var b strings.Builder
-	b.WriteString(xmlDecl + `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">`)
-	for _, r := range rs {
-		f := strings.Fields(r)
-		typ := f[1]
-		if !strings.Contains(typ, "/") {
-			typ = relType + typ
-		}
-		b.WriteString(`<Relationship Id="` + f[0] + `" Type="` + typ + `" Target="` + f[2] + `"`)
-		if len(f) > 3 {
-			b.WriteString(` TargetMode="External"`)
-		}
-		b.WriteString(`/>`)
-	}
-	return zfile{name, []byte(b.String() + `</Relationships>`)}
+func relsPart(name string, rs ...string) archivetest.File {
+	return archivetest.File{Name: name, Body: []byte(officetest.Rels(rs...))}
 }
 
-func docxParts(ct, body string, docRels ...string) []zfile {
-	return []zfile{
+func docxParts(ct, body string, docRels ...string) []archivetest.File {
+	return []archivetest.File{
 		contentTypesPart("word/document.xml", ct),
 		relsPart("_rels/.rels", "rId1 officeDocument word/document.xml"),
-		{"word/document.xml", []byte(xmlDecl + `<w:document ` + nsWord + `><w:body>` + body + `</w:body></w:document>`)},
+		{Name: "word/document.xml", Body: []byte(xmlDecl + `<w:document ` + nsWord + `><w:body>` + body + `</w:body></w:document>`)},
 		relsPart("word/_rels/document.xml.rels", append([]string{"rIdN numbering numbering.xml"}, docRels...)...),
-		{"word/numbering.xml", []byte(xmlDecl + seedNumbering)},
+		{Name: "word/numbering.xml", Body: []byte(xmlDecl + seedNumbering)},
 	}
 }
 
-func xlsxParts(sheet string) []zfile {
-	return []zfile{
+func xlsxParts(sheet string) []archivetest.File {
+	return []archivetest.File{
 		contentTypesPart("xl/workbook.xml", ctXlsx),
 		relsPart("_rels/.rels", "rId1 officeDocument xl/workbook.xml"),
-		{"xl/workbook.xml", []byte(xmlDecl + `<workbook ` + nsSheet + `><sheets><sheet name="見積" sheetId="1" r:id="rId1"/><sheet name="隠し" sheetId="2" state="hidden" r:id="rId2"/></sheets></workbook>`)},
+		{Name: "xl/workbook.xml", Body: []byte(xmlDecl + `<workbook ` + nsSheet + `><sheets><sheet name="見積" sheetId="1" r:id="rId1"/><sheet name="隠し" sheetId="2" state="hidden" r:id="rId2"/></sheets></workbook>`)},
 		relsPart("xl/_rels/workbook.xml.rels", "rId1 worksheet worksheets/sheet1.xml", "rId2 worksheet worksheets/sheet2.xml",
 			"rIdS sharedStrings sharedStrings.xml", "rIdT styles styles.xml"),
-		{"xl/worksheets/sheet1.xml", []byte(xmlDecl + `<worksheet ` + nsSheet + `><sheetData>` + sheet + `</sheetData></worksheet>`)},
-		{"xl/worksheets/sheet2.xml", []byte(xmlDecl + `<worksheet ` + nsSheet + `><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>hidden</t></is></c></row></sheetData></worksheet>`)},
-		{"xl/sharedStrings.xml", []byte(xmlDecl + seedStrings)},
-		{"xl/styles.xml", []byte(xmlDecl + `<styleSheet ` + nsSheet + `><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs></styleSheet>`)},
+		{Name: "xl/worksheets/sheet1.xml", Body: []byte(xmlDecl + `<worksheet ` + nsSheet + `><sheetData>` + sheet + `</sheetData></worksheet>`)},
+		{Name: "xl/worksheets/sheet2.xml", Body: []byte(xmlDecl + `<worksheet ` + nsSheet + `><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>hidden</t></is></c></row></sheetData></worksheet>`)},
+		{Name: "xl/sharedStrings.xml", Body: []byte(xmlDecl + seedStrings)},
+		{Name: "xl/styles.xml", Body: []byte(xmlDecl + `<styleSheet ` + nsSheet + `><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs></styleSheet>`)},
 	}
 }
 
-func pptxParts(slide string) []zfile {
-	return []zfile{
+func pptxParts(slide string) []archivetest.File {
+	return []archivetest.File{
 		contentTypesPart("ppt/presentation.xml", ctPptx),
 		relsPart("_rels/.rels", "rId1 officeDocument ppt/presentation.xml"),
-		{"ppt/presentation.xml", []byte(xmlDecl + `<p:presentation ` + nsSlide + `><p:sldIdLst><p:sldId id="256" r:id="rId2"/></p:sldIdLst></p:presentation>`)},
+		{Name: "ppt/presentation.xml", Body: []byte(xmlDecl + `<p:presentation ` + nsSlide + `><p:sldIdLst><p:sldId id="256" r:id="rId2"/></p:sldIdLst></p:presentation>`)},
 		relsPart("ppt/_rels/presentation.xml.rels", "rId2 slide slides/slide1.xml"),
-		{"ppt/slides/slide1.xml", []byte(xmlDecl + slide)},
+		{Name: "ppt/slides/slide1.xml", Body: []byte(xmlDecl + slide)},
 	}
 }
 
-func odfParts(mediaType, body string) []zfile {
-	return []zfile{
-		{"mimetype", []byte(mediaType)},
-		{"META-INF/manifest.xml", []byte(xmlDecl + `<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3"><manifest:file-entry manifest:full-path="/" manifest:media-type="` + mediaType + `"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>`)},
-		{"content.xml", []byte(xmlDecl + `<office:document-content ` + nsODF + `><office:body>` + body + `</office:body></office:document-content>`)},
+func odfParts(mediaType, body string) []archivetest.File {
+	return []archivetest.File{
+		{Name: "mimetype", Body: []byte(mediaType)},
+		{Name: "META-INF/manifest.xml", Body: []byte(xmlDecl + `<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3"><manifest:file-entry manifest:full-path="/" manifest:media-type="` + mediaType + `"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>`)},
+		{Name: "content.xml", Body: []byte(xmlDecl + `<office:document-content ` + nsODF + `><office:body>` + body + `</office:body></office:document-content>`)},
 	}
 }
 
@@ -173,11 +158,11 @@ func compoundFile(names ...string) []byte {
 // officeTemplates are the containers FuzzOOXML swaps its input into,
 // each with the entry that takes it.
 func officeTemplates() []struct {
-	parts []zfile
+	parts []archivetest.File
 	entry string
 } {
 	return []struct {
-		parts []zfile
+		parts []archivetest.File
 		entry string
 	}{
 		{docxParts(ctDocx, ""), "word/document.xml"},
@@ -204,23 +189,23 @@ func officeSeeds(tb testing.TB) [][]byte {
 	word := docxParts(ctDocx, seedWord, "rIdH header header1.xml", "rIdC comments comments.xml",
 		"rIdT attachedTemplate file:///C:/evil.dotm External", "rIdL hyperlink https://example.jp/ External")
 	word = append(word,
-		zfile{"word/header1.xml", []byte(`<w:hdr ` + nsWord + `><w:p><w:r><w:t>ヘッダー</w:t></w:r></w:p></w:hdr>`)},
-		zfile{"word/comments.xml", []byte(`<w:comments ` + nsWord + `><w:comment w:id="0" w:author="鈴木"><w:p><w:r><w:t>確認</w:t></w:r></w:p></w:comment></w:comments>`)})
+		archivetest.File{Name: "word/header1.xml", Body: []byte(`<w:hdr ` + nsWord + `><w:p><w:r><w:t>ヘッダー</w:t></w:r></w:p></w:hdr>`)},
+		archivetest.File{Name: "word/comments.xml", Body: []byte(`<w:comments ` + nsWord + `><w:comment w:id="0" w:author="鈴木"><w:p><w:r><w:t>確認</w:t></w:r></w:p></w:comment></w:comments>`)})
 	macro := docxParts(ctDocm, `<w:p><w:r><w:t>macro</w:t></w:r></w:p>`, "rIdV http://schemas.microsoft.com/office/2006/relationships/vbaProject vbaProject.bin")
-	macro = append(macro, zfile{"word/vbaProject.bin", []byte("Attribute VB_Name")})
+	macro = append(macro, archivetest.File{Name: "word/vbaProject.bin", Body: []byte("Attribute VB_Name")})
 	seeds := [][]byte{
-		zipOf(tb, word...),
-		zipOf(tb, macro...),
-		zipOf(tb, xlsxParts(seedSheet)...),
-		zipOf(tb, pptxParts(seedSlide)...),
-		storedZipOf(tb, odfParts(mimeODT, seedODT)...),
-		storedZipOf(tb, odfParts(mimeODS, seedODS)...),
-		storedZipOf(tb, odfParts(mimeODP, seedODP)...),
+		archivetest.Zip(tb, word...),
+		archivetest.Zip(tb, macro...),
+		archivetest.Zip(tb, xlsxParts(seedSheet)...),
+		archivetest.Zip(tb, pptxParts(seedSlide)...),
+		archivetest.StoredZip(tb, odfParts(mimeODT, seedODT)...),
+		archivetest.StoredZip(tb, odfParts(mimeODS, seedODS)...),
+		archivetest.StoredZip(tb, odfParts(mimeODP, seedODP)...),
 		compoundFile("EncryptionInfo", "EncryptedPackage"),
 		compoundFile("WordDocument"),
 		[]byte(seedRTF),
 		// A deflate bomb inside a valid package.
-		zipOf(tb, append(docxParts(ctDocx, ""), zfile{"word/media/zeros.bin", make([]byte, 4<<20)})...),
+		archivetest.Zip(tb, append(docxParts(ctDocx, ""), archivetest.File{Name: "word/media/zeros.bin", Body: make([]byte, 4<<20)})...),
 	}
 	return append(seeds, corpusAttachments(tb, flatten.KindDOCX, flatten.KindDOCM, flatten.KindDOTX, flatten.KindXLSX,
 		flatten.KindXLSM, flatten.KindPPTX, flatten.KindPPTM, flatten.KindODT, flatten.KindODS, flatten.KindODP,
@@ -293,14 +278,14 @@ func FuzzOOXML(f *testing.F) {
 		switch m := int(mode) % numModes; {
 		case m < len(templates):
 			tp := templates[m]
-			parts := make([]zfile, len(tp.parts))
+			parts := make([]archivetest.File, len(tp.parts))
 			for i, p := range tp.parts {
-				if p.name == tp.entry {
-					p.body = in
+				if p.Name == tp.entry {
+					p.Body = in
 				}
 				parts[i] = p
 			}
-			data = storedZipOf(t, parts...)
+			data = archivetest.StoredZip(t, parts...)
 		case m == modeRTF:
 			if !strings.HasPrefix(string(in), `{\rtf`) {
 				data = append([]byte(`{\rtf1 `), in...)

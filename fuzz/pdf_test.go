@@ -2,7 +2,6 @@ package fuzz
 
 import (
 	"bytes"
-	"compress/zlib"
 	"context"
 	"crypto/md5"
 	"crypto/rc4"
@@ -17,55 +16,18 @@ import (
 
 	"github.com/mugai/mugai/sanitize/flatten"
 	"github.com/mugai/mugai/sanitize/pdftext"
+	"github.com/mugai/mugai/sanitize/pdftext/pdftest"
 )
 
-// pdfAssemble writes a PDF file of numbered objects (1 0 obj, 2 0 obj, ...)
-// with a classic cross-reference table (ISO 32000-1 §7.5.4) and trailer.
+// pdfAssemble writes the objects as a PDF file whose header is followed
+// by the binary comment line, as most writers' files are.
 func pdfAssemble(objs []string, trailer string) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	x := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d %s >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, trailer, x)
-	return b.Bytes()
-}
-
-// pdfStream formats a stream object with its /Length.
-func pdfStream(dict string, data []byte) string {
-	return fmt.Sprintf("<< %s /Length %d >>\nstream\n%s\nendstream", dict, len(data), data)
-}
-
-func flateOf(b []byte) []byte {
-	var buf bytes.Buffer
-	zw := zlib.NewWriter(&buf)
-	zw.Write(b)
-	zw.Close()
-	return buf.Bytes()
-}
-
-// pdfPage returns the objects of a one-page document drawing content with
-// Helvetica as /F1: 1 catalog, 2 pages, 3 page, 4 content, 5 font.
-func pdfPage(content string) []string {
-	return []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-		pdfStream("", []byte(content)),
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-	}
+	return pdftest.Write(pdftest.BinaryHeader, objs, pdftest.Trailer(objs, trailer))
 }
 
 // minimalPDF is a one-page PDF showing text.
 func minimalPDF(text string) []byte {
-	return pdfAssemble(pdfPage("BT /F1 12 Tf 72 700 Td ("+text+") Tj ET"), "/Root 1 0 R")
+	return pdfAssemble(pdftest.OnePage("BT /F1 12 Tf 72 700 Td ("+text+") Tj ET"), "/Root 1 0 R")
 }
 
 // pdfObjStm is a PDF 1.5 file whose font lives in an object stream
@@ -74,10 +36,10 @@ func minimalPDF(text string) []byte {
 func pdfObjStm() []byte {
 	var b bytes.Buffer
 	b.WriteString("%PDF-1.5\n")
-	objs := pdfPage("BT /F1 12 Tf 72 700 Td [(Object) -250 (stream)] TJ ET")
+	objs := pdftest.OnePage("BT /F1 12 Tf 72 700 Td [(Object) -250 (stream)] TJ ET")
 	font := objs[4]
 	hdr := "5 0 "
-	objStm := pdfStream(fmt.Sprintf("/Type /ObjStm /N 1 /First %d", len(hdr)), []byte(hdr+font))
+	objStm := pdftest.Stream(fmt.Sprintf("/Type /ObjStm /N 1 /First %d", len(hdr)), []byte(hdr+font))
 	objs = append(objs[:4], "null", objStm) // 5 lives in 6
 	offs := map[int]int{}
 	for i, o := range objs {
@@ -113,18 +75,18 @@ func pdfObjStm() []byte {
 		prev = row
 	}
 	fmt.Fprintf(&b, "7 0 obj\n%s\nendobj\nstartxref\n%d\n%%%%EOF\n",
-		pdfStream("/Type /XRef /Size 8 /W [1 4 2] /Root 1 0 R /Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 7 >>", flateOf(rows)), xrefAt)
+		pdftest.Stream("/Type /XRef /Size 8 /W [1 4 2] /Root 1 0 R /Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 7 >>", pdftest.Flate(rows)), xrefAt)
 	return b.Bytes()
 }
 
 // pdfCIDFont is a page in a composite font (Identity-H) whose ToUnicode
 // CMap (§9.10.3) maps the codes to Japanese text.
 func pdfCIDFont(content, cmap string) []byte {
-	objs := pdfPage(content)
+	objs := pdftest.OnePage(content)
 	objs[4] = "<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /Identity-H /DescendantFonts [6 0 R] /ToUnicode 7 0 R >>"
 	objs = append(objs,
 		"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /X /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000 /W [1 [500 600] 3 9 700] >>",
-		pdfStream("", []byte("/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"+cmap+"\nendcmap CMapName currentdict /CMap defineresource pop end end")))
+		pdftest.Stream("", []byte("/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"+cmap+"\nendcmap CMapName currentdict /CMap defineresource pop end end")))
 	return pdfAssemble(objs, "/Root 1 0 R")
 }
 
@@ -152,8 +114,8 @@ func pdfRC4(content string) []byte {
 		return out
 	}
 	objKey := md5.Sum(append(bytes.Clone(key), 4, 0, 0, 0, 0))
-	objs := pdfPage(content)
-	objs[3] = pdfStream("", rc(objKey[:10], []byte(content)))
+	objs := pdftest.OnePage(content)
+	objs[3] = pdftest.Stream("", rc(objKey[:10], []byte(content)))
 	objs = append(objs, fmt.Sprintf("<< /Filter /Standard /V 1 /R 2 /O <%X> /U <%X> /P -4 >>", owner, rc(key, pad)))
 	return pdfAssemble(objs, fmt.Sprintf("/Root 1 0 R /Encrypt 6 0 R /ID [<%X> <%X>]", id, id))
 }
@@ -161,30 +123,30 @@ func pdfRC4(content string) []byte {
 func pdfSeeds(tb testing.TB) [][]byte {
 	tb.Helper()
 	text := "BT /F1 12 Tf 72 700 Td (Hello World) Tj 0 -14 Td (second line) Tj T* [(kern) -300 (ing)] TJ ET"
-	compressed := pdfPage("")
-	compressed[3] = pdfStream("/Filter /FlateDecode", flateOf([]byte(text)))
-	active := pdfPage("BT /F1 12 Tf (p) Tj ET /X Do")
+	compressed := pdftest.OnePage("")
+	compressed[3] = pdftest.Stream("/Filter /FlateDecode", pdftest.Flate([]byte(text)))
+	active := pdftest.OnePage("BT /F1 12 Tf (p) Tj ET /X Do")
 	active[0] = "<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (app.alert(1)) >> /Names << /EmbeddedFiles << /Names [(a.exe) << /Type /Filespec /EF << /F 6 0 R >> >>] >> >> /AcroForm << /Fields [] >> >>"
 	active[1] = "<< /Type /Pages /Kids [3 0 R 2 0 R] /Count 1 >>" // a cycle in the page tree
 	active[2] = "<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Annots [<< /Subtype /Link /A << /S /Launch /F (cmd.exe) >> >>] /Resources << /Font << /F1 5 0 R >> /XObject << /X 7 0 R >> >> >>"
-	active = append(active, pdfStream("/Type /EmbeddedFile", []byte("MZ")),
-		pdfStream("/Type /XObject /Subtype /Form /Resources << /Font << /F1 5 0 R >> /XObject << /X 7 0 R >> >>", []byte("BT /F1 12 Tf (form) Tj ET /X Do")))
-	filters := pdfPage("")
-	filters[3] = pdfStream("/Filter [/ASCIIHexDecode /FlateDecode]", []byte(fmt.Sprintf("%X>", flateOf([]byte(text)))))
+	active = append(active, pdftest.Stream("/Type /EmbeddedFile", []byte("MZ")),
+		pdftest.Stream("/Type /XObject /Subtype /Form /Resources << /Font << /F1 5 0 R >> /XObject << /X 7 0 R >> >>", []byte("BT /F1 12 Tf (form) Tj ET /X Do")))
+	filters := pdftest.OnePage("")
+	filters[3] = pdftest.Stream("/Filter [/ASCIIHexDecode /FlateDecode]", []byte(fmt.Sprintf("%X>", pdftest.Flate([]byte(text)))))
 	seeds := [][]byte{
 		minimalPDF("Hello PDF"),
-		pdfAssemble(pdfPage(text), "/Root 1 0 R"),
+		pdfAssemble(pdftest.OnePage(text), "/Root 1 0 R"),
 		pdfAssemble(compressed, "/Root 1 0 R"),
 		pdfAssemble(filters, "/Root 1 0 R"),
 		pdfObjStm(),
 		pdfCIDFont("BT /F1 12 Tf 72 700 Td <00010002> Tj /Span << /ActualText <FEFF0066> >> BDC <0003> Tj EMC ET", seedCMap),
 		pdfAssemble(active, "/Root 1 0 R"),
 		pdfRC4(text),
-		pdfAssemble(pdfPage("BT /F1 12 Tf (x) Tj ET BI /W 1 /H 1 ID \x00 EI"), "/Root 1 0 R"),
+		pdfAssemble(pdftest.OnePage("BT /F1 12 Tf (x) Tj ET BI /W 1 /H 1 ID \x00 EI"), "/Root 1 0 R"),
 		// A broken table, so that the reader reconstructs it.
 		bytes.Replace(minimalPDF("reconstructed"), []byte("xref"), []byte("xxxx"), 1),
 		// A flate bomb: a small stream that inflates past the limits.
-		pdfAssemble(append(pdfPage("")[:3], pdfStream("/Filter /FlateDecode", flateOf(make([]byte, 8<<20))), pdfPage("")[4]), "/Root 1 0 R"),
+		pdfAssemble(append(pdftest.OnePage("")[:3], pdftest.Stream("/Filter /FlateDecode", pdftest.Flate(make([]byte, 8<<20))), pdftest.OnePage("")[4]), "/Root 1 0 R"),
 	}
 	return append(seeds, corpusAttachments(tb, flatten.KindPDF)...)
 }
@@ -278,12 +240,12 @@ func FuzzPDFContent(f *testing.F) {
 		[]byte("1 begincodespacerange <00> <FF> endcodespacerange 1 beginbfrange <00> <FF> <0041> endbfrange"))
 	lim := pdftext.Limits{Pages: 5, Depth: 16, StreamBytes: 1 << 20, TotalBytes: 4 << 20, OutputBytes: 16 << 10}
 	f.Fuzz(func(t *testing.T, content, cmap []byte) {
-		objs := pdfPage(string(content))
+		objs := pdftest.OnePage(string(content))
 		objs[2] = "<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 5 0 R /F2 6 0 R >> >> >>"
 		objs = append(objs,
 			"<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /Identity-H /DescendantFonts [7 0 R] /ToUnicode 8 0 R >>",
 			"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /X /DW 1000 /W [1 [500 600] 3 9 700] >>",
-			pdfStream("", cmap))
+			pdftest.Stream("", cmap))
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		res, err := pdftext.Extract(ctx, pdfAssemble(objs, "/Root 1 0 R"), lim)

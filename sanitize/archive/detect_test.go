@@ -5,6 +5,8 @@ import (
 	"image"
 	"image/png"
 	"testing"
+
+	"github.com/mugai/mugai/sanitize/archive/archivetest"
 )
 
 func TestDetect(t *testing.T) {
@@ -18,11 +20,11 @@ func TestDetect(t *testing.T) {
 		data []byte
 		want Kind
 	}{
-		{"zip", zipOf(t, file{"a", []byte("a")}), KindZip},
-		{"empty zip", zipOf(t), KindZip},
-		{"gzip", gzipOf(t, "a", []byte("hello")), KindGzip},
-		{"tgz", gzipOf(t, "", tarOf(t, reg("a", "a"))), KindTgz},
-		{"tar", tarOf(t, reg("a", "a")), KindTar},
+		{"zip", archivetest.Zip(t, archivetest.File{Name: "a", Body: []byte("a")}), KindZip},
+		{"empty zip", archivetest.Zip(t), KindZip},
+		{"gzip", archivetest.Gzip(t, "a", []byte("hello")), KindGzip},
+		{"tgz", archivetest.Gzip(t, "", archivetest.Tar(t, archivetest.Reg("a", "a"))), KindTgz},
+		{"tar", archivetest.Tar(t, archivetest.Reg("a", "a")), KindTar},
 		{"7z", []byte("7z\xbc\xaf\x27\x1c\x00\x04"), Kind7z},
 		{"rar4", []byte("Rar!\x1a\x07\x00\xcf\x90"), KindRAR},
 		{"rar5", []byte("Rar!\x1a\x07\x01\x00\x33"), KindRAR},
@@ -45,7 +47,7 @@ func TestDetect(t *testing.T) {
 		}
 	}
 	// A corrupted tar checksum is not a tar.
-	tr := tarOf(t, reg("a", "a"))
+	tr := archivetest.Tar(t, archivetest.Reg("a", "a"))
 	tr[148] ^= 1
 	if Detect(tr) == KindTar {
 		t.Error("tar with a bad checksum detected")

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mugai/mugai/sanitize/archive/archivetest"
 )
 
 func TestGzip(t *testing.T) {
@@ -21,7 +23,7 @@ func TestGzip(t *testing.T) {
 		{"", ""},
 	}
 	for _, c := range cases {
-		data := gzipOf(t, c.name, body)
+		data := archivetest.Gzip(t, c.name, body)
 		if k := Detect(data); k != KindGzip {
 			t.Errorf("Detect = %q", k)
 		}
@@ -38,8 +40,8 @@ func TestGzip(t *testing.T) {
 // TestGzipMembers: concatenated members are one stream, as gunzip reads
 // them; trailing bytes that start no member are ignored.
 func TestGzipMembers(t *testing.T) {
-	a := gzipOf(t, "first.txt", []byte("one\n"))
-	b := gzipOf(t, "second.txt", []byte("two\n"))
+	a := archivetest.Gzip(t, "first.txt", []byte("one\n"))
+	b := archivetest.Gzip(t, "second.txt", []byte("two\n"))
 	for _, tc := range []struct {
 		data []byte
 		want string
@@ -86,7 +88,7 @@ func TestGzipBomb(t *testing.T) {
 }
 
 func TestGzipCorrupt(t *testing.T) {
-	data := gzipOf(t, "a.txt", []byte(strings.Repeat("hello ", 1000)))
+	data := archivetest.Gzip(t, "a.txt", []byte(strings.Repeat("hello ", 1000)))
 	bad := bytes.Clone(data)
 	bad[len(bad)-6] ^= 0xff // CRC-32 trailer
 	for _, d := range [][]byte{data[:20], data[:len(data)-4], bad} {
@@ -97,8 +99,8 @@ func TestGzipCorrupt(t *testing.T) {
 }
 
 func TestTgz(t *testing.T) {
-	tarData := tarOf(t, reg("a.txt", "alpha"), reg("b/c.txt", "gamma"))
-	data := gzipOf(t, "x.tar", tarData)
+	tarData := archivetest.Tar(t, archivetest.Reg("a.txt", "alpha"), archivetest.Reg("b/c.txt", "gamma"))
+	data := archivetest.Gzip(t, "x.tar", tarData)
 	if k := Detect(data); k != KindTgz {
 		t.Fatalf("Detect = %q", k)
 	}
@@ -118,12 +120,12 @@ func TestTgz(t *testing.T) {
 
 func TestTgzBomb(t *testing.T) {
 	// Many entries of zeros: each fine alone, the stream ratio is not.
-	var es []tarEntry
+	var es []archivetest.TarEntry
 	zeros := string(make([]byte, 1<<20))
 	for i := range 4 {
-		es = append(es, reg(string(rune('a'+i)), zeros))
+		es = append(es, archivetest.Reg(string(rune('a'+i)), zeros))
 	}
-	data := gzipOf(t, "", tarOf(t, es...))
+	data := archivetest.Gzip(t, "", archivetest.Tar(t, es...))
 	start := time.Now()
 	gs, err := walk(t, data, KindTgz, Limits{})
 	var le *LimitError

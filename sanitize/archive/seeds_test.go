@@ -4,31 +4,34 @@ import (
 	"archive/tar"
 	"errors"
 	"testing"
+
+	"github.com/mugai/mugai/sanitize/archive/archivetest"
 )
 
 // seeds are small archives of every kind and shape the tests build.
 func seeds(t testing.TB) [][]byte {
-	var z rawZip
-	enc := stored("enc.txt", []byte("secret"))
-	enc.flags = flagEncrypted
-	z.add(enc, []byte("secret"))
-	z.add(stored("\x8c\xa9\x90\xcf\x8f\x91.txt", []byte("sjis")), []byte("sjis"))
-	z.add(stored("../evil", []byte("x")), []byte("x"))
-	twin := z.cd[0]
-	twin.name = []byte("twin")
-	z.cd = append(z.cd, twin)
+	var z archivetest.RawZip
+	enc := archivetest.Stored("enc.txt", []byte("secret"))
+	enc.Flags = flagEncrypted
+	z.Add(enc, []byte("secret"))
+	z.Add(archivetest.Stored("\x8c\xa9\x90\xcf\x8f\x91.txt", []byte("sjis")), []byte("sjis"))
+	z.Add(archivetest.Stored("../evil", []byte("x")), []byte("x"))
+	twin := z.CD[0]
+	twin.Name = []byte("twin")
+	z.CD = append(z.CD, twin)
 
-	tarData := tarOf(t, reg("a.txt", "alpha"),
-		tarEntry{hdr: tar.Header{Name: "l", Typeflag: tar.TypeSymlink, Linkname: "/etc"}},
-		reg("a.txt", "dup"))
+	tarData := archivetest.Tar(t, archivetest.Reg("a.txt", "alpha"),
+		archivetest.TarEntry{Header: tar.Header{Name: "l", Typeflag: tar.TypeSymlink, Linkname: "/etc"}},
+		archivetest.Reg("a.txt", "dup"))
 	return [][]byte{
-		zipOf(t, file{"a.txt", []byte("hello hello hello")}, file{"d/", nil}, file{"b.zip", zipOf(t, file{"c", []byte("c")})}),
-		z.bytes(),
-		gzipOf(t, "a.txt", []byte("gzip body")),
-		append(gzipOf(t, "a", []byte("1")), gzipOf(t, "b", []byte("2"))...),
-		gzipOf(t, "t.tar", tarData),
+		archivetest.Zip(t, archivetest.File{Name: "a.txt", Body: []byte("hello hello hello")}, archivetest.File{Name: "d/"},
+			archivetest.File{Name: "b.zip", Body: archivetest.Zip(t, archivetest.File{Name: "c", Body: []byte("c")})}),
+		z.Bytes(),
+		archivetest.Gzip(t, "a.txt", []byte("gzip body")),
+		append(archivetest.Gzip(t, "a", []byte("1")), archivetest.Gzip(t, "b", []byte("2"))...),
+		archivetest.Gzip(t, "t.tar", tarData),
 		tarData,
-		zipOf(t, file{"zeros", make([]byte, 1<<16)}),
+		archivetest.Zip(t, archivetest.File{Name: "zeros", Body: make([]byte, 1<<16)}),
 	}
 }
 

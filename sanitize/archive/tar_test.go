@@ -9,23 +9,25 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mugai/mugai/sanitize/archive/archivetest"
 )
 
 func TestTar(t *testing.T) {
 	longName := strings.Repeat("長い名前/", 30) + "ファイル.txt" // > 100 bytes: pax path record
-	data := tarOf(t,
-		tarEntry{hdr: tar.Header{Name: "dir/", Typeflag: tar.TypeDir}},
-		reg("dir/a.txt", "alpha"),
-		tarEntry{hdr: tar.Header{Name: "dir/link", Typeflag: tar.TypeSymlink, Linkname: "/etc/passwd"}},
-		tarEntry{hdr: tar.Header{Name: "dir/hard", Typeflag: tar.TypeLink, Linkname: "dir/a.txt"}},
-		tarEntry{hdr: tar.Header{Name: "dev/sda", Typeflag: tar.TypeBlock, Devmajor: 8}},
-		tarEntry{hdr: tar.Header{Name: "dev/tty", Typeflag: tar.TypeChar, Devmajor: 4}},
-		tarEntry{hdr: tar.Header{Name: "fifo", Typeflag: tar.TypeFifo}},
-		reg(longName, "long"),
-		reg("../../etc/cron.d/evil", "* * * * * root sh"),
-		reg("/abs/path.txt", "abs"),
-		reg("dir/a.txt", "again"),
-		reg("empty", ""),
+	data := archivetest.Tar(t,
+		archivetest.TarEntry{Header: tar.Header{Name: "dir/", Typeflag: tar.TypeDir}},
+		archivetest.Reg("dir/a.txt", "alpha"),
+		archivetest.TarEntry{Header: tar.Header{Name: "dir/link", Typeflag: tar.TypeSymlink, Linkname: "/etc/passwd"}},
+		archivetest.TarEntry{Header: tar.Header{Name: "dir/hard", Typeflag: tar.TypeLink, Linkname: "dir/a.txt"}},
+		archivetest.TarEntry{Header: tar.Header{Name: "dev/sda", Typeflag: tar.TypeBlock, Devmajor: 8}},
+		archivetest.TarEntry{Header: tar.Header{Name: "dev/tty", Typeflag: tar.TypeChar, Devmajor: 4}},
+		archivetest.TarEntry{Header: tar.Header{Name: "fifo", Typeflag: tar.TypeFifo}},
+		archivetest.Reg(longName, "long"),
+		archivetest.Reg("../../etc/cron.d/evil", "* * * * * root sh"),
+		archivetest.Reg("/abs/path.txt", "abs"),
+		archivetest.Reg("dir/a.txt", "again"),
+		archivetest.Reg("empty", ""),
 	)
 	if Detect(data) != KindTar {
 		t.Fatalf("Detect = %q", Detect(data))
@@ -88,11 +90,11 @@ func TestTarGNULongNameAndLegacyBytes(t *testing.T) {
 
 func TestTarLimits(t *testing.T) {
 	t.Run("entries", func(t *testing.T) {
-		var es []tarEntry
+		var es []archivetest.TarEntry
 		for i := range 11 {
-			es = append(es, reg(strings.Repeat("x", i+1), "x"))
+			es = append(es, archivetest.Reg(strings.Repeat("x", i+1), "x"))
 		}
-		gs, err := walk(t, tarOf(t, es...), KindTar, Limits{Entries: 10})
+		gs, err := walk(t, archivetest.Tar(t, es...), KindTar, Limits{Entries: 10})
 		var le *LimitError
 		if !errors.As(err, &le) || le.What != "entries" {
 			t.Fatalf("got %v", err)
@@ -102,21 +104,21 @@ func TestTarLimits(t *testing.T) {
 		}
 	})
 	t.Run("entry size", func(t *testing.T) {
-		_, err := walk(t, tarOf(t, reg("big", strings.Repeat("x", 2000))), KindTar, Limits{EntryBytes: 1000})
+		_, err := walk(t, archivetest.Tar(t, archivetest.Reg("big", strings.Repeat("x", 2000))), KindTar, Limits{EntryBytes: 1000})
 		var le *LimitError
 		if !errors.As(err, &le) || le.What != "entry size" || le.Path != "big" {
 			t.Fatalf("got %v", err)
 		}
 	})
 	t.Run("total size", func(t *testing.T) {
-		_, err := walk(t, tarOf(t, reg("a", strings.Repeat("x", 600)), reg("b", strings.Repeat("x", 600))), KindTar, Limits{TotalBytes: 1000})
+		_, err := walk(t, archivetest.Tar(t, archivetest.Reg("a", strings.Repeat("x", 600)), archivetest.Reg("b", strings.Repeat("x", 600))), KindTar, Limits{TotalBytes: 1000})
 		var le *LimitError
 		if !errors.As(err, &le) || le.What != "total size" || le.Path != "b" {
 			t.Fatalf("got %v", err)
 		}
 	})
 	t.Run("declared size beyond the data", func(t *testing.T) {
-		data := tarOf(t, reg("a", strings.Repeat("x", 600)))
+		data := archivetest.Tar(t, archivetest.Reg("a", strings.Repeat("x", 600)))
 		// Rewrite the size field to claim 40 MiB (octal 240000000), fixing the
 		// checksum, and cut the archive after the data.
 		h := data[:512]
@@ -166,7 +168,7 @@ func TestTarSparseAndGlobalHeaders(t *testing.T) {
 }
 
 func TestContextAndCallbackErrors(t *testing.T) {
-	data := zipOf(t, file{"a", []byte("a")}, file{"b", []byte("b")})
+	data := archivetest.Zip(t, archivetest.File{Name: "a", Body: []byte("a")}, archivetest.File{Name: "b", Body: []byte("b")})
 	stop := errors.New("stop")
 	n := 0
 	err := Walk(context.Background(), data, KindZip, Limits{}, func(Entry, []byte) error { n++; return stop })
@@ -179,7 +181,7 @@ func TestContextAndCallbackErrors(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || n != 1 {
 		t.Errorf("cancel: got %v after %d calls", err, n)
 	}
-	tarData := tarOf(t, reg("a", "a"), reg("b", "b"))
+	tarData := archivetest.Tar(t, archivetest.Reg("a", "a"), archivetest.Reg("b", "b"))
 	ctx, cancel = context.WithCancel(context.Background())
 	n = 0
 	err = Walk(ctx, tarData, KindTar, Limits{}, func(Entry, []byte) error { n++; cancel(); return nil })

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/text/encoding/japanese"
+
+	"github.com/mugai/mugai/sanitize/archive/archivetest"
 )
 
 func TestZipBasic(t *testing.T) {
@@ -66,7 +68,7 @@ func TestZipJapaneseNames(t *testing.T) {
 		h := []byte{0x75, 0x70, byte(len(v)), byte(len(v) >> 8)}
 		return append(h, v...)
 	}
-	var z rawZip
+	var z archivetest.RawZip
 	body := []byte("x")
 	names := []struct {
 		raw   []byte
@@ -84,11 +86,11 @@ func TestZipJapaneseNames(t *testing.T) {
 		{[]byte("ｶﾀｶﾅ\u202etxt.exe"), flagUTF8, nil, "ｶﾀｶﾅtxt.exe"},
 	}
 	for _, n := range names {
-		r := stored("", body)
-		r.name, r.flags, r.extra = n.raw, n.flags, n.extra
-		z.add(r, body)
+		r := archivetest.Stored("", body)
+		r.Name, r.Flags, r.Extra = n.raw, n.flags, n.extra
+		z.Add(r, body)
 	}
-	gs, err := walk(t, z.bytes(), KindZip, Limits{})
+	gs, err := walk(t, z.Bytes(), KindZip, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,16 +122,16 @@ func TestZipPathTraversal(t *testing.T) {
 		"a:b":                       "b", // drive-relative on Windows
 		"CON":                       "_CON",
 	}
-	var z rawZip
+	var z archivetest.RawZip
 	var order []string
 	for name := range cases {
 		order = append(order, name)
 	}
 	slices.Sort(order)
 	for _, name := range order {
-		z.add(stored(name, []byte("x")), []byte("x"))
+		z.Add(archivetest.Stored(name, []byte("x")), []byte("x"))
 	}
-	gs, err := walk(t, z.bytes(), KindZip, Limits{})
+	gs, err := walk(t, z.Bytes(), KindZip, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,25 +158,25 @@ func checkPath(t testing.TB, p string) {
 }
 
 func TestZipEncrypted(t *testing.T) {
-	var z rawZip
+	var z archivetest.RawZip
 	secret := []byte("ciphertext-looking bytes")
-	r := stored("契約書.docx", secret)
-	r.flags = flagEncrypted
-	r.usize = 12345
-	z.add(r, secret)
+	r := archivetest.Stored("契約書.docx", secret)
+	r.Flags = flagEncrypted
+	r.USize = 12345
+	z.Add(r, secret)
 	// WinZip AES: method 99 and extra field 0x9901 (vendor version 2,
 	// "AE", strength 3 = AES-256, actual method 8).
 	aes := []byte{0x01, 0x99, 7, 0, 2, 0, 'A', 'E', 3, 8, 0}
-	r = stored("aes.txt", secret)
-	r.method, r.extra, r.flags = 99, aes, flagEncrypted
-	z.add(r, secret)
+	r = archivetest.Stored("aes.txt", secret)
+	r.Method, r.Extra, r.Flags = 99, aes, flagEncrypted
+	z.Add(r, secret)
 	// The extra field alone is enough.
-	r = stored("aes-noflag.txt", secret)
-	r.method, r.extra = 8, aes
-	z.add(r, secret)
-	z.add(stored("plain.txt", []byte("ok")), []byte("ok"))
+	r = archivetest.Stored("aes-noflag.txt", secret)
+	r.Method, r.Extra = 8, aes
+	z.Add(r, secret)
+	z.Add(archivetest.Stored("plain.txt", []byte("ok")), []byte("ok"))
 
-	gs, err := walk(t, z.bytes(), KindZip, Limits{})
+	gs, err := walk(t, z.Bytes(), KindZip, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,12 +194,12 @@ func TestZipEncrypted(t *testing.T) {
 }
 
 func TestZipDuplicateNames(t *testing.T) {
-	var z rawZip
-	z.add(stored("a.txt", []byte("first")), []byte("first"))
-	z.add(stored("b.txt", []byte("b")), []byte("b"))
-	z.add(stored("a.txt", []byte("second")), []byte("second"))
-	z.add(stored("./a.txt", []byte("third")), []byte("third")) // same once cleaned
-	gs, err := walk(t, z.bytes(), KindZip, Limits{})
+	var z archivetest.RawZip
+	z.Add(archivetest.Stored("a.txt", []byte("first")), []byte("first"))
+	z.Add(archivetest.Stored("b.txt", []byte("b")), []byte("b"))
+	z.Add(archivetest.Stored("a.txt", []byte("second")), []byte("second"))
+	z.Add(archivetest.Stored("./a.txt", []byte("third")), []byte("third")) // same once cleaned
+	gs, err := walk(t, z.Bytes(), KindZip, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,17 +214,17 @@ func TestZipDuplicateNames(t *testing.T) {
 }
 
 func TestZipSpecialFiles(t *testing.T) {
-	var z rawZip
-	link := stored("link", []byte("/etc/passwd"))
-	link.creator, link.externalAttrs = 3, uint32(0o120777)<<16 // S_IFLNK
-	z.add(link, []byte("/etc/passwd"))
-	dev := stored("dev", nil)
-	dev.creator, dev.externalAttrs = 3, uint32(0o060600)<<16 // S_IFBLK
-	z.add(dev, nil)
-	fifo := stored("fifo", nil)
-	fifo.creator, fifo.externalAttrs = 3, uint32(0o010600)<<16 // S_IFIFO
-	z.add(fifo, nil)
-	gs, err := walk(t, z.bytes(), KindZip, Limits{})
+	var z archivetest.RawZip
+	link := archivetest.Stored("link", []byte("/etc/passwd"))
+	link.Creator, link.ExternalAttrs = 3, uint32(0o120777)<<16 // S_IFLNK
+	z.Add(link, []byte("/etc/passwd"))
+	dev := archivetest.Stored("dev", nil)
+	dev.Creator, dev.ExternalAttrs = 3, uint32(0o060600)<<16 // S_IFBLK
+	z.Add(dev, nil)
+	fifo := archivetest.Stored("fifo", nil)
+	fifo.Creator, fifo.ExternalAttrs = 3, uint32(0o010600)<<16 // S_IFIFO
+	z.Add(fifo, nil)
+	gs, err := walk(t, z.Bytes(), KindZip, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,11 +236,11 @@ func TestZipSpecialFiles(t *testing.T) {
 }
 
 func TestZipUnsupportedMethod(t *testing.T) {
-	var z rawZip
-	r := stored("x.txt", []byte("lzma data"))
-	r.method = 14
-	z.add(r, []byte("lzma data"))
-	gs, err := walk(t, z.bytes(), KindZip, Limits{})
+	var z archivetest.RawZip
+	r := archivetest.Stored("x.txt", []byte("lzma data"))
+	r.Method = 14
+	z.Add(r, []byte("lzma data"))
+	gs, err := walk(t, z.Bytes(), KindZip, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,36 +252,35 @@ func TestZipUnsupportedMethod(t *testing.T) {
 // TestZipOverlapSameHeader: two central directory records point at one
 // local header, so one compressed stream would be read twice.
 func TestZipOverlapSameHeader(t *testing.T) {
-	var z rawZip
-	body := deflate(t, bytes.Repeat([]byte("A"), 1<<20))
-	r := z.add(rawRecord{name: []byte("a.txt"), method: zip.Deflate, csize: uint32(len(body)), usize: 1 << 20,
-		crc: crc32.ChecksumIEEE(bytes.Repeat([]byte("A"), 1<<20))}, body)
+	var z archivetest.RawZip
+	body := archivetest.Deflate(bytes.Repeat([]byte("A"), 1<<20))
+	r := z.Add(archivetest.Record{Name: []byte("a.txt"), Method: zip.Deflate, CSize: uint32(len(body)), USize: 1 << 20, CRC: crc32.ChecksumIEEE(bytes.Repeat([]byte("A"), 1<<20))}, body)
 	twin := *r
-	twin.name = []byte("b.txt")
-	z.cd = append(z.cd, twin)
-	checkOverlapRefused(t, z.bytes())
+	twin.Name = []byte("b.txt")
+	z.CD = append(z.CD, twin)
+	checkOverlapRefused(t, z.Bytes())
 }
 
 // TestZipOverlapNested builds the shape of Fifield's overlapping bomb: each
 // entry's stored data contains the next entry's local header and data, so
 // the data ranges nest and the last kernel is shared by all.
 func TestZipOverlapNested(t *testing.T) {
-	kernel := deflate(t, make([]byte, 1<<20))
-	var z rawZip
+	kernel := archivetest.Deflate(make([]byte, 1<<20))
+	var z archivetest.RawZip
 	// Build from the innermost out: entry i's data = header(i+1) + data(i+1).
 	const n = 5
 	inner := kernel
-	var recs []rawRecord
+	var recs []archivetest.Record
 	for i := n - 1; i >= 0; i-- {
-		var hdr rawZip
+		var hdr archivetest.RawZip
 		name := []byte{byte('a' + i)}
-		hdr.local(rawRecord{name: name, method: zip.Deflate, csize: uint32(len(inner))}, nil)
-		recs = append(recs, rawRecord{name: name, method: zip.Deflate, csize: uint32(len(inner)), usize: 1 << 20})
+		hdr.Local(archivetest.Record{Name: name, Method: zip.Deflate, CSize: uint32(len(inner))}, nil)
+		recs = append(recs, archivetest.Record{Name: name, Method: zip.Deflate, CSize: uint32(len(inner)), USize: 1 << 20})
 		if i > 0 {
-			inner = append(hdr.body.Bytes(), inner...)
+			inner = append(hdr.Body.Bytes(), inner...)
 		} else {
-			z.body.Write(hdr.body.Bytes())
-			z.body.Write(inner)
+			z.Body.Write(hdr.Body.Bytes())
+			z.Body.Write(inner)
 		}
 	}
 	// Offsets: entry 0 at 0, each next header right after the previous
@@ -287,11 +288,11 @@ func TestZipOverlapNested(t *testing.T) {
 	slices.Reverse(recs)
 	off := uint32(0)
 	for i := range recs {
-		recs[i].offset = off
-		off += 30 + uint32(len(recs[i].name))
+		recs[i].Offset = off
+		off += 30 + uint32(len(recs[i].Name))
 	}
-	z.cd = recs
-	checkOverlapRefused(t, z.bytes())
+	z.CD = recs
+	checkOverlapRefused(t, z.Bytes())
 }
 
 func checkOverlapRefused(t *testing.T, data []byte) {
@@ -311,7 +312,7 @@ func checkOverlapRefused(t *testing.T, data []byte) {
 func TestZipBombRatio(t *testing.T) {
 	// 4 MiB of zeros deflate to about 4 KB: the limit is the 1 MiB floor.
 	zeros := make([]byte, 4<<20)
-	data := zipOf(t, file{"small.txt", []byte("hello")}, file{"zeros.bin", zeros})
+	data := archivetest.Zip(t, archivetest.File{Name: "small.txt", Body: []byte("hello")}, archivetest.File{Name: "zeros.bin", Body: zeros})
 	t.Logf("zip of 4 MiB zeros: %d bytes", len(data))
 	start := time.Now()
 	gs, err := walk(t, data, KindZip, Limits{})
@@ -328,7 +329,7 @@ func TestZipBombRatio(t *testing.T) {
 func TestZipRatioFloor(t *testing.T) {
 	// A blank form: 600 KiB of spaces compresses far beyond 100:1 but stays
 	// under the floor.
-	data := zipOf(t, file{"form.txt", bytes.Repeat([]byte(" "), 600<<10)})
+	data := archivetest.Zip(t, archivetest.File{Name: "form.txt", Body: bytes.Repeat([]byte(" "), 600<<10)})
 	gs, err := walk(t, data, KindZip, Limits{})
 	if err != nil || len(gs) != 1 || len(gs[0].data) != 600<<10 {
 		t.Fatalf("err %v, entries %+v", err, gs)
@@ -339,14 +340,14 @@ func TestZipRatioFloor(t *testing.T) {
 // what was really decompressed.
 func TestZipLyingSizes(t *testing.T) {
 	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<17) // 2 MiB, compresses ~250:1
-	comp := deflate(t, big)
+	comp := archivetest.Deflate(big)
 	crc := crc32.ChecksumIEEE(big)
 
 	t.Run("declared smaller", func(t *testing.T) {
-		var z rawZip
-		z.add(rawRecord{name: []byte("liar.txt"), method: zip.Deflate, crc: crc, usize: 100}, comp)
-		z.add(stored("next.txt", []byte("ok")), []byte("ok"))
-		gs, err := walk(t, z.bytes(), KindZip, Limits{Ratio: 100000})
+		var z archivetest.RawZip
+		z.Add(archivetest.Record{Name: []byte("liar.txt"), Method: zip.Deflate, CRC: crc, USize: 100}, comp)
+		z.Add(archivetest.Stored("next.txt", []byte("ok")), []byte("ok"))
+		gs, err := walk(t, z.Bytes(), KindZip, Limits{Ratio: 100000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -358,10 +359,10 @@ func TestZipLyingSizes(t *testing.T) {
 		}
 	})
 	t.Run("declared huge", func(t *testing.T) {
-		var z rawZip
-		z.add(rawRecord{name: []byte("huge.txt"), method: zip.Deflate, crc: crc32.ChecksumIEEE([]byte("hi")), usize: 0xfffffff0},
-			deflate(t, []byte("hi")))
-		_, err := walk(t, z.bytes(), KindZip, Limits{Ratio: 1 << 30})
+		var z archivetest.RawZip
+		z.Add(archivetest.Record{Name: []byte("huge.txt"), Method: zip.Deflate, CRC: crc32.ChecksumIEEE([]byte("hi")), USize: 0xfffffff0},
+			archivetest.Deflate([]byte("hi")))
+		_, err := walk(t, z.Bytes(), KindZip, Limits{Ratio: 1 << 30})
 		var le *LimitError
 		if !errors.As(err, &le) || le.What != "entry size" {
 			t.Fatalf("got %v, want an entry size LimitError", err)
@@ -370,10 +371,10 @@ func TestZipLyingSizes(t *testing.T) {
 	t.Run("declared smaller than limit, real bigger", func(t *testing.T) {
 		// Declared under EntryBytes; the real data is over it. The read stops
 		// at the limit (or archive/zip's own size check) either way.
-		var z rawZip
-		z.add(rawRecord{name: []byte("x"), method: zip.Deflate, crc: crc, usize: 1 << 20}, comp)
+		var z archivetest.RawZip
+		z.Add(archivetest.Record{Name: []byte("x"), Method: zip.Deflate, CRC: crc, USize: 1 << 20}, comp)
 		start := time.Now()
-		gs, err := walk(t, z.bytes(), KindZip, Limits{EntryBytes: 2 << 20, Ratio: 100000})
+		gs, err := walk(t, z.Bytes(), KindZip, Limits{EntryBytes: 2 << 20, Ratio: 100000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -383,10 +384,10 @@ func TestZipLyingSizes(t *testing.T) {
 		quick(t, start, time.Second)
 	})
 	t.Run("compressed size past the end", func(t *testing.T) {
-		var z rawZip
-		r := z.add(stored("cut.txt", []byte("abc")), []byte("abc"))
-		r.csize, r.usize = 1<<30, 1<<30
-		gs, err := walk(t, z.bytes(), KindZip, Limits{EntryBytes: 2 << 30, TotalBytes: 4 << 30})
+		var z archivetest.RawZip
+		r := z.Add(archivetest.Stored("cut.txt", []byte("abc")), []byte("abc"))
+		r.CSize, r.USize = 1<<30, 1<<30
+		gs, err := walk(t, z.Bytes(), KindZip, Limits{EntryBytes: 2 << 30, TotalBytes: 4 << 30})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -395,11 +396,11 @@ func TestZipLyingSizes(t *testing.T) {
 		}
 	})
 	t.Run("bad crc", func(t *testing.T) {
-		var z rawZip
-		r := stored("crc.txt", []byte("abc"))
-		r.crc++
-		z.add(r, []byte("abc"))
-		gs, err := walk(t, z.bytes(), KindZip, Limits{})
+		var z archivetest.RawZip
+		r := archivetest.Stored("crc.txt", []byte("abc"))
+		r.CRC++
+		z.Add(r, []byte("abc"))
+		gs, err := walk(t, z.Bytes(), KindZip, Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -411,11 +412,11 @@ func TestZipLyingSizes(t *testing.T) {
 
 func TestZipLimits(t *testing.T) {
 	t.Run("entries", func(t *testing.T) {
-		var z rawZip
+		var z archivetest.RawZip
 		for i := range 1001 {
-			z.add(stored(fmt.Sprintf("f%04d", i), []byte("x")), []byte("x"))
+			z.Add(archivetest.Stored(fmt.Sprintf("f%04d", i), []byte("x")), []byte("x"))
 		}
-		gs, err := walk(t, z.bytes(), KindZip, Limits{})
+		gs, err := walk(t, z.Bytes(), KindZip, Limits{})
 		var le *LimitError
 		if !errors.As(err, &le) || le.What != "entries" || le.Limit != 1000 {
 			t.Fatalf("got %v", err)
@@ -425,14 +426,14 @@ func TestZipLimits(t *testing.T) {
 		}
 	})
 	t.Run("entry bytes", func(t *testing.T) {
-		_, err := walk(t, zipOf(t, file{"a", make([]byte, 2000)}), KindZip, Limits{EntryBytes: 1000})
+		_, err := walk(t, archivetest.Zip(t, archivetest.File{Name: "a", Body: make([]byte, 2000)}), KindZip, Limits{EntryBytes: 1000})
 		var le *LimitError
 		if !errors.As(err, &le) || le.What != "entry size" || le.Limit != 1000 || le.Path != "a" {
 			t.Fatalf("got %v", err)
 		}
 	})
 	t.Run("total bytes", func(t *testing.T) {
-		gs, err := walk(t, zipOf(t, file{"a", make([]byte, 600)}, file{"b", make([]byte, 600)}), KindZip, Limits{TotalBytes: 1000})
+		gs, err := walk(t, archivetest.Zip(t, archivetest.File{Name: "a", Body: make([]byte, 600)}, archivetest.File{Name: "b", Body: make([]byte, 600)}), KindZip, Limits{TotalBytes: 1000})
 		var le *LimitError
 		if !errors.As(err, &le) || le.What != "total size" || le.Path != "b" {
 			t.Fatalf("got %v", err)
@@ -448,13 +449,13 @@ func TestZipLimits(t *testing.T) {
 // level must be cheap, and a caller that recurses with a depth limit and a
 // shared budget stops quickly.
 func TestZipNested42(t *testing.T) {
-	level := zipOf(t, file{"0.bin", make([]byte, 2<<20)})
+	level := archivetest.Zip(t, archivetest.File{Name: "0.bin", Body: make([]byte, 2<<20)})
 	for i := 1; i <= 10; i++ {
-		var fs []file
+		var fs []archivetest.File
 		for j := range 4 {
-			fs = append(fs, file{name: string(rune('a'+j)) + ".zip", body: level})
+			fs = append(fs, archivetest.File{Name: string(rune('a'+j)) + ".zip", Body: level})
 		}
-		level = zipOf(t, fs...)
+		level = archivetest.Zip(t, fs...)
 	}
 	t.Logf("10-level nested zip: %d bytes", len(level))
 
@@ -503,7 +504,7 @@ func TestZipNested42(t *testing.T) {
 var errNesting = errors.New("nesting too deep")
 
 func TestZipCorrupt(t *testing.T) {
-	data := zipOf(t, file{"a.txt", []byte("hello")})
+	data := archivetest.Zip(t, archivetest.File{Name: "a.txt", Body: []byte("hello")})
 	for _, bad := range [][]byte{data[:10], data[:len(data)-5], []byte("PK\x03\x04garbage")} {
 		if _, err := walk(t, bad, KindZip, Limits{}); err == nil {
 			t.Errorf("%q: no error", bad)

@@ -3,23 +3,24 @@ package flatten
 import (
 	"archive/zip"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"image"
 	"image/color"
-	"image/png"
 	"strings"
 	"testing"
 
 	"golang.org/x/text/encoding/japanese"
+
+	"github.com/mugai/mugai/sanitize/archive/archivetest"
+	"github.com/mugai/mugai/sanitize/imagesafe/imagetest"
+	"github.com/mugai/mugai/sanitize/pdftext/pdftest"
 )
 
 // minimalPDF builds a one-page PDF showing text in Helvetica (ISO 32000-1
-// §7.5: header, objects, cross-reference table, trailer).
+// §7.5: header, objects, cross-reference table, trailer), its
+// dictionaries written without spaces, as some writers do.
 func minimalPDF(text string) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n")
 	stream := fmt.Sprintf("BT /F1 12 Tf 72 720 Td (%s) Tj ET", text)
 	objs := []string{
 		"<</Type/Catalog/Pages 2 0 R>>",
@@ -28,18 +29,7 @@ func minimalPDF(text string) []byte {
 		fmt.Sprintf("<</Length %d>>stream\n%s\nendstream", len(stream), stream),
 		"<</Type/Font/Subtype/Type1/BaseFont/Helvetica/Encoding/WinAnsiEncoding>>",
 	}
-	offsets := make([]int, len(objs))
-	for i, o := range objs {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
+	return pdftest.Write(pdftest.Header, objs, fmt.Sprintf("<</Size %d/Root 1 0 R>>", len(objs)+1))
 }
 
 // zipOf builds a zip archive of name → content; names ending in "!"
@@ -76,25 +66,12 @@ func docx(t *testing.T, text string, extra ...string) []byte {
 	return zipOf(t, append(files, extra...)...)
 }
 
+// pngOf is a 4×4 PNG, transparent but for one red pixel.
 func pngOf(t *testing.T) []byte {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
 	img.Set(1, 1, color.RGBA{255, 0, 0, 255})
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-func gzipOf(t *testing.T, name, content string) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	zw := gzip.NewWriter(&b)
-	zw.Name = name
-	zw.Write([]byte(content))
-	zw.Close()
-	return b.Bytes()
+	return imagetest.PNG(t, img)
 }
 
 var exe = append([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"), bytes.Repeat([]byte{0}, 200)...)
@@ -224,7 +201,7 @@ func TestArchiveBudgetIsShared(t *testing.T) {
 }
 
 func TestGzip(t *testing.T) {
-	res, err := Convert(context.Background(), Input{Name: "log.gz"}, gzipOf(t, "app.log", "line one\nline two\n"), Options{})
+	res, err := Convert(context.Background(), Input{Name: "log.gz"}, archivetest.Gzip(t, "app.log", []byte("line one\nline two\n")), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,43 +9,20 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"unicode/utf8"
+
+	"github.com/mugai/mugai/sanitize/htmltext/htmltexttest"
 )
 
 // checkOutput asserts what must hold for any input: valid UTF-8, the line
-// layout the Result documents, no control or invisible characters, no
-// markup, and consistent counts.
+// layout the Result documents, no control or invisible characters, and
+// consistent counts.
 func checkOutput(t *testing.T, in string, r Result) {
 	t.Helper()
-	fail := func(format string, args ...any) {
-		t.Helper()
-		t.Fatalf("input %.300q\noutput %.300q\n%s", in, r.Text, fmt.Sprintf(format, args...))
-	}
-	text := r.Text
-	if !utf8.ValidString(text) {
-		fail("output is not valid UTF-8")
-	}
-	if strings.HasPrefix(text, "\n") || strings.HasSuffix(text, "\n") {
-		fail("blank line at an end")
-	}
-	if strings.Contains(text, "\n\n\n") {
-		fail("more than one blank line in a row")
-	}
-	for _, line := range strings.Split(text, "\n") {
-		if strings.HasSuffix(line, " ") || strings.HasSuffix(line, "\t") {
-			fail("trailing white space in line %q", line)
-		}
-	}
-	for _, c := range text {
-		switch {
-		case c < ' ' && c != '\n' && c != '\t', c == 0x7f, 0x80 <= c && c <= 0x9f:
-			fail("control character %U", c)
-		case c == 0x200b || c == 0xfeff || c == 0x00ad || (0x202a <= c && c <= 0x202e) || (0x2066 <= c && c <= 0x2069):
-			fail("invisible character %U", c)
-		}
+	if err := htmltexttest.CheckText(r.Text); err != nil {
+		t.Fatalf("input %.300q\noutput %.300q\n%v", in, r.Text, err)
 	}
 	if r.LinksChanged > r.Links || r.UnsafeLinks > r.LinksChanged || r.Hidden < 0 {
-		fail("inconsistent counts %+v", r)
+		t.Fatalf("input %.300q\noutput %.300q\ninconsistent counts %+v", in, r.Text, r)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"image/jpeg"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/mugai/mugai/sanitize/imagesafe/imagetest"
 )
 
 // photo is a 2 MP (1632×1224) image with gradients and noise, roughly as
@@ -27,7 +29,7 @@ func photo() image.Image {
 func BenchmarkReencodeJPEG(b *testing.B) {
 	var buf bytes.Buffer
 	jpeg.Encode(&buf, photo(), &jpeg.Options{Quality: 90})
-	data := insertJPEGSegment(buf.Bytes(), 0xe1, exifSegment(1, false))
+	data := imagetest.InsertJPEGSegment(buf.Bytes(), 0xe1, exifSegment(1, false))
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
 		if _, _, err := Reencode(data, 0); err != nil {
@@ -42,7 +44,7 @@ func BenchmarkReencodeJPEG(b *testing.B) {
 func BenchmarkReencodeJPEGRotated(b *testing.B) {
 	var buf bytes.Buffer
 	jpeg.Encode(&buf, photo(), &jpeg.Options{Quality: 90})
-	data := insertJPEGSegment(buf.Bytes(), 0xe1, exifSegment(6, false))
+	data := imagetest.InsertJPEGSegment(buf.Bytes(), 0xe1, exifSegment(6, false))
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
 		if _, _, err := Reencode(data, 0); err != nil {

@@ -4,67 +4,10 @@ import (
 	"bytes"
 	"compress/zlib"
 	"encoding/binary"
-	"hash/crc32"
-	"image"
 	"image/color"
-	"image/jpeg"
-	"image/png"
-	"testing"
+
+	"github.com/mugai/mugai/sanitize/imagesafe/imagetest"
 )
-
-// pattern is an image whose corners differ, so orientation and cropping
-// mistakes show: red top-left block, blue top-right block, white elsewhere.
-func pattern(w, h int) *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			c := color.RGBA{255, 255, 255, 255}
-			switch {
-			case x < w/4 && y < h/4:
-				c = color.RGBA{255, 0, 0, 255}
-			case x >= w-w/4 && y < h/4:
-				c = color.RGBA{0, 0, 255, 255}
-			}
-			img.Set(x, y, c)
-		}
-	}
-	return img
-}
-
-func pngOf(t testing.TB, img image.Image) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-func jpegOf(t testing.TB, img image.Image) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 95}); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-// pngChunk returns a PNG chunk (PNG §5.3: length, type, data, CRC of type
-// and data).
-func pngChunk(typ string, data []byte) []byte {
-	b := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
-	b = append(b, typ...)
-	b = append(b, data...)
-	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(append([]byte(typ), data...)))
-}
-
-// insertPNGChunk puts a chunk right after IHDR.
-func insertPNGChunk(p []byte, chunk []byte) []byte {
-	at := 8 + 8 + 13 + 4 // signature, IHDR length+type, data, CRC
-	out := append([]byte{}, p[:at]...)
-	out = append(out, chunk...)
-	return append(out, p[at:]...)
-}
 
 // bombPNG declares w×h pixels with almost no data.
 func bombPNG(w, h uint32) []byte {
@@ -76,19 +19,9 @@ func bombPNG(w, h uint32) []byte {
 	zw.Write(make([]byte, 1024))
 	zw.Close()
 	out := []byte("\x89PNG\r\n\x1a\n")
-	out = append(out, pngChunk("IHDR", ihdr)...)
-	out = append(out, pngChunk("IDAT", z.Bytes())...)
-	return append(out, pngChunk("IEND", nil)...)
-}
-
-// insertJPEGSegment puts a marker segment right after SOI.
-func insertJPEGSegment(j []byte, marker byte, data []byte) []byte {
-	seg := []byte{0xff, marker}
-	seg = binary.BigEndian.AppendUint16(seg, uint16(len(data)+2))
-	seg = append(seg, data...)
-	out := append([]byte{}, j[:2]...)
-	out = append(out, seg...)
-	return append(out, j[2:]...)
+	out = append(out, imagetest.PNGChunk("IHDR", ihdr)...)
+	out = append(out, imagetest.PNGChunk("IDAT", z.Bytes())...)
+	return append(out, imagetest.PNGChunk("IEND", nil)...)
 }
 
 // exifSegment is an APP1 Exif payload with IFD0 holding Orientation and an

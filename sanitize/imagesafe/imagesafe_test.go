@@ -12,12 +12,14 @@ import (
 	"image/png"
 	"testing"
 	"time"
+
+	"github.com/mugai/mugai/sanitize/imagesafe/imagetest"
 )
 
 func TestDetect(t *testing.T) {
 	cases := map[string][]byte{
-		PNG:  pngOf(t, pattern(4, 4)),
-		JPEG: jpegOf(t, pattern(4, 4)),
+		PNG:  imagetest.PNG(t, imagetest.Corners(4, 4)),
+		JPEG: imagetest.JPEG(t, imagetest.Corners(4, 4), 95),
 		GIF:  []byte("GIF89a\x01\x00\x01\x00"),
 		"":   []byte("BM\x00\x00"),
 	}
@@ -40,10 +42,10 @@ func TestDetect(t *testing.T) {
 // TestPNGPolyglot: a PNG with a text chunk and a ZIP and HTML after IEND
 // comes out with the same pixels and none of the rest.
 func TestPNGPolyglot(t *testing.T) {
-	img := pattern(64, 32)
-	p := pngOf(t, img)
-	p = insertPNGChunk(p, pngChunk("tEXt", []byte("Comment\x00secret-png-text")))
-	p = insertPNGChunk(p, pngChunk("iCCP", []byte("icc\x00\x00secret-icc")))
+	img := imagetest.Corners(64, 32)
+	p := imagetest.PNG(t, img)
+	p = imagetest.InsertPNGChunk(p, imagetest.PNGChunk("tEXt", []byte("Comment\x00secret-png-text")))
+	p = imagetest.InsertPNGChunk(p, imagetest.PNGChunk("iCCP", []byte("icc\x00\x00secret-icc")))
 	var z bytes.Buffer
 	zw := zip.NewWriter(&z)
 	w, _ := zw.Create("payload.exe")
@@ -64,7 +66,7 @@ func TestPNGPolyglot(t *testing.T) {
 			t.Errorf("output contains %q", s)
 		}
 	}
-	if !bytes.HasSuffix(out, pngChunk("IEND", nil)) {
+	if !bytes.HasSuffix(out, imagetest.PNGChunk("IEND", nil)) {
 		t.Error("output does not end at IEND")
 	}
 	got, err := png.Decode(bytes.NewReader(out))
@@ -83,11 +85,11 @@ func TestPNGPolyglot(t *testing.T) {
 // TestJPEGMetadata: EXIF (APP1), an ICC profile (APP2), a comment (COM)
 // and bytes after EOI do not survive.
 func TestJPEGMetadata(t *testing.T) {
-	j := jpegOf(t, pattern(64, 48))
-	j = insertJPEGSegment(j, 0xfe, []byte("secret-comment"))
-	j = insertJPEGSegment(j, 0xe2, append([]byte("ICC_PROFILE\x00\x01\x01"), "secret-icc"...))
-	j = insertJPEGSegment(j, 0xe1, exifSegment(1, false))
-	j = insertJPEGSegment(j, 0xe1, append([]byte("http://ns.adobe.com/xap/1.0/\x00"), "<x:xmpmeta>secret-xmp"...))
+	j := imagetest.JPEG(t, imagetest.Corners(64, 48), 95)
+	j = imagetest.InsertJPEGSegment(j, 0xfe, []byte("secret-comment"))
+	j = imagetest.InsertJPEGSegment(j, 0xe2, append([]byte("ICC_PROFILE\x00\x01\x01"), "secret-icc"...))
+	j = imagetest.InsertJPEGSegment(j, 0xe1, exifSegment(1, false))
+	j = imagetest.InsertJPEGSegment(j, 0xe1, append([]byte("http://ns.adobe.com/xap/1.0/\x00"), "<x:xmpmeta>secret-xmp"...))
 	j = append(j, "PK\x03\x04secret-trailer"...)
 	if !bytes.Contains(j, []byte("secret-exif-marker")) {
 		t.Fatal("fixture lacks EXIF")
@@ -134,7 +136,7 @@ func TestJPEGOrientation(t *testing.T) {
 		{7, 16, 32, br, tr},
 		{8, 16, 32, bl, tl},
 	}
-	stored := pattern(32, 16)
+	stored := imagetest.Corners(32, 16)
 	for _, gray := range []bool{false, true} {
 		var src image.Image = stored
 		if gray {
@@ -147,7 +149,7 @@ func TestJPEGOrientation(t *testing.T) {
 			src = g
 		}
 		for _, c := range cases {
-			j := insertJPEGSegment(jpegOf(t, src), 0xe1, exifSegment(c.o, c.o%2 == 0))
+			j := imagetest.InsertJPEGSegment(imagetest.JPEG(t, src, 95), 0xe1, exifSegment(c.o, c.o%2 == 0))
 			out, _, err := Reencode(j, 0)
 			if err != nil {
 				t.Fatal(err)
@@ -203,7 +205,7 @@ func TestPixelBomb(t *testing.T) {
 	}
 
 	// JPEG: rewrite the SOF dimensions of a small image to 65535×65535.
-	j := jpegOf(t, pattern(16, 16))
+	j := imagetest.JPEG(t, imagetest.Corners(16, 16), 95)
 	i := bytes.Index(j, []byte{0xff, 0xc0})
 	copy(j[i+5:], []byte{0xff, 0xff, 0xff, 0xff})
 	if _, _, err := Reencode(j, 0); !errors.As(err, &le) || le.Height != 65535 {
@@ -222,7 +224,7 @@ func gifOf(t testing.TB, w, h int) []byte {
 	img := image.NewPaletted(image.Rect(0, 0, w, h), palette.Plan9)
 	for y := range h {
 		for x := range w {
-			img.Set(x, y, pattern(w, h).At(x, y))
+			img.Set(x, y, imagetest.Corners(w, h).At(x, y))
 		}
 	}
 	var buf bytes.Buffer
@@ -316,7 +318,7 @@ func TestCMYKJPEG(t *testing.T) {
 // TestJPEGScanBomb: thousands of scans are refused before decoding.
 func TestJPEGScanBomb(t *testing.T) {
 	var buf bytes.Buffer
-	jpeg.Encode(&buf, pattern(16, 16), nil)
+	jpeg.Encode(&buf, imagetest.Corners(16, 16), nil)
 	j := buf.Bytes()
 	sos := bytes.Index(j, []byte{0xff, 0xda})
 	scan := j[sos : len(j)-2] // SOS segment and its data, without EOI
@@ -334,8 +336,8 @@ func TestJPEGScanBomb(t *testing.T) {
 
 func TestTruncatedAndCorrupt(t *testing.T) {
 	for name, data := range map[string][]byte{
-		PNG:  pngOf(t, pattern(32, 32)),
-		JPEG: jpegOf(t, pattern(32, 32)),
+		PNG:  imagetest.PNG(t, imagetest.Corners(32, 32)),
+		JPEG: imagetest.JPEG(t, imagetest.Corners(32, 32), 95),
 		GIF:  gifOf(t, 32, 32),
 	} {
 		for _, n := range []int{8, 20, 40, len(data) / 2, len(data) - 3} {

@@ -9,6 +9,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/mugai/mugai/sanitize/archive/archivetest"
+	"github.com/mugai/mugai/sanitize/office/officetest"
 )
 
 // The fixtures are built here, in Go, rather than checked in: each test
@@ -19,75 +22,25 @@ type part struct {
 	body string
 }
 
-// makeZip writes the parts, deflated, in order.
+// makeZip writes the parts, deflated ("mimetype" stored), in order.
 func makeZip(t testing.TB, parts ...part) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, p := range parts {
-		method := zip.Deflate
-		if p.name == "mimetype" {
-			method = zip.Store // ODF 1.2 Part 3 §3.3
-		}
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: p.name, Method: method})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write([]byte(p.body)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return archivetest.Zip(t, files(parts)...)
 }
 
-// rawEntry is a zip entry written with CreateRaw: its header says what
-// the test wants, whatever the data.
-type rawEntry struct {
-	name                     string
-	data                     []byte // already compressed (or stored)
-	method                   uint16
-	crc                      uint32
-	compressed, uncompressed uint64
+func files(parts []part) []archivetest.File {
+	fs := make([]archivetest.File, len(parts))
+	for i, p := range parts {
+		fs[i] = archivetest.File{Name: p.name, Body: []byte(p.body)}
+	}
+	return fs
 }
 
-func makeRawZip(t testing.TB, normal []part, raw ...rawEntry) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, p := range normal {
-		w, err := zw.Create(p.name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write([]byte(p.body))
-	}
-	for _, r := range raw {
-		w, err := zw.CreateRaw(&zip.FileHeader{
-			Name: r.name, Method: r.method, CRC32: r.crc,
-			CompressedSize64: r.compressed, UncompressedSize64: r.uncompressed,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(r.data)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
+// deflate compresses b as archive/zip compresses a member's data.
 func deflate(t testing.TB, b []byte) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	w, _ := zw.CreateHeader(&zip.FileHeader{Name: "x", Method: zip.Deflate})
-	w.Write(b)
-	zw.Close()
-	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	data := archivetest.Zip(t, archivetest.File{Name: "x", Body: b})
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,49 +49,25 @@ func deflate(t testing.TB, b []byte) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return buf.Bytes()[off : off+int64(f.CompressedSize64)]
+	return data[off : off+int64(f.CompressedSize64)]
 }
 
 func crc(b []byte) uint32 { return crc32.ChecksumIEEE(b) }
 
 const (
 	nsWordML  = `xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" mc:Ignorable="wps"`
-	relNS     = `http://schemas.openxmlformats.org/officeDocument/2006/relationships/`
 	xmlHeader = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + "\n"
 )
 
 // contentTypes writes [Content_Types].xml with an override for the main part.
 func contentTypes(mainPart, mainType string, extra ...string) part {
-	var b strings.Builder
-	b.WriteString(xmlHeader + `<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">`)
-	b.WriteString(`<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>`)
-	b.WriteString(`<Override PartName="/` + mainPart + `" ContentType="` + mainType + `"/>`)
-	for _, e := range extra {
-		b.WriteString(e)
-	}
-	b.WriteString(`</Types>`)
-	return part{"[Content_Types].xml", b.String()}
+	return part{"[Content_Types].xml", officetest.ContentTypes(mainPart, mainType, extra...)}
 }
 
 // rels writes a relationships part; each rel is "Id Type Target" with an
 // optional fourth field "External".
 func rels(name string, rs ...string) part {
-	var b strings.Builder
-	b.WriteString(xmlHeader + `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">`)
-	for _, r := range rs {
-		f := strings.Fields(r)
-		typ := f[1]
-		if !strings.Contains(typ, "/") {
-			typ = relNS + typ
-		}
-		b.WriteString(`<Relationship Id="` + f[0] + `" Type="` + typ + `" Target="` + f[2] + `"`)
-		if len(f) > 3 {
-			b.WriteString(` TargetMode="External"`)
-		}
-		b.WriteString(`/>`)
-	}
-	b.WriteString(`</Relationships>`)
-	return part{name, b.String()}
+	return part{name, officetest.Rels(rs...)}
 }
 
 const (

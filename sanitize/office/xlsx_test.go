@@ -1,10 +1,13 @@
 package office
 
 import (
+	"archive/zip"
 	"context"
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/mugai/mugai/sanitize/archive/archivetest"
 )
 
 const nsSheet = `xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"`
@@ -140,20 +143,20 @@ func TestZipDeclaredSizeLies(t *testing.T) {
 	big := []byte(xmlHeader + `<worksheet ` + nsSheet + `><sheetData>` + strings.Repeat(`<row><c t="inlineStr"><is><t>x</t></is></c></row>`, 5000) + `</sheetData></worksheet>`)
 	base := workbook(t, ctXlsx, [][3]string{{"S", "", ""}}, nil)
 	comp := deflate(t, big)
-	lying := rebuildWith(t, base, "xl/worksheets/sheet1.xml", rawEntry{
-		name: "xl/worksheets/sheet1.xml", data: comp, method: 8, crc: crc(big),
-		compressed: uint64(len(comp)), uncompressed: 100,
-	})
+	lying := rebuildWith(t, base, &zip.FileHeader{
+		Name: "xl/worksheets/sheet1.xml", Method: zip.Deflate, CRC32: crc(big),
+		CompressedSize64: uint64(len(comp)), UncompressedSize64: 100,
+	}, comp)
 	_, err := Extract(context.Background(), lying, "", Limits{})
 	var le *LimitError
 	if err == nil || errors.As(err, &le) || !strings.Contains(err.Error(), "declared") {
 		t.Fatalf("err = %v, want a corrupt-size error", err)
 	}
 
-	honest := rebuildWith(t, base, "xl/worksheets/sheet1.xml", rawEntry{
-		name: "xl/worksheets/sheet1.xml", data: comp, method: 8, crc: crc(big),
-		compressed: uint64(len(comp)), uncompressed: uint64(len(big)),
-	})
+	honest := rebuildWith(t, base, &zip.FileHeader{
+		Name: "xl/worksheets/sheet1.xml", Method: zip.Deflate, CRC32: crc(big),
+		CompressedSize64: uint64(len(comp)), UncompressedSize64: uint64(len(big)),
+	}, comp)
 	_, err = Extract(context.Background(), honest, "", Limits{EntryBytes: 100000})
 	wantLimit(t, err, "EntryBytes")
 	_, err = Extract(context.Background(), honest, "", Limits{TotalBytes: 200000})
@@ -198,14 +201,15 @@ func replaceEntry(t testing.TB, data []byte, name, body string) []byte {
 	return makeZip(t, parts...)
 }
 
-// rebuildWith rewrites a zip with one entry written raw.
-func rebuildWith(t testing.TB, data []byte, name string, raw rawEntry) []byte {
+// rebuildWith rewrites a zip with the entry raw names written last, raw:
+// its header says what the test wants, and data is written as it is.
+func rebuildWith(t testing.TB, data []byte, raw *zip.FileHeader, body []byte) []byte {
 	t.Helper()
 	var parts []part
 	for _, p := range unzip(t, data) {
-		if p.name != name {
+		if p.name != raw.Name {
 			parts = append(parts, p)
 		}
 	}
-	return makeRawZip(t, parts, raw)
+	return archivetest.Zip(t, append(files(parts), archivetest.File{Raw: raw, Body: body})...)
 }

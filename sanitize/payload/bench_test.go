@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+
+	"github.com/mugai/mugai/sanitize/payload/payloadtest"
 )
 
 // plainText returns about n bytes of ordinary mail text: Japanese and
@@ -31,18 +33,18 @@ func benchmarkFind(b *testing.B, text string) {
 func BenchmarkFindPlainText(b *testing.B) { benchmarkFind(b, plainText(1<<20)) }
 
 func BenchmarkFindUUEncode(b *testing.B) {
-	benchmarkFind(b, uuEncode("big.bin", randBytes(50, 750<<10), '`'))
+	benchmarkFind(b, payloadtest.UUEncode("big.bin", payloadtest.FileBytes(50, 750<<10), '`'))
 }
 
 func BenchmarkFindBase64(b *testing.B) {
-	benchmarkFind(b, wrapBase64(base64.StdEncoding, randBytes(51, 750<<10), 76))
+	benchmarkFind(b, payloadtest.WrapBase64(base64.StdEncoding, payloadtest.FileBytes(51, 750<<10), 76))
 }
 
 func BenchmarkFindYEnc(b *testing.B) {
-	benchmarkFind(b, latin1(yEncode("big.bin", randBytes(52, 700<<10), 128, 0, 0, 0)))
+	benchmarkFind(b, payloadtest.Latin1(payloadtest.YEnc("big.bin", payloadtest.FileBytes(52, 700<<10), 128, 0, 0, 0)))
 }
 
 func BenchmarkFindBase64Text(b *testing.B) {
 	// Base64 that decodes to text: decoded, sniffed and searched again.
-	benchmarkFind(b, wrapBase64(base64.StdEncoding, []byte(plainText(750<<10)), 76))
+	benchmarkFind(b, payloadtest.WrapBase64(base64.StdEncoding, []byte(plainText(750<<10)), 76))
 }

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mugai/mugai/sanitize/payload/payloadtest"
 )
 
 // corpusDir is the shared corpus of real messages (see its README.md). It
@@ -99,7 +101,7 @@ func TestCorpusBlocks(t *testing.T) {
 func TestCorpusYEnc(t *testing.T) {
 	skipWithoutCorpus(t)
 	raw := readCorpus(t, "mimekit/yenc/simple.eml")
-	for name, text := range map[string]string{"raw": raw, "latin-1": latin1(raw)} {
+	for name, text := range map[string]string{"raw": raw, "latin-1": payloadtest.Latin1(raw)} {
 		got := Find(text, Options{})
 		if len(got) != 1 {
 			t.Fatalf("%s: got %d blocks, want 1", name, len(got))

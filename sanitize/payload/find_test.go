@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/mugai/mugai/sanitize/payload/payloadtest"
 )
 
 const (
@@ -80,31 +82,31 @@ func abbrev(s string) string {
 }
 
 func TestUUEncode(t *testing.T) {
-	data := randBytes(1, 400)
+	data := payloadtest.FileBytes(1, 400)
 	tests := []struct {
 		name   string
 		pieces []any
 	}{
-		{"backquote", []any{proseBefore, want{UUEncode, "report.exe", uuEncode("report.exe", data, '`'), data}, proseAfter}},
-		{"space for zero", []any{proseBefore, want{UUEncode, "report.exe", uuEncode("report.exe", data, ' '), data}, proseAfter}},
-		{"name with spaces", []any{want{UUEncode, "My Report.doc", uuEncode("My Report.doc", data, '`'), data}}},
-		{"no name", []any{"x\n", want{UUEncode, "", strings.Replace(uuEncode("", data, '`'), "644 \n", "644\n", 1), data}, "y\n"}},
-		{"trailing blanks added", []any{proseBefore, want{UUEncode, "a.bin", addTrailing(uuEncode("a.bin", data, '`'), "  "), data}, proseAfter}},
-		{"trailing tab added", []any{want{UUEncode, "a.bin", addTrailing(uuEncode("a.bin", data, '`'), "\t"), data}}},
-		{"trailing spaces stripped", []any{proseBefore, want{UUEncode, "a.bin", stripTrailing(uuEncode("a.bin", zeroTail(data), ' ')), zeroTail(data)}, proseAfter}},
-		{"missing end", []any{proseBefore, want{UUEncode, "a.bin", strings.TrimSuffix(uuEncode("a.bin", data, '`'), "`\nend\n"), data}, "\nthanks\n"}},
-		{"missing end, zero line kept", []any{want{UUEncode, "a.bin", strings.TrimSuffix(uuEncode("a.bin", data, '`'), "end\n"), data}, "thanks\n"}},
-		{"zero line stripped to blank", []any{want{UUEncode, "a.bin", strings.Replace(uuEncode("a.bin", data, ' '), "\n \nend\n", "\n\nend\n", 1), data}, "bye\n"}},
-		{"CRLF", []any{"hi\r\n", want{UUEncode, "a.bin", strings.ReplaceAll(uuEncode("a.bin", data, '`'), "\n", "\r\n"), data}, "bye\r\n"}},
-		{"quoted reply", []any{"> hi\n", want{UUEncode, "a.bin", quote(uuEncode("a.bin", data, '`'), "> "), data}, "> bye\n"}},
-		{"at end without newline", []any{proseBefore, want{UUEncode, "a.bin", strings.TrimSuffix(uuEncode("a.bin", data, '`'), "\n"), data}}},
+		{"backquote", []any{proseBefore, want{UUEncode, "report.exe", payloadtest.UUEncode("report.exe", data, '`'), data}, proseAfter}},
+		{"space for zero", []any{proseBefore, want{UUEncode, "report.exe", payloadtest.UUEncode("report.exe", data, ' '), data}, proseAfter}},
+		{"name with spaces", []any{want{UUEncode, "My Report.doc", payloadtest.UUEncode("My Report.doc", data, '`'), data}}},
+		{"no name", []any{"x\n", want{UUEncode, "", strings.Replace(payloadtest.UUEncode("", data, '`'), "644 \n", "644\n", 1), data}, "y\n"}},
+		{"trailing blanks added", []any{proseBefore, want{UUEncode, "a.bin", addTrailing(payloadtest.UUEncode("a.bin", data, '`'), "  "), data}, proseAfter}},
+		{"trailing tab added", []any{want{UUEncode, "a.bin", addTrailing(payloadtest.UUEncode("a.bin", data, '`'), "\t"), data}}},
+		{"trailing spaces stripped", []any{proseBefore, want{UUEncode, "a.bin", stripTrailing(payloadtest.UUEncode("a.bin", zeroTail(data), ' ')), zeroTail(data)}, proseAfter}},
+		{"missing end", []any{proseBefore, want{UUEncode, "a.bin", strings.TrimSuffix(payloadtest.UUEncode("a.bin", data, '`'), "`\nend\n"), data}, "\nthanks\n"}},
+		{"missing end, zero line kept", []any{want{UUEncode, "a.bin", strings.TrimSuffix(payloadtest.UUEncode("a.bin", data, '`'), "end\n"), data}, "thanks\n"}},
+		{"zero line stripped to blank", []any{want{UUEncode, "a.bin", strings.Replace(payloadtest.UUEncode("a.bin", data, ' '), "\n \nend\n", "\n\nend\n", 1), data}, "bye\n"}},
+		{"CRLF", []any{"hi\r\n", want{UUEncode, "a.bin", strings.ReplaceAll(payloadtest.UUEncode("a.bin", data, '`'), "\n", "\r\n"), data}, "bye\r\n"}},
+		{"quoted reply", []any{"> hi\n", want{UUEncode, "a.bin", quote(payloadtest.UUEncode("a.bin", data, '`'), "> "), data}, "> bye\n"}},
+		{"at end without newline", []any{proseBefore, want{UUEncode, "a.bin", strings.TrimSuffix(payloadtest.UUEncode("a.bin", data, '`'), "\n"), data}}},
 		{"empty file", []any{want{UUEncode, "empty", "begin 600 empty\n`\nend\n", []byte{}}, "bye\n"}},
-		{"begin-base64", []any{proseBefore, want{UUEncode, "a.bin", "begin-base64 644 a.bin\n" + wrapBase64(base64.StdEncoding, data, 60) + "====\n", data}, proseAfter}},
-		{"headerless run", []any{proseBefore, want{UUEncode, "", uuBody(randBytes(2, 1200), func(v byte) byte { return v + 0x20 }) + "`\nend\n", randBytes(2, 1200)}, proseAfter}},
-		{"headerless run too short", []any{proseBefore, uuBody(randBytes(2, 300), func(v byte) byte { return v + 0x20 }), proseAfter}},
+		{"begin-base64", []any{proseBefore, want{UUEncode, "a.bin", "begin-base64 644 a.bin\n" + payloadtest.WrapBase64(base64.StdEncoding, data, 60) + "====\n", data}, proseAfter}},
+		{"headerless run", []any{proseBefore, want{UUEncode, "", payloadtest.UUBody(payloadtest.FileBytes(2, 1200), func(v byte) byte { return v + 0x20 }) + "`\nend\n", payloadtest.FileBytes(2, 1200)}, proseAfter}},
+		{"headerless run too short", []any{proseBefore, payloadtest.UUBody(payloadtest.FileBytes(2, 300), func(v byte) byte { return v + 0x20 }), proseAfter}},
 		{"prose begin", []any{"We begin 644 things today.\nbegin 644 things\nand then some more.\n"}},
 		{"prose begin then capitals", []any{"begin 644 things\nMOST PEOPLE AGREE\nend\n"}},
-		{"begin without mode", []any{"begin now\n" + strings.TrimPrefix(uuEncode("x", data, '`'), "begin 644 x\n")[:62]}},
+		{"begin without mode", []any{"begin now\n" + strings.TrimPrefix(payloadtest.UUEncode("x", data, '`'), "begin 644 x\n")[:62]}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { check(t, Options{}, tt.pieces...) })
@@ -143,17 +145,17 @@ func quote(block, prefix string) string {
 }
 
 func TestYEnc(t *testing.T) {
-	data := randBytes(3, 3000)
-	single := yEncode("photo 1.jpg", data, 128, 0, 0, 0)
-	part1 := yEncode("big.bin", data[:1500], 128, 1, 0, 3000)
-	part2 := yEncode("big.bin", data[1500:], 128, 2, 1500, 3000)
+	data := payloadtest.FileBytes(3, 3000)
+	single := payloadtest.YEnc("photo 1.jpg", data, 128, 0, 0, 0)
+	part1 := payloadtest.YEnc("big.bin", data[:1500], 128, 1, 0, 3000)
+	part2 := payloadtest.YEnc("big.bin", data[1500:], 128, 2, 1500, 3000)
 	tests := []struct {
 		name   string
 		pieces []any
 	}{
 		{"single", []any{proseBefore, want{YEnc, "photo 1.jpg", single, data}, proseAfter}},
-		{"read as latin-1", []any{proseBefore, want{YEnc, "photo 1.jpg", latin1(single), data}, proseAfter}},
-		{"line 64", []any{want{YEnc, "photo 1.jpg", yEncode("photo 1.jpg", data, 64, 0, 0, 0), data}}},
+		{"read as latin-1", []any{proseBefore, want{YEnc, "photo 1.jpg", payloadtest.Latin1(single), data}, proseAfter}},
+		{"line 64", []any{want{YEnc, "photo 1.jpg", payloadtest.YEnc("photo 1.jpg", data, 64, 0, 0, 0), data}}},
 		{"two parts", []any{want{YEnc, "big.bin", part1, data[:1500]}, "\n", want{YEnc, "big.bin", part2, data[1500:]}}},
 		{"missing yend", []any{proseBefore, want{YEnc, "photo 1.jpg", single[:strings.Index(single, "=yend")], data}, "\nbye\n"}},
 		{"at end without newline", []any{"x\n", want{YEnc, "photo 1.jpg", strings.TrimSuffix(single, "\n"), data}}},
@@ -165,21 +167,21 @@ func TestYEnc(t *testing.T) {
 }
 
 func TestBinHex(t *testing.T) {
-	data := append([]byte("\x89PNG\r\n\x1a\n"), randBytes(4, 700)...)
+	data := append([]byte("\x89PNG\r\n\x1a\n"), payloadtest.FileBytes(4, 700)...)
 	data = append(data, bytes.Repeat([]byte{0x90}, 9)...)
 	data = append(data, bytes.Repeat([]byte{7}, 300)...)
-	framed := binhexEncode("picture.png", data, true)
+	framed := payloadtest.BinHex("picture.png", data, true)
 	tests := []struct {
 		name   string
 		pieces []any
 	}{
 		{"framed", []any{proseBefore, want{BinHex, "picture.png", framed, data}, proseAfter}},
 		{"blank line after header", []any{want{BinHex, "picture.png", strings.Replace(framed, ")\n", ")\n\n", 1), data}, proseAfter}},
-		{"no header line", []any{proseBefore, want{BinHex, "picture.png", binhexEncode("picture.png", data, false), data}, proseAfter}},
+		{"no header line", []any{proseBefore, want{BinHex, "picture.png", payloadtest.BinHex("picture.png", data, false), data}, proseAfter}},
 		{"no closing colon", []any{proseBefore, want{BinHex, "picture.png", strings.Replace(framed, ":\n", "\n", 1), data}, proseAfter}},
 		{"CRLF", []any{"hi\r\n", want{BinHex, "picture.png", strings.ReplaceAll(framed, "\n", "\r\n"), data}}},
-		{"windows-1252 name", []any{want{BinHex, "Frösche – Kopie.txt", binhexEncode("Fr\xf6sche \x96 Kopie.txt", data, true), data}}},
-		{"UTF-8 name", []any{want{BinHex, "蛙.txt", binhexEncode("蛙.txt", data, true), data}}},
+		{"windows-1252 name", []any{want{BinHex, "Frösche – Kopie.txt", payloadtest.BinHex("Fr\xf6sche \x96 Kopie.txt", data, true), data}}},
+		{"UTF-8 name", []any{want{BinHex, "蛙.txt", payloadtest.BinHex("蛙.txt", data, true), data}}},
 		{"header without data", []any{"(This file must be converted with BinHex 4.0)\n\nno data here\n"}},
 	}
 	for _, tt := range tests {
@@ -233,36 +235,36 @@ func TestCP1252Table(t *testing.T) {
 }
 
 func TestBase64(t *testing.T) {
-	bin := randBytes(5, 3000)
-	png := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), randBytes(6, 2000)...)
-	std76 := wrapBase64(base64.StdEncoding, bin, 76)
+	bin := payloadtest.FileBytes(5, 3000)
+	png := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), payloadtest.FileBytes(6, 2000)...)
+	std76 := payloadtest.WrapBase64(base64.StdEncoding, bin, 76)
 	tests := []struct {
 		name   string
 		pieces []any
 	}{
 		{"wrapped 76", []any{proseBefore, want{Base64, "", std76, bin}, proseAfter}},
-		{"wrapped 64, no padding", []any{want{Base64, "", wrapBase64(base64.RawStdEncoding, bin[:2999], 64), bin[:2999]}, proseAfter}},
-		{"url-safe", []any{proseBefore, want{Base64, "", wrapBase64(base64.URLEncoding, bin, 72), bin}, proseAfter}},
+		{"wrapped 64, no padding", []any{want{Base64, "", payloadtest.WrapBase64(base64.RawStdEncoding, bin[:2999], 64), bin[:2999]}, proseAfter}},
+		{"url-safe", []any{proseBefore, want{Base64, "", payloadtest.WrapBase64(base64.URLEncoding, bin, 72), bin}, proseAfter}},
 		{"one long line", []any{proseBefore, want{Base64, "", base64.StdEncoding.EncodeToString(bin) + "\n", bin}, proseAfter}},
 		{"indented and trailing blanks", []any{proseBefore, want{Base64, "", addTrailing(quote(std76, "    "), " "), bin}, proseAfter}},
 		{"quoted reply", []any{"> see below\n>\n", want{Base64, "", quote(std76, "> "), bin}, "> bye\n"}},
 		{"irregular widths", []any{proseBefore, want{Base64, "", irregular(base64.StdEncoding.EncodeToString(bin)), bin}, proseAfter}},
 		{"at end without newline", []any{proseBefore, want{Base64, "", strings.TrimSuffix(std76, "\n"), bin}}},
 		{"CRLF", []any{"hi\r\n", want{Base64, "", strings.ReplaceAll(std76, "\n", "\r\n"), bin}, "bye\r\n"}},
-		{"two blocks back to back", []any{want{Base64, "", wrapBase64(base64.StdEncoding, bin[:2999], 76), bin[:2999]}, want{Base64, "", wrapBase64(base64.StdEncoding, bin[:1000], 76), bin[:1000]}}},
+		{"two blocks back to back", []any{want{Base64, "", payloadtest.WrapBase64(base64.StdEncoding, bin[:2999], 76), bin[:2999]}, want{Base64, "", payloadtest.WrapBase64(base64.StdEncoding, bin[:1000], 76), bin[:1000]}}},
 		{"followed by words", []any{proseBefore, want{Base64, "", std76, bin}, "Thanks\nTaro\n"}},
 		{"followed by a signature", []any{proseBefore, want{Base64, "", std76, bin}, "-- \nTaro\n"}},
-		{"followed by a MIME boundary", []any{"--0000000000002f9a1c05f1b2c3d4\nContent-Type: application/octet-stream\n\n", want{Base64, "", wrapBase64(base64.StdEncoding, bin[:1500], 76), bin[:1500]}, "--0000000000002f9a1c05f1b2c3d4--\n"}},
+		{"followed by a MIME boundary", []any{"--0000000000002f9a1c05f1b2c3d4\nContent-Type: application/octet-stream\n\n", want{Base64, "", payloadtest.WrapBase64(base64.StdEncoding, bin[:1500], 76), bin[:1500]}, "--0000000000002f9a1c05f1b2c3d4--\n"}},
 		{"data URI in a line", []any{"<p>\n", want{Base64, "", `<img src="data:image/png;base64,` + base64.StdEncoding.EncodeToString(png) + "\">\n", png}, "</p>\n"}},
 		{"key: value", []any{want{Base64, "", "attachment: " + base64.StdEncoding.EncodeToString(png) + "\n", png}, "end\n"}},
-		{"data URI wrapped", []any{"<p>\n", want{Base64, "", `<img src="data:image/png;base64,` + strings.TrimSuffix(wrapBase64(base64.StdEncoding, png, 76), "\n") + "\">\n", png}, "</p>\n"}},
-		{"data URI wrapped after the comma", []any{want{Base64, "", "data:image/png;base64,\n" + wrapBase64(base64.StdEncoding, png, 76), png}, "end\n"}},
-		{"PEM certificate", []any{proseBefore, want{Base64, "", "-----BEGIN CERTIFICATE-----\n" + wrapBase64(base64.StdEncoding, append([]byte{0x30, 0x82, 0x05, 0xdc}, bin[:1500]...), 64) + "-----END CERTIFICATE-----\n", append([]byte{0x30, 0x82, 0x05, 0xdc}, bin[:1500]...)}, proseAfter}},
-		{"HTML is a file", []any{proseBefore, want{Base64, "", wrapBase64(base64.StdEncoding, []byte(htmlDoc), 76), []byte(htmlDoc)}, proseAfter}},
-		{"shell script is a file", []any{proseBefore, want{Base64, "", wrapBase64(base64.StdEncoding, []byte(shellScript), 76), []byte(shellScript)}, proseAfter}},
-		{"text hiding uuencode", []any{proseBefore, want{Base64, "", wrapBase64(base64.StdEncoding, []byte(proseBefore+uuEncode("x.exe", bin[:800], '`')), 76), []byte(proseBefore + uuEncode("x.exe", bin[:800], '`'))}, proseAfter}},
-		{"base64 of base64 of binary", []any{want{Base64, "", wrapBase64(base64.StdEncoding, []byte(std76), 76), []byte(std76)}}},
-		{"text hiding EICAR", []any{want{Base64, "", wrapBase64(base64.StdEncoding, []byte(strings.Repeat("Just text.\n", 70)+eicarFile+"\n"), 76), []byte(strings.Repeat("Just text.\n", 70) + eicarFile + "\n")}}},
+		{"data URI wrapped", []any{"<p>\n", want{Base64, "", `<img src="data:image/png;base64,` + strings.TrimSuffix(payloadtest.WrapBase64(base64.StdEncoding, png, 76), "\n") + "\">\n", png}, "</p>\n"}},
+		{"data URI wrapped after the comma", []any{want{Base64, "", "data:image/png;base64,\n" + payloadtest.WrapBase64(base64.StdEncoding, png, 76), png}, "end\n"}},
+		{"PEM certificate", []any{proseBefore, want{Base64, "", "-----BEGIN CERTIFICATE-----\n" + payloadtest.WrapBase64(base64.StdEncoding, append([]byte{0x30, 0x82, 0x05, 0xdc}, bin[:1500]...), 64) + "-----END CERTIFICATE-----\n", append([]byte{0x30, 0x82, 0x05, 0xdc}, bin[:1500]...)}, proseAfter}},
+		{"HTML is a file", []any{proseBefore, want{Base64, "", payloadtest.WrapBase64(base64.StdEncoding, []byte(htmlDoc), 76), []byte(htmlDoc)}, proseAfter}},
+		{"shell script is a file", []any{proseBefore, want{Base64, "", payloadtest.WrapBase64(base64.StdEncoding, []byte(shellScript), 76), []byte(shellScript)}, proseAfter}},
+		{"text hiding uuencode", []any{proseBefore, want{Base64, "", payloadtest.WrapBase64(base64.StdEncoding, []byte(proseBefore+payloadtest.UUEncode("x.exe", bin[:800], '`')), 76), []byte(proseBefore + payloadtest.UUEncode("x.exe", bin[:800], '`'))}, proseAfter}},
+		{"base64 of base64 of binary", []any{want{Base64, "", payloadtest.WrapBase64(base64.StdEncoding, []byte(std76), 76), []byte(std76)}}},
+		{"text hiding EICAR", []any{want{Base64, "", payloadtest.WrapBase64(base64.StdEncoding, []byte(strings.Repeat("Just text.\n", 70)+eicarFile+"\n"), 76), []byte(strings.Repeat("Just text.\n", 70) + eicarFile + "\n")}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { check(t, Options{}, tt.pieces...) })
@@ -328,8 +330,8 @@ func TestNotPayload(t *testing.T) {
 	}
 	dkim := "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.jp; s=sel;\n" +
 		"\th=from:to:subject:date; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;\n" +
-		"\tb=" + base64.StdEncoding.EncodeToString(randBytes(7, 256))[:76] + "\n\t " +
-		base64.StdEncoding.EncodeToString(randBytes(7, 256))[76:] + "\n"
+		"\tb=" + base64.StdEncoding.EncodeToString(payloadtest.FileBytes(7, 256))[:76] + "\n\t " +
+		base64.StdEncoding.EncodeToString(payloadtest.FileBytes(7, 256))[76:] + "\n"
 	tests := []struct {
 		name string
 		text string
@@ -337,19 +339,19 @@ func TestNotPayload(t *testing.T) {
 		{"empty", ""},
 		{"prose", proseBefore + proseAfter},
 		{"japanese", strings.Repeat(japaneseText, 20)},
-		{"base64 of English", wrapBase64(base64.StdEncoding, []byte(english), 76)},
-		{"base64 of Japanese UTF-8", wrapBase64(base64.StdEncoding, []byte(strings.Repeat(japaneseText, 10)), 76)},
-		{"base64 of Japanese Shift_JIS", wrapBase64(base64.StdEncoding, sjis, 76)},
-		{"base64 of CSV", wrapBase64(base64.StdEncoding, []byte(strings.Repeat("id,name,amount\n1,Tanaka,1000\n2,Suzuki,2000\n", 30)), 76)},
-		{"short base64 of binary", wrapBase64(base64.StdEncoding, randBytes(8, 700), 76)},
-		{"hash in a line", "SHA-256: " + hex.EncodeToString(randBytes(9, 32)) + "\nmd5 " + base64.StdEncoding.EncodeToString(randBytes(9, 16)) + "\n"},
+		{"base64 of English", payloadtest.WrapBase64(base64.StdEncoding, []byte(english), 76)},
+		{"base64 of Japanese UTF-8", payloadtest.WrapBase64(base64.StdEncoding, []byte(strings.Repeat(japaneseText, 10)), 76)},
+		{"base64 of Japanese Shift_JIS", payloadtest.WrapBase64(base64.StdEncoding, sjis, 76)},
+		{"base64 of CSV", payloadtest.WrapBase64(base64.StdEncoding, []byte(strings.Repeat("id,name,amount\n1,Tanaka,1000\n2,Suzuki,2000\n", 30)), 76)},
+		{"short base64 of binary", payloadtest.WrapBase64(base64.StdEncoding, payloadtest.FileBytes(8, 700), 76)},
+		{"hash in a line", "SHA-256: " + hex.EncodeToString(payloadtest.FileBytes(9, 32)) + "\nmd5 " + base64.StdEncoding.EncodeToString(payloadtest.FileBytes(9, 16)) + "\n"},
 		{"DKIM signature", dkim},
 		{"list of hashes", hashes},
 		{"list of words", words},
 		{"long URL", "https://example.jp/" + strings.Repeat("abcdefghijABCDEFGHIJ0123456789/", 50) + "\n"},
-		{"tracking link", "https://click.example.com/ls/click?upn=" + base64.URLEncoding.EncodeToString(randBytes(10, 1200)) + "\n"},
+		{"tracking link", "https://click.example.com/ls/click?upn=" + base64.URLEncoding.EncodeToString(payloadtest.FileBytes(10, 1200)) + "\n"},
 		{"letters only", strings.Repeat("abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwx\n", 30)},
-		{"mixed alphabets", irregular(base64.StdEncoding.EncodeToString(randBytes(11, 1500))[:1000] + "-_-_" + base64.URLEncoding.EncodeToString(randBytes(11, 1500))[:1000])},
+		{"mixed alphabets", irregular(base64.StdEncoding.EncodeToString(payloadtest.FileBytes(11, 1500))[:1000] + "-_-_" + base64.URLEncoding.EncodeToString(payloadtest.FileBytes(11, 1500))[:1000])},
 		{"separator lines", strings.Repeat("----------------------------------------\n", 50)},
 	}
 	for _, tt := range tests {
@@ -400,24 +402,24 @@ func TestEICAR(t *testing.T) {
 }
 
 func TestMultipleBlocks(t *testing.T) {
-	bin := randBytes(12, 2000)
+	bin := payloadtest.FileBytes(12, 2000)
 	check(t, Options{},
 		"Hi all,\n\nhere are the files.\n\n",
-		want{UUEncode, "a.exe", uuEncode("a.exe", bin[:500], '`'), bin[:500]},
+		want{UUEncode, "a.exe", payloadtest.UUEncode("a.exe", bin[:500], '`'), bin[:500]},
 		"\nand the second one:\n",
-		want{YEnc, "b.dll", yEncode("b.dll", bin[:800], 128, 0, 0, 0), bin[:800]},
+		want{YEnc, "b.dll", payloadtest.YEnc("b.dll", bin[:800], 128, 0, 0, 0), bin[:800]},
 		want{EICAR, "", eicarFile + "\n", []byte(eicarFile)},
 		"日本語の本文です。\n",
-		want{Base64, "", wrapBase64(base64.StdEncoding, bin, 76), bin},
-		want{BinHex, "c.sit", binhexEncode("c.sit", bin[:300], true), bin[:300]},
+		want{Base64, "", payloadtest.WrapBase64(base64.StdEncoding, bin, 76), bin},
+		want{BinHex, "c.sit", payloadtest.BinHex("c.sit", bin[:300], true), bin[:300]},
 		"-- \nsignature\n",
-		want{UUEncode, "last.bin", strings.TrimSuffix(uuEncode("last.bin", bin[:100], ' '), "\n"), bin[:100]},
+		want{UUEncode, "last.bin", strings.TrimSuffix(payloadtest.UUEncode("last.bin", bin[:100], ' '), "\n"), bin[:100]},
 	)
 }
 
 func TestOptions(t *testing.T) {
-	bin := randBytes(13, 100000)
-	text := wrapBase64(base64.StdEncoding, bin, 76) + uuEncode("u", bin, '`') + yEncode("y", bin, 128, 0, 0, 0) + binhexEncode("b", bin, true)
+	bin := payloadtest.FileBytes(13, 100000)
+	text := payloadtest.WrapBase64(base64.StdEncoding, bin, 76) + payloadtest.UUEncode("u", bin, '`') + payloadtest.YEnc("y", bin, 128, 0, 0, 0) + payloadtest.BinHex("b", bin, true)
 	got := Find(text, Options{MaxDecoded: 1000})
 	checkInvariants(t, text, Options{MaxDecoded: 1000}, got)
 	if len(got) != 4 {
@@ -432,7 +434,7 @@ func TestOptions(t *testing.T) {
 	if got := Find(text, huge); len(got) != 3 || got[2].Kind != BinHex || !bytes.Equal(got[2].Data, bin) {
 		t.Errorf("with MaxDecoded = MaxInt: got %d blocks", len(got))
 	}
-	short := wrapBase64(base64.StdEncoding, bin[:300], 76)
+	short := payloadtest.WrapBase64(base64.StdEncoding, bin[:300], 76)
 	if got := Find(short, Options{}); len(got) != 0 {
 		t.Errorf("400 characters of base64 found with the default minimum")
 	}
@@ -443,7 +445,7 @@ func TestOptions(t *testing.T) {
 
 func TestInvalidUTF8(t *testing.T) {
 	// Find's contract is UTF-8 text, but it must cope with anything.
-	raw := "begin 644 x\n" + string(randBytes(14, 5000)) + "\n=ybegin size=3 name=\xff\xfe\n\xff\x00\n(This file must be converted with BinHex 4.0)\n:\xff\n"
+	raw := "begin 644 x\n" + string(payloadtest.FileBytes(14, 5000)) + "\n=ybegin size=3 name=\xff\xfe\n\xff\x00\n(This file must be converted with BinHex 4.0)\n:\xff\n"
 	got := Find(raw, Options{})
 	checkInvariants(t, raw, Options{}, got)
 	for _, b := range got {

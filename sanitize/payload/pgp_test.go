@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"strings"
 	"testing"
+
+	"github.com/mugai/mugai/sanitize/payload/payloadtest"
 )
 
 // pgpPacket builds a new-format OpenPGP packet (RFC 9580 §4.2.1).
@@ -55,11 +57,11 @@ func armor(label string, packets ...[]byte) string {
 		data = append(data, p...)
 	}
 	return "-----BEGIN PGP " + label + "-----\nVersion: Test\n\n" +
-		wrapBase64(base64.StdEncoding, data, 64) + "=nU1X\n-----END PGP " + label + "-----\n"
+		payloadtest.WrapBase64(base64.StdEncoding, data, 64) + "=nU1X\n-----END PGP " + label + "-----\n"
 }
 
 func TestPGP(t *testing.T) {
-	r := func(seed uint64, n int) []byte { return randBytes(seed, n) }
+	r := payloadtest.FileBytes
 	signature := armor("SIGNATURE", pgpPacket(2, r(20, 1000)))
 	publicKey := armor("PUBLIC KEY BLOCK", pgpPacket(6, r(21, 800)), pgpPacket(13, []byte("Taro <taro@example.jp>")),
 		pgpPacket(2, r(22, 300)), pgpPacket(14, r(23, 800)), pgpPacket(2, r(24, 300)))
@@ -70,9 +72,9 @@ func TestPGP(t *testing.T) {
 	partialFile := armor("MESSAGE", pgpPartial(11, lit))
 	compressed := armor("MESSAGE", pgpPacket(8, r(32, 2000)))
 	exe := append([]byte("MZ\x90\x00\x03\x00\x00\x00"), r(33, 1500)...)
-	fakeSignature := "-----BEGIN PGP SIGNATURE-----\n\n" + wrapBase64(base64.StdEncoding, exe, 64) + "-----END PGP SIGNATURE-----\n"
+	fakeSignature := "-----BEGIN PGP SIGNATURE-----\n\n" + payloadtest.WrapBase64(base64.StdEncoding, exe, 64) + "-----END PGP SIGNATURE-----\n"
 	enarmor := "-----BEGIN PGP ARMORED FILE-----\nComment: Use \"gpg --dearmor\" for unpacking\n\n" +
-		wrapBase64(base64.StdEncoding, exe, 64) + "=AbCd\n-----END PGP ARMORED FILE-----\n"
+		payloadtest.WrapBase64(base64.StdEncoding, exe, 64) + "=AbCd\n-----END PGP ARMORED FILE-----\n"
 	clearsigned := "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nThe meeting is at 3pm.\n- -- \nTaro\n" + signature
 
 	tests := []struct {
@@ -90,7 +92,7 @@ func TestPGP(t *testing.T) {
 		{"compressed", []any{want{Base64, "", compressed, nil}}},
 		{"not a signature", []any{proseBefore, want{Base64, "", fakeSignature, exe}, proseAfter}},
 		{"enarmor", []any{want{Base64, "", enarmor, exe}}},
-		{"unterminated", []any{"-----BEGIN PGP SIGNATURE-----\n\n", want{Base64, "", wrapBase64(base64.StdEncoding, exe, 64), exe}, "bye\n"}},
+		{"unterminated", []any{"-----BEGIN PGP SIGNATURE-----\n\n", want{Base64, "", payloadtest.WrapBase64(base64.StdEncoding, exe, 64), exe}, "bye\n"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { check(t, Options{}, tt.pieces...) })

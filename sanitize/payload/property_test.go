@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/mugai/mugai/sanitize/payload/payloadtest"
 )
 
 // fragment builders for random texts: pieces of every block kind, whole,
@@ -17,21 +19,23 @@ func randomText(r *rand.Rand) string {
 	}
 	b64line := func() string {
 		w := []int{4, 16, 60, 64, 76, 1 + r.IntN(100)}[r.IntN(6)]
-		s := base64.StdEncoding.EncodeToString(randBytes(r.Uint64(), w))[:w]
+		s := base64.StdEncoding.EncodeToString(payloadtest.FileBytes(r.Uint64(), w))[:w]
 		if r.IntN(5) == 0 {
 			s += "="
 		}
 		return s
 	}
 	whole := func() string {
-		data := randBytes(r.Uint64(), r.IntN(2000))
+		data := payloadtest.FileBytes(r.Uint64(), r.IntN(2000))
 		s := []func() string{
-			func() string { return uuEncode("a b.exe", data, "` "[r.IntN(2)]) },
-			func() string { return yEncode("y.bin", data, 32+r.IntN(128), 0, 0, 0) },
-			func() string { return latin1(yEncode("y.bin", data, 128, 1, 0, len(data))) },
-			func() string { return binhexEncode("h.bin", data, r.IntN(2) == 0) },
-			func() string { return wrapBase64(base64.StdEncoding, data, 76) },
-			func() string { return "begin-base64 600 z\n" + wrapBase64(base64.StdEncoding, data, 60) + "====\n" },
+			func() string { return payloadtest.UUEncode("a b.exe", data, "` "[r.IntN(2)]) },
+			func() string { return payloadtest.YEnc("y.bin", data, 32+r.IntN(128), 0, 0, 0) },
+			func() string { return payloadtest.Latin1(payloadtest.YEnc("y.bin", data, 128, 1, 0, len(data))) },
+			func() string { return payloadtest.BinHex("h.bin", data, r.IntN(2) == 0) },
+			func() string { return payloadtest.WrapBase64(base64.StdEncoding, data, 76) },
+			func() string {
+				return "begin-base64 600 z\n" + payloadtest.WrapBase64(base64.StdEncoding, data, 60) + "====\n"
+			},
 			func() string { return armor("SIGNATURE", pgpPacket(2, data)) },
 			func() string { return armor("MESSAGE", pgpPartial(11, literal("f", data))) },
 			func() string {
@@ -61,7 +65,7 @@ func randomText(r *rand.Rand) string {
 		func() string { return "-----BEGIN PGP SIGNATURE-----\n\n" },
 		func() string { return "=abcd\n-----END PGP SIGNATURE-----\n" },
 		func() string { return eicarFile[:r.IntN(len(eicarFile)+1)] },
-		func() string { return string(randBytes(r.Uint64(), r.IntN(200))) },
+		func() string { return string(payloadtest.FileBytes(r.Uint64(), r.IntN(200))) },
 		func() string { return "\r\n" },
 		func() string { return "> " },
 		whole,
@@ -111,16 +115,16 @@ func hostileInputs() map[string]func(n int) string {
 		},
 		"begin lines":          func(n int) string { return strings.Repeat("begin 644 x\n", n/12) },
 		"yEnc headers":         func(n int) string { return strings.Repeat("=ybegin size=1 name=x\n", n/22) },
-		"one long base64 line": func(n int) string { return base64.StdEncoding.EncodeToString(randBytes(1, n*3/4)) },
+		"one long base64 line": func(n int) string { return base64.StdEncoding.EncodeToString(payloadtest.FileBytes(1, n*3/4)) },
 		"base64 of text": func(n int) string {
-			return wrapBase64(base64.StdEncoding, []byte(strings.Repeat(japaneseText, n/300)), 76)
+			return payloadtest.WrapBase64(base64.StdEncoding, []byte(strings.Repeat(japaneseText, n/300)), 76)
 		},
 		"short base64 words": func(n int) string { return strings.Repeat("Hi\nAAAABBBBCCCCDDDDEEEE\n", n/24) },
 		"PGP without end":    func(n int) string { return strings.Repeat("-----BEGIN PGP MESSAGE-----\n\nAAAA\n", n/36) },
 		"nested base64": func(n int) string {
 			s := strings.Repeat(japaneseText, n/1000)
 			for range 3 {
-				s = wrapBase64(base64.StdEncoding, []byte(s), 76)
+				s = payloadtest.WrapBase64(base64.StdEncoding, []byte(s), 76)
 			}
 			return s
 		},

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/mugai/mugai/sanitize/pdftext/pdftest"
 )
 
 func extractT(t *testing.T, data []byte, lim Limits) (Result, error) {
@@ -89,7 +91,7 @@ func TestJapanese(t *testing.T) {
 // cid0Doc is a one-page document with a Type0 font: enc is its /Encoding,
 // tu the ToUnicode CMap ("" for none) and content the page content.
 func cid0Doc(enc, tu, content string) []byte {
-	objs := onePage(content)
+	objs := pdftest.OnePage(content)
 	font := "<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding " + enc + " /DescendantFonts [6 0 R]"
 	if tu != "" {
 		font += " /ToUnicode 7 0 R"
@@ -97,9 +99,9 @@ func cid0Doc(enc, tu, content string) []byte {
 	objs[4] = font + " >>"
 	objs = append(objs, "<< /Type /Font /Subtype /CIDFontType0 /BaseFont /X /CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 6 >> /DW 1000 >>")
 	if tu != "" {
-		objs = append(objs, streamObj("", []byte(tu)))
+		objs = append(objs, pdftest.Stream("", []byte(tu)))
 	}
-	return assemble(objs, "/Root 1 0 R")
+	return pdftest.Assemble(objs, "/Root 1 0 R")
 }
 
 func TestToUnicodeForms(t *testing.T) {
@@ -128,7 +130,7 @@ func TestToUnicodeForms(t *testing.T) {
 // contentDoc is a page drawing content with Helvetica/WinAnsi (no /Widths,
 // so the standard metrics apply) as /F1.
 func contentDoc(content string) []byte {
-	return assemble(onePage(content), "/Root 1 0 R")
+	return pdftest.Assemble(pdftest.OnePage(content), "/Root 1 0 R")
 }
 
 func TestSpacingAndLines(t *testing.T) {
@@ -171,7 +173,7 @@ func TestSimpleFontEncodings(t *testing.T) {
 	for _, tc := range []struct {
 		name, font, content, want string
 	}{
-		{"WinAnsi", helvDict, `BT /F1 12 Tf 72 700 Td (caf\351 \223q\224 \200 \226) Tj ET`, "café “q” € –"},
+		{"WinAnsi", pdftest.Helvetica, `BT /F1 12 Tf 72 700 Td (caf\351 \223q\224 \200 \226) Tj ET`, "café “q” € –"},
 		{"MacRoman", "<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman /Encoding /MacRomanEncoding >>", `BT /F1 12 Tf 72 700 Td (caf\216 \245 \322q\323) Tj ET`, "café • “q”"},
 		{"Standard default", "<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>", `BT /F1 12 Tf 72 700 Td (it\047s \252ok\272 \256x) Tj ET`, "it’s “ok” fix"},
 		{"Differences", "<< /Type /Font /Subtype /Type1 /BaseFont /ABCDEF+Custom /Encoding << /BaseEncoding /WinAnsiEncoding /Differences [65 /uni3042 /germandbls 97 /eacute /f_f_i /udieresis.sc /u1F600 /g123] >> >>",
@@ -182,12 +184,12 @@ func TestSimpleFontEncodings(t *testing.T) {
 		{"ligature spelled out", "<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>", `BT /F1 12 Tf 72 700 Td (\256nd \257ow) Tj ET`, "find flow"},
 		{"Type 3", "<< /Type /Font /Subtype /Type3 /FontMatrix [0.01 0 0 0.01 0 0] /FontBBox [0 -20 100 80] /CharProcs << >> /Encoding << /Differences [97 /a /b] >> /FirstChar 97 /LastChar 98 /Widths [50 50] >>",
 			"BT /F1 12 Tf 72 700 Td [(ab) -300 (ba) -50 (ab)] TJ ET", "ab baab"},
-		{"controls dropped", helvDict, `BT /F1 12 Tf 72 700 Td (a\000b\033c\177d) Tj ET`, "abcd"},
+		{"controls dropped", pdftest.Helvetica, `BT /F1 12 Tf 72 700 Td (a\000b\033c\177d) Tj ET`, "abcd"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			objs := onePage(tc.content)
+			objs := pdftest.OnePage(tc.content)
 			objs[4] = tc.font
-			if got := mustText(t, assemble(objs, "/Root 1 0 R")); got != tc.want {
+			if got := mustText(t, pdftest.Assemble(objs, "/Root 1 0 R")); got != tc.want {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
@@ -195,10 +197,10 @@ func TestSimpleFontEncodings(t *testing.T) {
 }
 
 func TestSimpleFontToUnicode(t *testing.T) {
-	objs := onePage("BT /F1 12 Tf 72 700 Td (ABC) Tj ET")
+	objs := pdftest.OnePage("BT /F1 12 Tf 72 700 Td (ABC) Tj ET")
 	objs[4] = "<< /Type /Font /Subtype /TrueType /BaseFont /Custom /FirstChar 65 /LastChar 67 /Widths [500 500 500] /ToUnicode 6 0 R >>"
-	objs = append(objs, streamObj("", []byte("begincmap 1 begincodespacerange <00> <FF> endcodespacerange 1 beginbfrange <41> <43> <65E5> endbfrange endcmap")))
-	if got, want := mustText(t, assemble(objs, "/Root 1 0 R")), "日旦旧"; got != want {
+	objs = append(objs, pdftest.Stream("", []byte("begincmap 1 begincodespacerange <00> <FF> endcodespacerange 1 beginbfrange <41> <43> <65E5> endbfrange endcmap")))
+	if got, want := mustText(t, pdftest.Assemble(objs, "/Root 1 0 R")), "日旦旧"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
@@ -206,12 +208,12 @@ func TestSimpleFontToUnicode(t *testing.T) {
 func TestActualTextAndForms(t *testing.T) {
 	// Marked content with /ActualText replaces the glyphs (§14.9.4); a
 	// Form XObject's text is part of the page (§8.10).
-	objs := onePage("BT /F1 12 Tf 72 700 Td /Span << /ActualText <FEFF0066006F006F> >> BDC (xyz) Tj EMC ( bar) Tj ET /Fm1 Do")
+	objs := pdftest.OnePage("BT /F1 12 Tf 72 700 Td /Span << /ActualText <FEFF0066006F006F> >> BDC (xyz) Tj EMC ( bar) Tj ET /Fm1 Do")
 	objs[2] = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> /XObject << /Fm1 6 0 R /Im1 7 0 R >> >> >>"
 	objs = append(objs,
-		streamObj("/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Matrix [1 0 0 1 0 -100]", []byte("BT /F1 12 Tf 72 700 Td (in the form) Tj ET /Im1 Do")),
-		streamObj("/Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray /BitsPerComponent 8", []byte{0}))
-	if got, want := mustText(t, assemble(objs, "/Root 1 0 R")), "foo bar\n\nin the form"; got != want {
+		pdftest.Stream("/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Matrix [1 0 0 1 0 -100]", []byte("BT /F1 12 Tf 72 700 Td (in the form) Tj ET /Im1 Do")),
+		pdftest.Stream("/Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray /BitsPerComponent 8", []byte{0}))
+	if got, want := mustText(t, pdftest.Assemble(objs, "/Root 1 0 R")), "foo bar\n\nin the form"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
@@ -271,9 +273,9 @@ func TestFilters(t *testing.T) {
 		{"png predictor", "/Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 4 >>", zpng.Bytes()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			objs := onePage("")
-			objs[3] = streamObj(tc.dict, tc.data)
-			if got, want := mustText(t, assemble(objs, "/Root 1 0 R")), "filtered text"; got != want {
+			objs := pdftest.OnePage("")
+			objs[3] = pdftest.Stream(tc.dict, tc.data)
+			if got, want := mustText(t, pdftest.Assemble(objs, "/Root 1 0 R")), "filtered text"; got != want {
 				t.Errorf("got %q, want %q", got, want)
 			}
 		})
@@ -373,8 +375,8 @@ func TestEncrypted(t *testing.T) {
 		})
 	}
 	t.Run("public key handler", func(t *testing.T) {
-		objs := append(onePage("BT /F1 12 Tf 72 700 Td (x) Tj ET"), "<< /Filter /Adobe.PubSec /V 4 /R 4 >>")
-		if _, err := extractT(t, assemble(objs, "/Root 1 0 R /Encrypt 6 0 R /ID [<00> <00>]"), Limits{}); !errors.Is(err, ErrEncrypted) {
+		objs := append(pdftest.OnePage("BT /F1 12 Tf 72 700 Td (x) Tj ET"), "<< /Filter /Adobe.PubSec /V 4 /R 4 >>")
+		if _, err := extractT(t, pdftest.Assemble(objs, "/Root 1 0 R /Encrypt 6 0 R /ID [<00> <00>]"), Limits{}); !errors.Is(err, ErrEncrypted) {
 			t.Errorf("err = %v, want ErrEncrypted", err)
 		}
 	})
@@ -388,7 +390,7 @@ func TestNoText(t *testing.T) {
 		{"vector art", contentDoc("0 0 m 100 100 l S 10 10 50 50 re f")},
 		{"empty page", contentDoc("")},
 		{"identity-h without ToUnicode", cid0Doc("/Identity-H", "", "BT /F1 12 Tf 72 700 Td <00010002> Tj ET")},
-		{"no pages", assemble([]string{"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [] /Count 0 >>"}, "/Root 1 0 R")},
+		{"no pages", pdftest.Assemble([]string{"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [] /Count 0 >>"}, "/Root 1 0 R")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := extractT(t, tc.doc, Limits{}); !errors.Is(err, ErrNoText) {

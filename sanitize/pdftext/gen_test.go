@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/mugai/mugai/sanitize/pdftext/pdftest"
 )
 
 // Generators of test documents. Each returns the PDF bytes; the text the
@@ -372,9 +374,9 @@ func utf16Hex(r rune) string {
 // lzwDoc has its page content LZW-encoded with the default EarlyChange.
 func lzwDoc() []byte {
 	lines := prose(7, 40, 9)
-	objs := onePage("")
-	objs[3] = streamObj("/Filter /LZWDecode", lzwEncodeEarly(latinPage(lines, styleTJ)))
-	return assemble(objs, "/Root 1 0 R")
+	objs := pdftest.OnePage("")
+	objs[3] = pdftest.Stream("/Filter /LZWDecode", lzwEncodeEarly(latinPage(lines, styleTJ)))
+	return pdftest.Assemble(objs, "/Root 1 0 R")
 }
 
 // rawDoc builds a one-page document from a content stream and extra font
@@ -397,44 +399,6 @@ func deflateRepeat(b []byte, n int) []byte {
 	}
 	zw.Close()
 	return z.Bytes()
-}
-
-// assemble writes a PDF from literal object bodies (index i is object
-// i+1) with a correct xref table, for hand-made structures.
-func assemble(objs []string, trailer string) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	x := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d %s >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, trailer, x)
-	return b.Bytes()
-}
-
-// streamObj formats a stream object body.
-func streamObj(dict string, data []byte) string {
-	return fmt.Sprintf("<< %s /Length %d >>\nstream\n%s\nendstream", dict, len(data), data)
-}
-
-const helvDict = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
-
-// onePage returns the objects of a one-page document whose page draws
-// content with Helvetica as /F1: 1 catalog, 2 pages, 3 page, 4 content, 5 font.
-func onePage(content string) []string {
-	return []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-		streamObj("", []byte(content)),
-		helvDict,
-	}
 }
 
 // runeCount is for table output.

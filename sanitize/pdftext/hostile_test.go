@@ -2,12 +2,13 @@ package pdftext
 
 import (
 	"bytes"
-	"compress/zlib"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mugai/mugai/sanitize/pdftext/pdftest"
 )
 
 // Hostile files: each must come back with the right error or a bounded
@@ -24,13 +25,13 @@ func wantLimit(t *testing.T, err error, which string) {
 
 func TestHostilePageTrees(t *testing.T) {
 	page := "<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>"
-	content := streamObj("", []byte("BT /F1 12 Tf 72 700 Td (only page) Tj ET"))
+	content := pdftest.Stream("", []byte("BT /F1 12 Tf 72 700 Td (only page) Tj ET"))
 	t.Run("cyclic kids", func(t *testing.T) {
 		// 2 -> [6 3], 6 -> [2 6 3]: the tree points back at itself.
-		doc := assemble([]string{
+		doc := pdftest.Assemble([]string{
 			"<< /Type /Catalog /Pages 2 0 R >>",
 			"<< /Type /Pages /Kids [6 0 R 3 0 R] /Count 2 >>",
-			page, content, helvDict,
+			page, content, pdftest.Helvetica,
 			"<< /Type /Pages /Parent 2 0 R /Kids [2 0 R 6 0 R 3 0 R] /Count 5 >>",
 		}, "/Root 1 0 R")
 		res, err := extractT(t, doc, Limits{})
@@ -39,56 +40,56 @@ func TestHostilePageTrees(t *testing.T) {
 		}
 	})
 	t.Run("huge count", func(t *testing.T) {
-		doc := assemble([]string{
+		doc := pdftest.Assemble([]string{
 			"<< /Type /Catalog /Pages 2 0 R >>",
 			"<< /Type /Pages /Kids [3 0 R] /Count 9223372036854775807 >>",
-			page, content, helvDict,
+			page, content, pdftest.Helvetica,
 		}, "/Root 1 0 R")
 		if res, err := extractT(t, doc, Limits{}); err != nil || res.Pages != 1 {
 			t.Errorf("got %d pages, %v", res.Pages, err)
 		}
 	})
 	t.Run("deep tree", func(t *testing.T) {
-		objs := []string{"<< /Type /Catalog /Pages 6 0 R >>", "", page, content, helvDict}
+		objs := []string{"<< /Type /Catalog /Pages 6 0 R >>", "", page, content, pdftest.Helvetica}
 		for i := range 100 {
 			objs = append(objs, fmt.Sprintf("<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", i+7))
 		}
 		objs = append(objs, page)
 		objs[1] = "<< /Type /Pages /Kids [] /Count 0 >>"
-		_, err := extractT(t, assemble(objs, "/Root 1 0 R"), Limits{})
+		_, err := extractT(t, pdftest.Assemble(objs, "/Root 1 0 R"), Limits{})
 		wantLimit(t, err, "Depth")
 		// Within a higher bound the same file reads.
-		if res, err := extractT(t, assemble(objs, "/Root 1 0 R"), Limits{Depth: 200}); err != nil || res.Text != "only page" {
+		if res, err := extractT(t, pdftest.Assemble(objs, "/Root 1 0 R"), Limits{Depth: 200}); err != nil || res.Text != "only page" {
 			t.Errorf("Depth 200: %q, %v", res.Text, err)
 		}
 	})
 	t.Run("wide kids of one page", func(t *testing.T) {
 		kids := strings.Repeat("3 0 R ", 100000)
-		doc := assemble([]string{
+		doc := pdftest.Assemble([]string{
 			"<< /Type /Catalog /Pages 2 0 R >>",
 			"<< /Type /Pages /Kids [" + kids + "] /Count 100000 >>",
-			page, content, helvDict,
+			page, content, pdftest.Helvetica,
 		}, "/Root 1 0 R")
 		if res, err := extractT(t, doc, Limits{}); err != nil || res.Pages != 1 {
 			t.Errorf("got %d pages, %v", res.Pages, err)
 		}
 	})
 	t.Run("kids of junk", func(t *testing.T) {
-		doc := assemble([]string{
+		doc := pdftest.Assemble([]string{
 			"<< /Type /Catalog /Pages 2 0 R >>",
 			"<< /Type /Pages /Kids [1 (x) /N 99 0 R null [3 0 R] 3 0 R] /Count 1 >>",
-			page, content, helvDict,
+			page, content, pdftest.Helvetica,
 		}, "/Root 1 0 R")
 		if res, err := extractT(t, doc, Limits{}); err != nil || res.Text != "only page" {
 			t.Errorf("got %q, %v", res.Text, err)
 		}
 	})
 	t.Run("contents is the page tree", func(t *testing.T) {
-		doc := assemble([]string{
+		doc := pdftest.Assemble([]string{
 			"<< /Type /Catalog /Pages 2 0 R >>",
 			"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 			"<< /Type /Page /Parent 2 0 R /Contents [2 0 R 3 0 R 4 0 R] /Resources << /Font << /F1 5 0 R >> >> >>",
-			content, helvDict,
+			content, pdftest.Helvetica,
 		}, "/Root 1 0 R")
 		if res, err := extractT(t, doc, Limits{}); err != nil || res.Text != "only page" {
 			t.Errorf("got %q, %v", res.Text, err)
@@ -96,28 +97,20 @@ func TestHostilePageTrees(t *testing.T) {
 	})
 }
 
-func flateOf(b []byte) []byte {
-	var z bytes.Buffer
-	zw := zlib.NewWriter(&z)
-	zw.Write(b)
-	zw.Close()
-	return z.Bytes()
-}
-
 func TestHostileStreams(t *testing.T) {
 	t.Run("flate bomb", func(t *testing.T) {
 		// 64 MiB of spaces in about 64 KB: over the 16 MiB default.
 		bomb := deflateRepeat([]byte("    "), 16<<20)
-		objs := onePage("")
-		objs[3] = streamObj("/Filter /FlateDecode", bomb)
-		_, err := extractT(t, assemble(objs, "/Root 1 0 R"), Limits{})
+		objs := pdftest.OnePage("")
+		objs[3] = pdftest.Stream("/Filter /FlateDecode", bomb)
+		_, err := extractT(t, pdftest.Assemble(objs, "/Root 1 0 R"), Limits{})
 		wantLimit(t, err, "StreamBytes")
 	})
 	t.Run("nested flate bomb", func(t *testing.T) {
 		inner := deflateRepeat([]byte("q Q "), 4<<20) // 16 MiB
-		objs := onePage("")
-		objs[3] = streamObj("/Filter [/FlateDecode /FlateDecode]", flateOf(inner))
-		_, err := extractT(t, assemble(objs, "/Root 1 0 R"), Limits{StreamBytes: 1 << 20})
+		objs := pdftest.OnePage("")
+		objs[3] = pdftest.Stream("/Filter [/FlateDecode /FlateDecode]", pdftest.Flate(inner))
+		_, err := extractT(t, pdftest.Assemble(objs, "/Root 1 0 R"), Limits{StreamBytes: 1 << 20})
 		wantLimit(t, err, "StreamBytes")
 	})
 	t.Run("total bytes", func(t *testing.T) {
@@ -126,10 +119,10 @@ func TestHostileStreams(t *testing.T) {
 		wantLimit(t, err, "TotalBytes")
 	})
 	t.Run("ToUnicode bomb", func(t *testing.T) {
-		objs := onePage("BT /F1 12 Tf 72 700 Td (x) Tj ET")
+		objs := pdftest.OnePage("BT /F1 12 Tf 72 700 Td (x) Tj ET")
 		objs[4] = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 6 0 R >>"
-		objs = append(objs, streamObj("/Filter /FlateDecode", deflateRepeat([]byte("1 beginbfchar <78> <0041> endbfchar "), 1<<20)))
-		_, err := extractT(t, assemble(objs, "/Root 1 0 R"), Limits{StreamBytes: 1 << 20})
+		objs = append(objs, pdftest.Stream("/Filter /FlateDecode", deflateRepeat([]byte("1 beginbfchar <78> <0041> endbfchar "), 1<<20)))
+		_, err := extractT(t, pdftest.Assemble(objs, "/Root 1 0 R"), Limits{StreamBytes: 1 << 20})
 		wantLimit(t, err, "StreamBytes")
 	})
 	t.Run("object stream bomb", func(t *testing.T) {
@@ -139,30 +132,30 @@ func TestHostileStreams(t *testing.T) {
 	})
 	t.Run("form fan-out", func(t *testing.T) {
 		// Form k draws form k+1 ten times: 10^12 runs without a bound.
-		objs := onePage("/X0 Do")
+		objs := pdftest.OnePage("/X0 Do")
 		objs[2] = "<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources 6 0 R >>"
 		objs = append(objs, "<< /Font << /F1 5 0 R >> /XObject << /X0 7 0 R >> >>")
 		for k := range 12 {
 			draw := strings.Repeat(fmt.Sprintf("/X%d Do ", k+1), 10) + "BT /F1 12 Tf 72 700 Td (x) Tj ET"
-			objs = append(objs, streamObj(fmt.Sprintf("/Subtype /Form /Resources << /Font << /F1 5 0 R >> /XObject << /X%d %d 0 R >> >>", k+1, len(objs)+2), []byte(draw)))
+			objs = append(objs, pdftest.Stream(fmt.Sprintf("/Subtype /Form /Resources << /Font << /F1 5 0 R >> /XObject << /X%d %d 0 R >> >>", k+1, len(objs)+2), []byte(draw)))
 		}
-		objs = append(objs, streamObj("/Subtype /Form", []byte("BT /F1 12 Tf (leaf) Tj ET")))
-		_, err := extractT(t, assemble(objs, "/Root 1 0 R"), Limits{})
+		objs = append(objs, pdftest.Stream("/Subtype /Form", []byte("BT /F1 12 Tf (leaf) Tj ET")))
+		_, err := extractT(t, pdftest.Assemble(objs, "/Root 1 0 R"), Limits{})
 		wantLimit(t, err, "TotalBytes")
 	})
 	t.Run("form draws itself", func(t *testing.T) {
-		objs := onePage("/X0 Do")
+		objs := pdftest.OnePage("/X0 Do")
 		objs[2] = "<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources 6 0 R >>"
 		objs = append(objs, "<< /Font << /F1 5 0 R >> /XObject << /X0 7 0 R >> >>",
-			streamObj("/Subtype /Form /Resources 6 0 R", []byte("BT /F1 12 Tf 72 700 Td (self) Tj ET /X0 Do")))
-		if res, err := extractT(t, assemble(objs, "/Root 1 0 R"), Limits{}); err != nil || !strings.HasPrefix(res.Text, "self") {
+			pdftest.Stream("/Subtype /Form /Resources 6 0 R", []byte("BT /F1 12 Tf 72 700 Td (self) Tj ET /X0 Do")))
+		if res, err := extractT(t, pdftest.Assemble(objs, "/Root 1 0 R"), Limits{}); err != nil || !strings.HasPrefix(res.Text, "self") {
 			t.Errorf("got %q, %v", res.Text, err)
 		}
 	})
 	t.Run("length is itself", func(t *testing.T) {
-		objs := onePage("")
+		objs := pdftest.OnePage("")
 		objs[3] = "<< /Length 4 0 R >>\nstream\nBT /F1 12 Tf 72 700 Td (loop) Tj ET\nendstream"
-		if res, err := extractT(t, assemble(objs, "/Root 1 0 R"), Limits{}); err != nil || res.Text != "loop" {
+		if res, err := extractT(t, pdftest.Assemble(objs, "/Root 1 0 R"), Limits{}); err != nil || res.Text != "loop" {
 			t.Errorf("got %q, %v", res.Text, err)
 		}
 	})
@@ -195,10 +188,10 @@ func TestHostileSyntax(t *testing.T) {
 		})
 	}
 	t.Run("deep object nesting", func(t *testing.T) {
-		objs := onePage("BT /F1 12 Tf 72 700 Td (ok) Tj ET")
+		objs := pdftest.OnePage("BT /F1 12 Tf 72 700 Td (ok) Tj ET")
 		objs[2] = "<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> /X " + strings.Repeat("[", 50000) + " >>"
 		// The page dictionary is unreadable; the rest is fine.
-		if _, err := extractT(t, assemble(objs, "/Root 1 0 R"), Limits{}); err == nil {
+		if _, err := extractT(t, pdftest.Assemble(objs, "/Root 1 0 R"), Limits{}); err == nil {
 			t.Log("deep page dictionary was read")
 		}
 	})
@@ -208,7 +201,7 @@ func TestHostileXref(t *testing.T) {
 	body := "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n" +
 		"3 0 obj<</Type/Page/Parent 2 0 R/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>endobj\n" +
 		"4 0 obj<</Length 38>>stream\nBT /F1 12 Tf 72 700 Td (xref ok) Tj ET\nendstream endobj\n" +
-		"5 0 obj" + helvDict + "endobj\n"
+		"5 0 obj" + pdftest.Helvetica + "endobj\n"
 	at := len(body)
 	for _, tc := range []struct {
 		name string
@@ -237,7 +230,7 @@ func TestHostileObjectStreams(t *testing.T) {
 	// a huge /N and an /Extends chain back to itself; object 7 is in a
 	// stream that is itself said to be in an object stream.
 	objStm := func(dict string, data string) string {
-		return streamObj("/Type /ObjStm "+dict, []byte(data))
+		return pdftest.Stream("/Type /ObjStm "+dict, []byte(data))
 	}
 	build := func(stm string) []byte {
 		var b bytes.Buffer
@@ -246,8 +239,8 @@ func TestHostileObjectStreams(t *testing.T) {
 			"", // 1 is in the object stream
 			"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 			"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-			streamObj("", []byte("BT /F1 12 Tf 72 700 Td (objstm ok) Tj ET")),
-			helvDict,
+			pdftest.Stream("", []byte("BT /F1 12 Tf 72 700 Td (objstm ok) Tj ET")),
+			pdftest.Helvetica,
 			stm,
 		}
 		offs := map[int]int{}
@@ -320,7 +313,7 @@ func TestTruncatedFiles(t *testing.T) {
 }
 
 func TestRemoved(t *testing.T) {
-	content := streamObj("", []byte("BT /F1 12 Tf 72 700 Td (visible text) Tj ET"))
+	content := pdftest.Stream("", []byte("BT /F1 12 Tf 72 700 Td (visible text) Tj ET"))
 	cases := []struct {
 		name string
 		objs []string
@@ -330,7 +323,7 @@ func TestRemoved(t *testing.T) {
 			"<< /Type /Catalog /Pages 2 0 R /OpenAction 6 0 R /Names << /JavaScript << /Names [(x) 7 0 R] >> /EmbeddedFiles << /Names [(a.exe) 8 0 R] >> >> /AcroForm << /Fields [10 0 R] >> >>",
 			"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 			"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> /AA << /O 11 0 R >> /Annots [9 0 R 10 0 R 12 0 R] >>",
-			content, helvDict,
+			content, pdftest.Helvetica,
 			"<< /S /JavaScript /JS (app.alert\\('secret payload'\\)) >>",
 			"<< /S /JavaScript /JS 13 0 R >>",
 			"<< /Type /Filespec /F (a.exe) /EF << /F 14 0 R >> >>",
@@ -338,33 +331,33 @@ func TestRemoved(t *testing.T) {
 			"<< /Type /Annot /Subtype /Widget /FT /Tx /T (name) /V (form value text) /Rect [0 0 10 10] >>",
 			"<< /S /Launch /F (cmd.exe) >>",
 			"<< /Type /Annot /Subtype /Text /Contents (a sticky note) /Rect [0 0 10 10] >>",
-			streamObj("", []byte("this.exportDataObject()")),
-			streamObj("/Type /EmbeddedFile", []byte("MZ\x90\x00")),
+			pdftest.Stream("", []byte("this.exportDataObject()")),
+			pdftest.Stream("/Type /EmbeddedFile", []byte("MZ\x90\x00")),
 		}, []string{rmAttached, rmAA, rmOpenAction, rmComments, rmEmbedded, rmForm, rmJavaScript, rmLaunch}},
 		{"goto open action is benign", []string{
 			"<< /Type /Catalog /Pages 2 0 R /OpenAction [3 0 R /Fit] >>",
 			"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 			"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-			content, helvDict,
+			content, pdftest.Helvetica,
 		}, nil},
 		{"escaped names", []string{
 			"<< /Type /Catalog /Pages 2 0 R /Open#41ction << /S /Java#53cript /J#53 (x) >> >>",
 			"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 			"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-			content, helvDict,
+			content, pdftest.Helvetica,
 		}, []string{rmOpenAction, rmJavaScript}},
 		{"unreachable object", []string{
 			"<< /Type /Catalog /Pages 2 0 R >>",
 			"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 			"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-			content, helvDict,
+			content, pdftest.Helvetica,
 			"<< /S /GoToR /F (other.pdf) /Next << /S /SubmitForm /F (http://x) >> >>",
 			"<< /Type /Annot /Subtype /RichMedia >>",
 		}, []string{rmSubmit, rmRemote, rmMultimedia}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := extractT(t, assemble(tc.objs, "/Root 1 0 R"), Limits{})
+			res, err := extractT(t, pdftest.Assemble(tc.objs, "/Root 1 0 R"), Limits{})
 			if err != nil {
 				t.Fatal(err)
 			}

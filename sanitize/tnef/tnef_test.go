@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mugai/mugai/sanitize/charset"
+	"github.com/mugai/mugai/sanitize/tnef/tneftest"
 	"golang.org/x/text/encoding/japanese"
 )
 
@@ -25,16 +26,16 @@ func sjis(t testing.TB, s string) []byte {
 // 932, with a Unicode long file name that wins over the 8.3 title.
 func TestJapaneseOutlook(t *testing.T) {
 	pdf := []byte("%PDF-1.4 見積")
-	var ap props
-	ap.unicode(pidAttachLongName, "御見積書（令和６年度）①.pdf").
-		str8(pidAttachFilename, sjis(t, "御見積~1.PDF")).
-		str8(pidAttachMimeTag, []byte("application/pdf")).
-		long(pidAttachMethod, 1)
-	s := newStream().codepage(932).
-		attr(levelMessage, fullSubject, append(sjis(t, "会議の件 ㈱テスト"), 0)).
-		attr(levelMessage, fullBody, sjis(t, "お世話になっております。\r\n資料を添付します。")).
-		attachment(sjis(t, "御見積~1.PDF"), pdf, ap.bytes()).
-		attachment(sjis(t, "資料.txt"), []byte("text"), nil)
+	var ap tneftest.Props
+	ap.Unicode(tneftest.PidAttachLongName, "御見積書（令和６年度）①.pdf").
+		Str8(tneftest.PidAttachFilename, sjis(t, "御見積~1.PDF")).
+		Str8(tneftest.PidAttachMimeTag, []byte("application/pdf")).
+		Long(tneftest.PidAttachMethod, 1)
+	s := tneftest.NewStream().Codepage(932).
+		Attr(tneftest.LevelMessage, tneftest.AttSubject, append(sjis(t, "会議の件 ㈱テスト"), 0)).
+		Attr(tneftest.LevelMessage, tneftest.AttBody, sjis(t, "お世話になっております。\r\n資料を添付します。")).
+		Attachment(string(sjis(t, "御見積~1.PDF")), pdf, ap.Bytes()).
+		Attachment(string(sjis(t, "資料.txt")), []byte("text"), nil)
 	m, err := Decode(s.Bytes(), Limits{})
 	if err != nil {
 		t.Fatal(err)
@@ -65,11 +66,11 @@ func TestJapaneseOutlook(t *testing.T) {
 // TestCodepageLater: the code page may arrive after the strings (here in
 // attMsgProps at the end), so strings are decoded last.
 func TestCodepageLater(t *testing.T) {
-	var mp props
-	mp.long(pidMessageCodepage, 932)
-	s := newStream().
-		attr(levelMessage, fullSubject, append(sjis(t, "表示"), 0)).
-		attr(levelMessage, fullMsgProps, mp.bytes())
+	var mp tneftest.Props
+	mp.Long(tneftest.PidMessageCodepage, 932)
+	s := tneftest.NewStream().
+		Attr(tneftest.LevelMessage, tneftest.AttSubject, append(sjis(t, "表示"), 0)).
+		Attr(tneftest.LevelMessage, tneftest.AttMsgProps, mp.Bytes())
 	m, err := Decode(s.Bytes(), Limits{})
 	if err != nil {
 		t.Fatal(err)
@@ -81,16 +82,16 @@ func TestCodepageLater(t *testing.T) {
 
 func TestMessageProps(t *testing.T) {
 	html := []byte("<html><body>\x1b$B$3$s$K$A$O\x1b(B</body></html>") // ISO-2022-JP
-	var mp props
-	mp.namedLong("x-custom", 7).
-		multiShort(0x6001, 1, 2, 3).
-		unicode(pidSubject, "Unicode 件名 wins").
-		unicode(pidBody, "本文\r\n二行目\x00").
-		binary(pidHTML, html).
-		long(pidInternetCodepage, 50220)
-	s := newStream().codepage(1252).
-		attr(levelMessage, fullSubject, []byte("code page subject\x00")).
-		attr(levelMessage, fullMsgProps, mp.bytes())
+	var mp tneftest.Props
+	mp.NamedLong("x-custom", 7).
+		MultiShort(0x6001, 1, 2, 3).
+		Unicode(tneftest.PidSubject, "Unicode 件名 wins").
+		Unicode(tneftest.PidBody, "本文\r\n二行目\x00").
+		Binary(tneftest.PidHTML, html).
+		Long(tneftest.PidInternetCodepage, 50220)
+	s := tneftest.NewStream().Codepage(1252).
+		Attr(tneftest.LevelMessage, tneftest.AttSubject, []byte("code page subject\x00")).
+		Attr(tneftest.LevelMessage, tneftest.AttMsgProps, mp.Bytes())
 	m, err := Decode(s.Bytes(), Limits{})
 	if err != nil {
 		t.Fatal(err)
@@ -104,9 +105,9 @@ func TestMessageProps(t *testing.T) {
 }
 
 func TestUnicodeHTML(t *testing.T) {
-	var mp props
-	mp.unicode(pidHTML, "<p>こんにちは</p>")
-	m, err := Decode(newStream().attr(levelMessage, fullMsgProps, mp.bytes()).Bytes(), Limits{})
+	var mp tneftest.Props
+	mp.Unicode(tneftest.PidHTML, "<p>こんにちは</p>")
+	m, err := Decode(tneftest.NewStream().Attr(tneftest.LevelMessage, tneftest.AttMsgProps, mp.Bytes()).Bytes(), Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,9 +128,9 @@ func TestRTF(t *testing.T) {
 	}
 
 	// In a message.
-	var mp props
-	mp.binary(pidRTFCompressed, comp)
-	m, err := Decode(newStream().attr(levelMessage, fullMsgProps, mp.bytes()).Bytes(), Limits{})
+	var mp tneftest.Props
+	mp.Binary(tneftest.PidRTFCompressed, comp)
+	m, err := Decode(tneftest.NewStream().Attr(tneftest.LevelMessage, tneftest.AttMsgProps, mp.Bytes()).Bytes(), Limits{})
 	if err != nil || !bytes.Equal(m.BodyRTF, raw) {
 		t.Fatalf("message: %v %q", err, m.BodyRTF)
 	}
@@ -190,14 +191,14 @@ func TestRTFBound(t *testing.T) {
 }
 
 func TestEmbeddedMessage(t *testing.T) {
-	inner := newStream().codepage(932).
-		attr(levelMessage, fullSubject, append(sjis(t, "転送：報告"), 0)).
-		attr(levelMessage, fullBody, sjis(t, "内側の本文")).
-		attachment([]byte("inner.txt"), []byte("inner data"), nil)
-	var ap props
-	ap.long(pidAttachMethod, 5).object(pidAttachData, iidMessage, inner.Bytes())
-	outer := newStream().attachment([]byte("Untitled Attachment"),
-		[]byte("This attachment is a MAPI 1.0 embedded message and is not supported by this mail system."), ap.bytes())
+	inner := tneftest.NewStream().Codepage(932).
+		Attr(tneftest.LevelMessage, tneftest.AttSubject, append(sjis(t, "転送：報告"), 0)).
+		Attr(tneftest.LevelMessage, tneftest.AttBody, sjis(t, "内側の本文")).
+		Attachment("inner.txt", []byte("inner data"), nil)
+	var ap tneftest.Props
+	ap.Long(tneftest.PidAttachMethod, 5).Object(tneftest.PidAttachData, []byte(tneftest.IIDMessage), inner.Bytes())
+	outer := tneftest.NewStream().Attachment("Untitled Attachment",
+		[]byte("This attachment is a MAPI 1.0 embedded message and is not supported by this mail system."), ap.Bytes())
 	m, err := Decode(outer.Bytes(), Limits{})
 	if err != nil {
 		t.Fatal(err)
@@ -212,11 +213,11 @@ func TestEmbeddedMessage(t *testing.T) {
 }
 
 func TestDepthLimit(t *testing.T) {
-	s := newStream().attr(levelMessage, fullSubject, []byte("level 1\x00"))
+	s := tneftest.NewStream().Attr(tneftest.LevelMessage, tneftest.AttSubject, []byte("level 1\x00"))
 	for range 10 {
-		var ap props
-		ap.object(pidAttachData, iidMessage, s.Bytes())
-		s = newStream().attachment(nil, nil, ap.bytes())
+		var ap tneftest.Props
+		ap.Object(tneftest.PidAttachData, []byte(tneftest.IIDMessage), s.Bytes())
+		s = tneftest.NewStream().Attachment("", nil, ap.Bytes())
 	}
 	_, err := Decode(s.Bytes(), Limits{Depth: 4})
 	var le *LimitError
@@ -229,9 +230,9 @@ func TestDepthLimit(t *testing.T) {
 }
 
 func TestLimits(t *testing.T) {
-	s := newStream()
+	s := tneftest.NewStream()
 	for range 5 {
-		s.attachment([]byte("a"), make([]byte, 100), nil)
+		s.Attachment("a", make([]byte, 100), nil)
 	}
 	var le *LimitError
 	if _, err := Decode(s.Bytes(), Limits{Attachments: 4}); !errors.As(err, &le) || le.What != "attachments" {
@@ -254,10 +255,10 @@ func TestNotTNEF(t *testing.T) {
 }
 
 func TestDamaged(t *testing.T) {
-	good := newStream().codepage(1252).
-		attr(levelMessage, fullSubject, []byte("subject\x00")).
-		attachment([]byte("a.txt"), []byte("first"), nil).
-		attachment([]byte("b.txt"), []byte("second"), nil).Bytes()
+	good := tneftest.NewStream().Codepage(1252).
+		Attr(tneftest.LevelMessage, tneftest.AttSubject, []byte("subject\x00")).
+		Attachment("a.txt", []byte("first"), nil).
+		Attachment("b.txt", []byte("second"), nil).Bytes()
 
 	t.Run("trailing newline", func(t *testing.T) {
 		m, err := Decode(append(bytes.Clone(good), '\n'), Limits{})
@@ -266,7 +267,7 @@ func TestDamaged(t *testing.T) {
 		}
 	})
 	t.Run("length past the end", func(t *testing.T) {
-		b := append(bytes.Clone(good), newStream().attr(levelAttachment, fullAttachData, make([]byte, 40)).Bytes()[6:]...)
+		b := append(bytes.Clone(good), tneftest.NewStream().Attr(tneftest.LevelAttachment, tneftest.AttAttachData, make([]byte, 40)).Bytes()[6:]...)
 		binary.LittleEndian.PutUint32(b[len(good)+5:], 0x7fffffff)
 		m, err := Decode(b, Limits{})
 		var fe *FormatError
@@ -304,8 +305,8 @@ func TestDamaged(t *testing.T) {
 			"mv fixed":    append(binary.LittleEndian.AppendUint32(nil, 1), 0x03, 0x10, 0x00, 0x60, 0xff, 0xff, 0xff, 0x0f),
 		}
 		for name, list := range cases {
-			b := newStream().attr(levelMessage, fullSubject, []byte("kept\x00")).attr(levelMessage, fullMsgProps, list).
-				attachment([]byte("after.txt"), []byte("x"), nil).Bytes()
+			b := tneftest.NewStream().Attr(tneftest.LevelMessage, tneftest.AttSubject, []byte("kept\x00")).Attr(tneftest.LevelMessage, tneftest.AttMsgProps, list).
+				Attachment("after.txt", []byte("x"), nil).Bytes()
 			m, err := Decode(b, Limits{})
 			var fe *FormatError
 			if !errors.As(err, &fe) || m == nil || m.Subject != "kept" {

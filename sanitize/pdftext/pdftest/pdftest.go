@@ -1,0 +1,88 @@
+// Package pdftest writes small PDF files by hand, object by object, for
+// tests only: the pdftext package's own tests, the flatten tests and the
+// fuzz targets build their documents with it.
+//
+// It writes the file structure of ISO 32000-1 §7.5 from literal object
+// bodies and imports nothing of pdftext, so a test document does not
+// depend on the reader under test.
+package pdftest
+
+import (
+	"bytes"
+	"compress/zlib"
+	"fmt"
+)
+
+const (
+	// Header is the header line of a PDF 1.4 file (§7.5.2).
+	Header = "%PDF-1.4\n"
+	// BinaryHeader follows the header line with the comment of four bytes
+	// above 127 that §7.5.2 recommends for a file holding binary data.
+	BinaryHeader = Header + "%\xe2\xe3\xcf\xd3\n"
+)
+
+// Helvetica is the dictionary of the standard Type 1 font Helvetica with
+// WinAnsiEncoding (§9.6.2.2), needing no font program.
+const Helvetica = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+
+// Write writes a PDF file: header, the objects numbered from 1 (objs[i] is
+// object i+1, each written as "n 0 obj ... endobj"), a classic
+// cross-reference table (§7.5.4) with a correct offset for each, and the
+// trailer (§7.5.5): the dictionary trailer as given, startxref, %%EOF.
+func Write(header string, objs []string, trailer string) []byte {
+	var b bytes.Buffer
+	b.WriteString(header)
+	offs := make([]int, len(objs))
+	for i, o := range objs {
+		offs[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	x := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, o := range offs {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n%s\nstartxref\n%d\n%%%%EOF\n", trailer, x)
+	return b.Bytes()
+}
+
+// Trailer returns the trailer dictionary for objs: /Size, then entries
+// (such as "/Root 1 0 R").
+func Trailer(objs []string, entries string) string {
+	return fmt.Sprintf("<< /Size %d %s >>", len(objs)+1, entries)
+}
+
+// Assemble writes objs as a PDF file with Header and the trailer
+// dictionary Trailer(objs, entries).
+func Assemble(objs []string, entries string) []byte {
+	return Write(Header, objs, Trailer(objs, entries))
+}
+
+// Stream returns the body of a stream object (§7.3.8): dict's entries and
+// /Length, then data between "stream" and "endstream".
+func Stream(dict string, data []byte) string {
+	return fmt.Sprintf("<< %s /Length %d >>\nstream\n%s\nendstream", dict, len(data), data)
+}
+
+// OnePage returns the objects of a one-page document whose page draws
+// content with Helvetica as /F1: 1 catalog, 2 pages, 3 page, 4 content,
+// 5 font. A test replaces or appends objects for the structure it needs.
+func OnePage(content string) []string {
+	return []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+		Stream("", []byte(content)),
+		Helvetica,
+	}
+}
+
+// Flate compresses b with zlib, as the FlateDecode filter expects
+// (§7.4.4).
+func Flate(b []byte) []byte {
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(b)
+	zw.Close()
+	return z.Bytes()
+}
