@@ -326,12 +326,6 @@ func imageName(name, mediaType string) string {
 // text decodes a text part and keeps it as body text or a text attachment.
 func (w *walker) text(d *doc, e *mimeparse.Entity, data []byte, name, sniffed string, inline bool) error {
 	ct := e.ContentType.Value
-	sum := sha256.Sum256(data)
-	i := w.addPart(d, e, ActionBody)
-	p := &w.rep.Parts[i]
-	p.SniffedType, p.Filename, p.Size = sniffed, name, int64(len(data))
-	p.SHA256 = hex.EncodeToString(sum[:])
-
 	isHTML := ct == "text/html" || ct == "application/xhtml+xml"
 	label := e.ContentType.Params["charset"]
 	if isHTML && strings.TrimSpace(label) == "" {
@@ -339,8 +333,22 @@ func (w *walker) text(d *doc, e *mimeparse.Entity, data []byte, name, sniffed st
 		label = htmltext.MetaCharset(data)
 	}
 	s, res := charset.Decode(data, label)
-	p.Charset, p.CharsetGuessed = res.Charset, res.Guessed
 	s = textclean.Text(s)
+	if knownBinary(sniff([]byte(s[:min(len(s), sniffBytes)]))) {
+		// Decoded and cleaned, the text is a file of another format (a
+		// control character before "%PDF-" is gone, or UTF-16 turned
+		// into ASCII): what would go out is that file, so it is handed
+		// to the converter as such. Sanitizing the output again then
+		// does the same as this pass.
+		return w.convertPart(d, e, name, ct, strings.NewReader(s))
+	}
+
+	sum := sha256.Sum256(data)
+	i := w.addPart(d, e, ActionBody)
+	p := &w.rep.Parts[i]
+	p.SniffedType, p.Filename, p.Size = sniffed, name, int64(len(data))
+	p.SHA256 = hex.EncodeToString(sum[:])
+	p.Charset, p.CharsetGuessed = res.Charset, res.Guessed
 	if res.Guessed && !isPlainASCII(data) {
 		d.items = append(d.items, noticeItem{kind: itemCharset, charset: res.Charset, declared: res.Declared})
 	}
@@ -474,6 +482,13 @@ func sniff(b []byte) string {
 	t := mimetype.Detect(b).String()
 	if i := strings.IndexByte(t, ';'); i >= 0 {
 		t = t[:i]
+	}
+	if t == "application/vnd.microsoft.portable-executable" && !bytes.Contains(b[:min(len(b), 64)], []byte{0}) {
+		// mimetype knows an executable by "MZ" alone, which would make a
+		// text beginning "MZ-3の見積もり" an executable. A real one has a
+		// binary DOS header: its 64 bytes (e_cparhdr, the high bytes of
+		// e_lfanew) always hold zeros.
+		return "application/octet-stream"
 	}
 	return t
 }

@@ -264,3 +264,58 @@ func TestValidate(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestTextThatIsAFile: whether a text part is a file of another format is
+// decided on the text that would go out, after decoding and cleaning.
+// A control character that hides a signature from the sniffer is removed
+// by cleaning, so the file is caught then; and "MZ" alone, without the
+// zeros of a DOS header, does not make a text an executable.
+func TestTextThatIsAFile(t *testing.T) {
+	pol := sanitize.DefaultPolicy()
+	head := "From: a@example.jp\nSubject: t\nContent-Type: text/plain; charset=utf-8\n\n"
+	for _, tc := range []struct {
+		name, body  string
+		kept        bool   // the body comes out as text
+		mustNotHave string // in any text of the output
+	}{
+		{"text beginning with MZ", "MZ-3の見積もりについてご連絡します。\n", true, ""},
+		{"MZ with a control character", "M\x18Z000000000000000000000000000000000\n", true, ""},
+		{"PDF behind a control character", "%\x01PDF-1.4\n1 0 obj << /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n", false, "%PDF-"},
+		{"bzip2 behind a control character", "B\x02Zh91AY&SY0000000000000000000000000000\n", false, "BZh91"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			first, _, err := sanitizeString(t, pol, head+tc.body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			texts, err := sanitizetest.Check([]byte(first), sanitizetest.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var all strings.Builder
+			for _, p := range texts {
+				all.WriteString(p.Body)
+			}
+			want := strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(tc.body, "\x18", ""), "\x01", ""))
+			if got := strings.Contains(all.String(), want); got != tc.kept {
+				t.Errorf("body kept as text = %v, want %v:\n%s", got, tc.kept, first)
+			}
+			if tc.mustNotHave != "" && strings.Contains(all.String(), tc.mustNotHave) {
+				t.Errorf("output holds %q:\n%s", tc.mustNotHave, first)
+			}
+			// Sanitizing the output again decides the same way.
+			second, _, err := sanitizeString(t, pol, first)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t2, _ := sanitizetest.Check([]byte(second), sanitizetest.Options{})
+			var all2 strings.Builder
+			for _, p := range t2 {
+				all2.WriteString(p.Body)
+			}
+			if got := strings.Contains(all2.String(), want); got != tc.kept {
+				t.Errorf("second pass: body kept as text = %v, want %v:\n%s", got, tc.kept, second)
+			}
+		})
+	}
+}
