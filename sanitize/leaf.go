@@ -76,7 +76,7 @@ func (w *walker) leaf(d *doc, e *mimeparse.Entity, inline bool) error {
 			if int64(len(data)) > w.pol.Limits.TextBytes {
 				// Too long to hold: the converter decodes it in its own
 				// process and returns at most ConvertOutput of text.
-				return w.convertPart(d, e, name, ct, io.MultiReader(bytes.NewReader(data), body))
+				return w.convertPart(d, e, name, ct, io.MultiReader(bytes.NewReader(data), body), nil)
 			}
 		}
 		if w.skipAlternative && !w.attachment(e, name) && isBodyType(ct) {
@@ -87,7 +87,7 @@ func (w *walker) leaf(d *doc, e *mimeparse.Entity, inline bool) error {
 		// Undecodable: what it holds cannot even be looked at.
 		return w.dropRaw(d, e, name, ct, sniffed, io.MultiReader(bytes.NewReader(head), body), reasonEncoding)
 	}
-	return w.convertPart(d, e, name, ct, io.MultiReader(bytes.NewReader(head), body))
+	return w.convertPart(d, e, name, ct, io.MultiReader(bytes.NewReader(head), body), nil)
 }
 
 // dropRaw reads a part only to hash and measure it, and drops it.
@@ -113,16 +113,25 @@ func (w *walker) dropRaw(d *doc, e *mimeparse.Entity, name, ct, sniffed string, 
 
 // convertPart hands a non-text part to the converter while hashing the
 // same bytes, then renders what it became.
-func (w *walker) convertPart(d *doc, e *mimeparse.Entity, name, ct string, r io.Reader) error {
+//
+// sent is set when r is not the part as sent but its decoded, cleaned
+// text (see text): the converter reads that UTF-8 text, while the size
+// and SHA-256 reported are those of sent, the part's decoded bytes, so
+// that they identify the original.
+func (w *walker) convertPart(d *doc, e *mimeparse.Entity, name, ct string, r io.Reader, sent []byte) error {
 	hash := sha256.New()
 	cr := &countingReader{r: io.TeeReader(r, hash)}
+	label := e.ContentType.Params["charset"]
+	if sent != nil {
+		label = "utf-8"
+	}
 	var res *flatten.Result
 	var err error
 	var guard *convertGuard
 	if limit, ok := w.convertTime(); ok {
 		ctx, cancel := context.WithTimeout(w.ctx, limit)
 		guard = &convertGuard{r: cr, left: w.pol.Limits.ConvertBytes, cancel: cancel}
-		in := flatten.Input{Name: name, DeclaredType: ct, Charset: e.ContentType.Params["charset"]}
+		in := flatten.Input{Name: name, DeclaredType: ct, Charset: label}
 		res, err = w.conv.Convert(ctx, in, guard, w.flattenOptions())
 		cancel()
 	} else {
@@ -150,7 +159,12 @@ func (w *walker) convertPart(d *doc, e *mimeparse.Entity, name, ct string, r io.
 	i := w.addPart(d, e, ActionDropped)
 	w.rep.Parts[i].Filename = name
 	res = verifyResult(res, w.pol.Limits.ImagePixels, 0)
-	w.emitConverted(d, i, name, ct, cr.n, hex.EncodeToString(hash.Sum(nil)), res, "")
+	size, sum := cr.n, hex.EncodeToString(hash.Sum(nil))
+	if sent != nil {
+		h := sha256.Sum256(sent)
+		size, sum = int64(len(sent)), hex.EncodeToString(h[:])
+	}
+	w.emitConverted(d, i, name, ct, size, sum, res, "")
 	return nil
 }
 
@@ -340,7 +354,7 @@ func (w *walker) text(d *doc, e *mimeparse.Entity, data []byte, name, sniffed st
 		// into ASCII): what would go out is that file, so it is handed
 		// to the converter as such. Sanitizing the output again then
 		// does the same as this pass.
-		return w.convertPart(d, e, name, ct, strings.NewReader(s))
+		return w.convertPart(d, e, name, ct, strings.NewReader(s), data)
 	}
 
 	sum := sha256.Sum256(data)
