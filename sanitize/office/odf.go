@@ -55,31 +55,18 @@ func (ex *extraction) odfManifest() error {
 	for _, f := range ex.pkg.list {
 		ex.odfName(f.Name)
 	}
-	x, err := ex.xmlPart("META-INF/manifest.xml")
-	if errors.Is(err, errNoPart) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer x.close()
-	for {
-		tok, err := x.next()
-		if err == io.EOF {
+	return ex.eachStart("META-INF/manifest.xml", func(x *xmlReader, t xml.StartElement) error {
+		if x.ns() != nsManifest {
 			return nil
 		}
-		if err != nil {
-			return err
+		switch t.Name.Local {
+		case "encryption-data":
+			return ErrEncrypted
+		case "file-entry":
+			ex.odfName(attr(t, nsManifest, "full-path"))
 		}
-		if t, ok := tok.(xml.StartElement); ok && x.ns() == nsManifest {
-			switch t.Name.Local {
-			case "encryption-data":
-				return ErrEncrypted
-			case "file-entry":
-				ex.odfName(attr(t, nsManifest, "full-path"))
-			}
-		}
-	}
+		return nil
+	})
 }
 
 func (ex *extraction) odfName(n string) {

@@ -274,26 +274,12 @@ func (ex *extraction) drawingText(part string, w *writer) error {
 // commentAuthors reads the comment authors: legacy p:cmAuthor (§19.4.2)
 // or the modern p188:author list.
 func (ex *extraction) commentAuthors(part string, into map[string]string) error {
-	x, err := ex.xmlPart(part)
-	if errors.Is(err, errNoPart) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer x.close()
-	for {
-		tok, err := x.next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if t, ok := tok.(xml.StartElement); ok && (t.Name.Local == "cmAuthor" || t.Name.Local == "author") && len(into) < maxNumDefs {
+	return ex.eachStart(part, func(x *xmlReader, t xml.StartElement) error {
+		if (t.Name.Local == "cmAuthor" || t.Name.Local == "author") && len(into) < maxNumDefs {
 			into[attr(t, nsOther, "id")] = attr(t, nsOther, "name")
 		}
-	}
+		return nil
+	})
 }
 
 // slideComments writes a slide's comments, legacy (p:cm/p:text, §19.4.1)

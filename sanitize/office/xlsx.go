@@ -385,27 +385,11 @@ func columnOf(ref string) (int, bool) {
 // and the East Asian 27–36, 50–58) and custom formats (§18.8.31) whose
 // code has date or time letters outside quotes, escapes and brackets.
 func (ex *extraction) dateStyles(part string) ([]bool, error) {
-	x, err := ex.xmlPart(part)
-	if errors.Is(err, errNoPart) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer x.close()
 	custom := map[int]bool{}
 	var out []bool
-	for {
-		tok, err := x.next()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		t, ok := tok.(xml.StartElement)
-		if !ok || x.ns() != nsS {
-			continue
+	err := ex.eachStart(part, func(x *xmlReader, t xml.StartElement) error {
+		if x.ns() != nsS {
+			return nil
 		}
 		switch t.Name.Local {
 		case "numFmt":
@@ -415,7 +399,7 @@ func (ex *extraction) dateStyles(part string) ([]bool, error) {
 			}
 		case "xf":
 			if x.up(1).local != "cellXfs" || len(out) >= 65536 {
-				continue
+				return nil
 			}
 			id, _ := strconv.Atoi(attr(t, nsOther, "numFmtId"))
 			d, ok := custom[id]
@@ -424,7 +408,12 @@ func (ex *extraction) dateStyles(part string) ([]bool, error) {
 			}
 			out = append(out, d)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 func isDateFormat(code string) bool {
@@ -551,29 +540,13 @@ func (ex *extraction) sheetComments(part string) error {
 // externalLink notes a DDE link (§18.14.4) in an external link part:
 // =cmd|'/c calc'!A0 style formulas are stored this way.
 func (ex *extraction) externalLink(part string) error {
-	x, err := ex.xmlPart(part)
-	if errors.Is(err, errNoPart) {
+	return ex.eachStart(part, func(x *xmlReader, t xml.StartElement) error {
+		switch t.Name.Local {
+		case "ddeLink":
+			ex.remove("DDE link")
+		case "oleLink":
+			ex.remove("external link")
+		}
 		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer x.close()
-	for {
-		tok, err := x.next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if t, ok := tok.(xml.StartElement); ok {
-			switch t.Name.Local {
-			case "ddeLink":
-				ex.remove("DDE link")
-			case "oleLink":
-				ex.remove("external link")
-			}
-		}
-	}
+	})
 }

@@ -173,6 +173,34 @@ func (ex *extraction) xmlPart(partName string) (*xmlReader, error) {
 // shows such a document without the part, and so do we.
 var errNoPart = errors.New("office: part not found")
 
+// eachStart calls fn for each start element of an optional part (a
+// missing part has none), with x positioned at that element. An error
+// from fn ends the walk and is returned.
+func (ex *extraction) eachStart(part string, fn func(x *xmlReader, t xml.StartElement) error) error {
+	x, err := ex.xmlPart(part)
+	if errors.Is(err, errNoPart) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer x.close()
+	for {
+		tok, err := x.next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if t, ok := tok.(xml.StartElement); ok {
+			if err := fn(x, t); err != nil {
+				return err
+			}
+		}
+	}
+}
+
 func newXMLReader(ctx context.Context, r io.Reader, part string) *xmlReader {
 	d := xml.NewDecoder(sniffUTF16(r))
 	d.CharsetReader = charsetReader
