@@ -115,15 +115,15 @@ type Event struct {
 
 // Event kinds.
 const (
-	EventStored   = "stored"
-	EventRetry    = "retry"
-	EventOutcome  = "outcome"
-	EventRead     = "read"
-	EventRelease  = "release"
-	EventHold     = "hold"
-	EventUnhold   = "unhold"
-	EventPurge    = "purge"
-	EventDenied   = "denied"
+	EventStored  = "stored"
+	EventRetry   = "retry"
+	EventOutcome = "outcome"
+	EventRead    = "read"
+	EventRelease = "release"
+	EventHold    = "hold"
+	EventUnhold  = "unhold"
+	EventPurge   = "purge"
+	EventDenied  = "denied"
 )
 
 // Query selects entries. Every field that is set must match; text fields

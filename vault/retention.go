@@ -122,4 +122,3 @@ func (v *Vault) RunSweeper(ctx context.Context, interval time.Duration) {
 		}
 	}
 }
-
