@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -36,6 +37,9 @@ func (p place) config(opts Options) Config {
 // open opens the vault; it is closed when the test ends.
 func (p place) open(t testing.TB, opts Options) *Vault {
 	t.Helper()
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	v, err := Open(context.Background(), p.config(opts))
 	if err != nil {
 		t.Fatalf("open %s vault: %v", p.backend, err)
