@@ -277,18 +277,6 @@ func (m AddressMap) Lookup(rcpt string) (string, bool) {
 	return r.Replace(m.Template), true
 }
 
-// CheckTemplate reports what is wrong with an address template, or "".
-func CheckTemplate(t string) string {
-	if !strings.Contains(t, "{local}") {
-		return "the template must contain {local}, e.g. {local}@inet.city.example.jp"
-	}
-	a := strings.NewReplacer("{local}", "user", "{domain}", "example.jp").Replace(t)
-	if _, err := mail.ParseAddress(a); err != nil || strings.ContainsAny(a, " <>") {
-		return fmt.Sprintf("%q does not make an address (%s gives %s)", t, "user@example.jp", a)
-	}
-	return ""
-}
-
 // LoadAddressMap reads a map file: one "lgwan-address internet-address"
 // pair per line, separated by spaces, tabs or a colon; blank lines and
 // lines starting with # are ignored. Errors name the line.

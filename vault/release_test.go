@@ -155,15 +155,4 @@ func TestAddressMap(t *testing.T) {
 	if _, err := LoadAddressMap(bad); err == nil || !strings.Contains(err.Error(), "bad:3:") {
 		t.Errorf("map error: %v", err)
 	}
-	for tmpl, ok := range map[string]bool{
-		"{local}@inet.city.example.jp": true,
-		"{local}.{domain}@relay.jp":    true,
-		"inet.city.example.jp":         false,
-		"{local}":                      false,
-		"{local} @x.jp":                false,
-	} {
-		if got := CheckTemplate(tmpl) == ""; got != ok {
-			t.Errorf("CheckTemplate(%q) ok=%v", tmpl, got)
-		}
-	}
 }
