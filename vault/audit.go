@@ -15,14 +15,14 @@ import (
 // own (Hash, over its fields and Prev), so a change anywhere breaks the
 // chain from there on.
 type AuditRecord struct {
-	Seq     int64
-	At      time.Time
-	Actor   string
-	Action  string
-	EntryID string
-	Detail  string
-	Prev    string
-	Hash    string
+	Seq     int64     `json:"seq"`
+	At      time.Time `json:"at"`
+	Actor   string    `json:"actor"`
+	Action  string    `json:"action"`
+	EntryID string    `json:"entry_id,omitempty"`
+	Detail  string    `json:"detail,omitempty"`
+	Prev    string    `json:"prev"`
+	Hash    string    `json:"hash"`
 }
 
 // Audit actions.

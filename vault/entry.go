@@ -8,47 +8,52 @@ import (
 // Envelope is the SMTP envelope of an original, as the relay received it.
 type Envelope struct {
 	// QueueID is the relay's id of the transaction (smtpd's Envelope.ID).
-	QueueID string
+	QueueID string `json:"queue_id"`
 	// Client is the address the message came from ("192.0.2.25:41234").
-	Client string
+	Client string `json:"client"`
 	// Helo is the client's HELO/EHLO argument, unverified.
-	Helo string
+	Helo string `json:"helo"`
 	// MailFrom is the reverse-path, "" for the null sender.
-	MailFrom string
+	MailFrom string `json:"mail_from"`
 	// Rcpts are the accepted recipients, in order.
-	Rcpts []string
+	Rcpts []string `json:"rcpts"`
 	// SMTPUTF8 and EightBitMIME are the client's MAIL parameters, kept so
 	// a release can send the original on the same terms.
-	SMTPUTF8, EightBitMIME bool
+	SMTPUTF8     bool `json:"smtputf8,omitempty"`
+	EightBitMIME bool `json:"8bitmime,omitempty"`
 	// Received is when the relay accepted MAIL FROM; zero means now.
-	Received time.Time
+	Received time.Time `json:"received"`
 }
 
 // Headers are the decoded header fields the index keeps for search and
 // display. The caller decodes them (the sanitizer already did); the vault
 // stores them as given.
 type Headers struct {
-	From, To, Subject, MessageID, Date string
+	From      string `json:"from,omitempty"`
+	To        string `json:"to,omitempty"`
+	Subject   string `json:"subject,omitempty"`
+	MessageID string `json:"message_id,omitempty"`
+	Date      string `json:"date,omitempty"`
 }
 
 // Outcome is what became of a message after it was stored.
 type Outcome struct {
 	// Verdict is the sanitizer's word for what it did ("sanitized",
 	// "notice", "quarantined", "passthrough", "rejected", ...).
-	Verdict string
+	Verdict string `json:"verdict"`
 	// Delivered is true when the next hop accepted the (sanitized) copy.
-	Delivered bool
+	Delivered bool `json:"delivered"`
 	// Reply is the SMTP reply given to the sender.
-	Reply string
+	Reply string `json:"reply,omitempty"`
 	// DeliveredSHA256 and DeliveredSize describe the copy that was
 	// delivered ("" and 0 when none was).
-	DeliveredSHA256 string
-	DeliveredSize   int64
+	DeliveredSHA256 string `json:"delivered_sha256,omitempty"`
+	DeliveredSize   int64  `json:"delivered_size,omitempty"`
 	// Headers are the decoded fields of the original.
-	Headers Headers
+	Headers Headers `json:"headers"`
 	// Report is the sanitizer's Report as JSON, kept as given (it must be
 	// valid JSON, or empty).
-	Report json.RawMessage
+	Report json.RawMessage `json:"report,omitempty"`
 }
 
 // State is where an entry is in its life.
@@ -71,27 +76,27 @@ const (
 
 // Entry is one original in the vault.
 type Entry struct {
-	ID       string
-	Envelope Envelope
+	ID       string   `json:"id"`
+	Envelope Envelope `json:"envelope"`
 	// SHA256 and Size describe the original as received.
-	SHA256 string
-	Size   int64
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
 	// StoredSize is the size of the encrypted object.
-	StoredSize int64
-	State      State
-	Held       bool
+	StoredSize int64 `json:"stored_size"`
+	State      State `json:"state"`
+	Held       bool  `json:"held,omitempty"`
 	// Expires is when retention ends; a held entry outlives it.
-	Expires time.Time
+	Expires time.Time `json:"expires"`
 	// LastSeen is the last time the sender sent this message (a retry
 	// reuses the entry); Attempts counts the sends.
-	LastSeen time.Time
-	Attempts int
+	LastSeen time.Time `json:"last_seen"`
+	Attempts int       `json:"attempts"`
 	// Outcome is nil until RecordOutcome; OutcomeAt is when it was last
 	// recorded.
-	Outcome   *Outcome
-	OutcomeAt time.Time
+	Outcome   *Outcome  `json:"outcome,omitempty"`
+	OutcomeAt time.Time `json:"outcome_at,omitzero"`
 	// Purged is when the original was destroyed (zero unless StatePurged).
-	Purged time.Time
+	Purged time.Time `json:"purged,omitzero"`
 }
 
 // Undelivered reports whether no delivery of the entry is recorded.
@@ -102,15 +107,15 @@ func (e *Entry) Undelivered() bool {
 // Event is one thing that happened to an entry: stored, a retry, an
 // outcome, a read, a release, a hold, a purge.
 type Event struct {
-	Seq     int64
-	EntryID string
-	At      time.Time
-	Kind    string
+	Seq     int64     `json:"seq"`
+	EntryID string    `json:"entry_id"`
+	At      time.Time `json:"at"`
+	Kind    string    `json:"kind"`
 	// Actor is who did it ("relay", "retention", "cli:alice", ...).
-	Actor string
+	Actor string `json:"actor"`
 	// QueueID is the relay's transaction for "stored" and "retry".
-	QueueID string
-	Detail  string
+	QueueID string `json:"queue_id,omitempty"`
+	Detail  string `json:"detail,omitempty"`
 }
 
 // Event kinds.
