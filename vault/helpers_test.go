@@ -204,3 +204,17 @@ func readOriginal(t testing.TB, v *Vault, id string, ids []age.Identity) []byte 
 	}
 	return b
 }
+
+// eventKinds lists the kinds of an entry's events, oldest first.
+func eventKinds(t testing.TB, v *Vault, id string) string {
+	t.Helper()
+	evs, err := v.Events(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := make([]string, len(evs))
+	for i, ev := range evs {
+		kinds[i] = ev.Kind
+	}
+	return strings.Join(kinds, " ")
+}

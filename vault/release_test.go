@@ -126,12 +126,7 @@ func TestRelease(t *testing.T) {
 			t.Errorf("unmapped recipient: %v", err)
 		}
 
-		var kinds []string
-		evs, _ := v.Events(ctx, res.ID)
-		for _, ev := range evs {
-			kinds = append(kinds, ev.Kind)
-		}
-		if got := strings.Join(kinds, " "); got != "stored release release denied denied" {
+		if got := eventKinds(t, v, res.ID); got != "stored release release denied denied" {
 			t.Errorf("events: %s", got)
 		}
 		var audit []string

@@ -333,12 +333,7 @@ func TestHoldAndPurge(t *testing.T) {
 		if page, _ := v.Search(ctx, Query{Subject: "秘密"}); len(page.Entries) != 0 {
 			t.Error("a purged entry is still found by its subject")
 		}
-		var kinds []string
-		evs, _ := v.Events(ctx, res.ID)
-		for _, ev := range evs {
-			kinds = append(kinds, ev.Kind)
-		}
-		if got := strings.Join(kinds, " "); got != "stored outcome hold unhold purge denied" {
+		if got := eventKinds(t, v, res.ID); got != "stored outcome hold unhold purge denied" {
 			t.Errorf("events: %s", got)
 		}
 		if u, _ := v.Usage(ctx); u.Entries != 0 || u.Bytes != 0 {
