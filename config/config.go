@@ -61,6 +61,8 @@ type Config struct {
 	// Converters name external commands that replace the built-in
 	// converter for a file type (see mugai.yaml); empty uses the built-in.
 	Converters map[string]string `yaml:"converters"`
+	// Vault keeps the originals (see vault.go).
+	Vault VaultSection `yaml:"vault"`
 }
 
 // Listen is the inbound SMTP listener.

@@ -90,6 +90,13 @@ func TestDefault(t *testing.T) {
 			Images:         sanitize.ImagesDrop,
 		},
 		Log: Log{Format: "text", Level: "info"},
+		Vault: VaultSection{
+			Required:  true,
+			Backend:   VaultSQLite,
+			Path:      "./mugai-vault",
+			Retention: Duration(30 * 24 * time.Hour),
+			Release:   VaultRelease{InternetTLS: TLSOpportunistic, LGWAN: ReleaseDeny},
+		},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Default() =\n%+v\nwant\n%+v", c, want)

@@ -153,6 +153,15 @@ func parseDuration(s string) (Duration, error) {
 		}
 		return Duration(time.Duration(n) * time.Second), nil
 	}
+	// Whole days ("30d"), for retention periods; time.ParseDuration has
+	// no unit above hours.
+	if days, ok := strings.CutSuffix(t, "d"); ok && days != "" && strings.Trim(days, "0123456789") == "" {
+		n, err := strconv.ParseInt(days, 10, 64)
+		if err != nil || n > int64(math.MaxInt64/(24*time.Hour)) {
+			return 0, fmt.Errorf("%s is too long", quote(s))
+		}
+		return Duration(time.Duration(n) * 24 * time.Hour), nil
+	}
 	d, err := time.ParseDuration(t)
 	if err != nil {
 		return 0, fmt.Errorf("%s is not a duration; write a number with s, m or h, e.g. 30s, 5m or 1h30m", quote(s))

@@ -64,7 +64,11 @@ func TestParseDuration(t *testing.T) {
 		{"9223372037", 0, false},
 		{"", 0, false},
 		{"5 minutes", 0, false},
-		{"1d", 0, false},
+		{"1d", 24 * time.Hour, true},
+		{"30d", 30 * 24 * time.Hour, true},
+		{"d", 0, false},
+		{"1.5d", 0, false},
+		{"1d12h", 0, false},
 		{"1:30", 0, false},
 	} {
 		got, err := parseDuration(tt.in)

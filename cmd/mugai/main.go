@@ -9,6 +9,7 @@
 //	mugai file [-config FILE] [-o OUT] IN
 //	mugai check-config FILE
 //	mugai healthcheck [-config FILE] [-smtp ADDR] [-http ADDR] [-ready]
+//	mugai vault list|show|get|release|hold|purge|audit|sweep|keygen ...
 //	mugai version
 //
 // Exit codes (a contract: scripts depend on them): 0 success; 1 usage,
@@ -54,6 +55,7 @@ const usage = `usage:
   mugai file [-config FILE] [-o OUT] IN                        sanitize one file (text or re-encoded image)
   mugai check-config FILE                                      validate a config file
   mugai healthcheck [-config FILE] [-ready]                    check a running gateway (exit 0/1)
+  mugai vault list|show|get|release|hold|purge|audit|sweep|keygen   the originals vault (mugai vault help)
   mugai version                                                print the version`
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -75,6 +77,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return e.convertWorker()
 	case "healthcheck":
 		return e.healthcheck(args[1:])
+	case "vault":
+		return e.vaultCmd(args[1:])
 	case "version", "-version", "--version":
 		fmt.Fprintf(stdout, "mugai %s\n", version)
 		return exitOK

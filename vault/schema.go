@@ -1,0 +1,190 @@
+package vault
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// dialect is what differs between the two SQL databases. Everything else
+// — placeholders ($1 works in both), ON CONFLICT, RETURNING, partial
+// indexes — is written once.
+type dialect struct {
+	name string
+	// blob and serial are column types: bytes, and an auto-numbered key.
+	blob, serial string
+	// lock, when set, is run first in the schema transaction so that two
+	// instances starting at once do not race to create the tables.
+	lock string
+	// extra statements after the tables (PostgreSQL's object chunks).
+	extra []string
+}
+
+var sqliteDialect = dialect{
+	name:   "sqlite",
+	blob:   "BLOB",
+	serial: "INTEGER PRIMARY KEY",
+}
+
+var postgresDialect = dialect{
+	name:   "postgres",
+	blob:   "BYTEA",
+	serial: "BIGSERIAL PRIMARY KEY",
+	// The key is an arbitrary constant naming "mugai vault schema".
+	lock: "SELECT pg_advisory_xact_lock(7305241)",
+	extra: []string{
+		`CREATE TABLE IF NOT EXISTS objects (
+			key TEXT PRIMARY KEY,
+			size BIGINT NOT NULL,
+			created BIGINT NOT NULL)`,
+		`CREATE INDEX IF NOT EXISTS objects_created ON objects (created)`,
+		`CREATE TABLE IF NOT EXISTS object_chunks (
+			key TEXT NOT NULL,
+			seq INTEGER NOT NULL,
+			data BYTEA NOT NULL,
+			PRIMARY KEY (key, seq))`,
+		// Encrypted data does not compress; do not let TOAST try.
+		`ALTER TABLE object_chunks ALTER COLUMN data SET STORAGE EXTERNAL`,
+	},
+}
+
+// schemaVersion is stored in meta; a database written by a newer mugai
+// is refused rather than misread.
+const schemaVersion = 1
+
+// Times are stored as microseconds since 1970 UTC (BIGINT): the same in
+// both databases, exact, and ordered.
+func (d dialect) schema() []string {
+	stmts := []string{
+		`CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)`,
+		`CREATE TABLE IF NOT EXISTS entries (
+			id TEXT PRIMARY KEY,
+			queue_id TEXT NOT NULL,
+			received BIGINT NOT NULL,
+			last_seen BIGINT NOT NULL,
+			attempts INTEGER NOT NULL,
+			client TEXT NOT NULL,
+			helo TEXT NOT NULL,
+			mail_from TEXT NOT NULL,
+			rcpts TEXT NOT NULL,
+			smtputf8 INTEGER NOT NULL,
+			eightbit INTEGER NOT NULL,
+			search_mail_from TEXT NOT NULL,
+			search_rcpts TEXT NOT NULL,
+			search_helo TEXT NOT NULL,
+			dedupe TEXT NOT NULL,
+			sha256 TEXT NOT NULL,
+			size BIGINT NOT NULL,
+			stored_size BIGINT NOT NULL,
+			object TEXT,
+			wrapped_key {{blob}},
+			state TEXT NOT NULL,
+			held INTEGER NOT NULL DEFAULT 0,
+			expires BIGINT NOT NULL,
+			purged BIGINT NOT NULL DEFAULT 0,
+			outcome_at BIGINT NOT NULL DEFAULT 0,
+			verdict TEXT NOT NULL DEFAULT '',
+			delivered INTEGER NOT NULL DEFAULT 0,
+			reply TEXT NOT NULL DEFAULT '',
+			out_sha256 TEXT NOT NULL DEFAULT '',
+			out_size BIGINT NOT NULL DEFAULT 0,
+			hdr_from TEXT NOT NULL DEFAULT '',
+			hdr_to TEXT NOT NULL DEFAULT '',
+			subject TEXT NOT NULL DEFAULT '',
+			message_id TEXT NOT NULL DEFAULT '',
+			hdr_date TEXT NOT NULL DEFAULT '',
+			search_from TEXT NOT NULL DEFAULT '',
+			search_to TEXT NOT NULL DEFAULT '',
+			search_subject TEXT NOT NULL DEFAULT '',
+			report TEXT NOT NULL DEFAULT '')`,
+		`CREATE INDEX IF NOT EXISTS entries_received ON entries (received, id)`,
+		`CREATE INDEX IF NOT EXISTS entries_queue ON entries (queue_id)`,
+		`CREATE INDEX IF NOT EXISTS entries_msgid ON entries (message_id)`,
+		`CREATE INDEX IF NOT EXISTS entries_sha ON entries (sha256)`,
+		`CREATE INDEX IF NOT EXISTS entries_dedupe ON entries (dedupe, last_seen)`,
+		`CREATE INDEX IF NOT EXISTS entries_expires ON entries (expires) WHERE state <> 'purged'`,
+		`CREATE INDEX IF NOT EXISTS entries_object ON entries (object) WHERE object IS NOT NULL`,
+		`CREATE TABLE IF NOT EXISTS terms (
+			term TEXT NOT NULL,
+			entry_id TEXT NOT NULL,
+			PRIMARY KEY (term, entry_id))`,
+		`CREATE INDEX IF NOT EXISTS terms_entry ON terms (entry_id)`,
+		`CREATE TABLE IF NOT EXISTS events (
+			seq {{serial}},
+			entry_id TEXT NOT NULL,
+			at BIGINT NOT NULL,
+			kind TEXT NOT NULL,
+			actor TEXT NOT NULL,
+			queue_id TEXT NOT NULL,
+			detail TEXT NOT NULL)`,
+		`CREATE INDEX IF NOT EXISTS events_entry ON events (entry_id, seq)`,
+		`CREATE INDEX IF NOT EXISTS events_queue ON events (queue_id) WHERE queue_id <> ''`,
+		`CREATE TABLE IF NOT EXISTS audit (
+			seq BIGINT PRIMARY KEY,
+			at BIGINT NOT NULL,
+			actor TEXT NOT NULL,
+			action TEXT NOT NULL,
+			entry_id TEXT NOT NULL,
+			detail TEXT NOT NULL,
+			prev TEXT NOT NULL,
+			hash TEXT NOT NULL)`,
+		// The head names the last record; appending updates it in the same
+		// transaction, which also serializes appends (a row lock in
+		// PostgreSQL, the write lock in SQLite).
+		`CREATE TABLE IF NOT EXISTS audit_head (
+			id INTEGER PRIMARY KEY,
+			seq BIGINT NOT NULL,
+			hash TEXT NOT NULL)`,
+		`INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '` + auditGenesis + `') ON CONFLICT (id) DO NOTHING`,
+	}
+	stmts = append(stmts, d.extra...)
+	r := strings.NewReplacer("{{blob}}", d.blob, "{{serial}}", d.serial)
+	for i, s := range stmts {
+		stmts[i] = r.Replace(s)
+	}
+	return stmts
+}
+
+// migrate creates the tables, or checks that the existing ones are of a
+// version this code reads.
+func migrate(ctx context.Context, db *sql.DB, d dialect) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("vault schema: %w", err)
+	}
+	defer tx.Rollback()
+	if d.lock != "" {
+		if _, err := tx.ExecContext(ctx, d.lock); err != nil {
+			return fmt.Errorf("vault schema: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, d.schema()[0]); err != nil {
+		return fmt.Errorf("vault schema: %w", err)
+	}
+	var v string
+	switch err := tx.QueryRowContext(ctx, `SELECT v FROM meta WHERE k = 'schema_version'`).Scan(&v); {
+	case err == sql.ErrNoRows:
+	case err != nil:
+		return fmt.Errorf("vault schema: %w", err)
+	default:
+		n, _ := strconv.Atoi(v)
+		if n > schemaVersion {
+			return fmt.Errorf("vault schema: the database is of version %s, newer than this mugai reads (%d); upgrade mugai", v, schemaVersion)
+		}
+		if n == schemaVersion {
+			return tx.Commit()
+		}
+	}
+	for _, s := range d.schema()[1:] {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("vault schema: %w (in %.60q)", err, s)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO meta (k, v) VALUES ('schema_version', $1)
+		ON CONFLICT (k) DO UPDATE SET v = excluded.v`, strconv.Itoa(schemaVersion)); err != nil {
+		return fmt.Errorf("vault schema: %w", err)
+	}
+	return tx.Commit()
+}
