@@ -223,18 +223,15 @@ func (c *Config) allowsClient(addr netip.Addr) bool {
 	return false
 }
 
-// acceptsRecipient reports whether mail for rcpt may be relayed.
-func (c *Config) acceptsRecipient(rcpt string) bool {
+// acceptsRecipient reports whether mail for rcpt may be relayed. (A
+// recipient without a domain never gets here: go-smtp refuses
+// "RCPT TO:<postmaster>", and we have no mailboxes to deliver it to.)
+func (c *Config) acceptsRecipient(rcpt Mailbox) bool {
 	if len(c.Domains) == 0 {
 		return true
 	}
-	at := strings.LastIndexByte(rcpt, '@')
-	if at < 0 {
-		return false // <postmaster> without a domain: we have no mailboxes
-	}
-	domain := strings.TrimSuffix(rcpt[at+1:], ".")
 	for _, d := range c.Domains {
-		if asciiEqualFold(domain, strings.TrimSuffix(d, ".")) {
+		if asciiEqualFold(rcpt.Domain, strings.TrimSuffix(d, ".")) {
 			return true
 		}
 	}

@@ -55,6 +55,10 @@ func replyLineTooLong() *smtp.SMTPError {
 	return reply(554, [3]int{5, 6, 0}, "Line too long, see RFC 5321 section 4.5.3.1.6")
 }
 
+func replyEmptyMessage() *smtp.SMTPError {
+	return reply(554, [3]int{5, 6, 0}, "Message is empty")
+}
+
 func replyOutputTooLarge() *smtp.SMTPError {
 	return reply(552, [3]int{5, 3, 4}, "Sanitized message exceeds size limit")
 }

@@ -156,12 +156,18 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 		// for a transaction in progress); RFC 5321 §4.1.4 wants 503.
 		return reply(503, [3]int{5, 5, 1}, "Nested MAIL command")
 	}
+	sender, err := checkAddress(from, opts != nil && opts.UTF8, false)
+	if err != nil {
+		r := reply(addressReply(err, true))
+		cs.log.Info("smtpd: sender refused", "from", from, "code", r.Code, "reply", r.Message)
+		return cs.clientError(r)
+	}
 	env := &Envelope{
 		ID:       newQueueID(),
 		Client:   cs.client,
 		Helo:     s.helo,
 		TLS:      s.tls,
-		From:     from,
+		From:     sender.String(),
 		Received: cs.cfg.Now(),
 	}
 	if opts != nil {
@@ -189,7 +195,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if tx == nil {
 		return reply(503, [3]int{5, 5, 1}, "Need MAIL first") // go-smtp checks this too
 	}
-	log := cs.log.With("id", tx.env.ID, "rcpt", to)
+	log := cs.log.With("id", tx.env.ID)
 	refused := func(r *smtp.SMTPError, counted bool) error {
 		tx.refused++
 		log.Info("smtpd: recipient refused", "code", r.Code, "reply", r.Message)
@@ -200,11 +206,20 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 		return r
 	}
 
-	if !cs.cfg.acceptsRecipient(to) {
+	// From here on, the recipient is its canonical form: the relay check,
+	// the Router, the next hop and the Envelope all see the same string.
+	rcpt, err := checkAddress(to, tx.env.SMTPUTF8, true)
+	if err != nil {
+		log = log.With("rcpt", to)
+		return refused(reply(addressReply(err, false)), true)
+	}
+	to = rcpt.String()
+	log = log.With("rcpt", to)
+	if !cs.cfg.acceptsRecipient(rcpt) {
 		return refused(replyRelayDenied(), true)
 	}
 	var route Route
-	err := safeCall(log, "route", func() (err error) {
+	err = safeCall(log, "route", func() (err error) {
 		route, err = cs.cfg.Router.Route(tx.env, to)
 		return err
 	})

@@ -113,15 +113,17 @@ func TestReceivedHeader(t *testing.T) {
 func TestAcceptsRecipient(t *testing.T) {
 	cfg := Config{Domains: []string{"example.jp", "Lgwan.Example."}}
 	for rcpt, want := range map[string]bool{
-		"a@example.jp": true, "a@EXAMPLE.JP": true, "a@example.jp.": true, "a@lgwan.example": true,
+		"a@example.jp": true, "a@EXAMPLE.JP": true, "a@lgwan.example": true,
 		"a@sub.example.jp": false, "a@example.jp.evil": false, "postmaster": false,
+		"a@example.jp.": true, "a@example.jp..": false,
 		"a@example.\u212Ap": false, // KELVIN SIGN is not an ASCII k
 	} {
-		if got := cfg.acceptsRecipient(rcpt); got != want {
+		m, err := checkAddress(rcpt, true, true)
+		if got := err == nil && cfg.acceptsRecipient(m); got != want {
 			t.Errorf("acceptsRecipient(%q) = %v", rcpt, got)
 		}
 	}
-	if !(&Config{}).acceptsRecipient("anyone@anywhere") {
+	if !(&Config{}).acceptsRecipient(Mailbox{"anyone", "anywhere"}) {
 		t.Error("empty Domains must accept any domain")
 	}
 }
