@@ -24,6 +24,11 @@ import (
 func (s *session) Data(r io.Reader) error {
 	cs := s.cs
 	tx := s.takeTx()
+	if tx != nil && tx.failed != nil {
+		// The next hop ran out of time after some recipients were
+		// accepted: none of them can be delivered in this transaction.
+		return tx.failed
+	}
 	if tx == nil || tx.delivery == nil {
 		return reply(503, [3]int{5, 5, 1}, "Need RCPT first") // go-smtp checks this first
 	}

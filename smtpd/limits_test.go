@@ -67,6 +67,7 @@ func TestConnectionLimits(t *testing.T) {
 func TestDataIdleTimeout(t *testing.T) {
 	h := start(t, func(h *harness, cfg *smtpd.Config) {
 		cfg.DataTimeout = 600 * time.Millisecond
+		cfg.MinDataRate = 10 // 2 bytes earn 200ms
 		cfg.CommandTimeout = 5 * time.Second
 	})
 	t.Run("slow but live sender", func(t *testing.T) {
@@ -76,7 +77,7 @@ func TestDataIdleTimeout(t *testing.T) {
 		c.expect(354, "DATA")
 		body := "Subject: slow\r\n\r\nslow body\r\n.\r\n"
 		begin := time.Now()
-		for i := 0; i < len(body); i += 2 { // 13 pieces, 150ms apart
+		for i := 0; i < len(body); i += 2 { // 13 pieces, 150ms apart: 13 B/s
 			c.raw(body[i:min(i+2, len(body))])
 			time.Sleep(150 * time.Millisecond)
 		}

@@ -79,6 +79,19 @@ func replyNextHopUnavailable() *smtp.SMTPError {
 	return reply(451, [3]int{4, 4, 1}, "Next hop not reachable, try again later")
 }
 
+// replyNextHopSlow: the next hop did not answer for a recipient within
+// RecipientTimeout.
+func replyNextHopSlow() *smtp.SMTPError {
+	return reply(451, [3]int{4, 4, 2}, "Next hop too slow, try again later")
+}
+
+// replyNextHopBudget: the transaction's recipients used up EnvelopeTime.
+// 452 is RFC 5321's "too many recipients" (§4.5.3.1.10): the client
+// delivers to those accepted and sends the rest in a new transaction.
+func replyNextHopBudget() *smtp.SMTPError {
+	return reply(452, [3]int{4, 5, 3}, "Next hop is slow: send the remaining recipients in a new transaction")
+}
+
 func replyInternal() *smtp.SMTPError {
 	return reply(451, [3]int{4, 3, 0}, "Internal error, try again later")
 }

@@ -124,6 +124,12 @@ type transaction struct {
 	delivery  Delivery // opened by route.Begin
 	delivered bool
 	refused   int // recipients refused, for the log
+	// waited is the time the recipients spent waiting for the next hop,
+	// against EnvelopeTime.
+	waited time.Duration
+	// failed is the reply to every later command of the transaction once
+	// the next hop ran out of time (see relayRecipient).
+	failed *smtp.SMTPError
 }
 
 // abort ends the transaction at the next hop unless it was delivered.
@@ -227,31 +233,76 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 		r := mapError(err)
 		return refused(r, r.Code >= 500)
 	}
+	if tx.route != nil && route.Name != tx.route.Name {
+		return refused(replyOtherRoute(), false)
+	}
+	if r := s.relayRecipient(tx, route, to, log); r != nil {
+		return refused(r, false)
+	}
+	tx.env.Rcpts = append(tx.env.Rcpts, to)
+	cs.cfg.Observer.Replied(StageRcpt, cs.client, 250)
+	return nil
+}
+
+// relayRecipient hands the recipient to the transaction's Delivery,
+// opening it at the first one, within the next hop's time budget: at
+// most RecipientTimeout for this recipient, and no new recipient once the
+// transaction's recipients have together waited EnvelopeTime. A slow
+// next hop thus costs the client a timely 4xx, never a session stuck
+// past its timeouts: recipients over the envelope budget get 452 4.5.3
+// and go in a new transaction while the ones accepted are delivered
+// (RFC 5321 §4.5.3.1.10); a recipient whose reply does not come in time
+// gets 451 4.4.2, and so does the rest of the transaction, since the
+// next hop's dialogue is then out of step and its connection is closed.
+func (s *session) relayRecipient(tx *transaction, route Route, to string, log *slog.Logger) *smtp.SMTPError {
+	cs, cfg := s.cs, s.cs.cfg
+	switch {
+	case tx.failed != nil:
+		return tx.failed
+	case tx.waited >= cfg.EnvelopeTime:
+		return replyNextHopBudget()
+	}
+	ctx, cancel := context.WithTimeout(cs.ctx, cfg.RecipientTimeout)
+	defer cancel()
+	start := time.Now()
+	defer func() { tx.waited += time.Since(start) }()
+	expired := func(err error) bool {
+		if ctx.Err() == nil || cs.ctx.Err() != nil {
+			return false // not our budget: the session itself is ending
+		}
+		log.Warn("smtpd: next hop too slow", "route", route.Name, "waited", elapsed(start), "err", err)
+		tx.abort(log)
+		tx.failed = replyNextHopSlow()
+		return true
+	}
+
 	if tx.route == nil {
 		var d Delivery
 		err := safeCall(log, "begin", func() (err error) {
-			d, err = route.Begin(cs.ctx, tx.env)
+			d, err = route.Begin(ctx, tx.env)
 			return err
 		})
 		if err == nil && d == nil {
 			err = fmt.Errorf("route %q: Begin returned no Delivery", route.Name)
 		}
 		if err != nil {
+			if expired(err) {
+				return tx.failed
+			}
 			log.Warn("smtpd: next hop transaction failed", "route", route.Name, "err", err)
-			return refused(mapError(err), false)
+			return mapError(err)
 		}
 		tx.route, tx.delivery = &route, d
-	} else if route.Name != tx.route.Name {
-		return refused(replyOtherRoute(), false)
 	}
-	err = safeCall(log, "add recipient", func() error {
-		return tx.delivery.AddRecipient(cs.ctx, to)
+	err := safeCall(log, "add recipient", func() error {
+		return tx.delivery.AddRecipient(ctx, to)
 	})
 	if err != nil {
-		return refused(mapError(err), false)
+		if expired(err) {
+			return tx.failed
+		}
+		return mapError(err)
 	}
-	tx.env.Rcpts = append(tx.env.Rcpts, to)
-	cs.cfg.Observer.Replied(StageRcpt, cs.client, 250)
 	return nil
 }
 
