@@ -19,15 +19,30 @@ import (
 	"github.com/mugai/mugai/smtpd"
 )
 
-// recorder is a next hop that keeps what it was given.
+// recorder is a next hop that keeps what it was given, and every
+// address it was handed that is not in smtpd's canonical form.
 type recorder struct {
 	mu   sync.Mutex
 	msgs [][]byte
+	bad  []string
 }
 
 type recDelivery struct{ r *recorder }
 
-func (d recDelivery) AddRecipient(ctx context.Context, rcpt string) error { return nil }
+func (d recDelivery) AddRecipient(ctx context.Context, rcpt string) error {
+	d.r.checkAddress(rcpt)
+	return nil
+}
+
+// checkAddress notes an address that ParseMailbox refuses: smtpd hands a
+// Delivery only canonical RFC 5321 addresses.
+func (r *recorder) checkAddress(addr string) {
+	if _, err := smtpd.ParseMailbox(addr); err != nil {
+		r.mu.Lock()
+		r.bad = append(r.bad, addr)
+		r.mu.Unlock()
+	}
+}
 func (d recDelivery) Deliver(ctx context.Context, msg io.Reader) error {
 	b, err := io.ReadAll(msg)
 	if err != nil {
@@ -40,12 +55,13 @@ func (d recDelivery) Deliver(ctx context.Context, msg io.Reader) error {
 }
 func (d recDelivery) Abort() {}
 
-func (r *recorder) take() [][]byte {
+// take returns and forgets the messages and the bad addresses.
+func (r *recorder) take() (msgs [][]byte, bad []string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	m := r.msgs
-	r.msgs = nil
-	return m
+	msgs, bad = r.msgs, r.bad
+	r.msgs, r.bad = nil, nil
+	return msgs, bad
 }
 
 // startSMTP runs an smtpd server on loopback that copies messages
@@ -57,7 +73,10 @@ func startSMTP(f *testing.F) (string, *recorder) {
 		return smtpd.FilterResult{}, err
 	})
 	route := smtpd.Route{Name: "fuzz", Filter: copyFilter,
-		Begin: func(ctx context.Context, env *smtpd.Envelope) (smtpd.Delivery, error) { return recDelivery{rec}, nil }}
+		Begin: func(ctx context.Context, env *smtpd.Envelope) (smtpd.Delivery, error) {
+			rec.checkAddress(env.From)
+			return recDelivery{rec}, nil
+		}}
 	srv, err := smtpd.New(smtpd.Config{
 		Hostname:          "fuzz.test",
 		Networks:          []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
@@ -85,7 +104,8 @@ func startSMTP(f *testing.F) (string, *recorder) {
 // FuzzSMTPSession sends a transcript over a real connection in whatever
 // session state it leads to. Whatever it is: no panic, the connection
 // ends, no goroutine is left behind, every message delivered came with a
-// 250 (and every 250 "queued" had a delivery), and no delivered message
+// 250 (and every 250 "queued" had a delivery), every address handed to
+// the Delivery is in canonical RFC 5321 form, and no delivered message
 // holds a bare CR or LF — a DATA that did not end in CRLF.CRLF, or that
 // hid a second message behind a bare line end, is never accepted
 // (RFC 5321 §2.3.8; SMTP smuggling).
@@ -132,7 +152,10 @@ func FuzzSMTPSession(f *testing.F) {
 				queued++
 			}
 		}
-		msgs := rec.take()
+		msgs, bad := rec.take()
+		if len(bad) > 0 {
+			t.Fatalf("addresses not in canonical RFC 5321 form reached the Delivery: %q", bad)
+		}
 		if len(msgs) != queued {
 			t.Fatalf("%d messages delivered, %d acknowledged:\n%q", len(msgs), queued, replies)
 		}
