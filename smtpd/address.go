@@ -137,7 +137,13 @@ var (
 	errAddrQuoting   = &addressError{553, [3]int{5, 1, 3}, `Characters " \ < > are not accepted in a local part`}
 	errAddrDomain    = &addressError{553, [3]int{5, 1, 3}, "Invalid domain in address"}
 	errAddrRouting   = &addressError{550, [3]int{5, 7, 1}, "Relay not permitted: % or ! routing in the local part"}
+	errAddrLength    = &addressError{553, [3]int{5, 1, 3}, "Address too long"}
 )
+
+// maxMailbox bounds a canonical address: RFC 5321 §4.5.3.1.3's 256
+// octets for a path, less its angle brackets. It keeps the address, and
+// our Received: line that carries it, short.
+const maxMailbox = 254
 
 // checkAddress turns the address go-smtp parsed from MAIL or RCPT into
 // its canonical form, or refuses it. go-smtp hands over the local part
@@ -164,7 +170,8 @@ var (
 //     to host (the "percent hack", UUCP bang paths; Postfix refuses both
 //     from untrusted clients, allow_untrusted_routing): the domain we
 //     checked would not be where the mail goes.
-//   - a domain that is not a valid name or IP address literal: 553.
+//   - a domain that is not a valid name or IP address literal, or a
+//     canonical form over 254 octets: 553.
 func checkAddress(addr string, utf8OK, recipient bool) (Mailbox, error) {
 	if addr == "" {
 		return Mailbox{}, nil // null reverse-path; go-smtp refuses <> in RCPT
@@ -186,7 +193,11 @@ func checkAddress(addr string, utf8OK, recipient bool) (Mailbox, error) {
 	if err != nil {
 		return Mailbox{}, err
 	}
-	return Mailbox{Local: local, Domain: d}, nil
+	m := Mailbox{Local: local, Domain: d}
+	if len(m.String()) > maxMailbox {
+		return Mailbox{}, errAddrLength
+	}
+	return m, nil
 }
 
 // problem reports why checkAddress would refuse m as a sender, for
@@ -201,6 +212,9 @@ func problem(m Mailbox) error {
 	}
 	if d, err := canonicalDomain(m.Domain); err != nil || d != m.Domain {
 		return errAddrDomain
+	}
+	if len(m.String()) > maxMailbox {
+		return errAddrLength
 	}
 	return nil
 }
