@@ -1,13 +1,11 @@
 package fuzz
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/netip"
 	"regexp"
 	"strings"
 	"sync"
@@ -60,39 +58,13 @@ func startEnvelopeRelay(f *testing.F) *envelopeRelay {
 	hop := &delivery.NextHop{Addr: r.hop.Addr, HeloName: "relay.test", TLS: delivery.TLSNone,
 		ConnectTimeout: 2 * time.Second, CommandTimeout: 2 * time.Second, DataTimeout: 2 * time.Second,
 		Logger: slog.New(slog.DiscardHandler)}
-	copyFilter := smtpd.FilterFunc(func(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src io.Reader) (smtpd.FilterResult, error) {
-		_, err := io.Copy(dst, src)
-		return smtpd.FilterResult{}, err
-	})
-	route := smtpd.Route{Name: "fuzz", Filter: copyFilter, Begin: hop.Begin}
-	srv, err := smtpd.New(smtpd.Config{
-		Hostname: "relay.test",
-		Networks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-		Domains:  []string{envelopeDomain},
-		Router: smtpd.RouterFunc(func(_ *smtpd.Envelope, rcpt string) (smtpd.Route, error) {
-			r.mu.Lock()
-			r.checked[rcpt] = true
-			r.mu.Unlock()
-			return route, nil
-		}),
-		MaxMessageBytes:   64 << 10,
-		MaxRecipients:     5,
-		CommandTimeout:    2 * time.Second,
-		DataTimeout:       2 * time.Second,
-		SessionTime:       5 * time.Second,
-		MaxProtocolErrors: 50,
-		Logger:            slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
-		f.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		f.Fatal(err)
-	}
-	go srv.Serve(ln)
-	f.Cleanup(func() { srv.Close() })
-	r.addr = ln.Addr().String()
+	route := smtpd.Route{Name: "fuzz", Filter: copyFilter(), Begin: hop.Begin}
+	r.addr = serveRelay(f, []string{envelopeDomain}, smtpd.RouterFunc(func(_ *smtpd.Envelope, rcpt string) (smtpd.Route, error) {
+		r.mu.Lock()
+		r.checked[rcpt] = true
+		r.mu.Unlock()
+		return route, nil
+	}))
 	return r
 }
 

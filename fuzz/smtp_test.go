@@ -68,19 +68,32 @@ func (r *recorder) take() (msgs [][]byte, bad []string) {
 // unchanged to a recorder.
 func startSMTP(f *testing.F) (string, *recorder) {
 	rec := &recorder{}
-	copyFilter := smtpd.FilterFunc(func(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src io.Reader) (smtpd.FilterResult, error) {
-		_, err := io.Copy(dst, src)
-		return smtpd.FilterResult{}, err
-	})
-	route := smtpd.Route{Name: "fuzz", Filter: copyFilter,
+	route := smtpd.Route{Name: "fuzz", Filter: copyFilter(),
 		Begin: func(ctx context.Context, env *smtpd.Envelope) (smtpd.Delivery, error) {
 			rec.checkAddress(env.From)
 			return recDelivery{rec}, nil
 		}}
+	router := smtpd.RouterFunc(func(*smtpd.Envelope, string) (smtpd.Route, error) { return route, nil })
+	return serveRelay(f, nil, router), rec
+}
+
+// copyFilter passes messages through unchanged.
+func copyFilter() smtpd.Filter {
+	return smtpd.FilterFunc(func(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src io.Reader) (smtpd.FilterResult, error) {
+		_, err := io.Copy(dst, src)
+		return smtpd.FilterResult{}, err
+	})
+}
+
+// serveRelay runs an smtpd server on loopback for the relay domains
+// (none: any) with small limits and short timeouts, so that a session
+// ends within seconds whatever it is sent; it returns the address.
+func serveRelay(f *testing.F, domains []string, router smtpd.Router) string {
 	srv, err := smtpd.New(smtpd.Config{
 		Hostname:          "fuzz.test",
 		Networks:          []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-		Router:            smtpd.RouterFunc(func(*smtpd.Envelope, string) (smtpd.Route, error) { return route, nil }),
+		Domains:           domains,
+		Router:            router,
 		MaxMessageBytes:   64 << 10,
 		MaxRecipients:     5,
 		CommandTimeout:    2 * time.Second,
@@ -98,7 +111,7 @@ func startSMTP(f *testing.F) (string, *recorder) {
 	}
 	go srv.Serve(ln)
 	f.Cleanup(func() { srv.Close() })
-	return ln.Addr().String(), rec
+	return ln.Addr().String()
 }
 
 // FuzzSMTPSession sends a transcript over a real connection in whatever

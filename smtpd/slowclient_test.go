@@ -45,10 +45,7 @@ func TestDataDeadline(t *testing.T) {
 		cfg.MaxMessageBytes = 1 << 20
 	})
 	t.Run("trickle", func(t *testing.T) {
-		c := h.session()
-		c.expect(250, "MAIL FROM:<alice@example.org>")
-		c.expect(250, "RCPT TO:<bob@example.jp>")
-		c.expect(354, "DATA")
+		c := h.inData()
 		c.raw("Subject: trickle\r\n\r\n")
 		begin := time.Now()
 		done := make(chan struct{})
@@ -69,10 +66,7 @@ func TestDataDeadline(t *testing.T) {
 		<-done
 	})
 	t.Run("steady sender of a large message", func(t *testing.T) {
-		c := h.session()
-		c.expect(250, "MAIL FROM:<alice@example.org>")
-		c.expect(250, "RCPT TO:<bob@example.jp>")
-		c.expect(354, "DATA")
+		c := h.inData()
 		c.raw("Subject: steady\r\n\r\n")
 		line := strings.Repeat("y", 1022) + "\r\n"
 		begin := time.Now()
