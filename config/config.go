@@ -132,6 +132,11 @@ type Delivery struct {
 	ServerName     string   `yaml:"server_name"`
 	ConnectTimeout Duration `yaml:"connect_timeout"`
 	CommandTimeout Duration `yaml:"command_timeout"`
+	// RecipientTimeout bounds the next hop's answer for one recipient
+	// (the connection included, for the first); EnvelopeTime its answers
+	// for all recipients of a message together.
+	RecipientTimeout Duration `yaml:"recipient_timeout"`
+	EnvelopeTime     Duration `yaml:"envelope_time"`
 }
 
 // TLSMode is delivery.tls.
@@ -147,16 +152,23 @@ const (
 // Limits bound what a client or a message may use. The sanitizer's share
 // of them reaches sanitize through SanitizePolicy.
 type Limits struct {
-	MessageSize      Size     `yaml:"message_size"`
-	Recipients       int      `yaml:"recipients"`
-	Connections      int      `yaml:"connections"`
-	ConnectionsPerIP int      `yaml:"connections_per_ip"`
-	SessionTime      Duration `yaml:"session_time"`
-	// CommandTimeout is the idle time allowed while waiting for a command.
+	MessageSize      Size `yaml:"message_size"`
+	Recipients       int  `yaml:"recipients"`
+	Connections      int  `yaml:"connections"`
+	ConnectionsPerIP int  `yaml:"connections_per_ip"`
+	// ConnectionsReservedPercent of Connections (the last ones) are kept
+	// for client addresses that hold no connection yet; see
+	// ReservedConnections.
+	ConnectionsReservedPercent int      `yaml:"connections_reserved_percent"`
+	SessionTime                Duration `yaml:"session_time"`
+	// CommandTimeout is the time from a reply to the end of the client's
+	// next command line: a total, not a pause between reads.
 	CommandTimeout Duration `yaml:"command_timeout"`
-	// DataTimeout is the idle time allowed between reads during DATA; it is
-	// not a bound on the whole transfer (SessionTime is).
+	// DataTimeout and MinDataRate bound the receipt of a message: it must
+	// arrive within DataTimeout plus what its size earns at MinDataRate
+	// bytes per second (see smtpd.Config).
 	DataTimeout    Duration `yaml:"data_timeout"`
+	MinDataRate    Size     `yaml:"min_data_rate"`
 	ProtocolErrors int      `yaml:"protocol_errors"`
 	// Workers is the number of concurrent sanitizations; 0 means one per
 	// CPU, see WorkerCount.
@@ -181,6 +193,12 @@ type Limits struct {
 	ConvertMemory  Size     `yaml:"convert_memory"`
 	ConvertOutput  Size     `yaml:"convert_output"`
 	PDFPages       int      `yaml:"pdf_pages"`
+}
+
+// ReservedConnections is how many connections ConnectionsReservedPercent
+// keeps, rounded down: always fewer than Connections.
+func (l *Limits) ReservedConnections() int {
+	return l.Connections * l.ConnectionsReservedPercent / 100
 }
 
 // WorkerCount resolves Workers: 0 means one worker per CPU.

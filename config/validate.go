@@ -135,6 +135,8 @@ func (v *validator) delivery() {
 	}
 	v.duration("delivery.connect_timeout", d.ConnectTimeout, time.Second, time.Hour)
 	v.duration("delivery.command_timeout", d.CommandTimeout, time.Second, time.Hour)
+	v.duration("delivery.recipient_timeout", d.RecipientTimeout, time.Second, time.Hour)
+	v.duration("delivery.envelope_time", d.EnvelopeTime, time.Second, 24*time.Hour)
 }
 
 // The bounds below are sanity checks, not recommendations: wide enough for
@@ -154,9 +156,13 @@ func (v *validator) limits() {
 	if l.ConnectionsPerIP > l.Connections && l.Connections >= 1 {
 		v.errorf("limits.connections_per_ip", "%d is more than limits.connections (%d)", l.ConnectionsPerIP, l.Connections)
 	}
+	// 90 at most: some connections must be left for the clients that
+	// already hold one (an MTA sends several messages at once).
+	v.number("limits.connections_reserved_percent", l.ConnectionsReservedPercent, 0, 90)
 	v.duration("limits.session_time", l.SessionTime, time.Second, 24*time.Hour)
 	v.duration("limits.command_timeout", l.CommandTimeout, time.Second, time.Hour)
 	v.duration("limits.data_timeout", l.DataTimeout, time.Second, time.Hour)
+	v.size("limits.min_data_rate", l.MinDataRate, 1, GiB)
 	v.number("limits.protocol_errors", l.ProtocolErrors, 1, 10_000)
 	v.number("limits.workers", l.Workers, 0, 4096)
 	v.number("limits.mime_depth", l.MIMEDepth, 1, 100)

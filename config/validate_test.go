@@ -207,6 +207,14 @@ func TestValidation(t *testing.T) {
 			[]string{`f.yaml:3: limits.connections_per_ip: 11 is more than limits.connections (10)`}},
 		{"connections_per_ip above default connections", "limits:\n  connections_per_ip: 200\n",
 			[]string{`f.yaml:2: limits.connections_per_ip: 200 is more than limits.connections (100)`}},
+		{"connections_reserved_percent", "limits:\n  connections_reserved_percent: 95\n",
+			[]string{`f.yaml:2: limits.connections_reserved_percent: 95 is out of range; use 0 to 90`}},
+		{"min_data_rate", "limits:\n  min_data_rate: 0\n",
+			[]string{`f.yaml:2: limits.min_data_rate: 0 is out of range; use 1 to 1GiB`}},
+		{"recipient_timeout", "delivery:\n  recipient_timeout: 0s\n",
+			[]string{`f.yaml:2: delivery.recipient_timeout: 0s is out of range; use 1s to 1h`}},
+		{"envelope_time", "delivery:\n  envelope_time: 48h\n",
+			[]string{`f.yaml:2: delivery.envelope_time: 48h is out of range; use 1s to 24h`}},
 
 		// sanitize and log.
 		{"prefer", "sanitize:\n  prefer: rtf\n",

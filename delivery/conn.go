@@ -95,13 +95,11 @@ func (c *hopConn) watch(ctx context.Context) (stop func() bool) {
 	return context.AfterFunc(ctx, c.kill)
 }
 
-// greetConn replays a greeting to go-smtp's client. go-smtp v0.25 has no
-// exported way to send STARTTLS on a client whose EHLO name was set
-// (NewClientStartTLS greets as "localhost" first), so we do the plain-text
-// part of RFC 3207 ourselves and start go-smtp's client on the result; as
-// it insists on reading a 220 greeting first, this conn supplies the one
-// the server already sent. go-smtp then sends EHLO again, which RFC 3207
-// §4.2 requires after TLS anyway.
+// greetConn gives go-smtp's client, started on a connection just after
+// STARTTLS, the greeting it insists on reading first: in the TLS session
+// the server sends none (RFC 3207 §4.2), and go-smtp has no exported way
+// to start a client there. The client then sends the EHLO the new session
+// needs.
 type greetConn struct {
 	net.Conn
 	pending []byte

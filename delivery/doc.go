@@ -9,7 +9,9 @@
 //     our own net.Dialer, deadlines and reply mapping; SIZE (RFC 1870),
 //     8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531) and STARTTLS (RFC 3207)
 //     with opportunistic (RFC 7435) or verified (RFC 5280 via crypto/x509)
-//     modes
+//     modes, greeting once per session (EHLO, and again only inside TLS)
+//   - addresses written only in smtpd's canonical RFC 5321 form (go-smtp's
+//     client puts whatever it is given between angle brackets)
 //   - Maildir delivery (https://cr.yp.to/proto/maildir.html): write in
 //     tmp/, fsync, rename into new/, fsync new/
 //

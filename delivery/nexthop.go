@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/textproto"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -85,6 +84,9 @@ var _ func(context.Context, *smtpd.Envelope) (smtpd.Delivery, error) = (*NextHop
 // ctx bounds only this call; each method of the returned Delivery takes
 // its own.
 func (h *NextHop) Begin(ctx context.Context, env *smtpd.Envelope) (smtpd.Delivery, error) {
+	if err := wireAddress(env.From, true); err != nil {
+		return nil, err // before connecting: nothing of it is sent
+	}
 	log := h.logger().With("id", env.ID, "next_hop", h.Addr)
 	t, err := h.open(ctx, h.TLS, log)
 	if err != nil && h.TLS == TLSOpportunistic && errors.Is(err, errTLSHandshake) {
@@ -101,7 +103,13 @@ func (h *NextHop) Begin(ctx context.Context, env *smtpd.Envelope) (smtpd.Deliver
 	return t, nil
 }
 
-// open makes the connection ready for MAIL FROM.
+// open makes the connection ready for MAIL FROM. It greets once per
+// session in every mode (issue 11): go-smtp's client reads the greeting
+// and sends EHLO; STARTTLS, when used, is sent on the same session and is
+// followed by the one EHLO RFC 3207 §4.2 requires in the new TLS session.
+// (Sending EHLO again on the plain-text session is allowed by RFC 5321
+// §4.1.4 but refused by some servers with 503, after which every message
+// would wait for ever.)
 func (h *NextHop) open(ctx context.Context, mode TLSMode, log *slog.Logger) (*transaction, error) {
 	d := net.Dialer{Timeout: h.connectTimeout()}
 	raw, err := d.DialContext(ctx, "tcp", h.Addr)
@@ -112,21 +120,21 @@ func (h *NextHop) open(ctx context.Context, mode TLSMode, log *slog.Logger) (*tr
 	stop := hc.watch(ctx)
 	defer stop()
 
-	var nc net.Conn = hc
-	var state *tls.ConnectionState
-	if mode != TLSNone {
-		nc, state, err = h.startTLS(ctx, hc, mode)
-		if err != nil {
-			hc.Close()
-			return nil, err
-		}
-	}
-	c := smtp.NewClient(nc)
-	c.CommandTimeout = h.commandTimeout()
-	c.SubmissionTimeout = h.dataTimeout()
+	c := h.client(hc)
 	if err := c.Hello(h.heloName()); err != nil { // greeting and EHLO
 		c.Close()
 		return nil, replyError("EHLO", true, err)
+	}
+	var state *tls.ConnectionState
+	if mode != TLSNone {
+		tc, st, err := h.startTLS(ctx, c, hc, mode)
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		if tc != nil {
+			c, state = tc, st
+		}
 	}
 	tlsVersion := ""
 	if state != nil {
@@ -136,37 +144,39 @@ func (h *NextHop) open(ctx context.Context, mode TLSMode, log *slog.Logger) (*tr
 	return &transaction{hop: h, c: c, conn: hc, log: log, tls: state}, nil
 }
 
-// startTLS does the plain-text part of RFC 3207 itself (see greetConn):
-// greeting, EHLO, STARTTLS, handshake. It returns the connection to give
-// go-smtp's client, in TLS or, in opportunistic mode, in plain text when
-// the next hop does not offer or refuses STARTTLS.
-func (h *NextHop) startTLS(ctx context.Context, hc *hopConn, mode TLSMode) (net.Conn, *tls.ConnectionState, error) {
-	if err := hc.SetDeadline(time.Now().Add(h.commandTimeout())); err != nil {
-		return nil, nil, replyError("connect", true, err)
-	}
-	tp := textproto.NewConn(hc)
-	_, greeting, err := tp.ReadResponse(220)
-	if err != nil {
-		return nil, nil, replyError("greeting", true, err)
-	}
-	// Replayed to go-smtp as the greeting; its first line is enough.
-	replay := "220 " + strings.SplitN(greeting, "\n", 2)[0] + "\r\n"
-	if err := tp.PrintfLine("EHLO %s", h.heloName()); err != nil {
-		return nil, nil, replyError("EHLO", true, err)
-	}
-	_, ehlo, err := tp.ReadResponse(250)
-	if err != nil {
-		return nil, nil, replyError("EHLO", true, err)
-	}
-	plain := func(err error) (net.Conn, *tls.ConnectionState, error) {
+// client is go-smtp's client on conn with our timeouts.
+func (h *NextHop) client(conn net.Conn) *smtp.Client {
+	c := smtp.NewClient(conn)
+	c.CommandTimeout = h.commandTimeout()
+	c.SubmissionTimeout = h.dataTimeout()
+	return c
+}
+
+// startTLS sends STARTTLS on the session c has greeted and, once the
+// handshake is done, returns a new client greeted in the TLS session. It
+// returns a nil client, and no error, when the session is to go on in
+// plain text: in opportunistic mode when the next hop does not offer
+// STARTTLS or refuses it (RFC 3207 §4: the session continues).
+//
+// go-smtp v0.25 has no exported way to send STARTTLS on a client whose
+// EHLO name was set (NewClientStartTLS greets as "localhost"), so the
+// command is sent here, on the connection below c: c has read the EHLO
+// reply whole and the server says nothing unasked, so nothing of it waits
+// in c's buffer.
+func (h *NextHop) startTLS(ctx context.Context, c *smtp.Client, hc *hopConn, mode TLSMode) (*smtp.Client, *tls.ConnectionState, error) {
+	plain := func(err error) (*smtp.Client, *tls.ConnectionState, error) {
 		if mode == TLSRequired {
 			return nil, nil, replyError("STARTTLS", true, err)
 		}
-		return &greetConn{Conn: hc, pending: []byte(replay)}, nil, nil
+		return nil, nil, nil
 	}
-	if !hasExtension(ehlo, "STARTTLS") {
+	if ok, _ := c.Extension("STARTTLS"); !ok {
 		return plain(errTLSNotOffered)
 	}
+	if err := hc.SetDeadline(time.Now().Add(h.commandTimeout())); err != nil {
+		return nil, nil, replyError("STARTTLS", true, err)
+	}
+	tp := textproto.NewConn(hc)
 	if err := tp.PrintfLine("STARTTLS"); err != nil {
 		return nil, nil, replyError("STARTTLS", true, err)
 	}
@@ -191,20 +201,14 @@ func (h *NextHop) startTLS(ctx context.Context, hc *hopConn, mode TLSMode) (net.
 	if err := tc.HandshakeContext(ctx); err != nil {
 		return nil, nil, replyError("STARTTLS", true, fmt.Errorf("%w: %w", errTLSHandshake, err))
 	}
+	hc.SetDeadline(time.Time{}) // go-smtp sets its own per command
 	state := tc.ConnectionState()
-	return &greetConn{Conn: tc, pending: []byte(replay)}, &state, nil
-}
-
-// hasExtension reports whether an EHLO reply (first line: the server's
-// name, then one keyword per line) lists keyword.
-func hasExtension(ehlo, keyword string) bool {
-	lines := strings.Split(ehlo, "\n")
-	for _, l := range lines[1:] {
-		if k, _, _ := strings.Cut(l, " "); strings.EqualFold(k, keyword) {
-			return true
-		}
+	tlsClient := h.client(&greetConn{Conn: tc, pending: []byte("220 TLS session\r\n")})
+	if err := tlsClient.Hello(h.heloName()); err != nil {
+		tlsClient.Close()
+		return nil, nil, replyError("EHLO", true, err)
 	}
-	return false
+	return tlsClient, &state, nil
 }
 
 // tlsConfig is the client TLS configuration for mode.

@@ -61,6 +61,9 @@ func (t *transaction) AddRecipient(ctx context.Context, rcpt string) error {
 	if t.broken != nil {
 		return t.broken
 	}
+	if err := wireAddress(rcpt, false); err != nil {
+		return err
+	}
 	if !t.utf8 && !isASCII(rcpt) {
 		return errNeedsUTF8(rcpt)
 	}
@@ -143,6 +146,24 @@ func (t *transaction) fail(step string, err error) *Error {
 	}
 	t.log.Info("delivery: next hop failed", "step", step, "code", e.Code, "err", err)
 	return e
+}
+
+// wireAddress refuses an address that is not in smtpd's canonical
+// RFC 5321 form. go-smtp's client writes "MAIL FROM:<%s>" and
+// "RCPT TO:<%s>" around the string it is given and checks only for CR and
+// LF (client.go, validateLine), so anything else here would reach the
+// next hop as written: "a@x> ORCPT=..." as a parameter, an unquoted
+// "a b@x" as garbage. smtpd only hands over canonical addresses; this is
+// the check that a caller's mistake cannot become a second recipient.
+func wireAddress(addr string, sender bool) *Error {
+	if _, err := smtpd.ParseMailbox(addr); err != nil {
+		enh := [3]int{5, 1, 3}
+		if sender {
+			enh = [3]int{5, 1, 7}
+		}
+		return &Error{Code: 553, Enhanced: enh, Message: "next hop: address not in RFC 5321 form", Err: err}
+	}
+	return nil
 }
 
 // errNeedsUTF8 refuses an address the next hop cannot take because it

@@ -4,7 +4,8 @@
 // its package documents, not only "no panic":
 //
 //	FuzzSanitize       whole messages: output invariants, bounded size and time, idempotence
-//	FuzzSMTPSession    SMTP transcripts on loopback: no leak, no 250 without a delivery, no smuggling
+//	FuzzSMTPSession    SMTP transcripts on loopback: no leak, no 250 without a delivery, no smuggling, canonical addresses
+//	FuzzSMTPEnvelope   MAIL/RCPT arguments: the next hop gets one well-formed path per command, relay-checked
 //	FuzzConfig         the YAML file: a usable Config or errors with file and line
 //	FuzzCharsetDecode  charset.Decode: valid, deterministic, bounded UTF-8
 //	FuzzFilename       RFC 2045/2231/2047 file names: no CR, LF, NUL, bidi or path

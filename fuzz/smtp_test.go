@@ -19,15 +19,30 @@ import (
 	"github.com/mugai/mugai/smtpd"
 )
 
-// recorder is a next hop that keeps what it was given.
+// recorder is a next hop that keeps what it was given, and every
+// address it was handed that is not in smtpd's canonical form.
 type recorder struct {
 	mu   sync.Mutex
 	msgs [][]byte
+	bad  []string
 }
 
 type recDelivery struct{ r *recorder }
 
-func (d recDelivery) AddRecipient(ctx context.Context, rcpt string) error { return nil }
+func (d recDelivery) AddRecipient(ctx context.Context, rcpt string) error {
+	d.r.checkAddress(rcpt)
+	return nil
+}
+
+// checkAddress notes an address that ParseMailbox refuses: smtpd hands a
+// Delivery only canonical RFC 5321 addresses.
+func (r *recorder) checkAddress(addr string) {
+	if _, err := smtpd.ParseMailbox(addr); err != nil {
+		r.mu.Lock()
+		r.bad = append(r.bad, addr)
+		r.mu.Unlock()
+	}
+}
 func (d recDelivery) Deliver(ctx context.Context, msg io.Reader) error {
 	b, err := io.ReadAll(msg)
 	if err != nil {
@@ -40,28 +55,45 @@ func (d recDelivery) Deliver(ctx context.Context, msg io.Reader) error {
 }
 func (d recDelivery) Abort() {}
 
-func (r *recorder) take() [][]byte {
+// take returns and forgets the messages and the bad addresses.
+func (r *recorder) take() (msgs [][]byte, bad []string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	m := r.msgs
-	r.msgs = nil
-	return m
+	msgs, bad = r.msgs, r.bad
+	r.msgs, r.bad = nil, nil
+	return msgs, bad
 }
 
 // startSMTP runs an smtpd server on loopback that copies messages
 // unchanged to a recorder.
 func startSMTP(f *testing.F) (string, *recorder) {
 	rec := &recorder{}
-	copyFilter := smtpd.FilterFunc(func(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src io.Reader) (smtpd.FilterResult, error) {
+	route := smtpd.Route{Name: "fuzz", Filter: copyFilter(),
+		Begin: func(ctx context.Context, env *smtpd.Envelope) (smtpd.Delivery, error) {
+			rec.checkAddress(env.From)
+			return recDelivery{rec}, nil
+		}}
+	router := smtpd.RouterFunc(func(*smtpd.Envelope, string) (smtpd.Route, error) { return route, nil })
+	return serveRelay(f, nil, router), rec
+}
+
+// copyFilter passes messages through unchanged.
+func copyFilter() smtpd.Filter {
+	return smtpd.FilterFunc(func(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src io.Reader) (smtpd.FilterResult, error) {
 		_, err := io.Copy(dst, src)
 		return smtpd.FilterResult{}, err
 	})
-	route := smtpd.Route{Name: "fuzz", Filter: copyFilter,
-		Begin: func(ctx context.Context, env *smtpd.Envelope) (smtpd.Delivery, error) { return recDelivery{rec}, nil }}
+}
+
+// serveRelay runs an smtpd server on loopback for the relay domains
+// (none: any) with small limits and short timeouts, so that a session
+// ends within seconds whatever it is sent; it returns the address.
+func serveRelay(f *testing.F, domains []string, router smtpd.Router) string {
 	srv, err := smtpd.New(smtpd.Config{
 		Hostname:          "fuzz.test",
 		Networks:          []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-		Router:            smtpd.RouterFunc(func(*smtpd.Envelope, string) (smtpd.Route, error) { return route, nil }),
+		Domains:           domains,
+		Router:            router,
 		MaxMessageBytes:   64 << 10,
 		MaxRecipients:     5,
 		CommandTimeout:    2 * time.Second,
@@ -79,13 +111,14 @@ func startSMTP(f *testing.F) (string, *recorder) {
 	}
 	go srv.Serve(ln)
 	f.Cleanup(func() { srv.Close() })
-	return ln.Addr().String(), rec
+	return ln.Addr().String()
 }
 
 // FuzzSMTPSession sends a transcript over a real connection in whatever
 // session state it leads to. Whatever it is: no panic, the connection
 // ends, no goroutine is left behind, every message delivered came with a
-// 250 (and every 250 "queued" had a delivery), and no delivered message
+// 250 (and every 250 "queued" had a delivery), every address handed to
+// the Delivery is in canonical RFC 5321 form, and no delivered message
 // holds a bare CR or LF — a DATA that did not end in CRLF.CRLF, or that
 // hid a second message behind a bare line end, is never accepted
 // (RFC 5321 §2.3.8; SMTP smuggling).
@@ -132,7 +165,10 @@ func FuzzSMTPSession(f *testing.F) {
 				queued++
 			}
 		}
-		msgs := rec.take()
+		msgs, bad := rec.take()
+		if len(bad) > 0 {
+			t.Fatalf("addresses not in canonical RFC 5321 form reached the Delivery: %q", bad)
+		}
 		if len(msgs) != queued {
 			t.Fatalf("%d messages delivered, %d acknowledged:\n%q", len(msgs), queued, replies)
 		}

@@ -18,14 +18,17 @@ import (
 	"github.com/mugai/mugai/smtpd"
 )
 
-// SMTP smuggling transcripts of the adversarial suite
-// (testdata/attacks/smtp/*.txt, expectations in attacks.json). Each file is
-// exactly what a client sends after the greeting, pipelined in one write:
-// EHLO, a transaction whose data holds a fake end of data followed by a
-// second, smuggled transaction, the real end, QUIT. The relay runs the real
-// sanitizer in front of a recording next hop; the test asserts the replies
-// the client gets (so the smuggled commands were never answered as
-// commands) and that no second message ever reaches the next hop.
+// SMTP transcripts of the adversarial suite (testdata/attacks/smtp/*.txt,
+// expectations in attacks.json). Each file is exactly what a client sends
+// after the greeting, pipelined in one write. The smuggling ones: EHLO, a
+// transaction whose data holds a fake end of data followed by a second,
+// smuggled transaction, the real end, QUIT. The envelope ones (issue 19):
+// addresses that carry another recipient, parameters or a source route,
+// control characters, empty messages. The relay runs the real sanitizer
+// in front of a recording next hop; the test asserts the replies the
+// client gets (so the smuggled commands were never answered as commands),
+// that no second message ever reaches the next hop and that no command
+// it receives names the attacker's domain.
 
 const attacksDir = "../testdata/attacks"
 
@@ -113,6 +116,13 @@ func TestSMTPAttacks(t *testing.T) {
 				msgs := h.hop.Messages()
 				if len(msgs) != mode.want.Delivered {
 					t.Errorf("next hop got %d messages, want %d", len(msgs), mode.want.Delivered)
+				}
+				// Nothing of the attacker's reaches the next hop as a command:
+				// no smuggled transaction, no smuggled recipient or parameter.
+				for _, l := range h.hop.Commands() {
+					if strings.Contains(l, "evil.example") {
+						t.Errorf("next hop got the command %q", l)
+					}
 				}
 				for i, m := range msgs {
 					checkRelayed(t, i, m.From, m.Rcpts, m.Data)

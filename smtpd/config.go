@@ -32,12 +32,19 @@ const (
 	DefaultMaxConnections      = 100
 	DefaultMaxConnectionsPerIP = 50 // above Postfix's default destination concurrency of 20
 	DefaultSessionTime         = 30 * time.Minute
-	DefaultCommandTimeout      = 5 * time.Minute // RFC 5321 §4.5.3.2.7
-	DefaultDataTimeout         = 5 * time.Minute
+	// DefaultMinDataRate is Postfix's smtpd_min_data_rate (bytes/second).
+	DefaultMinDataRate    = 500
+	DefaultCommandTimeout = 5 * time.Minute // RFC 5321 §4.5.3.2.7
+	DefaultDataTimeout    = 5 * time.Minute
 	// DefaultProcessTimeout bounds the work after the end of data. It is
 	// below Postfix's smtp_data_done_timeout (600s): past that the upstream
 	// gives up and retries, so finishing later only risks a duplicate.
-	DefaultProcessTimeout    = 5 * time.Minute
+	DefaultProcessTimeout = 5 * time.Minute
+	// DefaultRecipientTimeout is Postfix's smtpd_proxy_timeout: below the
+	// 5 minutes an upstream MTA waits for a RCPT reply (RFC 5321
+	// §4.5.3.2.3), and it includes the connection to the next hop.
+	DefaultRecipientTimeout  = 100 * time.Second
+	DefaultEnvelopeTime      = 5 * time.Minute
 	DefaultMaxProtocolErrors = 10
 	DefaultSpoolMemoryBytes  = 1 << 20
 )
@@ -72,20 +79,40 @@ type Config struct {
 	// MaxConnections in total and MaxConnectionsPerIP from one address:
 	// over either, 421 4.7.0 at connect.
 	MaxConnections, MaxConnectionsPerIP int
+	// ReservedConnections are the last of MaxConnections: they are given
+	// only to a client address that holds no connection yet, so that a
+	// few addresses, each within MaxConnectionsPerIP, cannot take every
+	// slot. 0 (the zero value) reserves none.
+	ReservedConnections int
 
 	// SessionTime bounds a connection's whole life, processing included.
 	SessionTime time.Duration
-	// CommandTimeout is how long the client may be silent while we wait
-	// for a command.
+	// CommandTimeout bounds the time from one of our replies to the end of
+	// the client's next command line: a total for the line, however it is
+	// sent, not a pause between reads (Postfix's smtpd_timeout with
+	// smtpd_per_request_deadline).
 	CommandTimeout time.Duration
-	// DataTimeout is how long the client may be silent during DATA: a
-	// slow sender that keeps sending is not cut (SessionTime bounds it).
-	// With BDAT it applies from the first chunk to the last, commands
-	// between chunks included.
+	// DataTimeout and MinDataRate bound the reading of a message: its
+	// deadline starts DataTimeout away and every byte read moves it on by
+	// 1/MinDataRate seconds, never further than DataTimeout from now
+	// (Postfix's smtpd_min_data_rate). A sender slower than MinDataRate
+	// bytes per second is cut after about DataTimeout, a faster one only
+	// by SessionTime. With BDAT it applies from the first chunk to the
+	// last, commands between chunks included.
 	DataTimeout time.Duration
+	MinDataRate int64
 	// ProcessTimeout bounds the time from the end of data to our reply:
 	// waiting for a worker, filtering and delivering.
 	ProcessTimeout time.Duration
+	// RecipientTimeout bounds the wait for the next hop's verdict on one
+	// recipient (Route.Begin, for the first, and Delivery.AddRecipient):
+	// past it the recipient and the rest of the transaction get 451 4.4.2.
+	RecipientTimeout time.Duration
+	// EnvelopeTime bounds the next hop's time for all the recipients of a
+	// transaction together: once they have waited that long, further
+	// recipients get 452 4.5.3 and the client sends them in a new
+	// transaction, while the ones accepted are delivered.
+	EnvelopeTime time.Duration
 	// MaxProtocolErrors is how many client errors a connection may make;
 	// the one that reaches it is answered 421 4.7.0 and the connection is
 	// closed. See (*connState).clientError for what counts.
@@ -137,6 +164,9 @@ func (c Config) withDefaults() Config {
 	if c.SessionTime == 0 {
 		c.SessionTime = DefaultSessionTime
 	}
+	if c.MinDataRate == 0 {
+		c.MinDataRate = DefaultMinDataRate
+	}
 	if c.CommandTimeout == 0 {
 		c.CommandTimeout = DefaultCommandTimeout
 	}
@@ -145,6 +175,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ProcessTimeout == 0 {
 		c.ProcessTimeout = DefaultProcessTimeout
+	}
+	if c.RecipientTimeout == 0 {
+		c.RecipientTimeout = DefaultRecipientTimeout
+	}
+	if c.EnvelopeTime == 0 {
+		c.EnvelopeTime = DefaultEnvelopeTime
 	}
 	if c.MaxProtocolErrors == 0 {
 		c.MaxProtocolErrors = DefaultMaxProtocolErrors
@@ -198,13 +234,18 @@ func (c *Config) validate() error {
 		"MaxMessageBytes": c.MaxMessageBytes, "MaxOutputBytes": c.MaxOutputBytes,
 		"MaxRecipients": int64(c.MaxRecipients), "MaxConnections": int64(c.MaxConnections),
 		"MaxConnectionsPerIP": int64(c.MaxConnectionsPerIP), "MaxProtocolErrors": int64(c.MaxProtocolErrors),
+		"ReservedConnections": int64(c.ReservedConnections), "MinDataRate": c.MinDataRate,
 		"Workers": int64(c.Workers), "SpoolMemoryBytes": c.SpoolMemoryBytes,
 		"SessionTime": int64(c.SessionTime), "CommandTimeout": int64(c.CommandTimeout),
 		"DataTimeout": int64(c.DataTimeout), "ProcessTimeout": int64(c.ProcessTimeout),
+		"RecipientTimeout": int64(c.RecipientTimeout), "EnvelopeTime": int64(c.EnvelopeTime),
 	} {
 		if v < 0 {
 			bad("smtpd: %s must not be negative", name)
 		}
+	}
+	if c.ReservedConnections >= c.MaxConnections && c.MaxConnections > 0 {
+		bad("smtpd: ReservedConnections (%d) must be below MaxConnections (%d)", c.ReservedConnections, c.MaxConnections)
 	}
 	if c.BareNewlines != BareReject && c.BareNewlines != BareNormalize {
 		bad("smtpd: unknown BareNewlines mode %d", c.BareNewlines)
@@ -223,18 +264,15 @@ func (c *Config) allowsClient(addr netip.Addr) bool {
 	return false
 }
 
-// acceptsRecipient reports whether mail for rcpt may be relayed.
-func (c *Config) acceptsRecipient(rcpt string) bool {
+// acceptsRecipient reports whether mail for rcpt may be relayed. (A
+// recipient without a domain never gets here: go-smtp refuses
+// "RCPT TO:<postmaster>", and we have no mailboxes to deliver it to.)
+func (c *Config) acceptsRecipient(rcpt Mailbox) bool {
 	if len(c.Domains) == 0 {
 		return true
 	}
-	at := strings.LastIndexByte(rcpt, '@')
-	if at < 0 {
-		return false // <postmaster> without a domain: we have no mailboxes
-	}
-	domain := strings.TrimSuffix(rcpt[at+1:], ".")
 	for _, d := range c.Domains {
-		if asciiEqualFold(domain, strings.TrimSuffix(d, ".")) {
+		if asciiEqualFold(rcpt.Domain, strings.TrimSuffix(d, ".")) {
 			return true
 		}
 	}

@@ -1,6 +1,7 @@
 package smtpd
 
 import (
+	"errors"
 	"io"
 	"net"
 	"sync"
@@ -11,10 +12,24 @@ import (
 // own timeouts do not fit (server.go, conn.go readLine): ReadTimeout is
 // set once per command and once for the whole DATA phase, so a slow but
 // live sender of a large message would be cut, and there is no bound on a
-// session's lifetime. Here every Read gets a fresh idle deadline
-// (CommandTimeout, or DataTimeout while a message is read), never later
-// than the session's end. Being below go-smtp, it also works under
-// STARTTLS: the tls.Conn go-smtp builds reads through it.
+// session's lifetime. Being below go-smtp, it also works under STARTTLS:
+// the tls.Conn go-smtp builds reads through it.
+//
+// Its read deadlines are totals, not pauses between reads (Postfix's
+// smtpd_per_request_deadline), because a pause-based timeout is reset by
+// every byte: a client sending one byte every few seconds would hold a
+// connection slot until SessionTime, and a few hundred of them would lock
+// every other sender out.
+//
+//   - Commands: each reply we write gives the client CommandTimeout to
+//     send its next command line, whole. (go-smtp answers every command
+//     before it reads the next one, so a write is where a request ends.)
+//   - Message data (setData): the deadline starts DataTimeout away and
+//     each byte read moves it on by 1/MinDataRate seconds, never beyond
+//     DataTimeout from now: the time allowed grows with the size sent.
+//     (The bytes counted are those on the wire, TLS records included.)
+//
+// Every deadline is capped by the session's end.
 //
 // It also carries the two ways this package ends a connection without
 // racing go-smtp's writes: hangUp makes the next Read return io.EOF (after
@@ -25,24 +40,31 @@ type sessionConn struct {
 	net.Conn
 	end                         time.Time
 	commandTimeout, dataTimeout time.Duration
+	minDataRate                 int64 // bytes per second
 	onClose                     func()
 	closeOnce                   sync.Once
 
-	mu       sync.Mutex
-	inData   bool // reading a message: DataTimeout applies
-	busy     bool // in a transaction: Shutdown lets it finish
-	draining bool // Shutdown started
-	hungUp   bool // we said 421: the next Read is EOF
-	closed   bool // Close was called: reads are the linger's alone
+	mu           sync.Mutex
+	cmdDeadline  time.Time // for the command line being read
+	dataDeadline time.Time // for the message being read
+	inData       bool      // reading a message: dataDeadline applies
+	busy         bool      // in a transaction: Shutdown lets it finish
+	draining     bool      // Shutdown started
+	hungUp       bool      // we said 421: the next Read is EOF
+	closed       bool      // Close was called: reads are the linger's alone
+	timedOut     error     // a read deadline passed: every later Read fails
 }
 
 func newSessionConn(c net.Conn, cfg *Config, onClose func()) *sessionConn {
+	now := time.Now()
 	return &sessionConn{
 		Conn:           c,
-		end:            time.Now().Add(cfg.SessionTime),
+		end:            now.Add(cfg.SessionTime),
 		commandTimeout: cfg.CommandTimeout,
 		dataTimeout:    cfg.DataTimeout,
+		minDataRate:    cfg.MinDataRate,
 		onClose:        onClose,
+		cmdDeadline:    now.Add(cfg.CommandTimeout),
 	}
 }
 
@@ -56,11 +78,14 @@ func (c *sessionConn) Read(p []byte) (int, error) {
 		c.mu.Unlock()
 		return 0, io.EOF
 	}
-	idle := c.commandTimeout
-	if c.inData {
-		idle = c.dataTimeout
+	if c.timedOut != nil {
+		c.mu.Unlock()
+		return 0, c.timedOut
 	}
-	deadline := time.Now().Add(idle)
+	deadline := c.cmdDeadline
+	if c.inData {
+		deadline = c.dataDeadline
+	}
 	if deadline.After(c.end) {
 		deadline = c.end
 	}
@@ -74,14 +99,43 @@ func (c *sessionConn) Read(p []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return c.Conn.Read(p)
+	n, err := c.Conn.Read(p)
+	var ne net.Error
+	if n > 0 || (errors.As(err, &ne) && ne.Timeout()) {
+		c.mu.Lock()
+		if err != nil {
+			// Sticky: go-smtp reads commands through bufio.Reader.ReadLine,
+			// which returns a partial line and drops the error with it; the
+			// fragment is then answered as a command, and without this the
+			// reply would give the client a fresh CommandTimeout. Now the
+			// next read fails and go-smtp ends with 421 4.4.2.
+			c.timedOut = err
+		}
+		if c.inData {
+			earned := time.Duration(int64(n) * int64(time.Second) / c.minDataRate)
+			c.dataDeadline = c.dataDeadline.Add(earned)
+			if most := time.Now().Add(c.dataTimeout); c.dataDeadline.After(most) {
+				c.dataDeadline = most
+			}
+		}
+		c.mu.Unlock()
+	}
+	return n, err
 }
 
-// Write gets an idle deadline too: a client that stops reading must not
-// hold the connection. It is not capped by the session's end, so the
-// reply to a message finished just in time can still be sent.
+// Write is a reply: outside message data it starts the deadline of the
+// client's next command line. It gets a deadline of its own too: a
+// client that stops reading must not hold the connection. That one is
+// not capped by the session's end, so the reply to a message finished
+// just in time can still be sent.
 func (c *sessionConn) Write(p []byte) (int, error) {
-	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.commandTimeout)); err != nil {
+	now := time.Now()
+	c.mu.Lock()
+	if !c.inData {
+		c.cmdDeadline = now.Add(c.commandTimeout)
+	}
+	c.mu.Unlock()
+	if err := c.Conn.SetWriteDeadline(now.Add(c.commandTimeout)); err != nil {
 		return 0, err
 	}
 	return c.Conn.Write(p)
@@ -129,9 +183,18 @@ func (c *sessionConn) linger() {
 	c.Conn.Close()
 }
 
+// setData starts or ends the reading of a message. At its end the
+// client gets a fresh CommandTimeout: go-smtp may still read and discard
+// the rest of a message refused early, before it sends our reply.
 func (c *sessionConn) setData(on bool) {
+	now := time.Now()
 	c.mu.Lock()
 	c.inData = on
+	if on {
+		c.dataDeadline = now.Add(c.dataTimeout)
+	} else {
+		c.cmdDeadline = now.Add(c.commandTimeout)
+	}
 	c.mu.Unlock()
 }
 

@@ -1,6 +1,7 @@
 package smtpd
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +24,11 @@ import (
 func (s *session) Data(r io.Reader) error {
 	cs := s.cs
 	tx := s.takeTx()
+	if tx != nil && tx.failed != nil {
+		// The next hop ran out of time after some recipients were
+		// accepted: none of them can be delivered in this transaction.
+		return tx.failed
+	}
 	if tx == nil || tx.delivery == nil {
 		return reply(503, [3]int{5, 5, 1}, "Need RCPT first") // go-smtp checks this first
 	}
@@ -49,11 +55,20 @@ func (s *session) process(tx *transaction, r io.Reader, m *messageLog) *smtp.SMT
 	in := newSpool(cfg.SpoolDir, cfg.SpoolMemoryBytes, 2*cfg.MaxMessageBytes)
 	defer in.Close()
 	cs.conn.setData(true)
-	err := receive(in, r, cfg.BareNewlines)
+	blank, err := receive(in, r, cfg.BareNewlines)
 	cs.conn.setData(false)
 	m.bytesIn, m.spool = in.Size(), elapsed(m.start)
 	if err != nil {
 		return s.receiveError(log, err)
+	}
+	if blank {
+		// BDAT 0 LAST, a DATA of only the final dot, or only empty lines:
+		// no From, no Date (RFC 5322 §3.6 requires both), nothing to
+		// sanitize. Refused rather than relayed as a notice: a notice would
+		// be a message we make up in the sender's name with no header of
+		// its own, and no real mail client sends an empty message, so
+		// nobody loses anything.
+		return replyEmptyMessage()
 	}
 
 	// ctx bounds everything after the end of data; see ProcessTimeout.
@@ -120,14 +135,30 @@ func (s *session) process(tx *transaction, r io.Reader, m *messageLog) *smtp.SMT
 }
 
 // receive copies the message into the spool through the line-end check.
-func receive(dst *spool, src io.Reader, mode BareNewlines) error {
+// blank reports a message with nothing but white space and line ends.
+func receive(dst *spool, src io.Reader, mode BareNewlines) (blank bool, err error) {
 	nw := newNewlineWriter(dst, mode)
+	cw := &contentWriter{w: nw}
 	// go-smtp's DATA reader yields at most a line per Read, so a small
 	// buffer does as well as io.Copy's 32 KiB one, allocated per message.
-	if _, err := io.CopyBuffer(nw, src, make([]byte, 4<<10)); err != nil {
-		return err
+	if _, err := io.CopyBuffer(cw, src, make([]byte, 4<<10)); err != nil {
+		return false, err
 	}
-	return nw.Close()
+	return !cw.content, nw.Close()
+}
+
+// contentWriter passes bytes through and notes whether any of them is
+// more than white space or a line end.
+type contentWriter struct {
+	w       io.Writer
+	content bool
+}
+
+func (c *contentWriter) Write(p []byte) (int, error) {
+	if !c.content {
+		c.content = len(bytes.Trim(p, " \t\r\n")) > 0
+	}
+	return c.w.Write(p)
 }
 
 // receiveError is the reply to a message that could not be received.

@@ -5,8 +5,15 @@
 // It implements, on top of github.com/emersion/go-smtp:
 //
 //   - SMTP (RFC 5321): relay policy by client network and recipient
-//     domain, limits on connections, time, size, recipients and errors,
-//     and our own Received: trace header (§4.4)
+//     domain, limits on connections (with a share reserved for new
+//     client addresses), time (totals per command line and per message,
+//     scaled by size), size, recipients and errors, and our own
+//     Received: trace header (§4.4)
+//   - envelope addresses in one canonical form (§4.1.2, see Mailbox):
+//     what the relay policy checks is what the next hop, the trace and
+//     the log get; addresses that could be read as another (a quoted "@",
+//     quoting characters, % and ! routing) and control characters are
+//     refused
 //   - SMTP smuggling defence: DATA ends only at CRLF.CRLF (§4.1.1.4) and a
 //     bare CR or LF in the message (§2.3.8) is refused or normalized
 //   - SIZE (RFC 1870), 8BITMIME (RFC 6152), PIPELINING (RFC 2920),
@@ -19,10 +26,12 @@
 // For each transaction:
 //
 //	MAIL      an Envelope with a fresh queue id
-//	RCPT      relay policy; the Router picks a Route for the recipient; the
-//	          first recipient's Route is fixed for the transaction and its
-//	          Begin opens the Delivery (the next hop sees MAIL FROM now);
-//	          every recipient is relayed live with Delivery.AddRecipient
+//	RCPT      canonical address; relay policy; the Router picks a Route
+//	          for the recipient; the first recipient's Route is fixed for
+//	          the transaction and its Begin opens the Delivery (the next
+//	          hop sees MAIL FROM now); every recipient is relayed live with
+//	          Delivery.AddRecipient, within RecipientTimeout each and
+//	          EnvelopeTime for all
 //	DATA/BDAT spooled (memory, then an unlinked temporary file), checked
 //	          for bare line ends, bounded by the size limit
 //	          → wait for a worker slot → Filter into a second spool

@@ -184,6 +184,17 @@ func (h *harness) session() *client {
 	return c
 }
 
+// inData opens a session and a transaction from alice@example.org to
+// bob@example.jp, up to the 354 reply to DATA.
+func (h *harness) inData() *client {
+	h.t.Helper()
+	c := h.session()
+	c.expect(250, "MAIL FROM:<alice@example.org>")
+	c.expect(250, "RCPT TO:<bob@example.jp>")
+	c.expect(354, "DATA")
+	return c
+}
+
 // reply reads one reply; code 0 means the connection ended.
 func (c *client) reply() (int, string) {
 	c.t.Helper()

@@ -138,10 +138,7 @@ func TestShutdownTimeoutDoesNotAck(t *testing.T) {
 	h := start(t, func(h *harness, cfg *smtpd.Config) {
 		cfg.Router = h.routeWith(slowFilter(10*time.Second), testHop(h.hop.Addr).Begin)
 	})
-	c := h.session()
-	c.expect(250, "MAIL FROM:<alice@example.org>")
-	c.expect(250, "RCPT TO:<bob@example.jp>")
-	c.expect(354, "DATA")
+	c := h.inData()
 	c.raw(simpleBody + ".\r\n")
 	time.Sleep(100 * time.Millisecond)
 

@@ -14,12 +14,14 @@ type connCounter struct {
 }
 
 // acquire counts a new connection from ip unless that would exceed
-// maxTotal or maxPerIP. release must be called exactly once when the
-// connection ends.
-func (c *connCounter) acquire(ip netip.Addr, maxTotal, maxPerIP int) (release func(), ok bool) {
+// maxTotal or maxPerIP, or take one of the last reserved slots for an
+// address that already holds a connection. release must be called
+// exactly once when the connection ends.
+func (c *connCounter) acquire(ip netip.Addr, maxTotal, maxPerIP, reserved int) (release func(), ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.total >= maxTotal || c.perIP[ip] >= maxPerIP {
+	held := c.perIP[ip]
+	if c.total >= maxTotal || held >= maxPerIP || (c.total >= maxTotal-reserved && held > 0) {
 		return nil, false
 	}
 	if c.perIP == nil {

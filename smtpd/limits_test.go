@@ -67,16 +67,14 @@ func TestConnectionLimits(t *testing.T) {
 func TestDataIdleTimeout(t *testing.T) {
 	h := start(t, func(h *harness, cfg *smtpd.Config) {
 		cfg.DataTimeout = 600 * time.Millisecond
+		cfg.MinDataRate = 10 // 2 bytes earn 200ms
 		cfg.CommandTimeout = 5 * time.Second
 	})
 	t.Run("slow but live sender", func(t *testing.T) {
-		c := h.session()
-		c.expect(250, "MAIL FROM:<alice@example.org>")
-		c.expect(250, "RCPT TO:<bob@example.jp>")
-		c.expect(354, "DATA")
+		c := h.inData()
 		body := "Subject: slow\r\n\r\nslow body\r\n.\r\n"
 		begin := time.Now()
-		for i := 0; i < len(body); i += 2 { // 13 pieces, 150ms apart
+		for i := 0; i < len(body); i += 2 { // 13 pieces, 150ms apart: 13 B/s
 			c.raw(body[i:min(i+2, len(body))])
 			time.Sleep(150 * time.Millisecond)
 		}
@@ -86,10 +84,7 @@ func TestDataIdleTimeout(t *testing.T) {
 		c.wantReply(250, "2.0.0")
 	})
 	t.Run("stalled sender", func(t *testing.T) {
-		c := h.session()
-		c.expect(250, "MAIL FROM:<alice@example.org>")
-		c.expect(250, "RCPT TO:<bob@example.jp>")
-		c.expect(354, "DATA")
+		c := h.inData()
 		c.raw("Subject: stalled\r\n\r\nhalf a mess")
 		time.Sleep(1200 * time.Millisecond)
 		c.wantReply(451, "4.4.2")

@@ -55,6 +55,10 @@ func replyLineTooLong() *smtp.SMTPError {
 	return reply(554, [3]int{5, 6, 0}, "Line too long, see RFC 5321 section 4.5.3.1.6")
 }
 
+func replyEmptyMessage() *smtp.SMTPError {
+	return reply(554, [3]int{5, 6, 0}, "Message is empty")
+}
+
 func replyOutputTooLarge() *smtp.SMTPError {
 	return reply(552, [3]int{5, 3, 4}, "Sanitized message exceeds size limit")
 }
@@ -73,6 +77,19 @@ func replyTooManyErrors() *smtp.SMTPError {
 
 func replyNextHopUnavailable() *smtp.SMTPError {
 	return reply(451, [3]int{4, 4, 1}, "Next hop not reachable, try again later")
+}
+
+// replyNextHopSlow: the next hop did not answer for a recipient within
+// RecipientTimeout.
+func replyNextHopSlow() *smtp.SMTPError {
+	return reply(451, [3]int{4, 4, 2}, "Next hop too slow, try again later")
+}
+
+// replyNextHopBudget: the transaction's recipients used up EnvelopeTime.
+// 452 is RFC 5321's "too many recipients" (§4.5.3.1.10): the client
+// delivers to those accepted and sends the rest in a new transaction.
+func replyNextHopBudget() *smtp.SMTPError {
+	return reply(452, [3]int{4, 5, 3}, "Next hop is slow: send the remaining recipients in a new transaction")
 }
 
 func replyInternal() *smtp.SMTPError {

@@ -150,7 +150,7 @@ func (s *Server) handle(c net.Conn) {
 		refuseObserved(c, cfg, client, replyAccessDenied())
 		return
 	}
-	release, ok := s.counter.acquire(client.Addr().Unmap(), cfg.MaxConnections, cfg.MaxConnectionsPerIP)
+	release, ok := s.counter.acquire(client.Addr().Unmap(), cfg.MaxConnections, cfg.MaxConnectionsPerIP, cfg.ReservedConnections)
 	if !ok {
 		log.Warn("smtpd: connection refused", "reason", "connection limit")
 		refuseObserved(c, cfg, client, replyTooManyConnections())

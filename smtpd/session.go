@@ -124,6 +124,12 @@ type transaction struct {
 	delivery  Delivery // opened by route.Begin
 	delivered bool
 	refused   int // recipients refused, for the log
+	// waited is the time the recipients spent waiting for the next hop,
+	// against EnvelopeTime.
+	waited time.Duration
+	// failed is the reply to every later command of the transaction once
+	// the next hop ran out of time (see relayRecipient).
+	failed *smtp.SMTPError
 }
 
 // abort ends the transaction at the next hop unless it was delivered.
@@ -156,12 +162,18 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 		// for a transaction in progress); RFC 5321 §4.1.4 wants 503.
 		return reply(503, [3]int{5, 5, 1}, "Nested MAIL command")
 	}
+	sender, err := checkAddress(from, opts != nil && opts.UTF8, false)
+	if err != nil {
+		r := reply(addressReply(err, true))
+		cs.log.Info("smtpd: sender refused", "from", from, "code", r.Code, "reply", r.Message)
+		return cs.clientError(r)
+	}
 	env := &Envelope{
 		ID:       newQueueID(),
 		Client:   cs.client,
 		Helo:     s.helo,
 		TLS:      s.tls,
-		From:     from,
+		From:     sender.String(),
 		Received: cs.cfg.Now(),
 	}
 	if opts != nil {
@@ -189,7 +201,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if tx == nil {
 		return reply(503, [3]int{5, 5, 1}, "Need MAIL first") // go-smtp checks this too
 	}
-	log := cs.log.With("id", tx.env.ID, "rcpt", to)
+	log := cs.log.With("id", tx.env.ID)
 	refused := func(r *smtp.SMTPError, counted bool) error {
 		tx.refused++
 		log.Info("smtpd: recipient refused", "code", r.Code, "reply", r.Message)
@@ -200,11 +212,20 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 		return r
 	}
 
-	if !cs.cfg.acceptsRecipient(to) {
+	// From here on, the recipient is its canonical form: the relay check,
+	// the Router, the next hop and the Envelope all see the same string.
+	rcpt, err := checkAddress(to, tx.env.SMTPUTF8, true)
+	if err != nil {
+		log = log.With("rcpt", to)
+		return refused(reply(addressReply(err, false)), true)
+	}
+	to = rcpt.String()
+	log = log.With("rcpt", to)
+	if !cs.cfg.acceptsRecipient(rcpt) {
 		return refused(replyRelayDenied(), true)
 	}
 	var route Route
-	err := safeCall(log, "route", func() (err error) {
+	err = safeCall(log, "route", func() (err error) {
 		route, err = cs.cfg.Router.Route(tx.env, to)
 		return err
 	})
@@ -212,31 +233,76 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 		r := mapError(err)
 		return refused(r, r.Code >= 500)
 	}
+	if tx.route != nil && route.Name != tx.route.Name {
+		return refused(replyOtherRoute(), false)
+	}
+	if r := s.relayRecipient(tx, route, to, log); r != nil {
+		return refused(r, false)
+	}
+	tx.env.Rcpts = append(tx.env.Rcpts, to)
+	cs.cfg.Observer.Replied(StageRcpt, cs.client, 250)
+	return nil
+}
+
+// relayRecipient hands the recipient to the transaction's Delivery,
+// opening it at the first one, within the next hop's time budget: at
+// most RecipientTimeout for this recipient, and no new recipient once the
+// transaction's recipients have together waited EnvelopeTime. A slow
+// next hop thus costs the client a timely 4xx, never a session stuck
+// past its timeouts: recipients over the envelope budget get 452 4.5.3
+// and go in a new transaction while the ones accepted are delivered
+// (RFC 5321 §4.5.3.1.10); a recipient whose reply does not come in time
+// gets 451 4.4.2, and so does the rest of the transaction, since the
+// next hop's dialogue is then out of step and its connection is closed.
+func (s *session) relayRecipient(tx *transaction, route Route, to string, log *slog.Logger) *smtp.SMTPError {
+	cs, cfg := s.cs, s.cs.cfg
+	switch {
+	case tx.failed != nil:
+		return tx.failed
+	case tx.waited >= cfg.EnvelopeTime:
+		return replyNextHopBudget()
+	}
+	ctx, cancel := context.WithTimeout(cs.ctx, cfg.RecipientTimeout)
+	defer cancel()
+	start := time.Now()
+	defer func() { tx.waited += time.Since(start) }()
+	expired := func(err error) bool {
+		if ctx.Err() == nil || cs.ctx.Err() != nil {
+			return false // not our budget: the session itself is ending
+		}
+		log.Warn("smtpd: next hop too slow", "route", route.Name, "waited", elapsed(start), "err", err)
+		tx.abort(log)
+		tx.failed = replyNextHopSlow()
+		return true
+	}
+
 	if tx.route == nil {
 		var d Delivery
 		err := safeCall(log, "begin", func() (err error) {
-			d, err = route.Begin(cs.ctx, tx.env)
+			d, err = route.Begin(ctx, tx.env)
 			return err
 		})
 		if err == nil && d == nil {
 			err = fmt.Errorf("route %q: Begin returned no Delivery", route.Name)
 		}
 		if err != nil {
+			if expired(err) {
+				return tx.failed
+			}
 			log.Warn("smtpd: next hop transaction failed", "route", route.Name, "err", err)
-			return refused(mapError(err), false)
+			return mapError(err)
 		}
 		tx.route, tx.delivery = &route, d
-	} else if route.Name != tx.route.Name {
-		return refused(replyOtherRoute(), false)
 	}
-	err = safeCall(log, "add recipient", func() error {
-		return tx.delivery.AddRecipient(cs.ctx, to)
+	err := safeCall(log, "add recipient", func() error {
+		return tx.delivery.AddRecipient(ctx, to)
 	})
 	if err != nil {
-		return refused(mapError(err), false)
+		if expired(err) {
+			return tx.failed
+		}
+		return mapError(err)
 	}
-	tx.env.Rcpts = append(tx.env.Rcpts, to)
-	cs.cfg.Observer.Replied(StageRcpt, cs.client, 250)
 	return nil
 }
 

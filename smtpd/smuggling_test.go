@@ -31,10 +31,7 @@ func TestSmugglingRejected(t *testing.T) {
 	for _, tt := range smugglingCases {
 		t.Run(tt.name, func(t *testing.T) {
 			h := start(t, nil)
-			c := h.session()
-			c.expect(250, "MAIL FROM:<alice@example.org>")
-			c.expect(250, "RCPT TO:<bob@example.jp>")
-			c.expect(354, "DATA")
+			c := h.inData()
 			c.raw(smuggle(tt.fakeEnd))
 			msg := c.wantReply(550, "5.6.0")
 			if !regexp.MustCompile(`^5\.6\.0 Bare <(LF|CR)> received, see RFC 5321 section 2\.3\.8$`).MatchString(msg) {
@@ -58,10 +55,7 @@ func TestSmugglingNormalized(t *testing.T) {
 	for _, tt := range smugglingCases {
 		t.Run(tt.name, func(t *testing.T) {
 			h := start(t, func(h *harness, cfg *smtpd.Config) { cfg.BareNewlines = smtpd.BareNormalize })
-			c := h.session()
-			c.expect(250, "MAIL FROM:<alice@example.org>")
-			c.expect(250, "RCPT TO:<bob@example.jp>")
-			c.expect(354, "DATA")
+			c := h.inData()
 			c.raw(smuggle(tt.fakeEnd))
 			c.wantReply(250, "2.0.0")
 			c.expect(221, "QUIT")
@@ -86,10 +80,7 @@ func TestSmugglingNormalized(t *testing.T) {
 // message with CRLF line ends.
 func TestDotCRIsOneMessage(t *testing.T) {
 	h := start(t, nil)
-	c := h.session()
-	c.expect(250, "MAIL FROM:<alice@example.org>")
-	c.expect(250, "RCPT TO:<bob@example.jp>")
-	c.expect(354, "DATA")
+	c := h.inData()
 	c.raw(smuggle("\r\n.\r"))
 	c.wantReply(250, "2.0.0")
 	msgs := h.hop.Messages()

@@ -113,15 +113,17 @@ func TestReceivedHeader(t *testing.T) {
 func TestAcceptsRecipient(t *testing.T) {
 	cfg := Config{Domains: []string{"example.jp", "Lgwan.Example."}}
 	for rcpt, want := range map[string]bool{
-		"a@example.jp": true, "a@EXAMPLE.JP": true, "a@example.jp.": true, "a@lgwan.example": true,
+		"a@example.jp": true, "a@EXAMPLE.JP": true, "a@lgwan.example": true,
 		"a@sub.example.jp": false, "a@example.jp.evil": false, "postmaster": false,
+		"a@example.jp.": true, "a@example.jp..": false,
 		"a@example.\u212Ap": false, // KELVIN SIGN is not an ASCII k
 	} {
-		if got := cfg.acceptsRecipient(rcpt); got != want {
+		m, err := checkAddress(rcpt, true, true)
+		if got := err == nil && cfg.acceptsRecipient(m); got != want {
 			t.Errorf("acceptsRecipient(%q) = %v", rcpt, got)
 		}
 	}
-	if !(&Config{}).acceptsRecipient("anyone@anywhere") {
+	if !(&Config{}).acceptsRecipient(Mailbox{"anyone", "anywhere"}) {
 		t.Error("empty Domains must accept any domain")
 	}
 }
@@ -193,5 +195,67 @@ func TestQueueID(t *testing.T) {
 			t.Fatalf("bad or repeated id %q", id)
 		}
 		seen[id] = true
+	}
+}
+
+// TestMailbox: the canonical form of what go-smtp hands over, and
+// ParseMailbox taking back exactly the canonical forms.
+func TestMailbox(t *testing.T) {
+	// 254 octets, the most a canonical address may have.
+	long := strings.Repeat("a", 68) + "@" + strings.Repeat("b", 60) + "." + strings.Repeat("c", 60) + "." + strings.Repeat("d", 60) + ".jp"
+	for _, tt := range []struct {
+		in, want string // want "" : refused
+		utf8     bool
+	}{
+		{"bob@example.jp", "bob@example.jp", false},
+		{"Bob@Example.JP.", "Bob@example.jp", false},
+		{"bob smith@example.jp", `"bob smith"@example.jp`, false},
+		{".bob@example.jp", `".bob"@example.jp`, false},
+		{"a..b@example.jp", `"a..b"@example.jp`, false},
+		{"!#$&'*+-/=?^_`{|}~@example.jp", "!#$&'*+-/=?^_`{|}~@example.jp", false},
+		{"(a),[b];c:@example.jp", `"(a),[b];c:"@example.jp`, false},
+		{"bob@[192.0.2.1]", "bob@[192.0.2.1]", false},
+		{"bob@[ipv6:2001:DB8:0::1]", "bob@[IPv6:2001:db8::1]", false},
+		{"bob@[IPv6:::ffff:192.0.2.1]", "", false},
+		{"bob@[192.0.2.01]", "", false},
+		{"bob@[tag:x]", "", false},
+		{"bob@例え.jp", "bob@xn--r8jz45g.jp", true},
+		{"山田@example.jp", "山田@example.jp", true},
+		{"bob@xn--zz.jp", "", false},
+		{"bob@-example.jp", "", false},
+		{"bob@" + strings.Repeat("a", 64) + ".jp", "", false},
+		{long, long, false},
+		{"x" + long, "", false},
+		{"a@b@example.jp", "", false},
+		{`a"b@example.jp`, "", false},
+		{"a\x00@example.jp", "", true},
+		{"a\u0085@example.jp", "", true}, // C1 control NEL
+		{"a\u2028@example.jp", "", true},
+		{"", "", false}, // the null sender, canonical ""
+	} {
+		m, err := checkAddress(tt.in, tt.utf8, false)
+		got := m.String()
+		if err != nil {
+			got = ""
+		}
+		if got != tt.want {
+			t.Errorf("checkAddress(%q) = %q (%v), want %q", tt.in, got, err, tt.want)
+		}
+		if err == nil {
+			back, err := ParseMailbox(got)
+			if err != nil || back != m {
+				t.Errorf("ParseMailbox(%q) = %+v, %v; want %+v", got, back, err, m)
+			}
+		}
+	}
+	for _, s := range []string{`"bob"@example.jp`, "bob@EXAMPLE.JP", "bob smith@example.jp", "bob", "@example.jp",
+		`"a@b"@example.jp`, `"unterminated@example.jp`, "bob@example.jp.", `"a\"b"@example.jp`} {
+		if m, err := ParseMailbox(s); err == nil {
+			t.Errorf("ParseMailbox(%q) = %+v, want an error (not canonical)", s, m)
+		}
+	}
+	// String quotes and escapes whatever a Mailbox holds.
+	if got := (Mailbox{Local: `a"b\c`, Domain: "x"}).String(); got != `"a\"b\\c"@x` {
+		t.Errorf("String = %s", got)
 	}
 }

@@ -115,18 +115,31 @@ func (g *gateway) deliverer(t string, log *slog.Logger) (func(context.Context, *
 // Route implements smtpd.Router: the first configured route that matches
 // the client, sender domain and recipient domain picks the policy and the
 // destination; without one, the sanitize and delivery sections do.
+//
+// rcpt is the address exactly as the next hop will receive it (smtpd's
+// canonical form), so the domain checked is the domain the mail goes to.
 func (g *gateway) Route(env *smtpd.Envelope, rcpt string) (smtpd.Route, error) {
+	to, err := smtpd.ParseMailbox(rcpt)
+	if err != nil || to.Domain == "" {
+		// smtpd hands over canonical addresses only; refuse rather than
+		// guess where the domain starts.
+		return smtpd.Route{}, &reply{553, [3]int{5, 1, 3}, "invalid recipient address"}
+	}
+	from, err := smtpd.ParseMailbox(env.From)
+	if err != nil {
+		return smtpd.Route{}, &reply{553, [3]int{5, 1, 7}, "invalid sender address"}
+	}
 	// relay.domains binds mail entering the closed network. Mail leaving
 	// it (from relay.internal_networks) goes to any Internet domain.
 	client := env.Client.Addr().Unmap()
-	if !g.cfg.Relay.AcceptsDomain(domainOf(rcpt)) && !g.cfg.Relay.InternalNetworks.Contains(client) {
+	if !g.cfg.Relay.AcceptsDomain(to.Domain) && !g.cfg.Relay.InternalNetworks.Contains(client) {
 		// RFC 5321 §3.6.2: a relay refuses destinations it does not
 		// serve; RFC 3463 5.7.1 "delivery not authorized".
 		return smtpd.Route{}, &reply{550, [3]int{5, 7, 1}, "relay not permitted"}
 	}
 	policy := "default"
 	nextHop, maildir := g.cfg.DeliveryTarget()
-	if r := g.cfg.Route(client, domainOf(env.From), domainOf(rcpt)); r != nil {
+	if r := g.cfg.Route(client, from.Domain, to.Domain); r != nil {
 		if r.Policy != "" {
 			policy = r.Policy
 		}
@@ -144,15 +157,6 @@ func (g *gateway) Route(env *smtpd.Envelope, rcpt string) (smtpd.Route, error) {
 	return smtpd.Route{Name: policy + " " + t, Filter: f, Begin: begin}, nil
 }
 
-// domainOf returns the lower-case domain of an address, "" without one.
-func domainOf(addr string) string {
-	i := strings.LastIndexByte(addr, '@')
-	if i < 0 {
-		return ""
-	}
-	return strings.ToLower(strings.TrimSuffix(addr[i+1:], "."))
-}
-
 // serverConfig maps the configuration onto smtpd's.
 func (g *gateway) serverConfig(log *slog.Logger) (smtpd.Config, error) {
 	c, l := g.cfg, g.cfg.Limits
@@ -166,9 +170,13 @@ func (g *gateway) serverConfig(log *slog.Logger) (smtpd.Config, error) {
 		MaxRecipients:       l.Recipients,
 		MaxConnections:      l.Connections,
 		MaxConnectionsPerIP: l.ConnectionsPerIP,
+		ReservedConnections: l.ReservedConnections(),
 		SessionTime:         time.Duration(l.SessionTime),
 		CommandTimeout:      time.Duration(l.CommandTimeout),
 		DataTimeout:         time.Duration(l.DataTimeout),
+		MinDataRate:         int64(l.MinDataRate),
+		RecipientTimeout:    time.Duration(c.Delivery.RecipientTimeout),
+		EnvelopeTime:        time.Duration(c.Delivery.EnvelopeTime),
 		MaxProtocolErrors:   l.ProtocolErrors,
 		Workers:             l.WorkerCount(),
 		BareNewlines:        smtpd.BareReject,

@@ -196,3 +196,61 @@ func BenchmarkRelay(b *testing.B) {
 	wg.Wait()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
+
+// TestRelayCheckIsOnTheSentAddress: relay.domains is checked on the
+// address the next hop receives, so a quoted local part cannot carry a
+// recipient of another domain, a parameter or a source route past it
+// (issue 19), and whatever is accepted reaches the next hop in one
+// canonical RFC 5321 form.
+func TestRelayCheckIsOnTheSentAddress(t *testing.T) {
+	lgwan := smtptest.NewServer(t, nil)
+	addr := startRelay(t, fmt.Sprintf(`
+listen: {smtp: "127.0.0.1:0"}
+relay: {domains: [city.example.lg.jp], networks: [127.0.0.0/8]}
+delivery: {next_hop: "%s", tls: none}
+`, lgwan.Addr))
+	for _, tt := range []struct {
+		from, rcpt string
+		code       int
+		enhanced   string
+		hop        string // the RCPT line the next hop gets
+	}{
+		{"a@example.jp", `"victim@evil.example> ORCPT=rfc822;x"@city.example.lg.jp`, 553, "5.1.3", ""},
+		{"a@example.jp", `"victim@evil.example"@city.example.lg.jp`, 553, "5.1.3", ""},
+		{"a@example.jp", "victim@evil.example@city.example.lg.jp", 553, "5.1.3", ""},
+		{"a@example.jp", "victim%evil.example@city.example.lg.jp", 550, "5.7.1", ""},
+		{"a@example.jp", "kikaku@city.example.lg.jp@evil.example", 553, "5.1.3", ""},
+		{`"a@evil.example> RET=FULL"@example.jp`, "kikaku@city.example.lg.jp", 553, "5.1.7", ""},
+		{"a@example.jp", `"kikaku"@CITY.example.lg.jp.`, 250, "", "RCPT TO:<kikaku@city.example.lg.jp>"},
+		{"a@example.jp", `"ki kaku"@city.example.lg.jp`, 250, "", `RCPT TO:<"ki kaku"@city.example.lg.jp>`},
+	} {
+		before := len(lgwan.Commands())
+		c, err := smtp.Dial(addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.Mail(tt.from)
+		if err == nil {
+			err = c.Rcpt(tt.rcpt)
+		}
+		c.Close()
+		switch {
+		case tt.code == 250 && err != nil:
+			t.Errorf("<%s> <%s>: %v", tt.from, tt.rcpt, err)
+		case tt.code != 250 && !isReply(err, tt.code, tt.enhanced):
+			t.Errorf("<%s> <%s>: got %v, want %d %s", tt.from, tt.rcpt, err, tt.code, tt.enhanced)
+		}
+		var rcpts []string
+		for _, l := range lgwan.Commands()[before:] {
+			if strings.HasPrefix(l, "RCPT ") {
+				rcpts = append(rcpts, l)
+			}
+			if strings.Contains(l, "evil") {
+				t.Errorf("<%s> <%s>: next hop got %q", tt.from, tt.rcpt, l)
+			}
+		}
+		if want := tt.hop; (want == "" && len(rcpts) > 0) || (want != "" && (len(rcpts) != 1 || rcpts[0] != want)) {
+			t.Errorf("<%s> <%s>: next hop got %q, want %q", tt.from, tt.rcpt, rcpts, want)
+		}
+	}
+}

@@ -37,6 +37,13 @@ type Behavior struct {
 	DataReply *smtp.SMTPError
 	// HangData reads the message, then never answers (until Close).
 	HangData bool
+	// RefuseRepeatedHello answers a second HELO or EHLO on a connection
+	// (before STARTTLS) with 503 5.5.1, as Python's smtpd does. RFC 5321
+	// §4.1.4 allows a client to send EHLO again, but such servers exist.
+	RefuseRepeatedHello bool
+	// Delay holds back the greeting and the reply to every command line:
+	// a slow next hop.
+	Delay time.Duration
 }
 
 // Server is a go-smtp server that records the messages it accepts.
@@ -51,6 +58,7 @@ type Server struct {
 	behavior Behavior
 	messages []Message
 	sessions int
+	commands []string
 }
 
 // NewServer starts a Server on 127.0.0.1; tlsConfig, when not nil,
@@ -70,7 +78,7 @@ func NewServer(t testing.TB, tlsConfig *tls.Config) *Server {
 	s.srv.ReadTimeout = 10 * time.Second
 	s.srv.WriteTimeout = 10 * time.Second
 	s.srv.ErrorLog = testLogger{t}
-	go s.srv.Serve(l)
+	go s.srv.Serve(recordListener{Listener: l, s: s})
 	t.Cleanup(s.Close)
 	return s
 }
@@ -106,6 +114,40 @@ func (s *Server) Sessions() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.sessions
+}
+
+// Commands returns every command line received so far, on every
+// connection, in order, without its CRLF: what the client sent outside
+// message data, before any STARTTLS (after it the bytes are encrypted).
+// Lines the server answered itself (RefuseRepeatedHello) are included.
+func (s *Server) Commands() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.commands...)
+}
+
+func (s *Server) record(line string) {
+	s.mu.Lock()
+	s.commands = append(s.commands, line)
+	s.mu.Unlock()
+}
+
+func (s *Server) behaviorNow() Behavior {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.behavior
+}
+
+// sleep waits d, or until the server is closed (then false).
+func (s *Server) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.stop:
+		return false
+	}
 }
 
 // WaitMessages waits up to timeout for at least n messages.
