@@ -229,10 +229,21 @@ func queryName(name string) (string, error) {
 			break
 		}
 	}
-	if _, ok := dns.IsDomainName(n); !ok || n == "" || len(n) > 253 {
+	// miekg/dns would write these in escaped presentation form, which is
+	// not a name a mail domain, selector or SPF macro expansion needs.
+	if _, ok := dns.IsDomainName(n); !ok || n == "" || len(n) > 253 || strings.ContainsAny(n, " \\\"();@$") || hasControl(n) {
 		return "", &net.DNSError{Err: "invalid domain name", Name: name, IsNotFound: true}
 	}
 	return dns.Fqdn(n), nil
+}
+
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 // lookup answers one question from the cache or the servers.

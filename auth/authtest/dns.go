@@ -119,6 +119,15 @@ func (s *DNSServer) CNAME(name, target string) {
 	s.add(&dns.CNAME{Hdr: hdr(name, dns.TypeCNAME), Target: fqdn(target)})
 }
 
+// PTR adds the reverse record of ip.
+func (s *DNSServer) PTR(ip, host string) {
+	arpa, err := dns.ReverseAddr(ip)
+	if err != nil {
+		panic(err)
+	}
+	s.add(&dns.PTR{Hdr: hdr(arpa, dns.TypePTR), Ptr: fqdn(host)})
+}
+
 // Fail answers every question about name with rcode (dns.RcodeServerFailure,
 // dns.RcodeRefused, ...).
 func (s *DNSServer) Fail(name string, rcode int) {
