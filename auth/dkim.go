@@ -30,7 +30,8 @@ func checkDKIM(ctx context.Context, r Resolver, msg io.Reader, max int) ([]DKIMR
 	}
 	out := make([]DKIMResult, 0, len(verifs))
 	for _, v := range verifs {
-		res := DKIMResult{Domain: strings.ToLower(strings.TrimSuffix(v.Domain, ".")), Identifier: v.Identifier}
+		// RFC 8616 §4: d= may be written in U-labels; we keep A-labels.
+		res := DKIMResult{Domain: lowerDomain(v.Domain), Identifier: v.Identifier}
 		switch {
 		case v.Err == nil:
 			res.Value = Pass

@@ -219,15 +219,21 @@ func isTemporary(err error) bool {
 // reported as not found, which is what the DNS would answer.
 func queryName(name string) (string, error) {
 	n := strings.ToLower(strings.TrimSuffix(name, "."))
-	for i := 0; i < len(n); i++ {
-		if n[i] >= 0x80 {
-			a, err := idna.Lookup.ToASCII(n)
+	if !isASCII(n) {
+		// Label by label: IDNA rejects the underscore of _dmarc and
+		// _domainkey, which are not host names.
+		labels := strings.Split(n, ".")
+		for i, l := range labels {
+			if isASCII(l) {
+				continue
+			}
+			a, err := idna.Lookup.ToASCII(l)
 			if err != nil {
 				return "", &net.DNSError{Err: "invalid domain name", Name: name, IsNotFound: true}
 			}
-			n = a
-			break
+			labels[i] = a
 		}
+		n = strings.Join(labels, ".")
 	}
 	// miekg/dns would write these in escaped presentation form, which is
 	// not a name a mail domain, selector or SPF macro expansion needs.
@@ -235,6 +241,15 @@ func queryName(name string) (string, error) {
 		return "", &net.DNSError{Err: "invalid domain name", Name: name, IsNotFound: true}
 	}
 	return dns.Fqdn(n), nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func hasControl(s string) bool {

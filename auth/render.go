@@ -25,23 +25,23 @@ func (r *Results) AuthenticationResults(authservID string) string {
 	var results []authres.Result
 	spf := &authres.SPFResult{Value: authres.ResultValue(r.SPF.Value), Reason: headerReason(r.SPF.Value, r.SPF.Reason)}
 	if r.SPF.Identity == IdentityHelo {
-		spf.Helo = r.SPF.Domain
+		spf.Helo = headerToken(r.SPF.Domain)
 	} else {
-		spf.From = r.SPF.Domain
+		spf.From = headerToken(r.SPF.Domain)
 	}
 	results = append(results, spf)
 	for _, d := range r.DKIM {
 		results = append(results, &authres.DKIMResult{
 			Value:      authres.ResultValue(d.Value),
 			Reason:     headerReason(d.Value, d.Reason),
-			Domain:     d.Domain,
+			Domain:     headerToken(d.Domain),
 			Identifier: headerToken(d.Identifier),
 		})
 	}
 	results = append(results, &authres.DMARCResult{
 		Value:  authres.ResultValue(r.DMARC.Value),
 		Reason: headerReason(r.DMARC.Value, r.DMARC.Reason),
-		From:   r.DMARC.Domain,
+		From:   headerToken(r.DMARC.Domain),
 	})
 	// authres ends a result without parameters with a space.
 	return strings.ReplaceAll(authres.Format(authservID, results), " ;", ";")
