@@ -107,4 +107,3 @@ func TestCorpus(t *testing.T) {
 		t.Errorf("only %d signed messages found; the corpus has about 100", signed)
 	}
 }
-

@@ -47,6 +47,7 @@ func validate(c *Config, w *walker) {
 	v.oneOf("log.format", c.Log.Format, "text", "json")
 	v.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	v.converters()
+	v.auth()
 }
 
 // ConverterTypes are the file types an external command may convert
