@@ -5,6 +5,7 @@
 package authtest
 
 import (
+	"context"
 	"net"
 	"strings"
 	"sync"
@@ -220,3 +221,18 @@ func (s *DNSServer) serve(w dns.ResponseWriter, req *dns.Msg) {
 
 // Timeout is a query timeout short enough for tests of silent servers.
 const Timeout = 200 * time.Millisecond
+
+// NoDNS is a resolver without a network: every name exists with no
+// records. Fuzz targets use it to check parsing alone, fast.
+type NoDNS struct{}
+
+func noRecord(name string) error {
+	return &net.DNSError{Err: "no such record", Name: name, IsNotFound: true}
+}
+
+func (NoDNS) LookupTXT(_ context.Context, name string) ([]string, error) { return nil, noRecord(name) }
+func (NoDNS) LookupMX(_ context.Context, name string) ([]*net.MX, error) { return nil, noRecord(name) }
+func (NoDNS) LookupIPAddr(_ context.Context, name string) ([]net.IPAddr, error) {
+	return nil, noRecord(name)
+}
+func (NoDNS) LookupAddr(_ context.Context, addr string) ([]string, error) { return nil, noRecord(addr) }
