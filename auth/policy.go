@@ -3,6 +3,8 @@ package auth
 import (
 	"slices"
 	"strings"
+
+	"github.com/emersion/go-msgauth/dmarc"
 )
 
 // FailAction is what happens to a message that failed authentication
@@ -115,7 +117,7 @@ func (r *Results) Problems() []Problem {
 			add(ProblemSPF, SeverityFail)
 		}
 		for _, k := range r.DKIM {
-			if k.Value == Fail && aligned(k.Domain, r.From.Domain, "r") {
+			if k.Value == Fail && aligned(k.Domain, r.From.Domain, dmarc.AlignmentRelaxed) {
 				add(ProblemDKIM, SeverityFail)
 				break
 			}

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/emersion/go-msgauth/authres"
+
+	"github.com/mugai/mugai/sanitize/textclean"
 )
 
 // AuthenticationResults returns the value of the one Authentication-Results
@@ -85,11 +87,13 @@ func headerToken(s string) string {
 func notice(r *Results, problems []Problem, lang string, firstContact bool) []string {
 	en := lang == "en"
 	var out []string
+	// Addresses and domains come from the sender: each sentence is made
+	// one clean line (no controls, no bidi overrides) like any notice text.
 	say := func(ja, english string) {
 		if en {
-			out = append(out, english)
+			out = append(out, textclean.Line(english))
 		} else {
-			out = append(out, ja)
+			out = append(out, textclean.Line(ja))
 		}
 	}
 	const forgedJA, forgedEN = "差出人を偽ったメールの可能性があります。", "The sender may be forged."
