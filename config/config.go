@@ -58,6 +58,10 @@ type Config struct {
 	// Routes are tried in order; the first that matches wins.
 	Routes []Route `yaml:"routes"`
 	Log    Log     `yaml:"log"`
+	// Auth is sender authentication (SPF, DKIM, DMARC, impersonation);
+	// DNS the resolver its checks use.
+	Auth Auth `yaml:"auth"`
+	DNS  DNS  `yaml:"dns"`
 	// Converters name external commands that replace the built-in
 	// converter for a file type (see mugai.yaml); empty uses the built-in.
 	Converters map[string]string `yaml:"converters"`

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mugai/mugai/auth"
 	"github.com/mugai/mugai/sanitize"
 )
 
@@ -102,6 +103,21 @@ func TestDefault(t *testing.T) {
 			Path:      "./mugai-vault",
 			Retention: Duration(30 * 24 * time.Hour),
 			Release:   VaultRelease{InternetTLS: TLSOpportunistic, LGWAN: ReleaseDeny},
+		},
+		Auth: Auth{
+			Enabled:          true,
+			OnFail:           auth.FailTag,
+			OnTempError:      auth.TempDeliver,
+			SubjectTag:       "[なりすまし注意]",
+			ProtectedDomains: Domains{},
+			Timeout:          Duration(20 * time.Second),
+		},
+		DNS: DNS{
+			Servers:     []string{},
+			Timeout:     Duration(2 * time.Second),
+			Attempts:    2,
+			CacheSize:   10000,
+			CacheMaxTTL: Duration(time.Hour),
 		},
 	}
 	if !reflect.DeepEqual(c, want) {

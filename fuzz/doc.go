@@ -19,12 +19,14 @@
 //	FuzzTNEF           tnef.Decode: clean names and text, limits, copies
 //	FuzzImage          imagesafe.Reencode: clean PNG/JPEG, pixel limit, no polyglot tail
 //	FuzzFlatten        flatten.Convert: well-formed results, shared budget, no dropped bytes in text
+//	FuzzAuthResults    auth: upstream Authentication-Results taken only under the trusted id; one-line header out
+//	FuzzFromHeader     auth: the From field read as one domain or a problem; findings that name what they compare
 //
 // Seeds are built by the targets (with the test-input builders the
 // packages' own tests use: archivetest, imagetest, officetest,
 // payloadtest, pdftest, tneftest), taken from testdata, and, when the
 // shared corpus is present (MUGAI_CORPUS or ../shared/corpus), taken from
-// its messages and their attachments, read in place. Inputs that once
+// its messages, their attachments and header fields, read in place. Inputs that once
 // failed are kept in testdata/fuzz/<Target>/ and run by every "go test".
 //
 // Run one target with
