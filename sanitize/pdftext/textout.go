@@ -48,6 +48,7 @@ type textOut struct {
 	lineStart  int     // index in buf where the current line starts
 	blankLines int     // newlines at the end of buf
 	hyphenAt   int     // index of a line-ending hyphen to join, or -1
+	hyphenLine int     // where the line holding that hyphen starts
 	lineDrop   float64 // the last line-to-line drop, 0 if none yet
 }
 
@@ -148,11 +149,11 @@ func (t *textOut) glyph(text string, x, y, dx, dy, adv, size float64) {
 		if r, _ := utf8.DecodeRuneInString(text); unicode.IsLetter(r) {
 			// "exam-\nple" -> "example": drop the hyphen and the line
 			// break; the word goes on in the previous line.
+			// The joined line starts where the hyphen's line did (kept
+			// rather than searched for: a page of such lines would
+			// otherwise be scanned again at every join, quadratic time).
 			t.buf = t.buf[:t.hyphenAt]
-			t.lineStart = t.hyphenAt
-			for t.lineStart > 0 && t.buf[t.lineStart-1] != '\n' {
-				t.lineStart--
-			}
+			t.lineStart = t.hyphenLine
 		}
 		t.hyphenAt = -1
 	}
@@ -172,6 +173,7 @@ func (t *textOut) startLine(dx, dy, across, size float64, blank int) {
 		t.endLine()
 		if blank == 0 && endsHyphenated(t.buf[t.lineStart:]) {
 			t.hyphenAt = len(t.buf) - 1
+			t.hyphenLine = t.lineStart
 		}
 		if len(t.buf) > 0 {
 			for t.blankLines < 1+blank {

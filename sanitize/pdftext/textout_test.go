@@ -1,0 +1,72 @@
+package pdftext
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/mugai/mugai/sanitize/pdftext/pdftest"
+)
+
+// linesDoc draws each line 14 points below the previous one.
+func linesDoc(lines []string) []byte {
+	var c strings.Builder
+	c.WriteString("BT /F1 12 Tf 14 TL 72 740 Td\n")
+	for _, l := range lines {
+		fmt.Fprintf(&c, "(%s) Tj T*\n", l)
+	}
+	c.WriteString("ET")
+	return pdftest.Assemble(pdftest.OnePage(c.String()), "/Root 1 0 R")
+}
+
+// TestHyphenJoin: a word hyphenated at a line end is joined with its rest,
+// also over several lines in a row, and the line after a chain of joins
+// starts where it should (a later join must not reach back past it).
+func TestHyphenJoin(t *testing.T) {
+	for _, tc := range []struct {
+		lines []string
+		want  string
+	}{
+		{[]string{"an exam-", "ple of it"}, "an example of it"},
+		{[]string{"super-", "cali-", "fragilistic", "next line"}, "supercalifragilistic\nnext line"},
+		{[]string{"one-", "two", "three-", "four"}, "onetwo\nthreefour"},
+		{[]string{"ends with 12-", "34 stays"}, "ends with 12-\n34 stays"},
+		{[]string{"well-", "- a dash"}, "well-\n- a dash"},
+	} {
+		if got := mustText(t, linesDoc(tc.lines)); got != tc.want {
+			t.Errorf("%q:\n got %q\nwant %q", tc.lines, got, tc.want)
+		}
+	}
+}
+
+// BenchmarkHyphenChain: a page whose every line ends in letter+hyphen
+// joins into one line. Time per line must not grow with the line count
+// (it did: each join searched back to the start of the joined line).
+func BenchmarkHyphenChain(b *testing.B) {
+	for _, n := range []int{1000, 4000} {
+		doc := linesDoc(slicesRepeat("ab-", n))
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for b.Loop() {
+				mustTextB(b, doc)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/line")
+		})
+	}
+}
+
+func slicesRepeat(s string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = s
+	}
+	return out
+}
+
+func mustTextB(b *testing.B, data []byte) string {
+	b.Helper()
+	res, err := Extract(b.Context(), data, Limits{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return res.Text
+}
