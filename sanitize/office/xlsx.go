@@ -404,7 +404,7 @@ func (ex *extraction) dateStyles(part string) ([]bool, error) {
 			id, _ := strconv.Atoi(attr(t, nsOther, "numFmtId"))
 			d, ok := custom[id]
 			if !ok {
-				d = (id >= 14 && id <= 22) || (id >= 27 && id <= 36) || (id >= 45 && id <= 47) || (id >= 50 && id <= 58)
+				d = builtinDateFormat(id)
 			}
 			out = append(out, d)
 		}
@@ -414,6 +414,13 @@ func (ex *extraction) dateStyles(part string) ([]bool, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// builtinDateFormat reports the built-in number formats that show dates
+// or times (ids 14–22, 45–47, and the East Asian 27–36, 50–58; the same
+// ids in SpreadsheetML and BIFF, [MS-XLS] §2.4.126).
+func builtinDateFormat(id int) bool {
+	return (id >= 14 && id <= 22) || (id >= 27 && id <= 36) || (id >= 45 && id <= 47) || (id >= 50 && id <= 58)
 }
 
 func isDateFormat(code string) bool {
