@@ -101,8 +101,8 @@ const maxWordCP = 1 << 30
 
 // fib is what the converter needs of a File Information Block.
 type fib struct {
-	ccp            [8]uint32 // ccpText, ccpFtn, ccpHdd, ccpMcr, ccpAtn, ccpEdn, ccpTxbx, ccpHdrTxbx
-	fcClx, lcbClx  uint32
+	ccp           [8]uint32 // ccpText, ccpFtn, ccpHdd, ccpMcr, ccpAtn, ccpEdn, ccpTxbx, ccpHdrTxbx
+	fcClx, lcbClx uint32
 }
 
 // readFIB walks the variable-length FIB (§2.5.1): FibBase (32 bytes), csw
@@ -218,7 +218,7 @@ type docReader struct {
 	dedup  bool // write each paragraph once (headers repeat per section)
 
 	fields  []wordField
-	cells   bool   // the last character was a cell mark
+	cells   bool // the last character was a cell mark
 	para    strings.Builder
 	seen    map[string]bool
 	inTable bool
