@@ -117,6 +117,7 @@ type biffBook struct {
 	xfDate   []bool       // per cell format (XF): shows a date
 	sst      []string
 	sheets   []biffSheet
+	visited  int // record bytes read, over all substreams
 }
 
 // record is one BIFF record: its type and data, with the data of the
@@ -142,6 +143,12 @@ func (b *biffBook) records(pos int, fn func(r record) (bool, error)) error {
 		return fn(r)
 	}
 	for pos+4 <= len(b.data) {
+		// Sheets whose offsets point into each other would read the same
+		// records again and again: all reading stops at four times the
+		// stream.
+		if b.visited += 4; b.visited > 4*len(b.data)+4096 {
+			break
+		}
 		if n++; n%4096 == 0 {
 			if err := b.ex.check(); err != nil {
 				return err
@@ -154,6 +161,7 @@ func (b *biffBook) records(pos int, fn func(r record) (bool, error)) error {
 		}
 		body := b.data[pos : pos+size]
 		pos += size
+		b.visited += size
 		if typ == recContinue && cur.segs != nil {
 			if len(cur.segs) < 1<<16 {
 				cur.segs = append(cur.segs, body)

@@ -69,6 +69,7 @@ type pptDoc struct {
 	data    []byte
 	persist map[uint32]uint32 // persist id → stream offset
 	docRef  uint32            // persist id of the document container
+	scanned map[uint32]bool   // slide and notes containers written, by offset
 	n       int               // records visited, for context checks
 }
 
@@ -169,6 +170,7 @@ func (p *pptDoc) slides() bool {
 		return false
 	}
 	var slides, notes []pptSlide
+	p.scanned = map[uint32]bool{}
 	pptRecords(doc.body, func(r pptRecord) bool {
 		if r.typ != rtSlideListWithText || (r.inst != 0 && r.inst != 2) {
 			return true
@@ -208,9 +210,10 @@ func (p *pptDoc) slides() bool {
 			writeTextBlock(w, t)
 		}
 		so, ok := p.persist[s.persist]
-		if !ok {
-			continue
+		if !ok || p.scanned[so] {
+			continue // a container listed twice is written once
 		}
+		p.scanned[so] = true
 		slide, ok := p.recordAt(so)
 		if !ok || slide.typ != rtSlide {
 			continue
@@ -226,7 +229,8 @@ func (p *pptDoc) slides() bool {
 			return true
 		})
 		if np, ok := notesByID[notesID]; ok && notesID != 0 {
-			if no, ok := p.persist[np]; ok {
+			if no, ok := p.persist[np]; ok && !p.scanned[no] {
+				p.scanned[no] = true
 				if nr, ok := p.recordAt(no); ok && nr.typ == rtNotes {
 					w.section("notes")
 					p.scanText(nr.body, 1, w)

@@ -62,7 +62,10 @@ func (ex *extraction) word97(f *oleFile, fileSize int) error {
 	if err != nil {
 		return err
 	}
-	d := &docReader{ex: ex, wd: wd, pieces: pieces}
+	// Every character comes from the stream: a piece table that reads
+	// more characters than the stream has bytes reuses them (hostile, or
+	// a loop of pieces over one run), and reading stops there.
+	d := &docReader{ex: ex, wd: wd, pieces: pieces, budget: len(wd)}
 	// The parts follow each other in character positions (§2.4.1): main
 	// text, footnotes, headers, (macro text, always empty), comments,
 	// endnotes, text boxes, header text boxes.
@@ -216,6 +219,7 @@ type docReader struct {
 	wd     []byte
 	pieces []piece
 	dedup  bool // write each paragraph once (headers repeat per section)
+	budget int  // characters still to be read
 
 	fields  []wordField
 	cells   bool // the last character was a cell mark
@@ -236,6 +240,11 @@ func (d *docReader) text(from, to uint32) error {
 		if err := d.ex.check(); err != nil {
 			return err
 		}
+		if d.budget <= 0 || d.ex.w.full() {
+			break
+		}
+		hi = min(hi, lo+uint32(d.budget))
+		d.budget -= int(hi - lo)
 		off := uint64(p.fc) + uint64(lo-p.cp)
 		n := uint64(hi - lo)
 		if p.compressed {
@@ -347,6 +356,9 @@ func (d *docReader) char(r rune) {
 	default:
 		if r >= 0x20 && r != 0xFEFF {
 			d.para.WriteRune(r)
+			if d.para.Len() > maxParagraph && !d.inTable {
+				d.endPara() // a paragraph without end is written in parts
+			}
 		}
 		// Other controls are anchors: 0x01 picture, 0x02 footnote
 		// reference, 0x05 comment reference, 0x08 drawn object, 0x1F
@@ -361,6 +373,9 @@ type wordField struct {
 	instr  []byte
 	result bool
 }
+
+// maxParagraph bounds the bytes of a paragraph held before writing.
+const maxParagraph = 1 << 20
 
 // maxFieldDepth bounds field nesting; deeper begin marks are ignored.
 const maxFieldDepth = 64
@@ -382,7 +397,8 @@ func (d *docReader) endPara() {
 
 func (d *docReader) line(s string) {
 	w := d.ex.w
-	s = strings.TrimRight(s, " \t\u3000")
+	// Leading spaces are mostly what follows a note or comment mark.
+	s = strings.Trim(s, " \t\u3000")
 	if d.dedup {
 		if strings.TrimSpace(s) == "" {
 			return
