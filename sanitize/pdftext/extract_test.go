@@ -389,7 +389,7 @@ func TestNoText(t *testing.T) {
 	}{
 		{"vector art", contentDoc("0 0 m 100 100 l S 10 10 50 50 re f")},
 		{"empty page", contentDoc("")},
-		{"identity-h without ToUnicode", cid0Doc("/Identity-H", "", "BT /F1 12 Tf 72 700 Td <00010002> Tj ET")},
+		{"identity-h without ToUnicode or collection", bytes.Replace(cid0Doc("/Identity-H", "", "BT /F1 12 Tf 72 700 Td <00010002> Tj ET"), []byte("(Japan1)"), []byte("(Identity)"), 1)},
 		{"no pages", pdftest.Assemble([]string{"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [] /Count 0 >>"}, "/Root 1 0 R")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -59,6 +59,13 @@ type font struct {
 	widths []cidWidth
 	dw     float64
 	memo   map[uint32]glyph
+	// Without a ToUnicode map: the character collection the CIDs belong
+	// to (predefined.go), or the Unicode of each glyph of an embedded
+	// TrueType font (truetype.go) with its CID → glyph id map.
+	coll     *collection
+	uniCID   map[rune]uint32 // a Unicode CMap's code → CID, built on first use
+	gidText  map[uint16]string
+	cidToGID []byte // CIDToGIDMap stream: two bytes per CID; nil: identity
 }
 
 type cidWidth struct {
@@ -144,9 +151,8 @@ func (f *font) cidGlyph(b []byte, code uint32) glyph {
 			}
 		}
 	}
-	g.text = cleanText(text)
 	g.space = len(b) == 1 && b[0] == ' '
-	cid := code
+	cid, known := code, true
 	switch f.coding {
 	case codingCMap:
 		if c, ok := f.enc.cid(code); ok {
@@ -154,8 +160,31 @@ func (f *font) cidGlyph(b []byte, code uint32) glyph {
 		}
 	case codingIdentity:
 	default:
-		cid = ^uint32(0) // unknown CID: the default width applies
+		// A Unicode CMap: the CID (for the width) is the collection's
+		// for the text.
+		known = false
+		if r, _ := utf8.DecodeRuneInString(text); f.coll != nil && text != "" {
+			if f.uniCID == nil {
+				f.uniCID = f.coll.inverse()
+			}
+			cid, known = f.uniCID[r]
+		}
+		if !known {
+			cid = ^uint32(0) // unknown CID: the default width applies
+		}
 	}
+	if !ok && text == "" && known {
+		// §9.10.2: no ToUnicode map. The CID names a character of a
+		// known collection, or a glyph of the embedded TrueType font,
+		// whose own cmap says which character it draws.
+		switch {
+		case f.coll != nil:
+			text = f.coll.text(cid)
+		case f.gidText != nil:
+			text = f.gidText[f.gid(cid)]
+		}
+	}
+	g.text = cleanText(text)
 	g.w = f.dw
 	k := lastStarting(len(f.widths), func(i int) uint32 { return f.widths[i].lo }, cid)
 	if k >= 0 && cid <= f.widths[k].hi {
@@ -380,11 +409,24 @@ func (d *document) buildCIDFont(fc *fontCache, f *font, fd dict) {
 	switch e := d.resolve(fd["Encoding"]).(type) {
 	case name:
 		f.coding, f.vertical = predefinedCoding(string(e))
+		if m, coll := predefinedCMap(string(e)); m != nil {
+			f.enc, f.coding, f.vertical, f.coll = m, codingCMap, m.vertical, coll
+		} else {
+			f.coll = unicodeCMapCollection(string(e))
+		}
 	case *stream:
 		if m := d.loadCMap(fc, fd["Encoding"]); m != nil {
 			f.enc = m
 			f.coding = codingCMap
 			f.vertical = m.vertical
+			if base, coll := predefinedCMap(m.useName); base != nil && m.base == nil {
+				// An embedded CMap that adds to a predefined one.
+				m.base, f.coll = base, coll
+				if len(m.spaces) == 0 {
+					m.spaces = base.spaces
+				}
+				f.vertical = f.vertical || base.vertical
+			}
 			if len(m.spaces) == 0 {
 				// A CMap that only says "usecmap /Identity-H".
 				f.coding, _ = predefinedCoding(m.useName)
@@ -407,6 +449,19 @@ func (d *document) buildCIDFont(fc *fontCache, f *font, fd dict) {
 	}
 	if v, ok := d.num(cf["DW"]); ok {
 		f.dw = v
+	}
+	if f.toUni == nil && f.coll == nil && f.coding == codingIdentity {
+		// Identity-H: the CIDs are the collection's the descendant names
+		// (§9.7.3, CIDSystemInfo), or glyph ids of an embedded TrueType
+		// font (CIDFontType2 with an Identity ordering).
+		info := d.dictOf(cf["CIDSystemInfo"])
+		if reg, _ := d.resolve(info["Registry"]).(pdfString); string(reg) == "Adobe" {
+			ord, _ := d.resolve(info["Ordering"]).(pdfString)
+			f.coll = findCollection(string(ord))
+		}
+		if f.coll == nil && d.nameOf(cf["Subtype"]) == "CIDFontType2" {
+			d.trueTypeGlyphs(f, cf)
+		}
 	}
 	f.widths = d.parseW(d.arrayOf(cf["W"]))
 	slices.SortStableFunc(f.widths, func(a, b cidWidth) int { return cmp.Compare(a.lo, b.lo) })
@@ -468,6 +523,18 @@ func predefinedCoding(n string) (cidCoding, bool) {
 		return codingSJIS, vertical
 	}
 	return codingEUC, vertical
+}
+
+// unicodeCMapCollection is the collection of a Unicode predefined CMap
+// (Table 118: UniJIS-…, UniGB-…, UniCNS-…, UniKS-…), whose CIDs give
+// glyph widths.
+func unicodeCMapCollection(n string) *collection {
+	for prefix, ord := range map[string]string{"UniJIS": "Japan1", "UniGB": "GB1", "UniCNS": "CNS1", "UniKS": "Korea1"} {
+		if strings.HasPrefix(n, prefix+"-") {
+			return findCollection(ord)
+		}
+	}
+	return nil
 }
 
 // glyphText maps a glyph name to Unicode following the Adobe Glyph List

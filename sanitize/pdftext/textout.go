@@ -279,6 +279,10 @@ func cleanText(s string) string {
 		switch {
 		case r == '\t' || r == '\n' || r == '\r' || r == '\f' || r == '\v':
 			sb.WriteByte(' ')
+		case r >= 0x2000 && r <= 0x200A, r == 0x202F, r == 0x205F:
+			// En, em, thin and other spaces (Adobe-Japan1 maps its
+			// half-width space to U+2002): one space.
+			sb.WriteByte(' ')
 		case r < 0x20 || (r >= 0x7f && r < 0xa0):
 		case r == 0xAD: // soft hyphen: invisible unless at a line break
 		case r >= 0x200B && r <= 0x200F, r >= 0x202A && r <= 0x202E, r >= 0x2060 && r <= 0x206F:
