@@ -184,6 +184,11 @@ func TestSimpleFontEncodings(t *testing.T) {
 		{"ligature spelled out", "<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>", `BT /F1 12 Tf 72 700 Td (\256nd \257ow) Tj ET`, "find flow"},
 		{"Type 3", "<< /Type /Font /Subtype /Type3 /FontMatrix [0.01 0 0 0.01 0 0] /FontBBox [0 -20 100 80] /CharProcs << >> /Encoding << /Differences [97 /a /b] >> /FirstChar 97 /LastChar 98 /Widths [50 50] >>",
 			"BT /F1 12 Tf 72 700 Td [(ab) -300 (ba) -50 (ab)] TJ ET", "ab baab"},
+		// A Type 3 font with a loose /FontBBox (three ems high): word gaps
+		// of 0.3 em are still word gaps (issue 15: Type 3 fonts lost
+		// their word spacing).
+		{"Type 3 loose bbox", "<< /Type /Font /Subtype /Type3 /FontMatrix [0.001 0 0 0.001 0 0] /FontBBox [-200 -1000 1500 2000] /CharProcs << >> /Encoding << /Differences [97 /a /b 109 /m] >> /FirstChar 97 /LastChar 109 /Widths [500 500 0 0 0 0 0 0 0 0 0 0 833] >>",
+			"BT /F1 10 Tf 72 700 Td [(mab) -300 (bam) -300 (ab)] TJ ET", "mab bam ab"},
 		{"controls dropped", pdftest.Helvetica, `BT /F1 12 Tf 72 700 Td (a\000b\033c\177d) Tj ET`, "abcd"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

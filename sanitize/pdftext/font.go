@@ -360,22 +360,18 @@ func (d *document) buildSimpleFont(fc *fontCache, f *font, fd dict) {
 	// Widths (§9.6.2.1): /FirstChar and /Widths, /MissingWidth in the
 	// descriptor; the standard 14 fonts may omit them (§9.6.2.2).
 	scale := 1.0
-	if d.nameOf(fd["Subtype"]) == "Type3" {
+	type3 := d.nameOf(fd["Subtype"]) == "Type3"
+	aspect := 1.0
+	if type3 {
 		// Type 3 widths are in glyph space, mapped to text space by
 		// /FontMatrix (§9.6.5) rather than by the 1/1000 of other fonts.
-		// Its glyphs' size is not the font size either: the height of
-		// /FontBBox through /FontMatrix stands for the em, when sane.
 		if fm := d.arrayOf(fd["FontMatrix"]); len(fm) >= 4 {
 			a, _ := d.num(fm[0])
 			dd, _ := d.num(fm[3])
 			if a = math.Abs(a); a > 1e-6 && a < 10 {
 				scale = a * 1000
-			}
-			if bb := d.arrayOf(fd["FontBBox"]); len(bb) == 4 {
-				y0, _ := d.num(bb[1])
-				y1, _ := d.num(bb[3])
-				if h := math.Abs((y1 - y0) * dd); h > 0.05 && h < 20 {
-					f.sizeScale = h
+				if r := math.Abs(dd) / a; r > 0.05 && r < 20 {
+					aspect = r
 				}
 			}
 		}
@@ -399,6 +395,43 @@ func (d *document) buildSimpleFont(fc *fontCache, f *font, fd dict) {
 			f.width[c] = stdWidth(fam, r)
 		}
 	}
+	if type3 {
+		f.sizeScale = type3Scale(f) * aspect
+	}
+}
+
+// type3Scale estimates how large a Type 3 font's glyphs are for its font
+// size: its glyph space is the font's own, so the font size alone does not
+// say how wide a word space is. The estimate compares glyph widths with
+// those of a usual font, as pdftotext does: an "m" is about 0.6 em wide,
+// another letter or any glyph about 0.5. (The height of /FontBBox, used
+// before, overstates the size of fonts with tall or loose boxes, and then
+// word gaps read as no gap.)
+func type3Scale(f *font) float64 {
+	pick := func(ok func(string) bool, typical float64) (float64, bool) {
+		for c := range 256 {
+			if w := f.width[c] / 1000; w > 0 && ok(f.text[c]) {
+				return w / typical, true
+			}
+		}
+		return 0, false
+	}
+	isLetter := func(s string) bool {
+		return len(s) == 1 && (s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z')
+	}
+	for _, try := range []struct {
+		ok      func(string) bool
+		typical float64
+	}{
+		{func(s string) bool { return s == "m" }, 0.6},
+		{isLetter, 0.5},
+		{func(s string) bool { return s != "" }, 0.5},
+	} {
+		if v, ok := pick(try.ok, try.typical); ok && v > 0.05 && v < 20 {
+			return v
+		}
+	}
+	return 1
 }
 
 // buildCIDFont implements §9.7 for Type0 fonts with one descendant.

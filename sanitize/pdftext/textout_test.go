@@ -2,6 +2,7 @@ package pdftext
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -69,4 +70,49 @@ func mustTextB(b *testing.B, data []byte) string {
 		b.Fatal(err)
 	}
 	return res.Text
+}
+
+// TestRightToLeft: Hebrew drawn glyph by glyph from left to right (visual
+// order, as producers draw it) comes out in logical order; a number and a
+// Latin word inside keep their own order; Hebrew drawn right to left is
+// already logical.
+func TestRightToLeft(t *testing.T) {
+	// Codes 1.. show the Hebrew letters named in /Differences.
+	font := "<< /Type /Font /Subtype /Type1 /BaseFont /ArialHebrew /Encoding << /BaseEncoding /WinAnsiEncoding /Differences [1 /uni05E9 /uni05DC /uni05D5 /uni05DD /uni05E2] >> >>"
+	hebrew := map[rune]byte{'ש': 1, 'ל': 2, 'ו': 3, 'ם': 4, 'ע': 5}
+	enc := func(s string) string {
+		var b strings.Builder
+		for _, r := range s {
+			if c, ok := hebrew[r]; ok {
+				fmt.Fprintf(&b, "\\%03o", c)
+			} else {
+				b.WriteRune(r)
+			}
+		}
+		return b.String()
+	}
+	reverse := func(s string) string {
+		r := []rune(s)
+		slices.Reverse(r)
+		return string(r)
+	}
+	for _, tc := range []struct {
+		content, want string
+	}{
+		// "שלום עולם" in visual order: the last letter drawn first.
+		{"BT /F1 12 Tf 72 700 Td (" + enc(reverse("שלום עולם")) + ") Tj ET", "שלום עולם"},
+		// An English line with a Hebrew word.
+		{"BT /F1 12 Tf 72 700 Td (Hello " + enc(reverse("שלום")) + " there) Tj ET", "Hello שלום there"},
+		// A Hebrew line with a number: "שלום 120 עולם" displayed.
+		{"BT /F1 12 Tf 72 700 Td (" + enc(reverse("עולם")) + " 120 " + enc(reverse("שלום")) + ") Tj ET", "שלום 120 עולם"},
+		// Drawn right to left in logical order: each glyph placed left of
+		// the one before.
+		{"BT /F1 12 Tf 300 700 Td (" + enc("ש") + ") Tj -7 0 Td (" + enc("ל") + ") Tj -7 0 Td (" + enc("ו") + ") Tj -7 0 Td (" + enc("ם") + ") Tj ET", "שלום"},
+	} {
+		objs := pdftest.OnePage(tc.content)
+		objs[4] = font
+		if got := mustText(t, pdftest.Assemble(objs, "/Root 1 0 R")); got != tc.want {
+			t.Errorf("got %q, want %q", got, tc.want)
+		}
+	}
 }
