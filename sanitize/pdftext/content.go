@@ -578,11 +578,17 @@ func (in *interp) doXObject(res dict, n []byte) error {
 		return nil
 	}
 	o := xo[name(n)]
-	r, isRef := o.(ref)
 	s, ok := in.d.resolve(o).(*stream)
 	if !ok || in.d.nameOf(s.hdr["Subtype"]) != "Form" {
 		return nil
 	}
+	return in.runForm(o, s, res)
+}
+
+// runForm runs a form's stream s (o is how it was named: a reference
+// when it has an object number) with its own resources and matrix.
+func (in *interp) runForm(o object, s *stream, res dict) error {
+	r, isRef := o.(ref)
 	if len(in.forms) >= maxFormDepth {
 		return nil
 	}
