@@ -155,9 +155,13 @@ func (f *font) cidGlyph(b []byte, code uint32) glyph {
 	cid, known := code, true
 	switch f.coding {
 	case codingCMap:
-		if c, ok := f.enc.cid(code); ok {
+		// A code the CMap does not map is the notdef character: its
+		// code still picks a width, but it has no text.
+		c, ok := f.enc.cid(code)
+		if ok {
 			cid = c
 		}
+		known = ok
 	case codingIdentity:
 	default:
 		// A Unicode CMap: the CID (for the width) is the collection's
