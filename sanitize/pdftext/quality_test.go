@@ -262,7 +262,7 @@ func extraSamples() []qualitySample {
 		_ = filepath.WalkDir(dir, func(p string, de os.DirEntry, err error) error {
 			if err == nil && !de.IsDir() && strings.HasSuffix(strings.ToLower(p), ".pdf") {
 				if data, err := os.ReadFile(p); err == nil {
-					out = append(out, qualitySample{name: p, data: data, copies: 1})
+					out = append(out, qualitySample{name: "extra/" + filepath.Base(p), data: data, copies: 1})
 				}
 			}
 			return nil

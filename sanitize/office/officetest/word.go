@@ -105,6 +105,13 @@ func DocStreams(w Word) []Stream {
 		addPiece(s)
 	}
 	le.PutUint32(wd[lw:], uint32(len(wd))) // cbMac
+	// fcMin and fcMac (FibBase bytes 0x18 and 0x1C, "reserved" in
+	// [MS-DOC] but written by Word 97): the range of the text, which
+	// readers of older versions such as catdoc use. fExtChar says the text
+	// may be UTF-16.
+	le.PutUint32(wd[0x18:], textAt)
+	le.PutUint32(wd[0x1C:], uint32(len(wd)))
+	le.PutUint16(wd[0x0A:], flags|0x1000)
 
 	// The Clx: one Prc (an empty property modifier) and the Pcdt.
 	plc := make([]byte, 0, 4*(len(pieces)+1)+8*len(pieces))
