@@ -55,14 +55,9 @@ func (ex *extraction) biff(f *oleFile, fileSize int) error {
 			continue
 		}
 		seen[s.pos] = true
-		if err := ex.check(); err != nil {
+		if err := ex.sheetSection(s.name, s.hidden); err != nil {
 			return err
 		}
-		heading := "sheet: " + s.name
-		if s.hidden {
-			heading += " (hidden)"
-		}
-		ex.w.section(heading)
 		if err := b.sheet(s); err != nil {
 			return err
 		}

@@ -74,14 +74,9 @@ func (ex *extraction) xlsx() error {
 		default:
 			continue // chart sheets have no cell text
 		}
-		if err := ex.check(); err != nil {
+		if err := ex.sheetSection(s.name, s.hidden); err != nil {
 			return err
 		}
-		heading := "sheet: " + s.name
-		if s.hidden {
-			heading += " (hidden)"
-		}
-		ex.w.section(heading)
 		if err := b.sheet(r.target); err != nil {
 			return err
 		}
@@ -414,6 +409,20 @@ func (ex *extraction) dateStyles(part string) ([]bool, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// sheetSection starts a sheet's section: "--- sheet: name ---", with
+// "(hidden)" for a hidden sheet.
+func (ex *extraction) sheetSection(name string, hidden bool) error {
+	if err := ex.check(); err != nil {
+		return err
+	}
+	heading := "sheet: " + name
+	if hidden {
+		heading += " (hidden)"
+	}
+	ex.w.section(heading)
+	return nil
 }
 
 // builtinDateFormat reports the built-in number formats that show dates
