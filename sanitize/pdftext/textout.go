@@ -301,9 +301,7 @@ func visualToLogical(line []byte) []byte {
 		slices.Reverse(rs)
 		runs(ltrOrDigit) // back to left to right
 		for i, r := range rs {
-			if m, ok := mirrored[r]; ok {
-				rs[i] = m
-			}
+			rs[i] = mirror(r)
 		}
 	} else {
 		runs(isRTL)
@@ -317,7 +315,29 @@ func neutral(r rune) bool {
 	return r == ' ' || unicode.IsPunct(r) || unicode.Is(unicode.Mn, r)
 }
 
-var mirrored = map[rune]rune{'(': ')', ')': '(', '[': ']', ']': '[', '{': '}', '}': '{', '<': '>', '>': '<'}
+// mirror swaps a bracket for its mirror image, as right-to-left display
+// draws it.
+func mirror(r rune) rune {
+	switch r {
+	case '(':
+		return ')'
+	case ')':
+		return '('
+	case '[':
+		return ']'
+	case ']':
+		return '['
+	case '{':
+		return '}'
+	case '}':
+		return '{'
+	case '<':
+		return '>'
+	case '>':
+		return '<'
+	}
+	return r
+}
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
