@@ -12,8 +12,9 @@ import (
 // readable when its encoding is a predefined CMap (90ms-RKSJ-H, EUC-H,
 // GBK-EUC-H, ...: code → CID) and its CIDs belong to one of Adobe's
 // character collections (Adobe-Japan1, -GB1, -CNS1, -Korea1: CID →
-// Unicode). The tables come from Adobe's CMap resources (BSD licence) by
-// internal/cmapgen, which documents the format; they are read in place
+// Unicode). The tables come from Adobe's CMap resources (BSD licence,
+// reproduced in cmaps.LICENSE) by internal/cmapgen, which documents the
+// format; they are read in place
 // from the embedded bytes, so nothing is decoded until a document needs
 // it, and nothing is shared between documents but those read-only bytes.
 
