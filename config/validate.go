@@ -52,8 +52,7 @@ func validate(c *Config, w *walker) {
 }
 
 // ConverterTypes are the file types an external command may convert
-// (converters in mugai.yaml). The legacy binary Office formats have no
-// built-in converter; a command (antiword, catdoc, ...) can add one.
+// (converters in mugai.yaml), each instead of the built-in converter.
 func ConverterTypes() []string {
 	return []string{"pdf", "docx", "xlsx", "pptx", "odt", "ods", "odp", "rtf", "doc", "xls", "ppt"}
 }

@@ -15,6 +15,7 @@
 //	FuzzPDFText        pdftext.Extract on whole files
 //	FuzzPDFContent     pdftext.Extract on content streams and CMaps in a valid file
 //	FuzzOOXML          office.Extract on one part inside a valid package, or whole files
+//	FuzzLegacyOffice   office.Extract on one stream of a valid .doc, .xls or .ppt, or whole compound files
 //	FuzzZip            archive.Walk: clean paths, limits, bombs stop
 //	FuzzTNEF           tnef.Decode: clean names and text, limits, copies
 //	FuzzImage          imagesafe.Reencode: clean PNG/JPEG, pixel limit, no polyglot tail

@@ -20,6 +20,7 @@ import (
 	"github.com/emersion/go-message/textproto"
 
 	"github.com/mugai/mugai/sanitize"
+	"github.com/mugai/mugai/sanitize/pdftext/pdftest"
 	"github.com/mugai/mugai/sanitize/sanitizetest"
 )
 
@@ -409,6 +410,30 @@ var attackGenerators = map[string]func() []byte{
 		line := "お世話になっております。 lorem ipsum dolor sit amet 0123456789\r\n"
 		return []byte(attackHeader + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" +
 			strings.Repeat(line, (45<<20)/len(line)))
+	},
+	"pdf-hyphen-lines": func() []byte {
+		// Four PDFs whose page is 40,000 lines "ab-", the content stream
+		// flate-compressed: each hyphen joins the next line to the one
+		// before, so the page's text is one line of 80,000 letters.
+		content := "BT /F1 12 Tf 14 TL 72 740 Td\n" + strings.Repeat("(ab-) Tj T*\n", 40000) + "ET"
+		objs := pdftest.OnePage("")
+		objs[3] = pdftest.Stream("/Filter /FlateDecode", pdftest.Flate([]byte(content)))
+		pdf := pdftest.Write(pdftest.BinaryHeader, objs, pdftest.Trailer(objs, "/Root 1 0 R"))
+		var b bytes.Buffer
+		b.WriteString(attackHeader + "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n" +
+			"--b\r\nContent-Type: text/plain\r\n\r\nFour reports attached.\r\n")
+		for i := 1; i <= 4; i++ {
+			fmt.Fprintf(&b, "--b\r\nContent-Type: application/pdf; name=\"hyphens-%d.pdf\"\r\n"+
+				"Content-Disposition: attachment; filename=\"hyphens-%d.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n", i, i)
+			enc := base64.StdEncoding.EncodeToString(pdf)
+			for len(enc) > 76 {
+				b.WriteString(enc[:76] + "\r\n")
+				enc = enc[76:]
+			}
+			b.WriteString(enc + "\r\n")
+		}
+		b.WriteString("--b--\r\n")
+		return b.Bytes()
 	},
 	"big-attachment": func() []byte {
 		// 35 MB of pseudo-random bytes (xorshift, so the input is the same

@@ -269,3 +269,21 @@ func TestLongTextGoesToTheConverter(t *testing.T) {
 		t.Errorf("report: %+v", rep.Parts[0])
 	}
 }
+
+// A converter that stops before it reports a kind (a timeout or crash in
+// the sandbox, which then knows nothing of the file) still gets the file
+// named by its type, sniffed from its first bytes (issue 11): "PDF", not
+// application/octet-stream.
+func TestUnfinishedConversionKeepsSniffedType(t *testing.T) {
+	for _, reason := range []string{flatten.ReasonTimeout, flatten.ReasonCrash, flatten.ReasonLimit} {
+		stopped := func(ctx context.Context, in flatten.Input, r io.Reader) (*flatten.Result, error) {
+			io.Copy(io.Discard, r)
+			return &flatten.Result{Kind: flatten.KindUnknown, Action: flatten.ActionDrop, Reason: reason, Detail: "stopped"}, nil
+		}
+		_, texts, rep := sanitizeWith(t, sanitize.DefaultPolicy(), fakeConverter(stopped), pdfMail)
+		p := rep.Parts[len(rep.Parts)-1]
+		if p.SniffedType != "application/pdf" || !strings.Contains(texts[0].Body, "PDF") {
+			t.Errorf("%s: sniffed type %q\n%s", reason, p.SniffedType, texts[0].Body)
+		}
+	}
+}

@@ -120,7 +120,8 @@ func (w *walker) dropRaw(d *doc, e *mimeparse.Entity, name, ct, sniffed string, 
 // that they identify the original.
 func (w *walker) convertPart(d *doc, e *mimeparse.Entity, name, ct string, r io.Reader, sent []byte) error {
 	hash := sha256.New()
-	cr := &countingReader{r: io.TeeReader(r, hash)}
+	head := &headWriter{max: flatten.SniffBytes}
+	cr := &countingReader{r: io.TeeReader(r, io.MultiWriter(hash, head))}
 	label := e.ContentType.Params["charset"]
 	if sent != nil {
 		label = "utf-8"
@@ -159,6 +160,14 @@ func (w *walker) convertPart(d *doc, e *mimeparse.Entity, name, ct string, r io.
 	i := w.addPart(d, e, ActionDropped)
 	w.rep.Parts[i].Filename = name
 	res = verifyResult(res, w.pol.Limits.ImagePixels, 0)
+	if res.Kind == flatten.KindUnknown && res.Action == flatten.ActionDrop && unfinished[res.Reason] {
+		// The converter stopped before it said what the file is: name it
+		// from its first bytes, so the notice says "PDF", not an unknown
+		// binary (issue 11).
+		if k := flatten.Sniff(head.buf); k != flatten.KindUnknown {
+			res.Kind, res.MediaType = k, k.MediaType()
+		}
+	}
 	size, sum := cr.n, hex.EncodeToString(hash.Sum(nil))
 	if sent != nil {
 		h := sha256.Sum256(sent)
@@ -166,6 +175,25 @@ func (w *walker) convertPart(d *doc, e *mimeparse.Entity, name, ct string, r io.
 	}
 	w.emitConverted(d, i, name, ct, size, sum, res, "")
 	return nil
+}
+
+// unfinished are the reasons of a conversion that ended before the
+// converter reported the file's kind.
+var unfinished = map[string]bool{
+	flatten.ReasonTimeout: true, flatten.ReasonCrash: true, flatten.ReasonLimit: true, flatten.ReasonTooLarge: true,
+}
+
+// headWriter keeps the first max bytes written to it.
+type headWriter struct {
+	buf []byte
+	max int
+}
+
+func (h *headWriter) Write(p []byte) (int, error) {
+	if room := h.max - len(h.buf); room > 0 {
+		h.buf = append(h.buf, p[:min(len(p), room)]...)
+	}
+	return len(p), nil
 }
 
 // errConvertSize is what a converter reads past limits.convert_size.

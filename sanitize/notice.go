@@ -413,7 +413,9 @@ func typeLabel(lang Language, t string) string {
 	case strings.Contains(t, "presentationml") || t == "application/vnd.ms-powerpoint" || strings.HasPrefix(t, "application/vnd.ms-powerpoint.") || strings.Contains(t, "opendocument.presentation"):
 		return pick("PowerPoint 資料", "PowerPoint presentation")
 	case t == "application/x-ole-storage":
-		return pick("Office 文書 (旧形式)", "legacy Office document")
+		// Word, Excel and PowerPoint files have their own types: this is
+		// another compound file (an installer package, an Outlook item).
+		return pick("OLE2 複合ファイル", "OLE2 compound file")
 	case strings.Contains(t, "ms-tnef"):
 		return pick("Outlook 形式 (winmail.dat)", "Outlook TNEF (winmail.dat)")
 	case strings.Contains(t, "executable") || strings.Contains(t, "msdownload") || strings.Contains(t, "dosexec") ||

@@ -1,5 +1,6 @@
 // Package flatten turns one attachment into safe content: text extracted
-// from PDF, Office, ODF and RTF documents, the members of zip, gzip and tar
+// from PDF, Office (OOXML and the legacy binary .doc, .xls and .ppt), ODF
+// and RTF documents, the members of zip, gzip and tar
 // archives and of Outlook's winmail.dat converted the same way, images
 // re-encoded from their pixels — or a reason why it cannot be made safe.
 //
@@ -88,7 +89,7 @@ const (
 
 // Reason codes for ActionDrop; the notice words them for people.
 const (
-	ReasonUnsupported = "unsupported" // a type that cannot be made safe (executable, legacy Office, unknown binary)
+	ReasonUnsupported = "unsupported" // a type that cannot be made safe (executable, unknown binary)
 	ReasonEncrypted   = "encrypted"   // password-protected: cannot be inspected
 	ReasonNoText      = "no-text"     // a document without extractable text (scanned PDF)
 	ReasonCorrupt     = "corrupt"     // could not be read
@@ -206,14 +207,13 @@ func convert(ctx context.Context, in Input, data []byte, opt Options, depth int,
 	case familyText:
 		return convertText(ctx, kind, in.Charset, data, opt)
 	}
-	switch kind {
-	case KindOLE, KindDOC, KindXLS, KindPPT:
+	if kind == KindOLE {
 		// A password-protected Office Open XML file is an OLE2 container
 		// too: say "encrypted" for it, not "unsupported".
 		if _, err := office.Extract(ctx, data, "", office.Limits{}); errors.Is(err, office.ErrEncrypted) {
 			return drop(kind, ReasonEncrypted, "password-protected Office document"), nil
 		}
-		return drop(kind, ReasonUnsupported, "legacy binary Office format"), nil
+		return drop(kind, ReasonUnsupported, "compound file of another kind than Word, Excel or PowerPoint"), nil
 	}
 	return drop(kind, ReasonUnsupported, "type cannot be made safe"), nil
 }

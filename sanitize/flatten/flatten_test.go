@@ -14,6 +14,7 @@ import (
 
 	"github.com/mugai/mugai/sanitize/archive/archivetest"
 	"github.com/mugai/mugai/sanitize/imagesafe/imagetest"
+	"github.com/mugai/mugai/sanitize/office/officetest"
 	"github.com/mugai/mugai/sanitize/pdftext/pdftest"
 )
 
@@ -91,6 +92,11 @@ func TestConvert(t *testing.T) {
 	}{
 		{"pdf", Input{Name: "a.pdf", DeclaredType: "application/pdf"}, minimalPDF("Hello PDF world"), Options{}, KindPDF, ActionText, "Hello PDF world", "", false},
 		{"docx", Input{Name: "a.docx"}, docx(t, "見積書の本文"), Options{}, KindDOCX, ActionText, "見積書の本文", "", false},
+		{"legacy doc", Input{Name: "a.doc", DeclaredType: "application/msword"}, officetest.Doc(officetest.Word{Text: "旧形式の文書です。\r"}), Options{}, KindDOC, ActionText, "旧形式の文書です。", "", false},
+		{"legacy xls", Input{Name: "a.xls"}, officetest.XLS(officetest.Book{Sheets: []officetest.Sheet{{Name: "S", Rows: [][]any{{"見積", 12.5}}}}}), Options{}, KindXLS, ActionText, "見積\t12.5", "", false},
+		{"legacy ppt", Input{Name: "a.ppt"}, officetest.PPT(officetest.Presentation{Slides: []officetest.Slide{{Title: "会議資料"}}}), Options{}, KindPPT, ActionText, "会議資料", "", false},
+		{"encrypted legacy doc", Input{Name: "a.doc"}, officetest.Doc(officetest.Word{Text: "x\r", Encrypted: true}), Options{}, KindDOC, ActionDrop, "", ReasonEncrypted, false},
+		{"other compound file", Input{Name: "setup.msi"}, officetest.CompoundFile(officetest.Stream{Path: "\x05SummaryInformation", Data: []byte("x")}), Options{}, KindOLE, ActionDrop, "", ReasonUnsupported, false},
 		{"text in shift_jis", Input{Name: "a.txt"}, []byte(sjis), Options{}, KindText, ActionText, "お世話になっております。①㈱", "", false},
 		{"html file", Input{Name: "a.html"}, []byte(`<p>Hi <a href="https://example.jp/">x</a><script>evil()</script></p>`), Options{Links: 1}, KindHTML, ActionText, "Hi x <hxxps://example[.]jp/>", "", false},
 		{"executable", Input{Name: "setup.exe"}, exe, Options{}, KindExecutable, ActionDrop, "", ReasonUnsupported, false},

@@ -64,7 +64,8 @@ func (k Kind) family() family {
 	switch k {
 	case KindPDF:
 		return familyPDF
-	case KindDOCX, KindDOCM, KindDOTX, KindXLSX, KindXLSM, KindPPTX, KindPPTM, KindODT, KindODS, KindODP, KindRTF:
+	case KindDOCX, KindDOCM, KindDOTX, KindXLSX, KindXLSM, KindPPTX, KindPPTM, KindODT, KindODS, KindODP, KindRTF,
+		KindDOC, KindXLS, KindPPT:
 		return familyOffice
 	case KindZIP, KindGZIP, KindTAR, KindTGZ:
 		return familyArchive

@@ -12,11 +12,13 @@ import (
 // Detect decides the kind of a document from its content, never from a
 // file name: a zip package by its structure (an OOXML package's main part
 // content type, or an ODF package's mimetype), RTF by its "{\rtf" header.
-// It returns "" for anything else, including legacy binary Office files
-// and a password-protected OOXML file (see Extract for telling those
-// apart), and for a package that is corrupt or over the default Limits.
+// A compound file (OLE2) is a legacy Word, Excel or PowerPoint document by
+// the stream at its root ("WordDocument", "Workbook" or "Book",
+// "PowerPoint Document"). It returns "" for anything else, including a
+// password-protected OOXML file (see Extract for telling it apart), and
+// for a file that is corrupt or over the default Limits.
 func Detect(data []byte) Kind {
-	k, _, err := detect(data, Limits{}.withDefaults())
+	k, _, _, err := detect(data, Limits{}.withDefaults())
 	if err != nil {
 		return KindNone
 	}
@@ -55,70 +57,72 @@ var odfTypes = map[string]Kind{
 	"application/vnd.oasis.opendocument.presentation-template": KindODP,
 }
 
-// detect returns the kind and, for a zip package, the opened package. The
-// error says why a package could not be judged (corrupt, a limit) or that
-// it is encrypted.
-func detect(data []byte, lim Limits) (Kind, *pkg, error) {
+// detect returns the kind and, for a zip package or a compound file, the
+// opened container. The error says why a file could not be judged
+// (corrupt, a limit) or that it is encrypted.
+func detect(data []byte, lim Limits) (Kind, *pkg, *oleFile, error) {
 	switch {
 	case isRTF(data):
-		return KindRTF, nil, nil
+		return KindRTF, nil, nil, nil
 	case bytes.HasPrefix(data, cfbSignature):
-		if cfbEncryptedPackage(data) {
-			return KindNone, nil, ErrEncrypted
+		f, err := openOLE(data, lim)
+		if err != nil {
+			return KindNone, nil, nil, err
 		}
-		return KindNone, nil, nil
+		k, err := f.kind()
+		return k, nil, f, err
 	case !bytes.HasPrefix(data, []byte("PK\x03\x04")):
 		// A zip reader finds the directory at the end of the data, so
 		// anything with a zip appended would open; requiring the local
 		// header at offset 0, as Office and ODF (Part 3 §3.3) produce,
 		// refuses such polyglots.
-		return KindNone, nil, nil
+		return KindNone, nil, nil, nil
 	}
 	p, err := openPackage(data, lim)
 	if err != nil {
-		return KindNone, nil, err
+		return KindNone, nil, nil, err
 	}
 	ex := &extraction{ctx: context.Background(), pkg: p, removed: map[string]bool{}, w: newWriter(0)}
 	if f := p.file("mimetype"); f != nil {
 		b, err := p.readAll(f)
 		if err != nil {
-			return KindNone, nil, err
+			return KindNone, nil, nil, err
 		}
 		if k, ok := odfTypes[strings.TrimSpace(string(b))]; ok {
-			return k, p, nil
+			return k, p, nil, nil
 		}
-		return KindNone, nil, nil
+		return KindNone, nil, nil, nil
 	}
 	if p.file("META-INF/manifest.xml") != nil && p.file("content.xml") != nil {
 		// The mimetype entry is optional when the manifest names the
 		// package's media type on its root entry (ODF 1.2 Part 3 §3.3, §4.3).
 		t, err := ex.manifestRootType()
 		if err != nil {
-			return KindNone, nil, err
+			return KindNone, nil, nil, err
 		}
 		if k, ok := odfTypes[t]; ok {
-			return k, p, nil
+			return k, p, nil, nil
 		}
-		return KindNone, nil, nil
+		return KindNone, nil, nil, nil
 	}
 	main, err := ex.mainPart()
 	if errors.Is(err, ErrUnsupported) || errors.Is(err, errNoPart) {
-		return KindNone, nil, nil
+		return KindNone, nil, nil, nil
 	}
 	if err != nil {
-		return KindNone, nil, err
+		return KindNone, nil, nil, err
 	}
 	ct, err := ex.contentType(main)
 	if errors.Is(err, errNoPart) {
-		return KindNone, nil, nil
+		return KindNone, nil, nil, nil
 	}
 	if err != nil {
-		return KindNone, nil, err
+		return KindNone, nil, nil, err
 	}
 	if k, ok := mainTypes[strings.ToLower(strings.TrimSpace(ct))]; ok && p.file(main) != nil {
-		return k, p, nil
+		return k, p, nil, nil
 	}
-	return KindNone, nil, nil
+	return KindNone, nil, nil, nil
 }
 
 // isRTF: an RTF file begins with "{\rtf" (RTF 1.9.1, "RTF Syntax": the

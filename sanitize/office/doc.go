@@ -1,6 +1,7 @@
 // Package office turns Office Open XML (ECMA-376: .docx, .docm, .dotx,
-// .xlsx, .xlsm, .pptx, .pptm), OpenDocument (ODF 1.2/1.3: .odt, .ods,
-// .odp) and RTF (RTF 1.9.1) documents into plain UTF-8 text.
+// .xlsx, .xlsm, .pptx, .pptm), the legacy binary formats of Office 97–2003
+// ([MS-DOC] .doc, [MS-XLS] .xls, [MS-PPT] .ppt), OpenDocument (ODF 1.2/1.3:
+// .odt, .ods, .odp) and RTF (RTF 1.9.1) documents into plain UTF-8 text.
 //
 // It is mugai's Office converter: an attachment is flattened to its text so
 // that staff on the closed side keep the content while nothing of the
@@ -15,10 +16,23 @@
 // part is found through the package relationships (_rels/.rels, ECMA-376
 // Part 2 §9.3) and its content type in [Content_Types].xml (Part 2 §10.1.2);
 // an ODF package by its "mimetype" entry (ODF 1.2 Part 3 §3.3) or the root
-// entry of its manifest; RTF by its "{\rtf" header (RTF 1.9.1, "RTF Syntax").
-// Legacy binary files (.doc, .xls, .ppt) are not converted; a
-// password-protected OOXML file, which is an OLE2 compound file too, is
-// recognised so that Extract can say ErrEncrypted.
+// entry of its manifest; RTF by its "{\rtf" header (RTF 1.9.1, "RTF Syntax");
+// a legacy binary file by the stream at the root of its OLE2 compound file
+// ([MS-CFB], read with github.com/richardlehane/mscfb): "WordDocument",
+// "Workbook" or "Book", "PowerPoint Document". A password-protected OOXML
+// file, which is a compound file too ("EncryptedPackage"), is recognised
+// so that Extract can say ErrEncrypted.
+//
+// The legacy streams are read by bounded readers of our own: Word's File
+// Information Block and piece table, with 8-bit and UTF-16 pieces, and the
+// code page of the document's language for Word 6.0/95 (word97.go); Excel's
+// BIFF8 and BIFF5 records — shared strings across CONTINUE records, labels,
+// numbers, dates, booleans, cached formula results, sheet names (biff.go);
+// PowerPoint's records, following the current edit's persist directory to
+// the slides, their placeholders, text boxes and notes (ppt.go). A stream
+// is never longer than the file that holds it, reading stops when a piece
+// table or sheet offsets would read the same bytes over again, and record
+// nesting is bounded.
 //
 // XML parts are streamed token by token with encoding/xml's Decoder; no part
 // is held as a tree, and memory is bounded by the largest token plus the
@@ -75,11 +89,19 @@
 //     notes inline as "[1]" and listed after the text); spreadsheets as
 //     Excel (the displayed text of each cell, repetitions honoured within
 //     the sheet size); presentations as PowerPoint (draw:page per slide).
+//   - Legacy Word (.doc): the main text, then footnotes, headers and
+//     footers (each paragraph once), comments, endnotes and text boxes
+//     under their headings; tables as for docx, fields by their result.
+//   - Legacy Excel (.xls): as xlsx, with the sheet's text boxes and
+//     comments under "--- comments: name ---".
+//   - Legacy PowerPoint (.ppt): as pptx: each slide's placeholder and
+//     text box text, then its notes.
 //   - RTF: text in the document's and each font's code page (\ansicpgN,
 //     \fcharsetN; Shift_JIS through sanitize/charset), \uN with \ucN
 //     fallbacks, tables, headers and footers, footnotes, annotations,
 //     field results; font, colour and style tables, document information,
-//     pictures, object data and unknown \* destinations are skipped.
+//     pictures, object data and unknown \* destinations are skipped (\*
+//     marks such a destination only right after a group's opening brace).
 //
 // # Removed
 //

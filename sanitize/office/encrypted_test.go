@@ -41,7 +41,7 @@ func makeCFB(data []byte, names ...string) []byte {
 	le.PutUint32(fat[0:], fatSect)
 	le.PutUint32(fat[4:], end)
 	dir := out[1024:1536]
-	entry := func(i int, name string, typ byte) {
+	entry := func(i int, name string, typ byte, sibling, child uint32) {
 		e := dir[128*i : 128*(i+1)]
 		u := utf16.Encode([]rune(name))
 		for j, c := range u {
@@ -50,13 +50,19 @@ func makeCFB(data []byte, names ...string) []byte {
 		le.PutUint16(e[0x40:], uint16(2*len(u)+2))
 		e[0x42] = typ
 		le.PutUint32(e[0x44:], free)
-		le.PutUint32(e[0x48:], free)
-		le.PutUint32(e[0x4C:], free)
+		le.PutUint32(e[0x48:], sibling)
+		le.PutUint32(e[0x4C:], child)
 		le.PutUint32(e[0x74:], end)
 	}
-	entry(0, "Root Entry", 5)
+	// The root's children are a chain of right siblings ([MS-CFB] §2.6.4
+	// wants a red-black tree; readers walk any binary tree).
+	entry(0, "Root Entry", 5, free, 1)
 	for i, n := range names {
-		entry(i+1, n, 2)
+		sibling := uint32(free)
+		if i+1 < len(names) {
+			sibling = uint32(i + 2)
+		}
+		entry(i+1, n, 2, sibling, free)
 	}
 	if data != nil {
 		le.PutUint32(fat[8:], end)
@@ -78,27 +84,29 @@ func TestEncryptedOOXML(t *testing.T) {
 		}
 	}
 
-	// A legacy .doc is a compound file too, but not converted; the name
-	// "EncryptedPackage" in its text (a data sector) is not a directory
-	// entry.
+	// A legacy .doc is a compound file too; the name "EncryptedPackage"
+	// in its data (a data sector) is not a directory entry.
 	var text []byte
 	for _, u := range utf16.Encode([]rune("EncryptedPackage")) {
 		text = append(text, byte(u), byte(u>>8))
 	}
 	doc := makeCFB(text, "WordDocument", "1Table")
-	if _, err := Extract(context.Background(), doc, "", Limits{}); !errors.Is(err, ErrUnsupported) {
-		t.Errorf("legacy .doc: err = %v, want ErrUnsupported", err)
+	if k := Detect(doc); k != KindDOC {
+		t.Errorf("legacy .doc: Detect = %q", k)
+	}
+	if _, err := Extract(context.Background(), doc, "", Limits{}); errors.Is(err, ErrEncrypted) || err == nil {
+		t.Errorf("legacy .doc with an empty WordDocument stream: err = %v, want a corrupt document", err)
 	}
 
-	// A damaged directory chain ends.
+	// A damaged directory chain ends, as a corrupt file.
 	bad := makeCFB(nil, "EncryptedPackage")
 	binary.LittleEndian.PutUint32(bad[512+4:], 1) // the directory sector chains to itself
-	if !cfbEncryptedPackage(bad) {
-		t.Error("looping chain: stream not found")
+	if _, err := Extract(context.Background(), bad, "", Limits{}); err == nil || errors.Is(err, ErrUnsupported) {
+		t.Errorf("looping chain: err = %v", err)
 	}
 	binary.LittleEndian.PutUint32(bad[0x30:], 0x7FFFFFFF)
-	if cfbEncryptedPackage(bad) {
-		t.Error("directory sector out of range: found a stream")
+	if _, err := Extract(context.Background(), bad, "", Limits{}); err == nil || errors.Is(err, ErrEncrypted) {
+		t.Errorf("directory sector out of range: err = %v", err)
 	}
 }
 

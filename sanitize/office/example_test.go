@@ -40,7 +40,9 @@ func ExampleExtract_encrypted() {
 		fmt.Println("password protected")
 	case errors.Is(err, office.ErrUnsupported):
 		fmt.Println("not convertible")
+	case err != nil:
+		fmt.Println("corrupt")
 	}
 	// Output:
-	// not convertible
+	// corrupt
 }

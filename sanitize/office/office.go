@@ -89,6 +89,9 @@ const (
 	KindODS  Kind = "ods"
 	KindODP  Kind = "odp"
 	KindRTF  Kind = "rtf"
+	KindDOC  Kind = "doc" // Word 97–2003 (and Word 6.0/95) binary
+	KindXLS  Kind = "xls" // Excel 97–2003 (BIFF8) and Excel 5.0/95 (BIFF5)
+	KindPPT  Kind = "ppt" // PowerPoint 97–2003 binary
 )
 
 // family groups kinds read by the same converter.
@@ -104,6 +107,8 @@ func (k Kind) family() string {
 		return "odf"
 	case KindRTF:
 		return "rtf"
+	case KindDOC, KindXLS, KindPPT:
+		return "legacy"
 	}
 	return ""
 }
@@ -116,7 +121,8 @@ var (
 	// its manifest, ODF 1.2 Part 3 §4.8). Its content cannot be read.
 	ErrEncrypted = errors.New("office: document is encrypted (password protected)")
 	// ErrUnsupported: the data is none of the kinds this package converts
-	// (legacy binary .doc/.xls/.ppt among them), or not the kind asked for.
+	// (another compound file, such as an .msi or .msg, among them), or
+	// not the kind asked for.
 	ErrUnsupported = errors.New("office: not a supported document format")
 )
 
@@ -166,14 +172,14 @@ func Extract(ctx context.Context, data []byte, kind Kind, lim Limits) (res Resul
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
-	got, pkg, err := detect(data, lim)
+	got, pkg, ole, err := detect(data, lim)
 	if err != nil {
 		return Result{}, err
 	}
 	if got == KindNone || (kind != KindNone && kind.family() != got.family()) {
 		return Result{}, ErrUnsupported
 	}
-	ex := &extraction{ctx: ctx, removed: map[string]bool{}, pkg: pkg, kind: got}
+	ex := &extraction{ctx: ctx, removed: map[string]bool{}, pkg: pkg, ole: ole, kind: got}
 	ex.w = newWriter(lim.OutputBytes)
 	switch got.family() {
 	case "word":
@@ -186,6 +192,8 @@ func Extract(ctx context.Context, data []byte, kind Kind, lim Limits) (res Resul
 		err = ex.odf()
 	case "rtf":
 		err = ex.rtf(data)
+	case "legacy":
+		err = ex.legacy(data)
 	}
 	if err != nil && !errors.Is(err, errFull) {
 		return Result{}, err
@@ -209,7 +217,8 @@ var errFull = errors.New("office: output limit reached")
 type extraction struct {
 	ctx     context.Context
 	kind    Kind
-	pkg     *pkg // nil for RTF
+	pkg     *pkg     // a zip package, or nil
+	ole     *oleFile // a compound file, or nil
 	w       *writer
 	removed map[string]bool
 }

@@ -66,6 +66,7 @@ type rtfReader struct {
 	high    rune // a pending UTF-16 high surrogate from \uN
 	trail   bool // the last queued byte was a DBCS lead byte
 	star    bool // \* seen: the next control word starts an ignorable destination
+	fresh   bool // nothing but line ends since the last '{': where \* may stand
 	nFoot   int
 	instr   []byte
 	author  []byte
@@ -119,6 +120,7 @@ func (r *rtfReader) run() error {
 			r.st.owner = false
 			r.ucSkip = 0
 			r.star = false
+			r.fresh = true
 		case '}':
 			r.i++
 			r.flush()
@@ -172,6 +174,7 @@ func (r *rtfReader) endGroup() {
 func (r *rtfReader) textRun() {
 	data := r.data
 	start := r.i
+	r.fresh = false
 	for r.i < len(data) {
 		c := data[r.i]
 		if c == '\\' || c == '{' || c == '}' || c == '\r' || c == '\n' {
@@ -388,10 +391,12 @@ func (r *rtfReader) control() error {
 	if r.i >= len(data) {
 		return nil
 	}
+	fresh := r.fresh
+	r.fresh = false
 	c := data[r.i]
 	if !isLetter(c) {
 		r.i++
-		r.symbol(c)
+		r.symbol(c, fresh)
 		return nil
 	}
 	start := r.i
@@ -446,7 +451,8 @@ func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 func isDigit(c byte) bool  { return '0' <= c && c <= '9' }
 
 // symbol handles a control symbol (a backslash and one non-letter).
-func (r *rtfReader) symbol(c byte) {
+// fresh says that c follows the group's opening brace directly.
+func (r *rtfReader) symbol(c byte, fresh bool) {
 	if c == '\'' {
 		h, ok := 0, r.i+2 <= len(r.data)
 		if ok {
@@ -469,7 +475,11 @@ func (r *rtfReader) symbol(c byte) {
 	}
 	switch c {
 	case '*':
-		r.star = true
+		// RTF 1.9.1 "Destinations": an ignorable destination is written
+		// "{\*\name"; a \* anywhere else is a stray symbol, and taking it
+		// as one would skip the rest of the group — the whole document
+		// when that group is the document's.
+		r.star = fresh
 	case '\\', '{', '}':
 		if r.trail {
 			r.byteOut(c) // the trail byte 0x5C, 0x7B or 0x7D, escaped

@@ -166,3 +166,13 @@ func TestRTFHostileParameters(t *testing.T) {
 		}
 	}
 }
+
+// TestRTFStarMidGroup: \* marks an ignorable destination only right after
+// a group's opening brace ("{\*\dest"). A stray \* in the middle of a
+// group, as some converters write, must not skip the rest of that group —
+// here the document's own, with all its text.
+func TestRTFStarMidGroup(t *testing.T) {
+	res := extractRTF(t, `{\rtf1\ansi first\par \*\strayword second\par {\b bold \*\unknown still bold}\par`+
+		`{\*\unknowndest hidden}{\i x \*\also shown}\par last\par}`)
+	checkText(t, res.Text, "first\nsecond\nbold still bold\nx shown\nlast\n")
+}

@@ -74,14 +74,9 @@ func (ex *extraction) xlsx() error {
 		default:
 			continue // chart sheets have no cell text
 		}
-		if err := ex.check(); err != nil {
+		if err := ex.sheetSection(s.name, s.hidden); err != nil {
 			return err
 		}
-		heading := "sheet: " + s.name
-		if s.hidden {
-			heading += " (hidden)"
-		}
-		ex.w.section(heading)
 		if err := b.sheet(r.target); err != nil {
 			return err
 		}
@@ -404,7 +399,7 @@ func (ex *extraction) dateStyles(part string) ([]bool, error) {
 			id, _ := strconv.Atoi(attr(t, nsOther, "numFmtId"))
 			d, ok := custom[id]
 			if !ok {
-				d = (id >= 14 && id <= 22) || (id >= 27 && id <= 36) || (id >= 45 && id <= 47) || (id >= 50 && id <= 58)
+				d = builtinDateFormat(id)
 			}
 			out = append(out, d)
 		}
@@ -414,6 +409,27 @@ func (ex *extraction) dateStyles(part string) ([]bool, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// sheetSection starts a sheet's section: "--- sheet: name ---", with
+// "(hidden)" for a hidden sheet.
+func (ex *extraction) sheetSection(name string, hidden bool) error {
+	if err := ex.check(); err != nil {
+		return err
+	}
+	heading := "sheet: " + name
+	if hidden {
+		heading += " (hidden)"
+	}
+	ex.w.section(heading)
+	return nil
+}
+
+// builtinDateFormat reports the built-in number formats that show dates
+// or times (ids 14–22, 45–47, and the East Asian 27–36, 50–58; the same
+// ids in SpreadsheetML and BIFF, [MS-XLS] §2.4.126).
+func builtinDateFormat(id int) bool {
+	return (id >= 14 && id <= 22) || (id >= 27 && id <= 36) || (id >= 45 && id <= 47) || (id >= 50 && id <= 58)
 }
 
 func isDateFormat(code string) bool {

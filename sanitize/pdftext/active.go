@@ -122,8 +122,10 @@ func (d *document) inspectDict(v dict, found map[string]bool) {
 		found[rmForm] = true
 	case "Movie", "Sound", "Screen", "RichMedia", "3D":
 		found[rmMultimedia] = true
-	case "Text", "FreeText", "Highlight", "Underline", "Squiggly", "StrikeOut",
-		"Square", "Circle", "Line", "Polygon", "PolyLine", "Ink", "Stamp", "Caret":
+	case "Text", "Highlight", "Underline", "Squiggly", "StrikeOut",
+		"Square", "Circle", "Line", "Polygon", "PolyLine", "Ink", "Caret":
+		// (FreeText and Stamp annotations show their text on the page,
+		// and Extract writes it: annots.go.)
 		if s, ok := d.resolve(v["Contents"]).(pdfString); ok && len(s) > 0 {
 			found[rmComments] = true
 		}

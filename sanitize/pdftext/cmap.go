@@ -46,6 +46,7 @@ type cmap struct {
 	cidRanges []cidRange
 	vertical  bool
 	useName   string // a predefined CMap named by usecmap
+	base      *cmap  // the predefined CMap it builds on: consulted for codes it does not map
 }
 
 // parseCMap reads a CMap from its decoded bytes. It never fails: what it
@@ -291,6 +292,9 @@ func (m *cmap) cid(code uint32) (uint32, bool) {
 	if k >= 0 && code <= m.cidRanges[k].hi {
 		r := m.cidRanges[k]
 		return r.cid + (code - r.lo), true
+	}
+	if m.base != nil {
+		return m.base.cid(code)
 	}
 	return 0, false
 }

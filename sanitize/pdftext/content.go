@@ -80,6 +80,13 @@ type interp struct {
 	// Marked content (§14.6) with /ActualText (§14.9.4): the glyphs inside
 	// are replaced by the text.
 	mc []markedContent
+
+	// seam: the stream being run is a part of a page's contents that
+	// another part follows; run then stops before an operator that ends
+	// the data exactly (it may go on in the next part) and leaves in tail
+	// where the bytes after the last operator it ran begin.
+	seam bool
+	tail int
 }
 
 type markedContent struct {
@@ -111,10 +118,16 @@ func (in *interp) runPage(contents object, res dict) error {
 	case array:
 		parts = c
 	}
-	// §7.8.2: an array of streams is read as their concatenation; the
-	// operand stack therefore carries over from one part to the next.
+	// §7.8.2: an array of streams is read as their concatenation. The
+	// standard wants the division at token boundaries, but writers split
+	// in the middle of a token too ("(Hel" | "lo) Tj", "1" | "2 Tf"), and
+	// pdftotext reads on across the seam. So the bytes after a part's last
+	// operator — the operands pushed since, or a token cut short — are not
+	// run but carried over and read again in front of the next part
+	// (bounded by maxCarry; a longer tail is run as it is).
 	in.ops = in.ops[:0]
-	for _, p := range parts {
+	var carry []byte
+	for i, p := range parts {
 		if err := in.d.bud.check(); err != nil {
 			return err
 		}
@@ -129,7 +142,22 @@ func (in *interp) runPage(contents object, res dict) error {
 			}
 			continue // a damaged stream loses its own text only
 		}
-		if err := in.run(data, res, false); err != nil {
+		if len(carry) > 0 {
+			data = append(carry, data...)
+		}
+		in.seam = i < len(parts)-1
+		err = in.run(data, res, false)
+		carry = nil
+		if in.seam {
+			if tail := data[in.tail:]; len(tail) <= maxCarry {
+				carry = append([]byte(nil), tail...)
+				in.ops = in.ops[:0]
+			} else if err == nil {
+				err = in.run(tail, res, false)
+			}
+		}
+		in.seam = false
+		if err != nil {
 			return err
 		}
 		if in.out.full {
@@ -139,12 +167,20 @@ func (in *interp) runPage(contents object, res dict) error {
 	return nil
 }
 
+// maxCarry bounds the bytes carried from one part of a page's contents to
+// the next.
+const maxCarry = 64 << 10
+
 // run interprets one content stream with the given resources.
 func (in *interp) run(data []byte, res dict, resetOps bool) error {
 	l := lexer{data: data}
 	if resetOps {
 		in.ops = in.ops[:0]
 	}
+	seam := in.seam
+	in.seam = false // a Form XObject run from here is whole
+	defer func() { in.seam = seam }()
+	in.tail = 0
 	nops := 0
 	for {
 		t := l.next()
@@ -170,8 +206,16 @@ func (in *interp) run(data []byte, res dict, resetOps bool) error {
 		case tokArrayClose, tokDictClose, tokBraceOpen, tokBraceClose:
 			// stray delimiters: ignore
 		case tokKeyword:
+			if seam && l.pos == len(data) {
+				// "T" | "j": the keyword may go on in the next part, which
+				// reads it again with its operands.
+				return nil
+			}
 			if err := in.op(t.text, &l, res); err != nil {
 				return err
+			}
+			if seam {
+				in.tail = l.pos
 			}
 			in.ops = in.ops[:0]
 			in.arena = in.arena[:0]
@@ -534,11 +578,17 @@ func (in *interp) doXObject(res dict, n []byte) error {
 		return nil
 	}
 	o := xo[name(n)]
-	r, isRef := o.(ref)
 	s, ok := in.d.resolve(o).(*stream)
 	if !ok || in.d.nameOf(s.hdr["Subtype"]) != "Form" {
 		return nil
 	}
+	return in.runForm(o, s, res)
+}
+
+// runForm runs a form's stream s (o is how it was named: a reference
+// when it has an object number) with its own resources and matrix.
+func (in *interp) runForm(o object, s *stream, res dict) error {
+	r, isRef := o.(ref)
 	if len(in.forms) >= maxFormDepth {
 		return nil
 	}

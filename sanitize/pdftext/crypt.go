@@ -94,6 +94,13 @@ func (d *document) setupCrypt() error {
 			return cryptRC4
 		}
 		c.stm, c.str = method("StmF"), method("StrF")
+		if c.stm == cryptNone && c.str == cryptNone {
+			// Only embedded files are encrypted (/EFF, Table 20): the
+			// pages read without a key, whatever the password; the
+			// embedded files themselves are never read.
+			d.crypt = c
+			return nil
+		}
 	}
 
 	switch {

@@ -24,11 +24,28 @@
 //   - fonts (§9.6, §9.7, §9.10): ToUnicode CMaps (bfchar and bfrange,
 //     including the array form), simple-font encodings (Standard, WinAnsi,
 //     MacRoman, Symbol, /Differences with Adobe glyph names), composite
-//     fonts with Identity, embedded and predefined Unicode CMaps, and glyph
-//     widths for word and line breaks.
+//     fonts with Identity, embedded and predefined CMaps, and glyph widths
+//     for word and line breaks. Without a ToUnicode map, a composite font's
+//     CIDs are read through Adobe's character collections (Japan1, GB1,
+//     CNS1, Korea1) and its codes through the predefined CMaps of Table 118
+//     (90ms-RKSJ-H, EUC-H, H, GBK-EUC-H, ETen-B5-H, KSCms-UHC-H, ...):
+//     tables generated from Adobe's CMap resources (predefined.go,
+//     internal/cmapgen); an embedded TrueType font of an Identity ordering
+//     is read through its own 'cmap' table (truetype.go). Type 3 fonts are
+//     sized by their glyph widths, so word gaps are found;
+//   - text layout: lines, word gaps, paragraph gaps, hyphenated words
+//     joined (in linear time), right-to-left text drawn in visual order
+//     put in logical order (textout.go);
+//   - annotations (§12.5, §12.7): form field values, signature, free-text
+//     and stamp appearances, written after each page's text under
+//     "--- form fields ---" and "--- annotations ---" (annots.go);
+//   - damaged files: /Prev chains that loop, content streams split in the
+//     middle of a token across a page's /Contents parts, files whose only
+//     encrypted objects are embedded files (/EFF).
 //
-// JavaScript, actions, embedded files, attachments and form data are never
-// read into the text; Extract reports their presence in Result.Removed.
+// JavaScript, actions, embedded files and attachments are never read into
+// the text, nor are annotations' actions; Extract reports their presence,
+// and that of interactive forms and comments, in Result.Removed.
 //
 // Why not github.com/ledongthuc/pdf: its cross-reference reader allocates
 // a table as large as a subsection's start number says, so a 200-byte file
@@ -39,9 +56,8 @@
 // below its public API, so they cannot be fenced off from outside.
 //
 // Not supported: text drawn as images (scanned pages: ErrNoText), fonts
-// without any Unicode information (no ToUnicode and a non-Unicode
-// encoding, e.g. Shift-JIS CMaps such as 90ms-RKSJ-H without ToUnicode, or
-// Identity-H without ToUnicode), reading order beyond the content stream's
+// without any Unicode information (no ToUnicode map, no known collection
+// and no usable font program), reading order beyond the content stream's
 // own (columns drawn out of order stay out of order), public-key security
 // handlers and user passwords.
 package pdftext

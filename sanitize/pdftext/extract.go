@@ -247,6 +247,16 @@ func extract(ctx context.Context, data []byte, lim Limits, found map[string]bool
 			return false, err
 		}
 		text := t.text()
+		notes, err := in.annotationText(page, room-len(text))
+		if err != nil {
+			return false, err
+		}
+		if notes != "" {
+			if text != "" {
+				text += "\n\n"
+			}
+			text += notes
+		}
 		if text == "" {
 			return true, nil
 		}

@@ -184,6 +184,11 @@ func TestSimpleFontEncodings(t *testing.T) {
 		{"ligature spelled out", "<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>", `BT /F1 12 Tf 72 700 Td (\256nd \257ow) Tj ET`, "find flow"},
 		{"Type 3", "<< /Type /Font /Subtype /Type3 /FontMatrix [0.01 0 0 0.01 0 0] /FontBBox [0 -20 100 80] /CharProcs << >> /Encoding << /Differences [97 /a /b] >> /FirstChar 97 /LastChar 98 /Widths [50 50] >>",
 			"BT /F1 12 Tf 72 700 Td [(ab) -300 (ba) -50 (ab)] TJ ET", "ab baab"},
+		// A Type 3 font with a loose /FontBBox (three ems high): word gaps
+		// of 0.3 em are still word gaps (issue 15: Type 3 fonts lost
+		// their word spacing).
+		{"Type 3 loose bbox", "<< /Type /Font /Subtype /Type3 /FontMatrix [0.001 0 0 0.001 0 0] /FontBBox [-200 -1000 1500 2000] /CharProcs << >> /Encoding << /Differences [97 /a /b 109 /m] >> /FirstChar 97 /LastChar 109 /Widths [500 500 0 0 0 0 0 0 0 0 0 0 833] >>",
+			"BT /F1 10 Tf 72 700 Td [(mab) -300 (bam) -300 (ab)] TJ ET", "mab bam ab"},
 		{"controls dropped", pdftest.Helvetica, `BT /F1 12 Tf 72 700 Td (a\000b\033c\177d) Tj ET`, "abcd"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -389,7 +394,7 @@ func TestNoText(t *testing.T) {
 	}{
 		{"vector art", contentDoc("0 0 m 100 100 l S 10 10 50 50 re f")},
 		{"empty page", contentDoc("")},
-		{"identity-h without ToUnicode", cid0Doc("/Identity-H", "", "BT /F1 12 Tf 72 700 Td <00010002> Tj ET")},
+		{"identity-h without ToUnicode or collection", bytes.Replace(cid0Doc("/Identity-H", "", "BT /F1 12 Tf 72 700 Td <00010002> Tj ET"), []byte("(Japan1)"), []byte("(Identity)"), 1)},
 		{"no pages", pdftest.Assemble([]string{"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [] /Count 0 >>"}, "/Root 1 0 R")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

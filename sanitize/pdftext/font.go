@@ -59,6 +59,13 @@ type font struct {
 	widths []cidWidth
 	dw     float64
 	memo   map[uint32]glyph
+	// Without a ToUnicode map: the character collection the CIDs belong
+	// to (predefined.go), or the Unicode of each glyph of an embedded
+	// TrueType font (truetype.go) with its CID → glyph id map.
+	coll     *collection
+	uniCID   map[rune]uint32 // a Unicode CMap's code → CID, built on first use
+	gidText  map[uint16]string
+	cidToGID []byte // CIDToGIDMap stream: two bytes per CID; nil: identity
 }
 
 type cidWidth struct {
@@ -144,18 +151,44 @@ func (f *font) cidGlyph(b []byte, code uint32) glyph {
 			}
 		}
 	}
-	g.text = cleanText(text)
 	g.space = len(b) == 1 && b[0] == ' '
-	cid := code
+	cid, known := code, true
 	switch f.coding {
 	case codingCMap:
-		if c, ok := f.enc.cid(code); ok {
+		// A code the CMap does not map is the notdef character: its
+		// code still picks a width, but it has no text.
+		c, ok := f.enc.cid(code)
+		if ok {
 			cid = c
 		}
+		known = ok
 	case codingIdentity:
 	default:
-		cid = ^uint32(0) // unknown CID: the default width applies
+		// A Unicode CMap: the CID (for the width) is the collection's
+		// for the text.
+		known = false
+		if r, _ := utf8.DecodeRuneInString(text); f.coll != nil && text != "" {
+			if f.uniCID == nil {
+				f.uniCID = f.coll.inverse()
+			}
+			cid, known = f.uniCID[r]
+		}
+		if !known {
+			cid = ^uint32(0) // unknown CID: the default width applies
+		}
 	}
+	if !ok && text == "" && known {
+		// §9.10.2: no ToUnicode map. The CID names a character of a
+		// known collection, or a glyph of the embedded TrueType font,
+		// whose own cmap says which character it draws.
+		switch {
+		case f.coll != nil:
+			text = f.coll.text(cid)
+		case f.gidText != nil:
+			text = f.gidText[f.gid(cid)]
+		}
+	}
+	g.text = cleanText(text)
 	g.w = f.dw
 	k := lastStarting(len(f.widths), func(i int) uint32 { return f.widths[i].lo }, cid)
 	if k >= 0 && cid <= f.widths[k].hi {
@@ -331,22 +364,18 @@ func (d *document) buildSimpleFont(fc *fontCache, f *font, fd dict) {
 	// Widths (§9.6.2.1): /FirstChar and /Widths, /MissingWidth in the
 	// descriptor; the standard 14 fonts may omit them (§9.6.2.2).
 	scale := 1.0
-	if d.nameOf(fd["Subtype"]) == "Type3" {
+	type3 := d.nameOf(fd["Subtype"]) == "Type3"
+	aspect := 1.0
+	if type3 {
 		// Type 3 widths are in glyph space, mapped to text space by
 		// /FontMatrix (§9.6.5) rather than by the 1/1000 of other fonts.
-		// Its glyphs' size is not the font size either: the height of
-		// /FontBBox through /FontMatrix stands for the em, when sane.
 		if fm := d.arrayOf(fd["FontMatrix"]); len(fm) >= 4 {
 			a, _ := d.num(fm[0])
 			dd, _ := d.num(fm[3])
 			if a = math.Abs(a); a > 1e-6 && a < 10 {
 				scale = a * 1000
-			}
-			if bb := d.arrayOf(fd["FontBBox"]); len(bb) == 4 {
-				y0, _ := d.num(bb[1])
-				y1, _ := d.num(bb[3])
-				if h := math.Abs((y1 - y0) * dd); h > 0.05 && h < 20 {
-					f.sizeScale = h
+				if r := math.Abs(dd) / a; r > 0.05 && r < 20 {
+					aspect = r
 				}
 			}
 		}
@@ -370,6 +399,43 @@ func (d *document) buildSimpleFont(fc *fontCache, f *font, fd dict) {
 			f.width[c] = stdWidth(fam, r)
 		}
 	}
+	if type3 {
+		f.sizeScale = type3Scale(f) * aspect
+	}
+}
+
+// type3Scale estimates how large a Type 3 font's glyphs are for its font
+// size: its glyph space is the font's own, so the font size alone does not
+// say how wide a word space is. The estimate compares glyph widths with
+// those of a usual font, as pdftotext does: an "m" is about 0.6 em wide,
+// another letter or any glyph about 0.5. (The height of /FontBBox, used
+// before, overstates the size of fonts with tall or loose boxes, and then
+// word gaps read as no gap.)
+func type3Scale(f *font) float64 {
+	pick := func(ok func(string) bool, typical float64) (float64, bool) {
+		for c := range 256 {
+			if w := f.width[c] / 1000; w > 0 && ok(f.text[c]) {
+				return w / typical, true
+			}
+		}
+		return 0, false
+	}
+	isLetter := func(s string) bool {
+		return len(s) == 1 && (s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z')
+	}
+	for _, try := range []struct {
+		ok      func(string) bool
+		typical float64
+	}{
+		{func(s string) bool { return s == "m" }, 0.6},
+		{isLetter, 0.5},
+		{func(s string) bool { return s != "" }, 0.5},
+	} {
+		if v, ok := pick(try.ok, try.typical); ok && v > 0.05 && v < 20 {
+			return v
+		}
+	}
+	return 1
 }
 
 // buildCIDFont implements §9.7 for Type0 fonts with one descendant.
@@ -380,11 +446,24 @@ func (d *document) buildCIDFont(fc *fontCache, f *font, fd dict) {
 	switch e := d.resolve(fd["Encoding"]).(type) {
 	case name:
 		f.coding, f.vertical = predefinedCoding(string(e))
+		if m, coll := predefinedCMap(string(e)); m != nil {
+			f.enc, f.coding, f.vertical, f.coll = m, codingCMap, m.vertical, coll
+		} else {
+			f.coll = unicodeCMapCollection(string(e))
+		}
 	case *stream:
 		if m := d.loadCMap(fc, fd["Encoding"]); m != nil {
 			f.enc = m
 			f.coding = codingCMap
 			f.vertical = m.vertical
+			if base, coll := predefinedCMap(m.useName); base != nil && m.base == nil {
+				// An embedded CMap that adds to a predefined one.
+				m.base, f.coll = base, coll
+				if len(m.spaces) == 0 {
+					m.spaces = base.spaces
+				}
+				f.vertical = f.vertical || base.vertical
+			}
 			if len(m.spaces) == 0 {
 				// A CMap that only says "usecmap /Identity-H".
 				f.coding, _ = predefinedCoding(m.useName)
@@ -407,6 +486,19 @@ func (d *document) buildCIDFont(fc *fontCache, f *font, fd dict) {
 	}
 	if v, ok := d.num(cf["DW"]); ok {
 		f.dw = v
+	}
+	if f.toUni == nil && f.coll == nil && f.coding == codingIdentity {
+		// Identity-H: the CIDs are the collection's the descendant names
+		// (§9.7.3, CIDSystemInfo), or glyph ids of an embedded TrueType
+		// font (CIDFontType2 with an Identity ordering).
+		info := d.dictOf(cf["CIDSystemInfo"])
+		if reg, _ := d.resolve(info["Registry"]).(pdfString); string(reg) == "Adobe" {
+			ord, _ := d.resolve(info["Ordering"]).(pdfString)
+			f.coll = findCollection(string(ord))
+		}
+		if f.coll == nil && d.nameOf(cf["Subtype"]) == "CIDFontType2" {
+			d.trueTypeGlyphs(f, cf)
+		}
 	}
 	f.widths = d.parseW(d.arrayOf(cf["W"]))
 	slices.SortStableFunc(f.widths, func(a, b cidWidth) int { return cmp.Compare(a.lo, b.lo) })
@@ -468,6 +560,18 @@ func predefinedCoding(n string) (cidCoding, bool) {
 		return codingSJIS, vertical
 	}
 	return codingEUC, vertical
+}
+
+// unicodeCMapCollection is the collection of a Unicode predefined CMap
+// (Table 118: UniJIS-…, UniGB-…, UniCNS-…, UniKS-…), whose CIDs give
+// glyph widths.
+func unicodeCMapCollection(n string) *collection {
+	for prefix, ord := range map[string]string{"UniJIS": "Japan1", "UniGB": "GB1", "UniCNS": "CNS1", "UniKS": "Korea1"} {
+		if strings.HasPrefix(n, prefix+"-") {
+			return findCollection(ord)
+		}
+	}
+	return nil
 }
 
 // glyphText maps a glyph name to Unicode following the Adobe Glyph List

@@ -366,8 +366,16 @@ func TestRemoved(t *testing.T) {
 			if !slices.Equal(res.Removed, want) {
 				t.Errorf("Removed = %q, want %q", res.Removed, want)
 			}
-			if res.Text != "visible text" {
-				t.Errorf("Text = %q: only the page content may appear", res.Text)
+			// Only the page content may appear, and a form field's value
+			// (annots.go); never scripts, actions, attachments or notes.
+			text, fields, _ := strings.Cut(res.Text, "\n\n--- form fields ---\n")
+			if text != "visible text" || fields != "" && fields != "name: form value text" {
+				t.Errorf("Text = %q", res.Text)
+			}
+			for _, bad := range []string{"secret payload", "app.alert", "cmd.exe", "exportDataObject", "sticky note", "attached note", "MZ"} {
+				if strings.Contains(res.Text, bad) {
+					t.Errorf("Text holds %q", bad)
+				}
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package pdftext
 import (
 	"bytes"
 	"math"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf16"
@@ -48,7 +49,16 @@ type textOut struct {
 	lineStart  int     // index in buf where the current line starts
 	blankLines int     // newlines at the end of buf
 	hyphenAt   int     // index of a line-ending hyphen to join, or -1
+	hyphenLine int     // where the line holding that hyphen starts
 	lineDrop   float64 // the last line-to-line drop, 0 if none yet
+
+	// Right-to-left text: how the line's Hebrew or Arabic glyphs moved
+	// (forward along the baseline: drawn in visual order, to be put in
+	// logical order when the line ends), and where text already in
+	// logical order ends (a hyphen join reopens a finished line).
+	lastAlong       float64
+	rtlFwd, rtlBack int
+	logicalUpTo     int
 }
 
 // The thresholds of the rules above, in font sizes (ems).
@@ -143,16 +153,24 @@ func (t *textOut) glyph(text string, x, y, dx, dy, adv, size float64) {
 		}
 		return
 	}
+	if r, _ := utf8.DecodeRuneInString(text); isRTL(r) && len(t.buf) > t.lineStart {
+		if along >= t.lastAlong {
+			t.rtlFwd++
+		} else {
+			t.rtlBack++
+		}
+	}
+	t.lastAlong = along
 	t.end = along + adv
 	if t.hyphenAt >= 0 {
 		if r, _ := utf8.DecodeRuneInString(text); unicode.IsLetter(r) {
 			// "exam-\nple" -> "example": drop the hyphen and the line
 			// break; the word goes on in the previous line.
+			// The joined line starts where the hyphen's line did (kept
+			// rather than searched for: a page of such lines would
+			// otherwise be scanned again at every join, quadratic time).
 			t.buf = t.buf[:t.hyphenAt]
-			t.lineStart = t.hyphenAt
-			for t.lineStart > 0 && t.buf[t.lineStart-1] != '\n' {
-				t.lineStart--
-			}
+			t.lineStart = t.hyphenLine
 		}
 		t.hyphenAt = -1
 	}
@@ -172,6 +190,7 @@ func (t *textOut) startLine(dx, dy, across, size float64, blank int) {
 		t.endLine()
 		if blank == 0 && endsHyphenated(t.buf[t.lineStart:]) {
 			t.hyphenAt = len(t.buf) - 1
+			t.hyphenLine = t.lineStart
 		}
 		if len(t.buf) > 0 {
 			for t.blankLines < 1+blank {
@@ -187,6 +206,7 @@ func (t *textOut) startLine(dx, dy, across, size float64, blank int) {
 	t.lastSpace = false
 	t.lastCJK = false
 	t.lineStart = len(t.buf)
+	t.rtlFwd, t.rtlBack = 0, 0
 }
 
 // endsHyphenated reports a line that ends with a letter and a hyphen.
@@ -198,8 +218,17 @@ func endsHyphenated(line []byte) bool {
 	return unicode.IsLetter(r)
 }
 
-// endLine trims the trailing space of the current line.
+// endLine trims the trailing space of the current line and puts
+// right-to-left text drawn in visual order into logical order.
 func (t *textOut) endLine() {
+	defer func() {
+		from := max(t.lineStart, t.logicalUpTo)
+		if t.rtlFwd > 0 && t.rtlFwd >= t.rtlBack && from < len(t.buf) {
+			copy(t.buf[from:], visualToLogical(t.buf[from:]))
+		}
+		t.logicalUpTo = len(t.buf)
+		t.rtlFwd, t.rtlBack = 0, 0
+	}()
 	for len(t.buf) > t.lineStart {
 		switch {
 		case t.buf[len(t.buf)-1] == ' ':
@@ -216,6 +245,98 @@ func (t *textOut) endLine() {
 func (t *textOut) text() string {
 	t.endLine()
 	return strings.Trim(string(t.buf), " \n")
+}
+
+// isRTL reports letters of the right-to-left scripts: Hebrew, Arabic,
+// Syriac, Thaana, N'Ko and their presentation forms.
+func isRTL(r rune) bool {
+	switch {
+	case r >= 0x0590 && r <= 0x08FF:
+		return unicode.IsLetter(r) || unicode.Is(unicode.Mn, r)
+	case r >= 0xFB1D && r <= 0xFDFF, r >= 0xFE70 && r <= 0xFEFF:
+		return true
+	}
+	return false
+}
+
+// visualToLogical reorders a line whose glyphs were drawn left to right
+// in display order (as most PDF producers draw Hebrew and Arabic) into
+// the order the text is read and typed, as pdftotext does: a line of
+// mostly right-to-left letters is reversed, except its runs of Latin
+// letters and digits, which read left to right inside it; in a
+// left-to-right line only the right-to-left runs are reversed. Brackets
+// in reversed text are mirrored. The result has the same length.
+func visualToLogical(line []byte) []byte {
+	rs := []rune(string(line))
+	rtl, ltr := 0, 0
+	for _, r := range rs {
+		switch {
+		case isRTL(r):
+			rtl++
+		case unicode.IsLetter(r):
+			ltr++
+		}
+	}
+	// runs reverses, in place, each maximal run of runes that in(r) and
+	// the neutral runes between two of them.
+	runs := func(in func(rune) bool) {
+		for i := 0; i < len(rs); {
+			if !in(rs[i]) {
+				i++
+				continue
+			}
+			j, end := i, i
+			for j < len(rs) && (in(rs[j]) || neutral(rs[j])) {
+				if in(rs[j]) {
+					end = j
+				}
+				j++
+			}
+			slices.Reverse(rs[i : end+1])
+			i = end + 1
+		}
+	}
+	ltrOrDigit := func(r rune) bool { return !isRTL(r) && (unicode.IsLetter(r) || unicode.IsDigit(r)) }
+	if rtl > ltr {
+		slices.Reverse(rs)
+		runs(ltrOrDigit) // back to left to right
+		for i, r := range rs {
+			rs[i] = mirror(r)
+		}
+	} else {
+		runs(isRTL)
+	}
+	return []byte(string(rs))
+}
+
+// neutral runes may stand inside a run of one direction: spaces and
+// punctuation.
+func neutral(r rune) bool {
+	return r == ' ' || unicode.IsPunct(r) || unicode.Is(unicode.Mn, r)
+}
+
+// mirror swaps a bracket for its mirror image, as right-to-left display
+// draws it.
+func mirror(r rune) rune {
+	switch r {
+	case '(':
+		return ')'
+	case ')':
+		return '('
+	case '[':
+		return ']'
+	case ']':
+		return '['
+	case '{':
+		return '}'
+	case '}':
+		return '{'
+	case '<':
+		return '>'
+	case '>':
+		return '<'
+	}
+	return r
 }
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
@@ -276,6 +397,10 @@ func cleanText(s string) string {
 	for _, r := range s {
 		switch {
 		case r == '\t' || r == '\n' || r == '\r' || r == '\f' || r == '\v':
+			sb.WriteByte(' ')
+		case r >= 0x2000 && r <= 0x200A, r == 0x202F, r == 0x205F:
+			// En, em, thin and other spaces (Adobe-Japan1 maps its
+			// half-width space to U+2002): one space.
 			sb.WriteByte(' ')
 		case r < 0x20 || (r >= 0x7f && r < 0xa0):
 		case r == 0xAD: // soft hyphen: invisible unless at a line break
