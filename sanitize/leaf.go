@@ -377,7 +377,9 @@ func (w *walker) text(d *doc, e *mimeparse.Entity, data []byte, name, sniffed st
 		if err != nil {
 			return err
 		}
-		s, links = r.Text, r
+		// Character references (&#xE0041;, &zwj;) make invisible
+		// characters only now: the text is cleaned again.
+		s, links = textclean.Text(r.Text), r
 		w.rep.HTMLConverted = true
 		w.rep.LinksChanged += r.LinksChanged
 		if r.Truncated {

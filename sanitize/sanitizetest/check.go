@@ -15,6 +15,7 @@ import (
 	"io"
 	"mime"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/emersion/go-message"
@@ -167,8 +168,13 @@ func checkLeaf(path []int, part *message.Entity, opt Options, texts *[]Text) err
 }
 
 // checkText: no NUL, no C0/C1 control except TAB, CR, LF, no BOM, no bidi
-// embedding, override or isolate (DESIGN.md invariant 3).
+// embedding, override or isolate, no other invisible format character
+// (general category Cf, TAG characters among them) but the visible
+// prepended concatenation marks and joiners between two visible non-ASCII
+// characters, no line or paragraph separator and no Hangul filler
+// (DESIGN.md invariant 3).
 func checkText(s string) error {
+	prev := rune(0)
 	for i, r := range s {
 		switch {
 		case r == '\t' || r == '\r' || r == '\n':
@@ -178,9 +184,30 @@ func checkText(s string) error {
 			return fmt.Errorf("BOM at byte %d", i)
 		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
 			return fmt.Errorf("bidi control U+%04X at byte %d", r, i)
+		case r == 0x200c || r == 0x200d:
+			next, n := utf8.DecodeRuneInString(s[i+utf8.RuneLen(r):])
+			if n == 0 || !joinable(prev) || !joinable(next) {
+				return fmt.Errorf("joiner U+%04X at byte %d between U+%04X and U+%04X", r, i, prev, next)
+			}
+		case r == 0x2028 || r == 0x2029 || r == 0x3164 || r == 0xffa0:
+			return fmt.Errorf("invisible character U+%04X at byte %d", r, i)
+		case unicode.Is(unicode.Cf, r) && !visibleFormat(r):
+			return fmt.Errorf("invisible format character U+%04X at byte %d", r, i)
 		}
+		prev = r
 	}
 	return nil
+}
+
+// joinable reports a character a ZWJ or ZWNJ may stand beside.
+func joinable(r rune) bool {
+	return r >= 0x80 && unicode.IsGraphic(r) && !unicode.IsSpace(r)
+}
+
+// visibleFormat reports the format characters that are drawn.
+func visibleFormat(r rune) bool {
+	return r >= 0x0600 && r <= 0x0605 || r == 0x06dd || r == 0x070f || r == 0x0890 || r == 0x0891 ||
+		r == 0x08e2 || r == 0x110bd || r == 0x110cd || r >= 0x13430 && r <= 0x1343f
 }
 
 // ErrNotSanitized reports that a message lacks the sanitizer's marker.
