@@ -255,7 +255,7 @@ func (w *walker) emitConverted(d *doc, i int, name, declared string, size int64,
 		mismatch: res.Mismatch, removed: res.Removed, truncated: res.Truncated}
 	switch res.Action {
 	case flatten.ActionText:
-		text := w.cleanText(d, p.Path, res.Text)
+		text := w.cleanText(d, p.Path, name, res.Text)
 		p.Action = ActionConverted
 		it.kind = itemConverted
 		if w.pol.Flatten == FlattenInline {
@@ -298,15 +298,27 @@ func (w *walker) emitConverted(d *doc, i int, name, declared string, size int64,
 
 // cleanText puts converted text through what every text gets: control
 // and bidi characters removed, encoded binaries cut, links per policy.
-func (w *walker) cleanText(d *doc, path, s string) string {
+func (w *walker) cleanText(d *doc, path, name, s string) string {
 	s = textclean.Text(s)
 	s = w.cutPayloadsAt(d, path, s)
-	if w.pol.Links != LinksKeep {
-		var n int
-		if s, n = htmltext.DefangText(s); n > 0 {
-			w.rep.LinksChanged += n
-			d.items = append(d.items, noticeItem{kind: itemTextURLs, links: n})
-		}
+	return w.textLinks(d, name, s)
+}
+
+// textLinks makes the addresses in text follow the link policy, as links
+// of an HTML body do: under keep only the unsafe ones (javascript:,
+// file:, UNC paths, ...) are changed, under defang and remove every one a
+// mail client would make a link of. where names the attachment the text
+// is from, "" for the message text, so the notice can say where.
+func (w *walker) textLinks(d *doc, where, s string) string {
+	var n int
+	if w.pol.Links == LinksKeep {
+		s, n = htmltext.NeutralizeText(s)
+	} else {
+		s, n = htmltext.DefangText(s)
+	}
+	if n > 0 {
+		w.rep.LinksChanged += n
+		d.items = append(d.items, noticeItem{kind: itemTextURLs, links: n, name: where})
 	}
 	return s
 }
@@ -387,16 +399,17 @@ func (w *walker) text(d *doc, e *mimeparse.Entity, data []byte, name, sniffed st
 		}
 	}
 	s = w.cutPayloads(d, e, s)
-	if w.pol.Links != LinksKeep {
-		// Mail clients make links of addresses in plain text too.
-		var n int
-		if s, n = htmltext.DefangText(s); n > 0 {
-			w.rep.LinksChanged += n
-			d.items = append(d.items, noticeItem{kind: itemTextURLs, links: n})
+	attach := !inline || w.attachment(e, name) || !isBodyType(ct)
+	where := ""
+	if attach {
+		where = name
+		if where == "" {
+			where = attachmentName(name, ct, e.Path)
 		}
 	}
+	// Mail clients make links of addresses in plain text too.
+	s = w.textLinks(d, where, s)
 
-	attach := !inline || w.attachment(e, name) || !isBodyType(ct)
 	if attach && strings.TrimSpace(s) == "" {
 		// An empty text part (a stray delimiter makes one) is nothing
 		// worth attaching or telling about.

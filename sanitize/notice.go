@@ -132,8 +132,12 @@ func renderNotice(lang Language, links LinkMode, items []noticeItem) string {
 		seen[key] = true
 		return true
 	}
-	var resources, textURLs int
+	var resources int
 	var resourceBytes int64
+	// Changed addresses are counted per place: the message text ("") or
+	// an attachment, in the order they first appear.
+	var urlPlaces []string
+	urlCounts := map[string]int{}
 	for _, it := range items {
 		switch it.kind {
 		case itemHTML:
@@ -221,7 +225,10 @@ func renderNotice(lang Language, links LinkMode, items []noticeItem) string {
 					"The character set was missing or wrong; the text was decoded as %s (a guess).", it.charset)
 			}
 		case itemTextURLs:
-			textURLs += it.links
+			if _, ok := urlCounts[it.name]; !ok {
+				urlPlaces = append(urlPlaces, it.name)
+			}
+			urlCounts[it.name] += it.links
 		case itemTruncated:
 			if once("trunc") {
 				line("HTML に大きすぎる要素があったため、その手前までをテキストに変換しました。",
@@ -229,9 +236,14 @@ func renderNotice(lang Language, links LinkMode, items []noticeItem) string {
 			}
 		}
 	}
-	if textURLs > 0 {
-		line("本文中の URL %d 件をクリックできない形に変更しました。",
-			"Web addresses in the text made non-clickable: %d.", textURLs)
+	for _, place := range urlPlaces {
+		if place == "" {
+			line("本文中の URL %d 件をクリックできない形に変更しました。",
+				"Web addresses in the message text made non-clickable: %d.", urlCounts[place])
+		} else {
+			line("添付「%s」の中の URL %d 件をクリックできない形に変更しました。",
+				`Web addresses in attachment "%s" made non-clickable: %d.`, place, urlCounts[place])
+		}
 	}
 	if resources > 0 {
 		line("本文中の画像などの埋め込みファイル %d 件 (計 %s) を削除しました。",
