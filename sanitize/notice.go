@@ -25,6 +25,7 @@ const (
 	itemConverted                           // document converted to text
 	itemReencoded                           // image re-encoded from pixels
 	itemExpanded                            // archive or winmail.dat expanded
+	itemAddressName                         // a display name shows another address than the real one
 )
 
 // noticeItem is one line (or aggregated lines) of the notice.
@@ -48,6 +49,7 @@ type noticeItem struct {
 	truncated bool     // converted text cut at the output limit
 	inline    bool     // converted text appended to the body
 	count     int      // members of an expanded archive
+	field     string   // header field (itemAddressName)
 }
 
 // reasonEncoding: a part in a transfer encoding we cannot decode. The
@@ -187,6 +189,12 @@ func renderNotice(lang Language, links LinkMode, items []noticeItem) string {
 				`Attachment "%s" (%s, %s) was unpacked (%d files); its files follow.%s`,
 				name(it.name), typeLabel(lang, it.typ), humanSize(lang, it.size), it.count, conversionSuffix(lang, it))
 			hash(it.sha)
+		case itemAddressName:
+			// name: the display name, declared: the address it shows,
+			// typ: the real address.
+			line("%s の表示名「%s」に、実際の送信元とは異なるアドレス %s が含まれています。実際のアドレスは %s です（表示名に書き添えました）。",
+				`The display name "%s" in %s shows the address %s, which is not the real one: %s (added to the name).`,
+				pickArgs(lang, it.field, it.name, it.declared, it.typ)...)
 		case itemResourceDropped:
 			resources++
 			resourceBytes += it.size
@@ -355,6 +363,15 @@ func removedText(lang Language, removed []string) string {
 		}
 	}
 	return fmt.Sprintf("（%s を削除）", strings.Join(ja, "、"))
+}
+
+// pickArgs orders a field name and a display name for the Japanese or
+// English wording of itemAddressName (the field comes first in Japanese).
+func pickArgs(lang Language, field, name, shown, real string) []any {
+	if lang == English {
+		return []any{name, field, shown, real}
+	}
+	return []any{field, name, shown, real}
 }
 
 func pickLang(lang Language, t [2]string) string {

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net/mail"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -125,12 +126,85 @@ func checkHeader(h textproto.Header, opt Options, top bool) error {
 		if strings.ContainsAny(v, "\r\n\x00") {
 			return fmt.Errorf("header field %q holds a line break or NUL", k)
 		}
+		if top && (isAddressField(k) || strings.EqualFold(k, "Subject")) {
+			// (File names in parameters are written as encoded words in
+			// quoted strings, as clients expect them there.)
+			if err := checkEncodedWords(v); err != nil {
+				return fmt.Errorf("header field %q: %w", k, err)
+			}
+		}
+		if isAddressField(k) && top {
+			if err := checkAddresses(v); err != nil {
+				return fmt.Errorf("header field %q: %w", k, err)
+			}
+		}
 		dec, err := (&mime.WordDecoder{}).DecodeHeader(v)
 		if err != nil {
 			dec = v
 		}
 		if err := checkText(dec); err != nil {
 			return fmt.Errorf("header field %q: %w", k, err)
+		}
+	}
+	return nil
+}
+
+// checkEncodedWords: every "=?" of a raw header value starts a well-formed
+// RFC 2047 encoded word outside quoted strings. Anything else is text a
+// lenient client would still decode (Thunderbird and Outlook decode words
+// inside quoted display names; Python's email package refuses them), so
+// the value would not mean what it says.
+func checkEncodedWords(v string) error {
+	quoted := false
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case '\\':
+			i++
+		case '"':
+			quoted = !quoted
+		case '=':
+			if i+1 >= len(v) || v[i+1] != '?' {
+				continue
+			}
+			if quoted {
+				return fmt.Errorf("encoded word inside a quoted string at byte %d", i)
+			}
+			end := strings.IndexFunc(v[i:], func(r rune) bool { return r == ' ' || r == '\t' })
+			if end < 0 {
+				end = len(v) - i
+			}
+			word := strings.TrimRight(v[i:i+end], ",>")
+			if _, err := new(mime.WordDecoder).Decode(word); err != nil {
+				return fmt.Errorf("%q at byte %d is not an encoded word: %v", word, i, err)
+			}
+			i += len(word) - 1
+		}
+	}
+	return nil
+}
+
+func isAddressField(k string) bool {
+	switch strings.ToLower(k) {
+	case "from", "sender", "reply-to", "to", "cc":
+		return true
+	}
+	return false
+}
+
+// checkAddresses: an address field parses (net/mail, groups allowed), and
+// no local part holds an encoded word a client could decode and show
+// instead of the mailbox.
+func checkAddresses(v string) error {
+	list, err := (&mail.AddressParser{WordDecoder: new(mime.WordDecoder)}).ParseList(v)
+	if err != nil {
+		if strings.HasSuffix(strings.TrimSpace(v), ":;") {
+			return nil // an empty group, "undisclosed-recipients:;"
+		}
+		return fmt.Errorf("does not parse as an address list: %v", err)
+	}
+	for _, a := range list {
+		if local, _, _ := strings.Cut(a.Address, "@"); strings.Contains(local, "=?") {
+			return fmt.Errorf("local part of %q holds an encoded word", a.Address)
 		}
 	}
 	return nil
