@@ -464,8 +464,12 @@ func formatAddresses(list []*mail.Address) string {
 // is not the address itself ("総務課 <soumu@city.example.lg.jp>" as the
 // name of attacker@example.net), or "". Full-width forms
 // ("soumu＠city．example") are read as the ASCII they look like (NFKC).
+//
+// A name that already ends in the note actualAddressNote adds (the
+// output sanitized again) is left alone: it says the truth already.
 func otherAddress(a *mail.Address) string {
-	if a.Name == "" {
+	if a.Name == "" || strings.HasSuffix(a.Name, actualAddressNote(Japanese, a.Address)) ||
+		strings.HasSuffix(a.Name, actualAddressNote(English, a.Address)) {
 		return ""
 	}
 	name := norm.NFKC.String(a.Name)
