@@ -218,6 +218,13 @@ func renderNotice(lang Language, links LinkMode, items []noticeItem) string {
 					"The digital signature was removed without verification (it cannot match the rebuilt message).")
 			}
 		case itemEncrypted:
+			if it.sha != "" {
+				line("添付「%s」(%s, %s) を削除しました。暗号化されているため、内容を検査できません。",
+					`Attachment "%s" (%s, %s) was removed. It is encrypted, so its content could not be inspected.`,
+					name(it.name), typeLabel(lang, it.typ), humanSize(lang, it.size))
+				hash(it.sha)
+				continue
+			}
 			if once("enc") {
 				line("暗号化された部分は内容を検査できないため削除しました。",
 					"Encrypted content was removed because it cannot be inspected.")
@@ -441,6 +448,10 @@ func typeLabel(lang Language, t string) string {
 		return pick("Excel ブック", "Excel workbook")
 	case strings.Contains(t, "presentationml") || t == "application/vnd.ms-powerpoint" || strings.HasPrefix(t, "application/vnd.ms-powerpoint.") || strings.Contains(t, "opendocument.presentation"):
 		return pick("PowerPoint 資料", "PowerPoint presentation")
+	case t == "application/pkcs7-mime" || t == "application/x-pkcs7-mime":
+		return pick("暗号化されたメール (S/MIME)", "encrypted message (S/MIME)")
+	case t == "application/pgp-encrypted":
+		return pick("暗号化されたメール (PGP)", "encrypted message (PGP)")
 	case t == "application/x-ole-storage":
 		return pick("Office 文書 (旧形式)", "legacy Office document")
 	case strings.Contains(t, "ms-tnef"):
