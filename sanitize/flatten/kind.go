@@ -290,7 +290,7 @@ func Structural(data []byte) Kind {
 // LooksText reports whether data (its first 8 KiB) reads as text in some
 // charset rather than as a binary format: under 10% control bytes (ESC
 // allowed for ISO-2022-JP, TAB, CR, LF and FF as text; random binary has
-// about 12%), of which at most one NUL or 2% NULs (a buggy client's
+// about 12%), of which at most one NUL or 5% NULs (a buggy client's
 // stray NULs are removed from the text; a binary format has far more).
 // UTF-16 is recognised by its byte order mark.
 func LooksText(data []byte) bool {
@@ -308,7 +308,7 @@ func LooksText(data []byte) bool {
 			ctl++
 		}
 	}
-	if nul > 1 && nul*50 > len(b) {
+	if nul > 1 && nul*20 > len(b) {
 		return false
 	}
 	return ctl*10 < len(b) || ctl == 0
