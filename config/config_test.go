@@ -88,6 +88,7 @@ func TestDefault(t *testing.T) {
 			ExtraHeaders:   []string{},
 			Flatten:        sanitize.FlattenAttach,
 			Images:         sanitize.ImagesDrop,
+			Scripts:        sanitize.ScriptsDrop,
 		},
 		Log: Log{Format: "text", Level: "info"},
 	}

@@ -245,6 +245,7 @@ func (w *walker) flattenOptions() flatten.Options {
 	return flatten.Options{
 		ReencodeImages: w.pol.Images == ImagesReencode,
 		Links:          htmlLinkMode(w.pol.Links),
+		DropScripts:    w.pol.Scripts == ScriptsDrop,
 		Limits: flatten.Limits{
 			ArchiveDepth:   l.ArchiveDepth,
 			ArchiveEntries: l.ArchiveEntries,
@@ -375,6 +376,13 @@ func (w *walker) text(d *doc, e *mimeparse.Entity, data []byte, name, sniffed st
 	if isHTML && strings.TrimSpace(label) == "" {
 		// The HTML's own <meta> counts only when MIME declared nothing.
 		label = htmltext.MetaCharset(data)
+	}
+	if (name != "" || !inline || !isBodyType(ct)) && w.pol.Scripts == ScriptsDrop {
+		// A file, not the message text: a script is removed as one
+		// (a message's own text is never a script file).
+		if st := flatten.ScriptType(name, data); st != "" {
+			return w.dropRaw(d, e, name, ct, st, bytes.NewReader(data), flatten.ReasonScript)
+		}
 	}
 	s, res := charset.Decode(data, label)
 	s = textclean.Text(s)

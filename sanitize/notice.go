@@ -281,6 +281,7 @@ var reasonTexts = map[string][2]string{
 	flatten.ReasonCrash:       {"変換できませんでした。", "It could not be converted."},
 	flatten.ReasonEmpty:       {"空のファイルです。", "It is empty."},
 	flatten.ReasonTooLarge:    {"大きすぎるため変換できません。", "It is too large to convert."},
+	flatten.ReasonScript:      {"スクリプトファイルは削除する設定です。", "Script files are removed by policy."},
 	reasonEncoding:            {"転送エンコーディングが不明です。", "Its transfer encoding is unknown."},
 }
 
@@ -408,6 +409,20 @@ func payloadMarker(lang Language, it noticeItem) string {
 	return fmt.Sprintf("[削除: 埋め込まれた %s 形式のファイル「%s」]", it.payload, n)
 }
 
+// scriptLabels name the kinds of script flatten.ScriptType reports.
+var scriptLabels = map[string]string{
+	flatten.ScriptJavaScript: "JavaScript",
+	flatten.ScriptVBScript:   "VBScript",
+	flatten.ScriptEncoded:    "JScript/VBScript Encoded",
+	flatten.ScriptWSF:        "Windows Script",
+	flatten.ScriptHTA:        "HTML Application",
+	flatten.ScriptPowerShell: "PowerShell",
+	flatten.ScriptBatch:      "batch",
+	flatten.ScriptShell:      "shell",
+	flatten.ScriptRegistry:   "registry",
+	flatten.ScriptShortcut:   "shortcut",
+}
+
 // humanSize formats a byte count as people read it (1 KB = 1024 bytes).
 func humanSize(lang Language, n int64) string {
 	switch {
@@ -452,6 +467,8 @@ func typeLabel(lang Language, t string) string {
 		return pick("暗号化されたメール (S/MIME)", "encrypted message (S/MIME)")
 	case t == "application/pgp-encrypted":
 		return pick("暗号化されたメール (PGP)", "encrypted message (PGP)")
+	case scriptLabels[t] != "":
+		return pick("スクリプト ("+scriptLabels[t]+")", "script ("+scriptLabels[t]+")")
 	case t == "application/x-ole-storage":
 		return pick("Office 文書 (旧形式)", "legacy Office document")
 	case strings.Contains(t, "ms-tnef"):

@@ -354,3 +354,31 @@ func TestTextThatIsAFile(t *testing.T) {
 		})
 	}
 }
+
+// TestScriptsPolicy: scripts: drop removes a script attachment and names
+// it as a script; scripts: text keeps it as a text attachment.
+func TestScriptsPolicy(t *testing.T) {
+	msg := "From: a@example.jp\nSubject: t\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nSee attached.\n" +
+		"--b\nContent-Type: application/javascript; name=dropper.js\nContent-Disposition: attachment; filename=dropper.js\n\n" +
+		"var s = new ActiveXObject(\"WScript.Shell\");\n--b--\n"
+	for _, mode := range []sanitize.ScriptMode{sanitize.ScriptsDrop, sanitize.ScriptsText} {
+		pol := sanitize.DefaultPolicy()
+		pol.Scripts = mode
+		out, _, err := sanitizeString(t, pol, msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts, err := sanitizetest.Check([]byte(out), sanitizetest.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept := len(texts) == 2 && texts[1].Filename == "dropper.js.txt" && strings.Contains(texts[1].Body, "ActiveXObject")
+		named := strings.Contains(texts[0].Body, "「dropper.js」(スクリプト (JavaScript)")
+		if mode == sanitize.ScriptsDrop && (kept || !named || !strings.Contains(texts[0].Body, "スクリプトファイルは削除する設定です")) {
+			t.Errorf("drop: %+v", texts)
+		}
+		if mode == sanitize.ScriptsText && !kept {
+			t.Errorf("text: %+v", texts)
+		}
+	}
+}

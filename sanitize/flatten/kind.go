@@ -44,6 +44,7 @@ const (
 	KindImage      Kind = "image" // another image format: not re-encoded
 	KindExecutable Kind = "executable"
 	KindText       Kind = "text"
+	KindScript     Kind = "script" // a text file that is a script (see ScriptType)
 	KindHTML       Kind = "html"
 	KindUnknown    Kind = "unknown"
 )
@@ -72,7 +73,7 @@ func (k Kind) family() family {
 		return familyTNEF
 	case KindPNG, KindJPEG, KindGIF:
 		return familyImage
-	case KindText, KindHTML:
+	case KindText, KindHTML, KindScript:
 		return familyText
 	}
 	if isArchiveKind(k) {
