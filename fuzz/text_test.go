@@ -22,7 +22,7 @@ import (
 // the cleaned text holds no forbidden rune.
 func FuzzCharsetDecode(f *testing.F) {
 	for _, s := range []string{"", "hello", "\x1b$B$3$s$K$A$O\x1b(B", "\x1b$B-!-j\x1b(B", "\x82\xb1\x82\xf1", "\x82\xa0",
-		"\xa4\xb3\xa4\xf3", "+ZeVnLIqe-", "+2D0-", "\xfe\xff\x00A", "\xe3\x81", "\x1b$(D\"/", "\x00\x01\u202e"} {
+		"\xa4\xb3\xa4\xf3", "+ZeVnLIqe-", "\xf8\x9f\xf9\x91\xfb\xfc\xf0\x40", "\x1b$Bv}yL\x1b(B", "+2D0-", "\xfe\xff\x00A", "\xe3\x81", "\x1b$(D\"/", "\x00\x01\u202e"} {
 		for _, l := range []string{"", "iso-2022-jp", "utf-7", "utf-16", "utf-8", "shift_jis", "euc-jp", "unknown-8bit", "gb2312"} {
 			f.Add([]byte(s), l)
 		}
@@ -49,6 +49,19 @@ func FuzzCharsetDecode(f *testing.F) {
 		}
 		if r, bad := forbidden(textclean.Text(s), true); bad {
 			t.Fatalf("cleaned text holds U+%04X", r)
+		}
+		// With a carrier, carrier codes become emoji or 〓, never more
+		// U+FFFD than without, and in the Japanese charsets (which cannot
+		// encode U+FFFD) each U+FFFD is counted.
+		for _, c := range []charset.Carrier{charset.CarrierDocomo, charset.CarrierAU, charset.CarrierSoftBank} {
+			cs, cres := charset.DecodeCarrier(b, label, c)
+			if !utf8.ValidString(cs) || cres.Charset != res.Charset || cres.Replaced > res.Replaced+cres.Substituted {
+				t.Fatalf("DecodeCarrier(%q, %q, %s) = %q %+v; Decode gave %+v", b, label, c, cs, cres, res)
+			}
+			japanese := cres.Charset == "shift_jis" || cres.Charset == "iso-2022-jp" || cres.Charset == "euc-jp"
+			if n := strings.Count(cs, "\uFFFD"); japanese && n != cres.Replaced {
+				t.Fatalf("DecodeCarrier(%q, %q, %s) = %q holds %d U+FFFD, counted %d", b, label, c, cs, n, cres.Replaced)
+			}
 		}
 	})
 }

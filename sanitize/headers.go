@@ -117,7 +117,7 @@ func (w *walker) rebuildField(name string, kind headerKind, raw []byte) (string,
 		}
 		return formatAddresses(addrs), items, true
 	case hdrText:
-		s := textclean.Line(mimeparse.DecodeWords(raw))
+		s := textclean.Line(mimeparse.DecodeWordsCarrier(raw, w.carrier))
 		return encodeText(s), nil, true
 	case hdrDate:
 		t, err := mail.ParseDate(textclean.Line(string(bytes.ToValidUTF8(raw, nil))))
@@ -505,6 +505,15 @@ func displayAddresses(list []*mail.Address) string {
 		}
 	}
 	return strings.Join(s, ", ")
+}
+
+// senderCarrier is the mobile carrier of the first From address, if any.
+func senderCarrier(h *mimeparse.Header) charset.Carrier {
+	addrs, _, _ := parseAddresses(h.Get("From"))
+	if len(addrs) == 0 {
+		return charset.CarrierUnknown
+	}
+	return charset.CarrierForAddress(addrs[0].Address)
 }
 
 // forwardHeaders returns "Name: value" lines, decoded, for the header of

@@ -384,7 +384,7 @@ func (w *walker) text(d *doc, e *mimeparse.Entity, data []byte, name, sniffed st
 			return w.dropRaw(d, e, name, ct, st, bytes.NewReader(data), flatten.ReasonScript)
 		}
 	}
-	s, res := charset.Decode(data, label)
+	s, res := charset.DecodeCarrier(data, label, w.carrier)
 	s = textclean.Text(s)
 	if decoded := []byte(s[:min(len(s), sniffBytes)]); binaryContent(decoded, sniff(decoded)) {
 		// Decoded and cleaned, the text is a file of another format (a

@@ -26,6 +26,7 @@ const (
 	itemReencoded                           // image re-encoded from pixels
 	itemExpanded                            // archive or winmail.dat expanded
 	itemAddressName                         // a display name shows another address than the real one
+	itemUnreadable                          // some characters could not be decoded: U+FFFD in the output
 )
 
 // noticeItem is one line (or aggregated lines) of the notice.
@@ -189,6 +190,11 @@ func renderNotice(lang Language, links LinkMode, items []noticeItem) string {
 				`Attachment "%s" (%s, %s) was unpacked (%d files); its files follow.%s`,
 				name(it.name), typeLabel(lang, it.typ), humanSize(lang, it.size), it.count, conversionSuffix(lang, it))
 			hash(it.sha)
+		case itemUnreadable:
+			if once("unreadable") {
+				line("一部の文字は読み取れなかったため「\uFFFD」で表示しています（文字コードの誤りや破損のため）。",
+					"Some characters could not be read and are shown as \uFFFD (a wrong or broken character encoding).")
+			}
 		case itemAddressName:
 			// name: the display name, declared: the address it shows,
 			// typ: the real address.

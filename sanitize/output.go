@@ -25,6 +25,9 @@ func (w *walker) compose(d *doc) *outMessage {
 	header, items := w.rebuildHeaders(&w.root.Header)
 	// What the header needs said comes first: it is about who wrote.
 	d.items = append(items, d.items...)
+	if hasUnreadable(header, d) {
+		d.items = append(d.items, noticeItem{kind: itemUnreadable})
+	}
 	notice := renderNotice(w.pol.Language, w.pol.Links, d.items)
 	return &outMessage{
 		header:      header,
@@ -58,6 +61,31 @@ func (w *walker) noticeOnly(reason string) *outMessage {
 		body:    b.String() + "\n",
 		summary: "replaced; reason=" + w.rep.Rejected.Kind,
 	}
+}
+
+// hasUnreadable reports whether the output would show U+FFFD, the mark
+// of a character that could not be decoded (broken or mislabelled text),
+// in a header field or any text: the notice then says so, so that a
+// reader does not take the text for complete.
+func hasUnreadable(header []field, d *doc) bool {
+	const mark = "\uFFFD"
+	for _, f := range header {
+		v, err := new(mime.WordDecoder).DecodeHeader(f.value)
+		if err == nil && strings.Contains(v, mark) {
+			return true
+		}
+	}
+	for _, b := range d.blocks {
+		if strings.Contains(b, mark) {
+			return true
+		}
+	}
+	for _, a := range d.attachments {
+		if a.data == nil && strings.Contains(a.text, mark) {
+			return true
+		}
+	}
+	return false
 }
 
 func placeNotice(pos NoticePosition, notice, body string) string {

@@ -25,16 +25,23 @@ import (
 //   - white space between two encoded words is dropped (§6.2), other text
 //     is kept as it is.
 func DecodeWords(raw []byte) string {
+	return DecodeWordsCarrier(raw, charset.CarrierUnknown)
+}
+
+// DecodeWordsCarrier is DecodeWords for a header a Japanese mobile phone
+// of the given carrier may have written: its emoji in the words'
+// Shift_JIS or ISO-2022-JP become Unicode emoji (charset.DecodeCarrier).
+func DecodeWordsCarrier(raw []byte, carrier charset.Carrier) string {
 	if !bytes.Contains(raw, []byte("=?")) {
-		return decodeRaw(raw)
+		return decodeRaw(raw, carrier)
 	}
 	var out strings.Builder
 	for _, seg := range wordRuns(raw) {
 		if seg.word {
-			s, _ := charset.Decode(seg.data, seg.label)
+			s, _ := charset.DecodeCarrier(seg.data, seg.label, carrier)
 			out.WriteString(s)
 		} else {
-			out.WriteString(decodeRaw(seg.data))
+			out.WriteString(decodeRaw(seg.data, carrier))
 		}
 	}
 	return out.String()
@@ -150,11 +157,11 @@ func decodeQWord(t []byte) []byte {
 // which is 7-bit and so valid UTF-8, yet read as is it loses its escapes
 // to control-character cleaning and shows the JIS bytes as ASCII — an
 // "@" and "<" a reader would take for an address.
-func decodeRaw(b []byte) string {
+func decodeRaw(b []byte, carrier charset.Carrier) string {
 	if utf8.Valid(b) && bytes.IndexByte(b, 0x1b) < 0 {
 		return string(b)
 	}
-	s, _ := charset.Decode(b, "")
+	s, _ := charset.DecodeCarrier(b, "", carrier)
 	return s
 }
 
