@@ -117,7 +117,9 @@ func (w *walker) rebuildField(name string, kind headerKind, raw []byte) (string,
 		}
 		return formatAddresses(addrs), items, true
 	case hdrText:
-		s := textclean.Line(mimeparse.DecodeWordsCarrier(raw, w.carrier))
+		decoded, replaced := mimeparse.DecodeWordsCarrier(raw, w.carrier)
+		w.unreadable = w.unreadable || replaced > 0
+		s := textclean.Line(decoded)
 		return encodeText(s), nil, true
 	case hdrDate:
 		t, err := mail.ParseDate(textclean.Line(string(bytes.ToValidUTF8(raw, nil))))

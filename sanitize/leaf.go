@@ -274,6 +274,9 @@ func (w *walker) emitConverted(d *doc, i int, name, declared string, size int64,
 		mismatch: res.Mismatch, removed: res.Removed, truncated: res.Truncated}
 	switch res.Action {
 	case flatten.ActionText:
+		// A converter's U+FFFD is a character it could not read
+		// (a PDF font without a Unicode map, a broken document).
+		w.unreadable = w.unreadable || strings.Contains(res.Text, "\uFFFD")
 		text := w.cleanText(d, p.Path, name, res.Text)
 		p.Action = ActionConverted
 		it.kind = itemConverted
@@ -385,6 +388,7 @@ func (w *walker) text(d *doc, e *mimeparse.Entity, data []byte, name, sniffed st
 		}
 	}
 	s, res := charset.DecodeCarrier(data, label, w.carrier)
+	w.unreadable = w.unreadable || res.Replaced > 0
 	s = textclean.Text(s)
 	if decoded := []byte(s[:min(len(s), sniffBytes)]); binaryContent(decoded, sniff(decoded)) {
 		// Decoded and cleaned, the text is a file of another format (a

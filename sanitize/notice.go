@@ -192,8 +192,8 @@ func renderNotice(lang Language, links LinkMode, items []noticeItem) string {
 			hash(it.sha)
 		case itemUnreadable:
 			if once("unreadable") {
-				line("一部の文字は読み取れなかったため「\uFFFD」で表示しています（文字コードの誤りや破損のため）。",
-					"Some characters could not be read and are shown as \uFFFD (a wrong or broken character encoding).")
+				line("一部の文字は読み取れなかったため、置換文字 (U+FFFD) で表示しています（文字コードの誤りや破損のため）。",
+					"Some characters could not be read and are shown as the replacement character U+FFFD (a wrong or broken character encoding).")
 			}
 		case itemAddressName:
 			// name: the display name, declared: the address it shows,

@@ -25,7 +25,7 @@ func (w *walker) compose(d *doc) *outMessage {
 	header, items := w.rebuildHeaders(&w.root.Header)
 	// What the header needs said comes first: it is about who wrote.
 	d.items = append(items, d.items...)
-	if hasUnreadable(header, d) {
+	if w.unreadable && showsReplacement(header, d) {
 		d.items = append(d.items, noticeItem{kind: itemUnreadable})
 	}
 	notice := renderNotice(w.pol.Language, w.pol.Links, d.items)
@@ -63,15 +63,13 @@ func (w *walker) noticeOnly(reason string) *outMessage {
 	}
 }
 
-// hasUnreadable reports whether the output would show U+FFFD, the mark
-// of a character that could not be decoded (broken or mislabelled text),
-// in a header field or any text: the notice then says so, so that a
-// reader does not take the text for complete.
-func hasUnreadable(header []field, d *doc) bool {
+// showsReplacement reports whether U+FFFD, the mark of a character that
+// could not be decoded, is in a header field or any text of the output
+// (decoding may have put it only into a part that was then cut out).
+func showsReplacement(header []field, d *doc) bool {
 	const mark = "\uFFFD"
 	for _, f := range header {
-		v, err := new(mime.WordDecoder).DecodeHeader(f.value)
-		if err == nil && strings.Contains(v, mark) {
+		if v, err := new(mime.WordDecoder).DecodeHeader(f.value); err == nil && strings.Contains(v, mark) {
 			return true
 		}
 	}

@@ -20,6 +20,9 @@ type walker struct {
 	// carrier is the Japanese mobile carrier of the sender (From), whose
 	// emoji its Shift_JIS or ISO-2022-JP text may hold.
 	carrier charset.Carrier
+	// unreadable is set when decoding replaced some characters by U+FFFD
+	// (not when the text already held one): the notice then says so.
+	unreadable bool
 	// embedded is the top-level entity of the message/rfc822 being entered;
 	// a multipart one shares its holder's path and is not reported twice.
 	embedded *mimeparse.Entity
