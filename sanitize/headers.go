@@ -442,8 +442,11 @@ func cleanAddresses(list []*mail.Address) []*mail.Address {
 //
 // net/mail quotes a printable ASCII display name where needed and encodes
 // any other, but a name holding "=?" it would write raw or quoted, and a
-// client would decode that as an encoded word a second time: such a name
-// is encoded as UTF-8 "B" words that decode exactly to it.
+// client would decode that as an encoded word a second time; and in the
+// "Q" words it writes for other names a backslash stays raw, which RFC
+// 2047 §5(3) does not allow in a phrase (net/mail itself then refuses the
+// field). Such names are encoded as UTF-8 "B" words that decode exactly
+// to them.
 func formatAddresses(list []*mail.Address) string {
 	s := make([]string, len(list))
 	for i, a := range list {
@@ -453,7 +456,7 @@ func formatAddresses(list []*mail.Address) string {
 		case a.Name == "":
 			// A bare addr-spec reads better than "<addr>".
 			s[i] = strings.TrimSuffix(strings.TrimPrefix(spec, "<"), ">")
-		case !strings.Contains(a.Name, "=?"):
+		case !strings.Contains(a.Name, "=?") && (isPrintableASCII(a.Name) || !strings.Contains(a.Name, `\`)):
 			s[i] = (&mail.Address{Name: a.Name, Address: a.Address}).String()
 		default:
 			s[i] = encodeWords(a.Name) + " " + spec
