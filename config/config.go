@@ -225,6 +225,7 @@ type SanitizeSection struct {
 	ExtraHeaders   []string                `yaml:"extra_headers"`
 	Flatten        sanitize.FlattenMode    `yaml:"flatten"`
 	Images         sanitize.ImageMode      `yaml:"images"`
+	Scripts        sanitize.ScriptMode     `yaml:"scripts"`
 }
 
 // PolicySection is one entry of policies. A nil field (and a nil
@@ -244,6 +245,7 @@ type PolicySection struct {
 	ExtraHeaders   []string                 `yaml:"extra_headers"`
 	Flatten        *sanitize.FlattenMode    `yaml:"flatten"`
 	Images         *sanitize.ImageMode      `yaml:"images"`
+	Scripts        *sanitize.ScriptMode     `yaml:"scripts"`
 }
 
 // Route chooses a policy and next hop for the messages it matches.

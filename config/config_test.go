@@ -95,6 +95,7 @@ func TestDefault(t *testing.T) {
 			ExtraHeaders:   []string{},
 			Flatten:        sanitize.FlattenAttach,
 			Images:         sanitize.ImagesDrop,
+			Scripts:        sanitize.ScriptsDrop,
 		},
 		Log: Log{Format: "text", Level: "info"},
 		Vault: VaultSection{

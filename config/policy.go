@@ -47,6 +47,7 @@ func (c *Config) policy(s SanitizeSection) sanitize.Policy {
 		ExtraHeaders:   cloneList(s.ExtraHeaders),
 		Flatten:        s.Flatten,
 		Images:         s.Images,
+		Scripts:        s.Scripts,
 		Limits: sanitize.Limits{
 			MessageBytes:   int64(l.MessageSize),
 			Depth:          l.MIMEDepth,
@@ -111,6 +112,9 @@ func (ps PolicySection) overlay(s SanitizeSection) SanitizeSection {
 	if ps.Images != nil {
 		s.Images = *ps.Images
 	}
+	if ps.Scripts != nil {
+		s.Scripts = *ps.Scripts
+	}
 	return s
 }
 
@@ -130,6 +134,7 @@ func (ps PolicySection) setKeys() []string {
 		{"extra_headers", ps.ExtraHeaders != nil},
 		{"flatten", ps.Flatten != nil},
 		{"images", ps.Images != nil},
+		{"scripts", ps.Scripts != nil},
 	} {
 		if k.set {
 			keys = append(keys, k.name)
@@ -152,5 +157,6 @@ func validSection() SanitizeSection {
 		NoticePosition: p.NoticePosition,
 		Flatten:        p.Flatten,
 		Images:         p.Images,
+		Scripts:        p.Scripts,
 	}
 }

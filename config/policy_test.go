@@ -41,6 +41,7 @@ sanitize:
   extra_headers: [X-Priority, Importance]
   flatten: inline
   images: reencode
+  scripts: text
 `
 
 func TestSanitizePolicyMapsEveryField(t *testing.T) {
@@ -55,6 +56,7 @@ func TestSanitizePolicyMapsEveryField(t *testing.T) {
 		ExtraHeaders:   []string{"X-Priority", "Importance"},
 		Flatten:        sanitize.FlattenInline,
 		Images:         sanitize.ImagesReencode,
+		Scripts:        sanitize.ScriptsText,
 		Limits: sanitize.Limits{
 			MessageBytes:   11 << 20,
 			Depth:          7,

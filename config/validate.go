@@ -199,6 +199,7 @@ func (v *validator) sanitize(path string, s SanitizeSection) {
 	v.oneOf(path+".notice_position", string(s.NoticePosition), string(sanitize.NoticeTop), string(sanitize.NoticeBottom))
 	v.oneOf(path+".flatten", string(s.Flatten), string(sanitize.FlattenAttach), string(sanitize.FlattenInline))
 	v.oneOf(path+".images", string(s.Images), string(sanitize.ImagesDrop), string(sanitize.ImagesReencode))
+	v.oneOf(path+".scripts", string(s.Scripts), string(sanitize.ScriptsDrop), string(sanitize.ScriptsText))
 	for i, h := range s.ExtraHeaders {
 		if p := headerNameProblem(h); p != "" {
 			v.errorf(fmt.Sprintf("%s.extra_headers[%d]", path, i), "%s", p)

@@ -3,14 +3,16 @@
 // configuration and the SMTP session. Each target asserts the properties
 // its package documents, not only "no panic":
 //
-//	FuzzSanitize       whole messages: output invariants, bounded size and time, idempotence
+//	FuzzSanitize       whole messages: output invariants (invisible characters, encoded words and
+//	                   local parts in address fields among them), bounded size and time, idempotence
 //	FuzzSMTPSession    SMTP transcripts on loopback: no leak, no 250 without a delivery, no smuggling, canonical addresses
 //	FuzzSMTPEnvelope   MAIL/RCPT arguments: the next hop gets one well-formed path per command, relay-checked
 //	FuzzConfig         the YAML file: a usable Config or errors with file and line
-//	FuzzCharsetDecode  charset.Decode: valid, deterministic, bounded UTF-8
+//	FuzzCharsetDecode  charset.Decode and DecodeCarrier: valid, deterministic, bounded UTF-8, counted U+FFFD
 //	FuzzFilename       RFC 2045/2231/2047 file names: no CR, LF, NUL, bidi or path
 //	FuzzTextClean      textclean.Text, Line, Filename: NFC, removals, idempotence
 //	FuzzHTMLToText     htmltext.Convert: layout, no controls, no unsafe links
+//	FuzzDefangText     htmltext.DefangText, NeutralizeText: no clickable address left, idempotent
 //	FuzzPayload        payload.Find: ordered whole-line blocks within the limits
 //	FuzzPDFText        pdftext.Extract on whole files
 //	FuzzPDFContent     pdftext.Extract on content streams and CMaps in a valid file

@@ -114,6 +114,7 @@ var knownReasons = map[string]bool{
 	flatten.ReasonUnsupported: true, flatten.ReasonEncrypted: true, flatten.ReasonNoText: true,
 	flatten.ReasonCorrupt: true, flatten.ReasonLimit: true, flatten.ReasonImages: true, flatten.ReasonDepth: true,
 	flatten.ReasonTimeout: true, flatten.ReasonCrash: true, flatten.ReasonEmpty: true, flatten.ReasonTooLarge: true,
+	flatten.ReasonScript: true,
 }
 
 // flatNode is a text result with the SHA-256 of the member it was made
@@ -169,7 +170,7 @@ func FuzzFlatten(f *testing.F) {
 	f.Add(byte(1), imagetest.PNG(f, imagetest.Gradient(8, 8)))
 	f.Add(byte(3), []byte(`<p><a href="https://example.jp/">x</a></p>`))
 	f.Fuzz(func(t *testing.T, flags byte, data []byte) {
-		opt := flatten.Options{ReencodeImages: flags&1 != 0, Links: htmltext.LinkMode(flags >> 1 % 3), Limits: flattenLimits}
+		opt := flatten.Options{ReencodeImages: flags&1 != 0, Links: htmltext.LinkMode(flags >> 1 % 3), DropScripts: flags&8 != 0, Limits: flattenLimits}
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		res, err := flatten.Convert(ctx, flatten.Input{Name: "fuzz.bin", DeclaredType: "application/octet-stream"}, data, opt)

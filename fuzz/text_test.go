@@ -22,7 +22,7 @@ import (
 // the cleaned text holds no forbidden rune.
 func FuzzCharsetDecode(f *testing.F) {
 	for _, s := range []string{"", "hello", "\x1b$B$3$s$K$A$O\x1b(B", "\x1b$B-!-j\x1b(B", "\x82\xb1\x82\xf1", "\x82\xa0",
-		"\xa4\xb3\xa4\xf3", "+ZeVnLIqe-", "+2D0-", "\xfe\xff\x00A", "\xe3\x81", "\x1b$(D\"/", "\x00\x01\u202e"} {
+		"\xa4\xb3\xa4\xf3", "+ZeVnLIqe-", "\xf8\x9f\xf9\x91\xfb\xfc\xf0\x40", "\x1b$Bv}yL\x1b(B", "+2D0-", "\xfe\xff\x00A", "\xe3\x81", "\x1b$(D\"/", "\x00\x01\u202e"} {
 		for _, l := range []string{"", "iso-2022-jp", "utf-7", "utf-16", "utf-8", "shift_jis", "euc-jp", "unknown-8bit", "gb2312"} {
 			f.Add([]byte(s), l)
 		}
@@ -49,6 +49,19 @@ func FuzzCharsetDecode(f *testing.F) {
 		}
 		if r, bad := forbidden(textclean.Text(s), true); bad {
 			t.Fatalf("cleaned text holds U+%04X", r)
+		}
+		// With a carrier, carrier codes become emoji or 〓, never more
+		// U+FFFD than without, and in the Japanese charsets (which cannot
+		// encode U+FFFD) each U+FFFD is counted.
+		for _, c := range []charset.Carrier{charset.CarrierDocomo, charset.CarrierAU, charset.CarrierSoftBank} {
+			cs, cres := charset.DecodeCarrier(b, label, c)
+			if !utf8.ValidString(cs) || cres.Charset != res.Charset || cres.Replaced > res.Replaced+cres.Substituted {
+				t.Fatalf("DecodeCarrier(%q, %q, %s) = %q %+v; Decode gave %+v", b, label, c, cs, cres, res)
+			}
+			japanese := cres.Charset == "shift_jis" || cres.Charset == "iso-2022-jp" || cres.Charset == "euc-jp"
+			if n := strings.Count(cs, "\uFFFD"); japanese && n != cres.Replaced {
+				t.Fatalf("DecodeCarrier(%q, %q, %s) = %q holds %d U+FFFD, counted %d", b, label, c, cs, n, cres.Replaced)
+			}
 		}
 	})
 }
@@ -138,3 +151,123 @@ func checkHTMLText(t *testing.T, in string, r htmltext.Result) {
 		t.Fatalf("input %.300q\noutput %.300q\ninconsistent counts %+v", in, r.Text, r)
 	}
 }
+
+// FuzzDefangText: no text DefangText returns holds a clickable address —
+// a scheme followed by "://" (or by "\\" for the schemes a browser reads
+// so) other than the defanged hxxp, hxxps and fxp, a UNC path, an unsafe
+// scheme, or "www."/"ftp." with a dot after them at a word start — and
+// NeutralizeText leaves no unsafe scheme or UNC path; both are idempotent
+// and count a change exactly when they make one.
+func FuzzDefangText(f *testing.F) {
+	for _, s := range []string{
+		"see https://www.example.jp/a?b=1.", "_https://evil.example/", `https://evil.example\p`, `https:\\evil.example`,
+		"file://server/share/x.exe", `\\evil.example\share\a.lnk`, "ftp.host/x", "https://evil,example/",
+		"URL:javascript:alert(1)", "ATTACH:file://evil.example/x", "hxxps://r[.]example/?u=https://evil.example/",
+		"data:text/html,<script>", "ms-msdt:/id x", "wwW.Example.jp", "https://аpple.com/", "xhttps://x.y/",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, fn := range []struct {
+			name string
+			all  bool
+			f    func(string) (string, int)
+		}{{"DefangText", true, htmltext.DefangText}, {"NeutralizeText", false, htmltext.NeutralizeText}} {
+			out, n := fn.f(s)
+			if (n == 0) != (out == s) {
+				t.Fatalf("%s(%q) = %q, %d: count and change disagree", fn.name, s, out, n)
+			}
+			if again, m := fn.f(out); again != out || m != 0 {
+				t.Fatalf("%s is not idempotent: %q -> %q -> %q", fn.name, s, out, again)
+			}
+			if where := clickable(out, fn.all); where != "" {
+				t.Fatalf("%s(%q) = %q leaves %q clickable", fn.name, s, out, where)
+			}
+		}
+	})
+}
+
+// clickable finds an address a mail client would still follow in text
+// DefangText (all) or NeutralizeText returned, or "".
+func clickable(s string, all bool) string {
+	// ASCII lower case only, so that offsets into low are offsets into s.
+	low := asciiLower(s)
+	for _, unsafe := range []string{"javascript:", "vbscript:", "file:", "ms-msdt:", "search-ms:"} {
+		for i := strings.Index(low, unsafe); i >= 0; {
+			if i == 0 || !isSchemeChar(low[i-1]) {
+				if w := strings.TrimRight(addressWord(low[i:]), ".,;:!?)]}"); len(w) > len(unsafe) {
+					return s[i:]
+				}
+			}
+			j := strings.Index(low[i+1:], unsafe)
+			if j < 0 {
+				break
+			}
+			i += 1 + j
+		}
+	}
+	for i := 0; i+3 < len(s); i++ {
+		if s[i] == '\\' && s[i+1] == '\\' && (i == 0 || s[i-1] != '\\' && s[i-1] != '/') && isHostChar(s[i+2]) &&
+			strings.ContainsRune(addressWord(s[i+2:]), '\\') {
+			return s[i:]
+		}
+	}
+	if !all {
+		return ""
+	}
+	for i := strings.Index(s, "://"); i >= 0; {
+		st := i
+		for st > 0 && isSchemeChar(low[st-1]) {
+			st--
+		}
+		for st < i && !('a' <= low[st] && low[st] <= 'z') {
+			st++
+		}
+		if scheme := low[st:i]; st < i && scheme != "hxxp" && scheme != "hxxps" && scheme != "fxp" &&
+			i+3 < len(s) && (isHostChar(s[i+3]) || s[i+3] >= 0x80 || s[i+3] == '/' || s[i+3] == '[') {
+			return s[st:]
+		}
+		j := strings.Index(s[i+1:], "://")
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	for i := 0; i+4 < len(s); i++ {
+		if (i == 0 || !isWordChar(s[i-1])) && (strings.EqualFold(s[i:i+4], "www.") || strings.EqualFold(s[i:i+4], "ftp.")) && isWordChar(s[i+4]) {
+			return s[i:]
+		}
+	}
+	return ""
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// addressWord is the start of s up to where a mail client ends an
+// address: white space, a non-ASCII byte or one of <>"'`.
+func addressWord(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= 0x7f || strings.IndexByte("<>\"'`", c) >= 0 {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+func isSchemeChar(c byte) bool {
+	return 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'
+}
+
+func isHostChar(c byte) bool {
+	return 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '-'
+}
+
+func isWordChar(c byte) bool { return isHostChar(c) }

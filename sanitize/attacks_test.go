@@ -435,6 +435,13 @@ var attackGenerators = map[string]func() []byte{
 		b.WriteString("--b--\r\n")
 		return b.Bytes()
 	},
+	"links-dense-megabytes": func() []byte {
+		// 7 MB of text that is nothing but addresses, nested and
+		// adjacent, in every form the link scan changes: its work must
+		// stay linear in the text.
+		line := strings.Repeat(`http://a.example/x?u=https://b.example/ www.c.example \\d\e file:f A://A://`, 10) + "\r\n"
+		return []byte(attackHeader + "Content-Type: text/plain; charset=us-ascii\r\n\r\n" + strings.Repeat(line, (7<<20)/len(line)))
+	},
 	"big-attachment": func() []byte {
 		// 35 MB of pseudo-random bytes (xorshift, so the input is the same
 		// every time) as a base64 attachment: it streams to the converter.

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/mugai/mugai/sanitize/charset"
 	"github.com/mugai/mugai/sanitize/mimeparse"
 	"github.com/mugai/mugai/sanitize/textclean"
@@ -55,8 +57,12 @@ const maxReferences = 50
 // rebuildHeaders writes the allowlisted fields of h anew from their
 // decoded values. Nothing is copied raw: raw copies would keep bare CRs,
 // 8-bit bytes and encoded words that decode to control characters.
-func (w *walker) rebuildHeaders(h *mimeparse.Header) []field {
+//
+// It also returns the notice items the header needs: a display name that
+// shows another address than the real one.
+func (w *walker) rebuildHeaders(h *mimeparse.Header) ([]field, []noticeItem) {
 	var out []field
+	var items []noticeItem
 	for _, a := range allowlist {
 		vs := h.Values(a.name)
 		if len(vs) == 0 {
@@ -65,10 +71,11 @@ func (w *walker) rebuildHeaders(h *mimeparse.Header) []field {
 		if len(vs) > 1 {
 			w.rep.Warnings = append(w.rep.Warnings, fmt.Sprintf("%d %s fields; only the first kept", len(vs), a.name))
 		}
-		v, ok := w.rebuildField(a.name, a.kind, vs[0])
+		v, its, ok := w.rebuildField(a.name, a.kind, vs[0])
 		if ok {
 			out = append(out, field{a.name, v})
 		}
+		items = append(items, its...)
 	}
 	for _, name := range w.pol.ExtraHeaders {
 		if isReserved(name) {
@@ -80,10 +87,10 @@ func (w *walker) rebuildHeaders(h *mimeparse.Header) []field {
 			}
 		}
 	}
-	return out
+	return out, items
 }
 
-func (w *walker) rebuildField(name string, kind headerKind, raw []byte) (string, bool) {
+func (w *walker) rebuildField(name string, kind headerKind, raw []byte) (string, []noticeItem, bool) {
 	warn := func(what string) {
 		w.rep.Warnings = append(w.rep.Warnings, fmt.Sprintf("%s field %s; dropped", name, what))
 	}
@@ -93,45 +100,54 @@ func (w *walker) rebuildField(name string, kind headerKind, raw []byte) (string,
 		if !ok {
 			w.rep.Warnings = append(w.rep.Warnings, name+" field partly unparseable; kept what could be read")
 		}
+		var items []noticeItem
+		for _, a := range addrs {
+			if shown := otherAddress(a); shown != "" {
+				items = append(items, noticeItem{kind: itemAddressName, field: name, name: a.Name, declared: shown, typ: a.Address})
+				a.Name += actualAddressNote(w.pol.Language, a.Address)
+			}
+		}
 		if len(addrs) == 0 {
 			if group && (name == "To" || name == "Cc") {
 				// An empty group, as in "undisclosed-recipients:;".
-				return "undisclosed-recipients:;", true
+				return "undisclosed-recipients:;", items, true
 			}
 			warn("has no readable address")
-			return "", false
+			return "", items, false
 		}
-		return formatAddresses(addrs), true
+		return formatAddresses(addrs), items, true
 	case hdrText:
-		s := textclean.Line(mimeparse.DecodeWords(raw))
-		return encodeText(s), true
+		decoded, replaced := mimeparse.DecodeWordsCarrier(raw, w.carrier)
+		w.unreadable = w.unreadable || replaced > 0
+		s := textclean.Line(decoded)
+		return encodeText(s), nil, true
 	case hdrDate:
 		t, err := mail.ParseDate(textclean.Line(string(bytes.ToValidUTF8(raw, nil))))
 		if err != nil {
 			warn("is not a valid date")
-			return "", false
+			return "", nil, false
 		}
-		return t.Format("Mon, 02 Jan 2006 15:04:05 -0700"), true
+		return t.Format("Mon, 02 Jan 2006 15:04:05 -0700"), nil, true
 	case hdrMsgID:
 		ids := msgIDs(raw)
 		if len(ids) == 0 {
 			warn("holds no valid message id")
-			return "", false
+			return "", nil, false
 		}
 		w.rep.MessageID = ids[0]
-		return ids[0], true
+		return ids[0], nil, true
 	case hdrMsgIDList:
 		ids := msgIDs(raw)
 		if len(ids) == 0 {
 			warn("holds no valid message id")
-			return "", false
+			return "", nil, false
 		}
 		if len(ids) > maxReferences {
 			ids = ids[len(ids)-maxReferences:]
 		}
-		return strings.Join(ids, " "), true
+		return strings.Join(ids, " "), nil, true
 	}
-	return "", false
+	return "", nil, false
 }
 
 // isReserved names fields the sanitizer writes itself; configured extras
@@ -262,7 +278,91 @@ func prepareAddressValue(raw []byte) string {
 		s, _ := charset.Decode(v, "")
 		v = []byte(s)
 	}
-	return string(mimeparse.JoinEncodedWords(v))
+	return decodeQuotedWords(string(mimeparse.JoinEncodedWords(v)))
+}
+
+// decodeQuotedWords decodes the encoded words inside quoted strings of an
+// address list, as mail clients do for display names
+// ("\"=?utf-8?b?...?=\" <a@x>"), though RFC 2047 §5(3) forbids them
+// there; net/mail leaves them alone. The decoded text is made one clean
+// line and quoted again, so what it holds (CR LF "Bcc:", U+202E, quotes)
+// stays inside the display name. A quoted local part
+// ("\"=?utf-8?b?...?=\"@x") is left as it is, for cleanAddresses to drop.
+func decodeQuotedWords(v string) string {
+	if !strings.Contains(v, "=?") || !strings.Contains(v, `"`) {
+		return v
+	}
+	var b strings.Builder
+	depth := 0
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '\\' && i+1 < len(v):
+			b.WriteByte(c)
+			b.WriteByte(v[i+1])
+			i++
+			continue
+		case c == '(':
+			depth++
+		case c == ')' && depth > 0:
+			depth--
+		case c == '"' && depth == 0:
+			end, content := quotedString(v, i)
+			if end < 0 {
+				b.WriteString(v[i:])
+				return b.String()
+			}
+			if strings.Contains(content, "=?") && !isLocalPart(v[end+1:]) {
+				content = textclean.Line(mimeparse.DecodeWords([]byte(content)))
+			}
+			b.WriteString(quote(content))
+			i = end
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// isLocalPart reports whether the text after a quoted string makes it a
+// local part: an "@" follows.
+func isLocalPart(after string) bool {
+	return strings.HasPrefix(strings.TrimLeft(after, " \t"), "@")
+}
+
+// quotedString reads the quoted string starting at v[i] (a '"'): it
+// returns the index of the closing quote and the unescaped content, or -1
+// when the quote is not closed.
+func quotedString(v string, i int) (int, string) {
+	var b strings.Builder
+	for j := i + 1; j < len(v); j++ {
+		switch v[j] {
+		case '\\':
+			if j+1 < len(v) {
+				j++
+				b.WriteByte(v[j])
+			}
+		case '"':
+			return j, b.String()
+		default:
+			b.WriteByte(v[j])
+		}
+	}
+	return -1, ""
+}
+
+// quote writes s as an RFC 5322 §3.2.4 quoted string.
+func quote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' || s[i] == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(s[i])
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 // splitAddressList splits at commas outside quotes, comments and angle
@@ -326,6 +426,12 @@ func cleanAddresses(list []*mail.Address) []*mail.Address {
 		if a.Address == "" || textclean.Line(a.Address) != a.Address || strings.ContainsAny(a.Address, " <>\"") {
 			continue
 		}
+		if local := a.Address[:max(0, strings.LastIndexByte(a.Address, '@'))]; strings.Contains(local, "=?") {
+			// An encoded word in a local part: a client may decode it
+			// and show whatever it says instead of the mailbox. No real
+			// mailbox is named so.
+			continue
+		}
 		out = append(out, a)
 	}
 	return out
@@ -333,17 +439,64 @@ func cleanAddresses(list []*mail.Address) []*mail.Address {
 
 // formatAddresses writes an address list; net/mail encodes non-ASCII
 // display names as RFC 2047 words and quotes specials.
+//
+// net/mail quotes a printable ASCII display name where needed and encodes
+// any other, but a name holding "=?" it would write raw or quoted, and a
+// client would decode that as an encoded word a second time; and in the
+// "Q" words it writes for other names a backslash stays raw, which RFC
+// 2047 §5(3) does not allow in a phrase (net/mail itself then refuses the
+// field). Such names are encoded as UTF-8 "B" words that decode exactly
+// to them.
 func formatAddresses(list []*mail.Address) string {
 	s := make([]string, len(list))
 	for i, a := range list {
-		s[i] = a.String()
-		if a.Name == "" {
-			// A bare addr-spec reads better than "<addr>"; String has
-			// already quoted the local part if it needed it.
-			s[i] = strings.TrimSuffix(strings.TrimPrefix(s[i], "<"), ">")
+		// String quotes the local part if it needs it.
+		spec := (&mail.Address{Address: a.Address}).String()
+		switch {
+		case a.Name == "":
+			// A bare addr-spec reads better than "<addr>".
+			s[i] = strings.TrimSuffix(strings.TrimPrefix(spec, "<"), ">")
+		case !strings.Contains(a.Name, "=?") && (isPrintableASCII(a.Name) || !strings.Contains(a.Name, `\`)):
+			s[i] = (&mail.Address{Name: a.Name, Address: a.Address}).String()
+		default:
+			s[i] = encodeWords(a.Name) + " " + spec
 		}
 	}
 	return strings.Join(s, ", ")
+}
+
+// otherAddress returns the first mail address a display name shows that
+// is not the address itself ("総務課 <soumu@city.example.lg.jp>" as the
+// name of attacker@example.net), or "". Full-width forms
+// ("soumu＠city．example") are read as the ASCII they look like (NFKC).
+//
+// A name that already ends in the note actualAddressNote adds (the
+// output sanitized again) is left alone: it says the truth already.
+func otherAddress(a *mail.Address) string {
+	if a.Name == "" || strings.HasSuffix(a.Name, actualAddressNote(Japanese, a.Address)) ||
+		strings.HasSuffix(a.Name, actualAddressNote(English, a.Address)) {
+		return ""
+	}
+	name := norm.NFKC.String(a.Name)
+	if !strings.Contains(name, "@") {
+		return ""
+	}
+	for _, shown := range addrSpecPattern.FindAllString(name, -1) {
+		if !strings.EqualFold(strings.TrimRight(shown, "."), a.Address) {
+			return shown
+		}
+	}
+	return ""
+}
+
+// actualAddressNote is what is added to a display name that shows another
+// address: the real one, so the reader sees it even where the client
+// shows only names.
+func actualAddressNote(lang Language, addr string) string {
+	if lang == English {
+		return " (actual address: " + addr + ")"
+	}
+	return "（実際のアドレス: " + addr + "）"
 }
 
 // displayAddresses writes an address list decoded, for people to read.
@@ -357,6 +510,15 @@ func displayAddresses(list []*mail.Address) string {
 		}
 	}
 	return strings.Join(s, ", ")
+}
+
+// senderCarrier is the mobile carrier of the first From address, if any.
+func senderCarrier(h *mimeparse.Header) charset.Carrier {
+	addrs, _, _ := parseAddresses(h.Get("From"))
+	if len(addrs) == 0 {
+		return charset.CarrierUnknown
+	}
+	return charset.CarrierForAddress(addrs[0].Address)
 }
 
 // forwardHeaders returns "Name: value" lines, decoded, for the header of

@@ -38,8 +38,9 @@ func (w *walker) leaf(d *doc, e *mimeparse.Entity, inline bool) error {
 		w.dropOpaque(d, e, itemPartial)
 		return nil
 	case isEncrypted(ct):
-		w.dropOpaque(d, e, itemEncrypted)
-		return nil
+		// Named, measured and hashed like any removed file (an S/MIME
+		// smime.p7m is what the recipient would have opened).
+		return w.dropEncrypted(d, e, name, ct)
 	case isSignature(ct):
 		w.addPart(d, e, ActionSignatureRemoved)
 		d.items = append(d.items, noticeItem{kind: itemSignature, typ: ct})
@@ -108,6 +109,23 @@ func (w *walker) dropRaw(d *doc, e *mimeparse.Entity, name, ct, sniffed string, 
 	}
 	d.items = append(d.items, noticeItem{kind: itemDropped, name: name, size: size, typ: typ,
 		declared: ct, sha: p.SHA256, reason: reason})
+	return nil
+}
+
+// dropEncrypted removes an encrypted part (RFC 8551 application/pkcs7-mime,
+// RFC 3156 application/pgp-encrypted) whose content cannot be inspected,
+// with its name, size and SHA-256 in the notice.
+func (w *walker) dropEncrypted(d *doc, e *mimeparse.Entity, name, ct string) error {
+	hash := sha256.New()
+	size, err := io.Copy(hash, e.Body())
+	if err != nil {
+		return err
+	}
+	i := w.addPart(d, e, ActionDropped)
+	p := &w.rep.Parts[i]
+	p.Filename, p.Size, p.SHA256 = name, size, hex.EncodeToString(hash.Sum(nil))
+	p.Reason = reasonText(itemEncrypted)
+	d.items = append(d.items, noticeItem{kind: itemEncrypted, name: name, size: size, typ: ct, sha: p.SHA256})
 	return nil
 }
 
@@ -255,6 +273,7 @@ func (w *walker) flattenOptions() flatten.Options {
 	return flatten.Options{
 		ReencodeImages: w.pol.Images == ImagesReencode,
 		Links:          htmlLinkMode(w.pol.Links),
+		DropScripts:    w.pol.Scripts == ScriptsDrop,
 		Limits: flatten.Limits{
 			ArchiveDepth:   l.ArchiveDepth,
 			ArchiveEntries: l.ArchiveEntries,
@@ -283,7 +302,10 @@ func (w *walker) emitConverted(d *doc, i int, name, declared string, size int64,
 		mismatch: res.Mismatch, removed: res.Removed, truncated: res.Truncated}
 	switch res.Action {
 	case flatten.ActionText:
-		text := w.cleanText(d, p.Path, res.Text)
+		// A converter's U+FFFD is a character it could not read
+		// (a PDF font without a Unicode map, a broken document).
+		w.unreadable = w.unreadable || strings.Contains(res.Text, "\uFFFD")
+		text := w.cleanText(d, p.Path, name, res.Text)
 		p.Action = ActionConverted
 		it.kind = itemConverted
 		if w.pol.Flatten == FlattenInline {
@@ -326,15 +348,27 @@ func (w *walker) emitConverted(d *doc, i int, name, declared string, size int64,
 
 // cleanText puts converted text through what every text gets: control
 // and bidi characters removed, encoded binaries cut, links per policy.
-func (w *walker) cleanText(d *doc, path, s string) string {
+func (w *walker) cleanText(d *doc, path, name, s string) string {
 	s = textclean.Text(s)
 	s = w.cutPayloadsAt(d, path, s)
-	if w.pol.Links != LinksKeep {
-		var n int
-		if s, n = htmltext.DefangText(s); n > 0 {
-			w.rep.LinksChanged += n
-			d.items = append(d.items, noticeItem{kind: itemTextURLs, links: n})
-		}
+	return w.textLinks(d, name, s)
+}
+
+// textLinks makes the addresses in text follow the link policy, as links
+// of an HTML body do: under keep only the unsafe ones (javascript:,
+// file:, UNC paths, ...) are changed, under defang and remove every one a
+// mail client would make a link of. where names the attachment the text
+// is from, "" for the message text, so the notice can say where.
+func (w *walker) textLinks(d *doc, where, s string) string {
+	var n int
+	if w.pol.Links == LinksKeep {
+		s, n = htmltext.NeutralizeText(s)
+	} else {
+		s, n = htmltext.DefangText(s)
+	}
+	if n > 0 {
+		w.rep.LinksChanged += n
+		d.items = append(d.items, noticeItem{kind: itemTextURLs, links: n, name: where})
 	}
 	return s
 }
@@ -374,9 +408,17 @@ func (w *walker) text(d *doc, e *mimeparse.Entity, data []byte, name, sniffed st
 		// The HTML's own <meta> counts only when MIME declared nothing.
 		label = htmltext.MetaCharset(data)
 	}
-	s, res := charset.Decode(data, label)
+	if (name != "" || !inline || !isBodyType(ct)) && w.pol.Scripts == ScriptsDrop {
+		// A file, not the message text: a script is removed as one
+		// (a message's own text is never a script file).
+		if st := flatten.ScriptType(name, data); st != "" {
+			return w.dropRaw(d, e, name, ct, st, bytes.NewReader(data), flatten.ReasonScript)
+		}
+	}
+	s, res := charset.DecodeCarrier(data, label, w.carrier)
+	w.unreadable = w.unreadable || res.Replaced > 0
 	s = textclean.Text(s)
-	if knownBinary(sniff([]byte(s[:min(len(s), sniffBytes)]))) {
+	if decoded := []byte(s[:min(len(s), sniffBytes)]); binaryContent(decoded, sniff(decoded)) {
 		// Decoded and cleaned, the text is a file of another format (a
 		// control character before "%PDF-" is gone, or UTF-16 turned
 		// into ASCII): what would go out is that file, so it is handed
@@ -405,7 +447,9 @@ func (w *walker) text(d *doc, e *mimeparse.Entity, data []byte, name, sniffed st
 		if err != nil {
 			return err
 		}
-		s, links = r.Text, r
+		// Character references (&#xE0041;, &zwj;) make invisible
+		// characters only now: the text is cleaned again.
+		s, links = textclean.Text(r.Text), r
 		w.rep.HTMLConverted = true
 		w.rep.LinksChanged += r.LinksChanged
 		if r.Truncated {
@@ -413,16 +457,17 @@ func (w *walker) text(d *doc, e *mimeparse.Entity, data []byte, name, sniffed st
 		}
 	}
 	s = w.cutPayloads(d, e, s)
-	if w.pol.Links != LinksKeep {
-		// Mail clients make links of addresses in plain text too.
-		var n int
-		if s, n = htmltext.DefangText(s); n > 0 {
-			w.rep.LinksChanged += n
-			d.items = append(d.items, noticeItem{kind: itemTextURLs, links: n})
+	attach := !inline || w.attachment(e, name) || !isBodyType(ct)
+	where := ""
+	if attach {
+		where = name
+		if where == "" {
+			where = attachmentName(name, ct, e.Path)
 		}
 	}
+	// Mail clients make links of addresses in plain text too.
+	s = w.textLinks(d, where, s)
 
-	attach := !inline || w.attachment(e, name) || !isBodyType(ct)
 	if attach && strings.TrimSpace(s) == "" {
 		// An empty text part (a stray delimiter makes one) is nothing
 		// worth attaching or telling about.
@@ -573,12 +618,36 @@ var textExtensions = map[string]bool{
 	".json": true, ".xml": true, ".ics": true, ".vcs": true, ".vcf": true, ".eml": false,
 }
 
-// isTextual decides whether a part is kept as text.
-func isTextual(ct, name string, head []byte, sniffed string) bool {
-	if knownBinary(sniffed) {
+// textSyntaxBinary are formats written in text whose files are documents
+// or programs, not text to show: a part declared as text that holds one
+// is that file, converted or dropped as such.
+var textSyntaxBinary = map[string]bool{
+	"application/pdf":        true, // ISO 32000-1 §7.5.2: "%PDF-" and a text header
+	"application/postscript": true,
+	"image/svg+xml":          true,
+}
+
+// binaryContent reports whether content sniffed as sniffed is a file of
+// another format rather than text. Sniffing finds many formats by three or
+// four letters ("FWS", "CWS", "ZWS" Flash, "MThd" MIDI, "wOFF", "8BPS",
+// ".snd", "LZIP"), which an honest text can begin with ("FWS meeting
+// notes"); the whole header of such a format holds binary fields. So
+// content that reads as text is a file only when its whole header proves
+// it (flatten.Structural: "BZh91AY&SY", an Office or zip structure) or it
+// is a format written in text (PDF, PostScript, SVG).
+func binaryContent(head []byte, sniffed string) bool {
+	if !knownBinary(sniffed) {
 		return false
 	}
-	if !looksText(head) && !bytes.Contains(head, []byte("=ybegin ")) {
+	return !flatten.LooksText(head) || textSyntaxBinary[sniffed] || flatten.Structural(head) != ""
+}
+
+// isTextual decides whether a part is kept as text.
+func isTextual(ct, name string, head []byte, sniffed string) bool {
+	if binaryContent(head, sniffed) {
+		return false
+	}
+	if !flatten.LooksText(head) && !bytes.Contains(head, []byte("=ybegin ")) {
 		// yEnc is exempt: it is text by design though it carries raw
 		// control bytes, and its block is cut out as a payload.
 		return false
@@ -591,25 +660,6 @@ func isTextual(ct, name string, head []byte, sniffed string) bool {
 		return textExtensions[strings.ToLower(path.Ext(name))]
 	}
 	return false
-}
-
-// looksText reports whether b has no NUL and few control bytes (under 10%;
-// random binary has about 12%): text in any charset, ESC included for
-// ISO-2022-JP, UTF-16 recognised by its byte order mark.
-func looksText(b []byte) bool {
-	if bytes.HasPrefix(b, []byte{0xff, 0xfe}) || bytes.HasPrefix(b, []byte{0xfe, 0xff}) {
-		return true
-	}
-	ctl := 0
-	for _, c := range b {
-		switch {
-		case c == 0:
-			return false
-		case c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != 0x1b:
-			ctl++
-		}
-	}
-	return ctl*10 < len(b) || ctl == 0
 }
 
 // isBodyType reports whether a text type is shown as body when inline.

@@ -25,6 +25,8 @@ const (
 	itemConverted                           // document converted to text
 	itemReencoded                           // image re-encoded from pixels
 	itemExpanded                            // archive or winmail.dat expanded
+	itemAddressName                         // a display name shows another address than the real one
+	itemUnreadable                          // some characters could not be decoded: U+FFFD in the output
 )
 
 // noticeItem is one line (or aggregated lines) of the notice.
@@ -48,6 +50,7 @@ type noticeItem struct {
 	truncated bool     // converted text cut at the output limit
 	inline    bool     // converted text appended to the body
 	count     int      // members of an expanded archive
+	field     string   // header field (itemAddressName)
 }
 
 // reasonEncoding: a part in a transfer encoding we cannot decode. The
@@ -132,8 +135,12 @@ func renderNotice(lang Language, links LinkMode, items []noticeItem) string {
 		seen[key] = true
 		return true
 	}
-	var resources, textURLs int
+	var resources int
 	var resourceBytes int64
+	// Changed addresses are counted per place: the message text ("") or
+	// an attachment, in the order they first appear.
+	var urlPlaces []string
+	urlCounts := map[string]int{}
 	for _, it := range items {
 		switch it.kind {
 		case itemHTML:
@@ -183,6 +190,17 @@ func renderNotice(lang Language, links LinkMode, items []noticeItem) string {
 				`Attachment "%s" (%s, %s) was unpacked (%d files); its files follow.%s`,
 				name(it.name), typeLabel(lang, it.typ), humanSize(lang, it.size), it.count, conversionSuffix(lang, it))
 			hash(it.sha)
+		case itemUnreadable:
+			if once("unreadable") {
+				line("一部の文字は読み取れなかったため、置換文字 (U+FFFD) で表示しています（文字コードの誤りや破損のため）。",
+					"Some characters could not be read and are shown as the replacement character U+FFFD (a wrong or broken character encoding).")
+			}
+		case itemAddressName:
+			// name: the display name, declared: the address it shows,
+			// typ: the real address.
+			line("%s の表示名「%s」に、実際の送信元とは異なるアドレス %s が含まれています。実際のアドレスは %s です（表示名に書き添えました）。",
+				`The display name "%s" in %s shows the address %s, which is not the real one: %s (added to the name).`,
+				pickArgs(lang, it.field, it.name, it.declared, it.typ)...)
 		case itemResourceDropped:
 			resources++
 			resourceBytes += it.size
@@ -206,6 +224,13 @@ func renderNotice(lang Language, links LinkMode, items []noticeItem) string {
 					"The digital signature was removed without verification (it cannot match the rebuilt message).")
 			}
 		case itemEncrypted:
+			if it.sha != "" {
+				line("添付「%s」(%s, %s) を削除しました。暗号化されているため、内容を検査できません。",
+					`Attachment "%s" (%s, %s) was removed. It is encrypted, so its content could not be inspected.`,
+					name(it.name), typeLabel(lang, it.typ), humanSize(lang, it.size))
+				hash(it.sha)
+				continue
+			}
 			if once("enc") {
 				line("暗号化された部分は内容を検査できないため削除しました。",
 					"Encrypted content was removed because it cannot be inspected.")
@@ -221,7 +246,10 @@ func renderNotice(lang Language, links LinkMode, items []noticeItem) string {
 					"The character set was missing or wrong; the text was decoded as %s (a guess).", it.charset)
 			}
 		case itemTextURLs:
-			textURLs += it.links
+			if _, ok := urlCounts[it.name]; !ok {
+				urlPlaces = append(urlPlaces, it.name)
+			}
+			urlCounts[it.name] += it.links
 		case itemTruncated:
 			if once("trunc") {
 				line("HTML に大きすぎる要素があったため、その手前までをテキストに変換しました。",
@@ -229,9 +257,14 @@ func renderNotice(lang Language, links LinkMode, items []noticeItem) string {
 			}
 		}
 	}
-	if textURLs > 0 {
-		line("本文中の URL %d 件をクリックできない形に変更しました。",
-			"Web addresses in the text made non-clickable: %d.", textURLs)
+	for _, place := range urlPlaces {
+		if place == "" {
+			line("本文中の URL %d 件をクリックできない形に変更しました。",
+				"Web addresses in the message text made non-clickable: %d.", urlCounts[place])
+		} else {
+			line("添付「%s」の中の URL %d 件をクリックできない形に変更しました。",
+				`Web addresses in attachment "%s" made non-clickable: %d.`, place, urlCounts[place])
+		}
 	}
 	if resources > 0 {
 		line("本文中の画像などの埋め込みファイル %d 件 (計 %s) を削除しました。",
@@ -254,6 +287,7 @@ var reasonTexts = map[string][2]string{
 	flatten.ReasonCrash:       {"変換できませんでした。", "It could not be converted."},
 	flatten.ReasonEmpty:       {"空のファイルです。", "It is empty."},
 	flatten.ReasonTooLarge:    {"大きすぎるため変換できません。", "It is too large to convert."},
+	flatten.ReasonScript:      {"スクリプトファイルは削除する設定です。", "Script files are removed by policy."},
 	reasonEncoding:            {"転送エンコーディングが不明です。", "Its transfer encoding is unknown."},
 }
 
@@ -345,6 +379,15 @@ func removedText(lang Language, removed []string) string {
 	return fmt.Sprintf("（%s を削除）", strings.Join(ja, "、"))
 }
 
+// pickArgs orders a field name and a display name for the Japanese or
+// English wording of itemAddressName (the field comes first in Japanese).
+func pickArgs(lang Language, field, name, shown, real string) []any {
+	if lang == English {
+		return []any{name, field, shown, real}
+	}
+	return []any{field, name, shown, real}
+}
+
 func pickLang(lang Language, t [2]string) string {
 	if lang == English {
 		return t[1]
@@ -370,6 +413,20 @@ func payloadMarker(lang Language, it noticeItem) string {
 		return fmt.Sprintf("[removed: embedded %s file %q]", it.payload, n)
 	}
 	return fmt.Sprintf("[削除: 埋め込まれた %s 形式のファイル「%s」]", it.payload, n)
+}
+
+// scriptLabels name the kinds of script flatten.ScriptType reports.
+var scriptLabels = map[string]string{
+	flatten.ScriptJavaScript: "JavaScript",
+	flatten.ScriptVBScript:   "VBScript",
+	flatten.ScriptEncoded:    "JScript/VBScript Encoded",
+	flatten.ScriptWSF:        "Windows Script",
+	flatten.ScriptHTA:        "HTML Application",
+	flatten.ScriptPowerShell: "PowerShell",
+	flatten.ScriptBatch:      "batch",
+	flatten.ScriptShell:      "shell",
+	flatten.ScriptRegistry:   "registry",
+	flatten.ScriptShortcut:   "shortcut",
 }
 
 // humanSize formats a byte count as people read it (1 KB = 1024 bytes).
@@ -412,6 +469,12 @@ func typeLabel(lang Language, t string) string {
 		return pick("Excel ブック", "Excel workbook")
 	case strings.Contains(t, "presentationml") || t == "application/vnd.ms-powerpoint" || strings.HasPrefix(t, "application/vnd.ms-powerpoint.") || strings.Contains(t, "opendocument.presentation"):
 		return pick("PowerPoint 資料", "PowerPoint presentation")
+	case t == "application/pkcs7-mime" || t == "application/x-pkcs7-mime":
+		return pick("暗号化されたメール (S/MIME)", "encrypted message (S/MIME)")
+	case t == "application/pgp-encrypted":
+		return pick("暗号化されたメール (PGP)", "encrypted message (PGP)")
+	case scriptLabels[t] != "":
+		return pick("スクリプト ("+scriptLabels[t]+")", "script ("+scriptLabels[t]+")")
 	case t == "application/x-ole-storage":
 		// Word, Excel and PowerPoint files have their own types: this is
 		// another compound file (an installer package, an Outlook item).

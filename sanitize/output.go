@@ -22,9 +22,15 @@ type outMessage struct {
 
 // compose builds the output from the rendered document.
 func (w *walker) compose(d *doc) *outMessage {
+	header, items := w.rebuildHeaders(&w.root.Header)
+	// What the header needs said comes first: it is about who wrote.
+	d.items = append(items, d.items...)
+	if w.unreadable && showsReplacement(header, d) {
+		d.items = append(d.items, noticeItem{kind: itemUnreadable})
+	}
 	notice := renderNotice(w.pol.Language, w.pol.Links, d.items)
 	return &outMessage{
-		header:      w.rebuildHeaders(&w.root.Header),
+		header:      header,
 		body:        placeNotice(w.pol.NoticePosition, notice, d.text()) + "\n",
 		attachments: d.attachments,
 		summary:     summarize(d.items, w.rep),
@@ -34,9 +40,15 @@ func (w *walker) compose(d *doc) *outMessage {
 // noticeOnly builds the message that replaces one that failed closed
 // under Outcome "notice": the sender's headers and a notice, nothing else.
 func (w *walker) noticeOnly(reason string) *outMessage {
+	header, items := w.rebuildHeaders(&w.root.Header)
 	var b strings.Builder
 	b.WriteString(msg(w.pol.Language, msgHeading))
 	b.WriteByte('\n')
+	if len(items) > 0 {
+		// The heading once: the header's lines follow it.
+		b.WriteString(strings.TrimPrefix(renderNotice(w.pol.Language, w.pol.Links, items), msg(w.pol.Language, msgHeading)+"\n"))
+		b.WriteByte('\n')
+	}
 	b.WriteString(msg(w.pol.Language, msgReplaced))
 	b.WriteByte('\n')
 	if w.pol.Language == English {
@@ -45,10 +57,33 @@ func (w *walker) noticeOnly(reason string) *outMessage {
 		fmt.Fprintf(&b, "  理由 (英語): %s", reason)
 	}
 	return &outMessage{
-		header:  w.rebuildHeaders(&w.root.Header),
+		header:  header,
 		body:    b.String() + "\n",
 		summary: "replaced; reason=" + w.rep.Rejected.Kind,
 	}
+}
+
+// showsReplacement reports whether U+FFFD, the mark of a character that
+// could not be decoded, is in a header field or any text of the output
+// (decoding may have put it only into a part that was then cut out).
+func showsReplacement(header []field, d *doc) bool {
+	const mark = "\uFFFD"
+	for _, f := range header {
+		if v, err := new(mime.WordDecoder).DecodeHeader(f.value); err == nil && strings.Contains(v, mark) {
+			return true
+		}
+	}
+	for _, b := range d.blocks {
+		if strings.Contains(b, mark) {
+			return true
+		}
+	}
+	for _, a := range d.attachments {
+		if a.data == nil && strings.Contains(a.text, mark) {
+			return true
+		}
+	}
+	return false
 }
 
 func placeNotice(pos NoticePosition, notice, body string) string {

@@ -32,6 +32,8 @@ type Policy struct {
 	Flatten FlattenMode
 	// Images says whether images are dropped or re-encoded from pixels.
 	Images ImageMode
+	// Scripts says whether script files are dropped or kept as text.
+	Scripts ScriptMode
 	// Limits bound everything the sender of a message controls.
 	Limits Limits
 }
@@ -140,6 +142,17 @@ const (
 	ImagesReencode ImageMode = "reencode"
 )
 
+// ScriptMode decides what happens to script files (.js, .vbs, .wsf, .ps1,
+// .bat, .cmd, .hta, ...), recognised by content and by name.
+type ScriptMode string
+
+const (
+	// ScriptsDrop removes them, named in the notice as scripts.
+	ScriptsDrop ScriptMode = "drop"
+	// ScriptsText keeps them as text attachments, which cannot run.
+	ScriptsText ScriptMode = "text"
+)
+
 // Outcome is what happens to a message that must fail closed.
 type Outcome string
 
@@ -206,6 +219,7 @@ func DefaultPolicy() Policy {
 		NoticePosition: NoticeTop,
 		Flatten:        FlattenAttach,
 		Images:         ImagesDrop,
+		Scripts:        ScriptsDrop,
 		Limits:         DefaultLimits(),
 	}
 }
@@ -247,6 +261,7 @@ func (p Policy) withDefaults() Policy {
 	orDefault(&p.NoticePosition, d.NoticePosition)
 	orDefault(&p.Flatten, d.Flatten)
 	orDefault(&p.Images, d.Images)
+	orDefault(&p.Scripts, d.Scripts)
 	p.ExtraHeaders = append([]string(nil), p.ExtraHeaders...)
 	l, dl := &p.Limits, d.Limits
 	positiveOr(&l.MessageBytes, dl.MessageBytes)
@@ -310,6 +325,7 @@ func (p Policy) Validate() error {
 		check("notice_position", string(p.NoticePosition), string(NoticeTop), string(NoticeBottom)),
 		check("flatten", string(p.Flatten), string(FlattenAttach), string(FlattenInline)),
 		check("images", string(p.Images), string(ImagesDrop), string(ImagesReencode)),
+		check("scripts", string(p.Scripts), string(ScriptsDrop), string(ScriptsText)),
 	} {
 		if err != nil {
 			return err

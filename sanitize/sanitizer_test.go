@@ -270,6 +270,32 @@ func TestValidate(t *testing.T) {
 // A control character that hides a signature from the sniffer is removed
 // by cleaning, so the file is caught then; and "MZ" alone, without the
 // zeros of a DOS header, does not make a text an executable.
+// TestStrayNULs: text from a buggy client with a few NUL bytes (about 1%)
+// is kept, the NULs removed; text that is mostly NULs is a file.
+func TestStrayNULs(t *testing.T) {
+	pol := sanitize.DefaultPolicy()
+	line := "お世話になっております。会議の資料をお送りします。ご確認ください。\n"
+	body := strings.Repeat(line+"\x00", 20)
+	out, _, err := sanitizeString(t, pol, "From: a@example.jp\nSubject: t\nContent-Type: text/plain; charset=utf-8\n\n"+body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts, err := sanitizetest.Check([]byte(out), sanitizetest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(texts[0].Body, strings.Repeat(line, 20)) {
+		t.Errorf("text with stray NULs not kept:\n%s", out)
+	}
+	out, _, err = sanitizeString(t, pol, "From: a@example.jp\nSubject: t\nContent-Type: text/plain; charset=utf-8\n\n"+strings.Repeat("ab\x00\x00", 200))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out, "abab") {
+		t.Errorf("mostly NUL bytes kept as text:\n%s", out)
+	}
+}
+
 func TestTextThatIsAFile(t *testing.T) {
 	pol := sanitize.DefaultPolicy()
 	head := "From: a@example.jp\nSubject: t\nContent-Type: text/plain; charset=utf-8\n\n"
@@ -282,6 +308,15 @@ func TestTextThatIsAFile(t *testing.T) {
 		{"MZ with a control character", "M\x18Z000000000000000000000000000000000\n", true, ""},
 		{"PDF behind a control character", "%\x01PDF-1.4\n1 0 obj << /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n", false, "%PDF-"},
 		{"bzip2 behind a control character", "B\x02Zh91AY&SY0000000000000000000000000000\n", false, "BZh91"},
+		// Three or four letters of a binary format's magic are no file.
+		{"FWS (Flash)", "FWS meeting notes: the agenda for Monday is attached below.\n", true, ""},
+		{"CWS (Flash)", "CWS team: please review the budget before Friday.\n", true, ""},
+		{"ZWS (Flash)", "ZWS-2 project minutes, second draft.\n", true, ""},
+		{"MThd (MIDI)", "MThd is the first chunk of a MIDI file, as the spec says.\n", true, ""},
+		{"wOFF (WOFF font)", "wOFF and wOF2 are web font formats; we use neither.\n", true, ""},
+		{"8BPS (Photoshop)", "8BPS files come from Photoshop; please send a PDF instead.\n", true, ""},
+		{".snd (audio)", ".snd files are old Sun audio; convert them to WAV please.\n", true, ""},
+		{"LZIP", "LZIP compresses better than gzip for our backups.\n", true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			first, _, err := sanitizeString(t, pol, head+tc.body)
@@ -317,5 +352,33 @@ func TestTextThatIsAFile(t *testing.T) {
 				t.Errorf("second pass: body kept as text = %v, want %v:\n%s", got, tc.kept, second)
 			}
 		})
+	}
+}
+
+// TestScriptsPolicy: scripts: drop removes a script attachment and names
+// it as a script; scripts: text keeps it as a text attachment.
+func TestScriptsPolicy(t *testing.T) {
+	msg := "From: a@example.jp\nSubject: t\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nSee attached.\n" +
+		"--b\nContent-Type: application/javascript; name=dropper.js\nContent-Disposition: attachment; filename=dropper.js\n\n" +
+		"var s = new ActiveXObject(\"WScript.Shell\");\n--b--\n"
+	for _, mode := range []sanitize.ScriptMode{sanitize.ScriptsDrop, sanitize.ScriptsText} {
+		pol := sanitize.DefaultPolicy()
+		pol.Scripts = mode
+		out, _, err := sanitizeString(t, pol, msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts, err := sanitizetest.Check([]byte(out), sanitizetest.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept := len(texts) == 2 && texts[1].Filename == "dropper.js.txt" && strings.Contains(texts[1].Body, "ActiveXObject")
+		named := strings.Contains(texts[0].Body, "「dropper.js」(スクリプト (JavaScript)")
+		if mode == sanitize.ScriptsDrop && (kept || !named || !strings.Contains(texts[0].Body, "スクリプトファイルは削除する設定です")) {
+			t.Errorf("drop: %+v", texts)
+		}
+		if mode == sanitize.ScriptsText && !kept {
+			t.Errorf("text: %+v", texts)
+		}
 	}
 }

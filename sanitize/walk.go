@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/mugai/mugai/sanitize/charset"
 	"github.com/mugai/mugai/sanitize/mimeparse"
 )
 
@@ -16,6 +17,12 @@ type walker struct {
 	conv Converter
 	rep  *Report
 	root *mimeparse.Entity // set once the top-level header was read
+	// carrier is the Japanese mobile carrier of the sender (From), whose
+	// emoji its Shift_JIS or ISO-2022-JP text may hold.
+	carrier charset.Carrier
+	// unreadable is set when decoding replaced some characters by U+FFFD
+	// (not when the text already held one): the notice then says so.
+	unreadable bool
 	// embedded is the top-level entity of the message/rfc822 being entered;
 	// a multipart one shares its holder's path and is not reported twice.
 	embedded *mimeparse.Entity
@@ -75,6 +82,7 @@ func (w *walker) run(src io.Reader) (*outMessage, error) {
 	root, err := r.Root()
 	if root != nil && (err == nil || isAmbiguity(err)) {
 		w.root = root
+		w.carrier = senderCarrier(&root.Header)
 	}
 	defer func() { w.rep.Warnings = append(w.rep.Warnings, r.Warnings()...) }()
 	if err != nil {

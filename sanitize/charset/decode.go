@@ -15,6 +15,9 @@ type Result struct {
 	Declared string // the declared label, lower-cased and trimmed, "" if none
 	Guessed  bool   // true when Charset is not the declared one: declared was empty, unknown, "unknown-8bit"/"x-unknown", or clearly wrong
 	Replaced int    // number of invalid input sequences replaced by U+FFFD
+	// Substituted counts carrier emoji without a Unicode equivalent and
+	// user-defined characters (外字) written as Geta 〓 (see DecodeCarrier).
+	Substituted int
 }
 
 // Decode converts b, declared as the given charset label ("" when none), to
@@ -53,37 +56,71 @@ type Result struct {
 //     truncated character is not a reason to switch).
 //
 // Result.Guessed is true whenever one of these replaced the label.
+//
+// Carrier emoji in Shift_JIS and ISO-2022-JP become Unicode emoji or Geta,
+// as DecodeCarrier does without knowing the carrier.
 func Decode(b []byte, label string) (string, Result) {
+	return DecodeCarrier(b, label, CarrierUnknown)
+}
+
+// DecodeCarrier is Decode for text that a Japanese mobile phone of the
+// given carrier may have written (CarrierForAddress of the sender): the
+// carrier's emoji codes in Shift_JIS (the user-defined area F040–F9FC, and
+// SoftBank's FBxx) and au's in ISO-2022-JP (JIS rows 0x75–0x7B) become the
+// Unicode emoji that the Unicode Character Database's EmojiSources.txt
+// maps them to, and codes of the user-defined area with no equivalent
+// become Geta 〓, as Japanese software shows them, instead of U+FFFD
+// (counted in Result.Substituted). Without a carrier, only codes that one
+// carrier alone uses are read as its emoji; au's rows 0x79–0x7B stay the
+// NEC-selected IBM extension kanji that Outlook writes there, and
+// SoftBank's FBxx the IBM extension kanji of CP932.
+func DecodeCarrier(b []byte, label string, carrier Carrier) (string, Result) {
 	res := Result{Declared: normalizeLabel(label)}
 	enc, name, ok := lookupNormalized(res.Declared)
 	s := scanBytes(b)
 	if !ok {
 		res.Charset = guess(b, s)
 		res.Guessed = true
-		out, n := decodeAs(b, res.Charset, nil)
-		res.Replaced = n
+		out := res.decode(b, res.Charset, nil, carrier)
 		return out, res
 	}
 
 	if alt, changed := correct(b, name, s); changed {
 		res.Charset, res.Guessed = alt, true
-		out, n := decodeAs(b, alt, nil)
-		res.Replaced = n
+		out := res.decode(b, alt, nil, carrier)
 		return out, res
 	}
 
-	out, n := decodeAs(b, name, enc)
-	res.Charset, res.Replaced = name, n
-	if n > 0 && canSwitchOnErrors(name) {
+	res.Charset = name
+	out := res.decode(b, name, enc, carrier)
+	if res.Replaced > 0 && canSwitchOnErrors(name) {
 		// Rule 7.
 		if alt := errorAlternative(b, name, s); alt != "" {
-			if altOut, altN := decodeAs(b, alt, nil); altN == 0 {
-				res.Charset, res.Guessed, res.Replaced = alt, true, 0
+			alts := Result{}
+			if altOut := alts.decode(b, alt, nil, carrier); alts.Replaced == 0 {
+				res.Charset, res.Guessed, res.Replaced, res.Substituted = alt, true, 0, alts.Substituted
 				return altOut, res
 			}
 		}
 	}
 	return out, res
+}
+
+// decode decodes b as name (enc, when known, is its decoder), reading
+// carrier codes where the charset may hold them, and sets the counts of r.
+func (r *Result) decode(b []byte, name string, enc encoding.Encoding, carrier Carrier) string {
+	if needsCarrier(b, name) {
+		var out string
+		if name == nameShiftJIS {
+			out, r.Replaced, r.Substituted = decodeSJISCarrier(b, carrier)
+		} else {
+			out, r.Replaced, r.Substituted = decodeJISCarrier(b, carrier)
+		}
+		return out
+	}
+	out, n := decodeAs(b, name, enc)
+	r.Replaced, r.Substituted = n, 0
+	return out
 }
 
 // correct applies rules 1 to 6 of Decode before decoding.

@@ -53,6 +53,9 @@ type Options struct {
 	ReencodeImages bool `json:"reencode_images"`
 	// Links is how links of HTML files are shown.
 	Links htmltext.LinkMode `json:"links"`
+	// DropScripts drops script files (ScriptType); otherwise they are
+	// converted to text like any text file.
+	DropScripts bool `json:"drop_scripts"`
 	// Limits bound the work.
 	Limits Limits `json:"limits"`
 	// External, when set, is asked first for every kind; ok false means
@@ -100,6 +103,7 @@ const (
 	ReasonCrash       = "crash"       // the converter process failed (set by the sandbox)
 	ReasonEmpty       = "empty"       // no content at all
 	ReasonTooLarge    = "too-large"   // larger than a converter is handed (set by the sanitizer)
+	ReasonScript      = "script"      // a script file, and scripts are dropped by policy
 )
 
 // Result is what a file became.
@@ -205,6 +209,17 @@ func convert(ctx context.Context, in Input, data []byte, opt Options, depth int,
 		}
 		return &Result{Kind: kind, MediaType: kind.MediaType(), Action: ActionImage, Image: out, ImageType: typ}, nil
 	case familyText:
+		if st := ScriptType(in.Name, data); st != "" {
+			if opt.DropScripts {
+				return &Result{Kind: KindScript, MediaType: st, Action: ActionDrop, Reason: ReasonScript,
+					Detail: "script file (" + st + ")"}, nil
+			}
+			res, err := convertText(ctx, kind, in.Charset, data, opt)
+			if res != nil {
+				res.Kind, res.MediaType = KindScript, st
+			}
+			return res, err
+		}
 		return convertText(ctx, kind, in.Charset, data, opt)
 	}
 	if kind == KindOLE {

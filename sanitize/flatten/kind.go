@@ -44,6 +44,7 @@ const (
 	KindImage      Kind = "image" // another image format: not re-encoded
 	KindExecutable Kind = "executable"
 	KindText       Kind = "text"
+	KindScript     Kind = "script" // a text file that is a script (see ScriptType)
 	KindHTML       Kind = "html"
 	KindUnknown    Kind = "unknown"
 )
@@ -73,7 +74,7 @@ func (k Kind) family() family {
 		return familyTNEF
 	case KindPNG, KindJPEG, KindGIF:
 		return familyImage
-	case KindText, KindHTML:
+	case KindText, KindHTML, KindScript:
 		return familyText
 	}
 	if isArchiveKind(k) {
@@ -245,11 +246,11 @@ func Detect(data []byte) Kind {
 	case t == "text/html":
 		return KindHTML
 	case strings.HasPrefix(t, "text/") || t == "application/json" || t == "application/xml":
-		if looksText(data) {
+		if LooksText(data) {
 			return KindText
 		}
 	}
-	if t == "application/octet-stream" && looksText(data) {
+	if t == "application/octet-stream" && LooksText(data) {
 		// mimetype does not recognise text in legacy charsets (Shift_JIS,
 		// EUC-JP); few control bytes and no NUL is text enough — the
 		// charset decoder and the payload scan see to the rest.
@@ -258,18 +259,59 @@ func Detect(data []byte) Kind {
 	return KindUnknown
 }
 
-// looksText reports whether data has no NUL and under 10% control bytes
-// (ESC allowed for ISO-2022-JP).
-func looksText(data []byte) bool {
+// Structural returns the kind of data when its whole header proves it
+// (Office structure, "%PDF-", the TNEF signature, an archive header, the
+// PNG signature, a JPEG start of image), "" otherwise. Unlike Detect it
+// never decides by a short magic, so text that merely begins with one
+// ("FWS meeting notes", "MThd", "8BPS") is not mistaken for a file.
+func Structural(data []byte) Kind {
+	if len(data) == 0 {
+		return ""
+	}
+	if k := office.Detect(data); k != "" {
+		return Kind(k)
+	}
+	switch {
+	case bytes.Contains(data[:min(len(data), 1024)], []byte("%PDF-")):
+		return KindPDF
+	case bytes.HasPrefix(data, tnefSignature):
+		return KindTNEF
+	}
+	if k := archive.Detect(data); k != "" {
+		return Kind(k)
+	}
+	switch imagesafe.Detect(data) {
+	case "image/png":
+		return KindPNG
+	case "image/jpeg":
+		return KindJPEG
+	}
+	return ""
+}
+
+// LooksText reports whether data (its first 8 KiB) reads as text in some
+// charset rather than as a binary format: under 10% control bytes (ESC
+// allowed for ISO-2022-JP, TAB, CR, LF and FF as text; random binary has
+// about 12%), of which at most one NUL or 5% NULs (a buggy client's
+// stray NULs are removed from the text; a binary format has far more).
+// UTF-16 is recognised by its byte order mark.
+func LooksText(data []byte) bool {
 	b := data[:min(len(data), 8192)]
-	ctl := 0
+	if bytes.HasPrefix(b, []byte{0xff, 0xfe}) || bytes.HasPrefix(b, []byte{0xfe, 0xff}) {
+		return true
+	}
+	ctl, nul := 0, 0
 	for _, c := range b {
 		switch {
 		case c == 0:
-			return false
+			nul++
+			ctl++
 		case c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != 0x1b:
 			ctl++
 		}
+	}
+	if nul > 1 && nul*20 > len(b) {
+		return false
 	}
 	return ctl*10 < len(b) || ctl == 0
 }

@@ -96,3 +96,22 @@ func TestBenchmarkInput(t *testing.T) {
 		t.Errorf("unexpected result for the benchmark input: %d links, %d hidden", r.Links, r.Hidden)
 	}
 }
+
+// BenchmarkDefangTextAdversarial runs DefangText and NeutralizeText over
+// one long word made of many nested or adjacent addresses, at two sizes;
+// the ns/byte figures of the two sizes should match (the scan is linear).
+// go test ./sanitize/htmltext -run XXX -bench DefangTextAdversarial
+func BenchmarkDefangTextAdversarial(b *testing.B) {
+	for _, unit := range []string{"http://a/", "A://", `\\a\`, "https://x/?u=", "www.a.", "file:", "data:a/b,", "https://a.b.c:https://"} {
+		for _, size := range []int{1 << 18, 1 << 20} {
+			s := strings.Repeat(unit, size/len(unit))
+			b.Run(fmt.Sprintf("%q/%d", unit, size), func(b *testing.B) {
+				b.SetBytes(int64(len(s)))
+				for b.Loop() {
+					DefangText(s)
+					NeutralizeText(s)
+				}
+			})
+		}
+	}
+}

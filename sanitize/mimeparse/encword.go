@@ -25,19 +25,34 @@ import (
 //   - white space between two encoded words is dropped (§6.2), other text
 //     is kept as it is.
 func DecodeWords(raw []byte) string {
+	s, _ := DecodeWordsCarrier(raw, charset.CarrierUnknown)
+	return s
+}
+
+// DecodeWordsCarrier is DecodeWords for a header a Japanese mobile phone
+// of the given carrier may have written: its emoji in the words'
+// Shift_JIS or ISO-2022-JP become Unicode emoji (charset.DecodeCarrier).
+// It also returns how many undecodable sequences became U+FFFD.
+func DecodeWordsCarrier(raw []byte, carrier charset.Carrier) (string, int) {
 	if !bytes.Contains(raw, []byte("=?")) {
-		return decodeRaw(raw)
+		return decodeRaw(raw, carrier)
 	}
 	var out strings.Builder
+	replaced := 0
 	for _, seg := range wordRuns(raw) {
+		var s string
+		var n int
 		if seg.word {
-			s, _ := charset.Decode(seg.data, seg.label)
-			out.WriteString(s)
+			var res charset.Result
+			s, res = charset.DecodeCarrier(seg.data, seg.label, carrier)
+			n = res.Replaced
 		} else {
-			out.WriteString(decodeRaw(seg.data))
+			s, n = decodeRaw(seg.data, carrier)
 		}
+		out.WriteString(s)
+		replaced += n
 	}
-	return out.String()
+	return out.String(), replaced
 }
 
 // segment is a piece of a header value: raw text, or a run of adjacent
@@ -150,12 +165,12 @@ func decodeQWord(t []byte) []byte {
 // which is 7-bit and so valid UTF-8, yet read as is it loses its escapes
 // to control-character cleaning and shows the JIS bytes as ASCII — an
 // "@" and "<" a reader would take for an address.
-func decodeRaw(b []byte) string {
+func decodeRaw(b []byte, carrier charset.Carrier) (string, int) {
 	if utf8.Valid(b) && bytes.IndexByte(b, 0x1b) < 0 {
-		return string(b)
+		return string(b), 0
 	}
-	s, _ := charset.Decode(b, "")
-	return s
+	s, res := charset.DecodeCarrier(b, "", carrier)
+	return s, res.Replaced
 }
 
 func isWhite(b []byte) bool {

@@ -14,7 +14,9 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net/mail"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/emersion/go-message"
@@ -124,12 +126,87 @@ func checkHeader(h textproto.Header, opt Options, top bool) error {
 		if strings.ContainsAny(v, "\r\n\x00") {
 			return fmt.Errorf("header field %q holds a line break or NUL", k)
 		}
+		if top && (isAddressField(k) || strings.EqualFold(k, "Subject")) {
+			// (File names in parameters are written as encoded words in
+			// quoted strings, as clients expect them there.)
+			if err := checkEncodedWords(v); err != nil {
+				return fmt.Errorf("header field %q: %w", k, err)
+			}
+		}
+		if isAddressField(k) && top {
+			if err := checkAddresses(v); err != nil {
+				return fmt.Errorf("header field %q: %w", k, err)
+			}
+		}
 		dec, err := (&mime.WordDecoder{}).DecodeHeader(v)
 		if err != nil {
 			dec = v
 		}
 		if err := checkText(dec); err != nil {
 			return fmt.Errorf("header field %q: %w", k, err)
+		}
+	}
+	return nil
+}
+
+// checkEncodedWords: every "=?" of a raw header value starts a well-formed
+// RFC 2047 encoded word outside quoted strings. Anything else is text a
+// lenient client would still decode (Thunderbird and Outlook decode words
+// inside quoted display names; Python's email package refuses them), so
+// the value would not mean what it says.
+func checkEncodedWords(v string) error {
+	quoted := false
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case '\\':
+			i++
+		case '"':
+			quoted = !quoted
+		case '=':
+			if i+1 >= len(v) || v[i+1] != '?' {
+				continue
+			}
+			if quoted {
+				return fmt.Errorf("encoded word inside a quoted string at byte %d", i)
+			}
+			end := strings.IndexFunc(v[i:], func(r rune) bool { return r == ' ' || r == '\t' })
+			if end < 0 {
+				end = len(v) - i
+			}
+			word := strings.TrimRight(v[i:i+end], ",>")
+			if _, err := new(mime.WordDecoder).Decode(word); err != nil {
+				return fmt.Errorf("%q at byte %d is not an encoded word: %v", word, i, err)
+			}
+			i += len(word) - 1
+		}
+	}
+	return nil
+}
+
+func isAddressField(k string) bool {
+	switch strings.ToLower(k) {
+	case "from", "sender", "reply-to", "to", "cc":
+		return true
+	}
+	return false
+}
+
+// checkAddresses: no local part of an address field holds an encoded word
+// a client could decode and show instead of the mailbox.
+func checkAddresses(v string) error {
+	list, err := (&mail.AddressParser{WordDecoder: new(mime.WordDecoder)}).ParseList(v)
+	if err != nil {
+		// Real mail has addresses net/mail refuses ("a@host..jp", an
+		// empty group) and the sanitizer keeps what it can read of
+		// them; an encoded word before the "@" is still refused.
+		if strings.Contains(v, "?=@") || strings.Contains(v, "?=\"@") {
+			return fmt.Errorf("an encoded word in a local part")
+		}
+		return nil
+	}
+	for _, a := range list {
+		if local, _, _ := strings.Cut(a.Address, "@"); strings.Contains(local, "=?") {
+			return fmt.Errorf("local part of %q holds an encoded word", a.Address)
 		}
 	}
 	return nil
@@ -167,8 +244,13 @@ func checkLeaf(path []int, part *message.Entity, opt Options, texts *[]Text) err
 }
 
 // checkText: no NUL, no C0/C1 control except TAB, CR, LF, no BOM, no bidi
-// embedding, override or isolate (DESIGN.md invariant 3).
+// embedding, override or isolate, no other invisible format character
+// (general category Cf, TAG characters among them) but the visible
+// prepended concatenation marks and joiners between two visible non-ASCII
+// characters, no line or paragraph separator and no Hangul filler
+// (DESIGN.md invariant 3).
 func checkText(s string) error {
+	prev := rune(0)
 	for i, r := range s {
 		switch {
 		case r == '\t' || r == '\r' || r == '\n':
@@ -178,9 +260,30 @@ func checkText(s string) error {
 			return fmt.Errorf("BOM at byte %d", i)
 		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
 			return fmt.Errorf("bidi control U+%04X at byte %d", r, i)
+		case r == 0x200c || r == 0x200d:
+			next, n := utf8.DecodeRuneInString(s[i+utf8.RuneLen(r):])
+			if n == 0 || !joinable(prev) || !joinable(next) {
+				return fmt.Errorf("joiner U+%04X at byte %d between U+%04X and U+%04X", r, i, prev, next)
+			}
+		case r == 0x2028 || r == 0x2029 || r == 0x3164 || r == 0xffa0:
+			return fmt.Errorf("invisible character U+%04X at byte %d", r, i)
+		case unicode.Is(unicode.Cf, r) && !visibleFormat(r):
+			return fmt.Errorf("invisible format character U+%04X at byte %d", r, i)
 		}
+		prev = r
 	}
 	return nil
+}
+
+// joinable reports a character a ZWJ or ZWNJ may stand beside.
+func joinable(r rune) bool {
+	return r >= 0x80 && unicode.IsGraphic(r) && !unicode.IsSpace(r)
+}
+
+// visibleFormat reports the format characters that are drawn.
+func visibleFormat(r rune) bool {
+	return r >= 0x0600 && r <= 0x0605 || r == 0x06dd || r == 0x070f || r == 0x0890 || r == 0x0891 ||
+		r == 0x08e2 || r == 0x110bd || r == 0x110cd || r >= 0x13430 && r <= 0x1343f
 }
 
 // ErrNotSanitized reports that a message lacks the sanitizer's marker.

@@ -16,7 +16,8 @@ var pieces = []string{
 	"\ufeff", "\u202a", "\u202e", "\u2066", "\u2069", "\u200b", "\u200d", "\u200f", "\u2060",
 	"\u2064", "\u061c", "\u180e", "\u2028", "\u2029", "\u3000", "e", "\u0301", "\u0308", "か",
 	"\u3099", "\u212b", "日本", "ｶ", "\uff9e", "😀", "\xff", "\xe3\x81", "\xc2", "\xed\xa0\x80",
-	"CON", "nul", ".txt",
+	"CON", "nul", ".txt", "\u00ad", "\U000E0041", "\U000E007F", "\u200c", "\u3164", "\u115f", "\u1160",
+	"\u1161", "\u1100", "\u212a", "\u0600", "👩", "क", "\u094d", "\ufe0f", "\U000E0100", "\u034f",
 }
 
 func randomString(rng *rand.Rand) string {
@@ -34,9 +35,11 @@ func randomString(rng *rand.Rand) string {
 // forbidden reports a rune no output of mode m may contain.
 func forbidden(r rune, m mode) bool {
 	switch {
-	case r < 0x20 && r != '\t' && r != '\n', r == 0x7f, isRemoved(r, m):
+	case r < 0x20 && r != '\t' && r != '\n', r == 0x7f, isRemoved(r, m), isFiller(r):
 		return true
-	case m != modeText && (r == '\t' || r == '\n' || r == '\u2028' || r == '\u2029'):
+	case r == '\u2028' || r == '\u2029':
+		return true
+	case m != modeText && (r == '\t' || r == '\n'):
 		return true
 	case m == modeFilename && r < 0x80 && isFilenameForbidden(byte(r)):
 		return true
@@ -58,10 +61,21 @@ func checkClean(t *testing.T, s string) {
 		if !utf8.ValidString(out) || !norm.NFC.IsNormalString(out) {
 			t.Fatalf("%s(%q) = %q: not valid NFC UTF-8", fn.name, s, out)
 		}
-		for _, r := range out {
+		prev := rune(0)
+		for i, r := range out {
 			if forbidden(r, fn.m) {
 				t.Fatalf("%s(%q) = %q contains %U", fn.name, s, out, r)
 			}
+			if isContextual(r) {
+				next, _ := utf8.DecodeRuneInString(out[i+utf8.RuneLen(r):])
+				if i+utf8.RuneLen(r) == len(out) {
+					next = 0
+				}
+				if !keepContextual(prev, r, next) {
+					t.Fatalf("%s(%q) = %q keeps %U between %U and %U", fn.name, s, out, r, prev, next)
+				}
+			}
+			prev = r
 		}
 		if fn.m != modeText && (strings.Contains(out, "  ") || strings.HasPrefix(out, " ") || strings.HasSuffix(out, " ")) {
 			t.Fatalf("%s(%q) = %q: spaces not collapsed and trimmed", fn.name, s, out)

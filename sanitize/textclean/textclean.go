@@ -4,13 +4,25 @@
 // reorder what a reader sees.
 //
 // Removed everywhere: NUL and the other C0 controls except TAB and LF, DEL,
-// the C1 controls U+0080–U+009F, U+FEFF (BOM / ZERO WIDTH NO-BREAK SPACE),
-// and the bidirectional embeddings/overrides U+202A–U+202E and isolates
-// U+2066–U+2069 (the "Trojan Source" and RTLO file-name tricks, CVE-2021-42574;
-// Unicode TR #9 explicit formatting characters). Line additionally makes a
-// header value one line (no CR or LF can survive into a header, RFC 5322
-// §2.2), and Filename makes a name that is safe to show and to save on any
-// system.
+// the C1 controls U+0080–U+009F, and every invisible format character
+// (general category Cf) that no script needs: U+FEFF (BOM / ZERO WIDTH
+// NO-BREAK SPACE), the bidirectional embeddings/overrides U+202A–U+202E,
+// isolates U+2066–U+2069 and marks U+200E, U+200F, U+061C (the "Trojan
+// Source" and RTLO file-name tricks, CVE-2021-42574; Unicode TR #9),
+// U+200B ZERO WIDTH SPACE, U+2060 WORD JOINER, U+00AD SOFT HYPHEN, and the
+// TAG characters U+E0000–U+E007F, which spell ASCII that no reader sees
+// but a program reading the text (a mail AI assistant) does ("ASCII
+// smuggling"). ZERO WIDTH JOINER and NON-JOINER (U+200D, U+200C) stay where
+// a script needs them, between two non-ASCII characters (emoji sequences,
+// Indic and Persian text), and are removed elsewhere; the prepended
+// concatenation marks (U+0600–U+0605 and the like), which are Cf but
+// visible, stay. The Hangul fillers U+3164 and U+FFA0, blank characters
+// that make a name look empty, become spaces; U+115F and U+1160 stay only
+// inside a conjoining jamo sequence. The line and paragraph separators
+// U+2028 and U+2029 become line breaks (a mail client shows them as such).
+// Line additionally makes a header value one line (no CR or LF can survive
+// into a header, RFC 5322 §2.2), and Filename makes a name that is safe to
+// show and to save on any system.
 //
 // Text and Line return their argument unchanged, without allocating, when
 // it is already clean, which is the common case for headers and text parts.
@@ -38,9 +50,9 @@ const (
 // bytes most file systems allow, with room for a suffix such as ".txt".
 const MaxFilenameBytes = 200
 
-// Text returns s as valid UTF-8 in Unicode NFC, with line ends normalized to "\n" (CRLF and lone CR become "\n"),
-// and with these removed: NUL and other C0 controls except TAB and LF, DEL, C1 controls (U+0080–U+009F),
-// the BOM / ZWNBSP U+FEFF, bidi embeddings/overrides U+202A–U+202E and isolates U+2066–U+2069.
+// Text returns s as valid UTF-8 in Unicode NFC, with line ends normalized to "\n" (CRLF, lone CR, U+2028
+// and U+2029 become "\n"), and with the characters the package documentation lists removed: NUL and other
+// C0 controls except TAB and LF, DEL, C1 controls (U+0080–U+009F) and invisible format characters.
 // Invalid UTF-8 becomes U+FFFD.
 func Text(s string) string { return clean(s, modeText) }
 
@@ -51,8 +63,8 @@ func Text(s string) string { return clean(s, modeText) }
 // breaks here, so a header cannot be made to look like two lines.
 func Line(s string) string { return clean(s, modeLine) }
 
-// Filename is Line for a file name: additionally zero-width and direction marks (U+200B–U+200F, U+2060–U+2064,
-// U+061C, U+180E), path separators / and \ (replaced by "_"), and characters Windows forbids (: * ? " < > |) are replaced by "_",
+// Filename is Line for a file name: additionally ZERO WIDTH JOINER and NON-JOINER wherever they are,
+// path separators / and \ (replaced by "_"), and characters Windows forbids (: * ? " < > |) are replaced by "_",
 // leading dots and spaces trimmed, and the result limited to 200 bytes of UTF-8 without cutting a character
 // (keep the extension when shortening). Empty result → "".
 //
@@ -125,7 +137,9 @@ func rewrite(s string, m mode) string {
 		case r == utf8.RuneError && size == 1:
 			buf = append(buf, "\uFFFD"...)
 		case isRemoved(r, m):
-		case m != modeText && (r == '\u2028' || r == '\u2029'):
+		case r == '\u2028' || r == '\u2029':
+			buf = append(buf, lineBreak(m))
+		case isFiller(r):
 			buf = append(buf, ' ')
 		default:
 			buf = append(buf, s[i-size:i]...)
@@ -134,8 +148,18 @@ func rewrite(s string, m mode) string {
 	if !ascii {
 		// NFC after removal: a removed character between a letter and a
 		// combining mark must not keep them apart. NFC never produces any
-		// of the removed characters, so the result stays clean.
+		// of the removed characters, so the result stays clean. Joiners
+		// and fillers are judged by their neighbours in the NFC text, and
+		// again after each removal lets more compose: the loop ends,
+		// since every round that continues removes a character.
 		buf = norm.NFC.Bytes(buf)
+		for {
+			var dropped bool
+			if buf, dropped = dropContextual(buf); !dropped {
+				break
+			}
+			buf = norm.NFC.Bytes(buf)
+		}
 	}
 	if m != modeText {
 		buf = collapseSpaces(buf)
@@ -167,25 +191,119 @@ func collapseSpaces(b []byte) []byte {
 	return out
 }
 
-// isRemoved reports whether the non-ASCII rune r is dropped in mode m.
+// isRemoved reports whether the non-ASCII rune r is dropped in mode m
+// whatever surrounds it.
 func isRemoved(r rune, m mode) bool {
 	switch {
-	case 0x80 <= r && r <= 0x9f, // C1 controls
-		r == 0xfeff,                // BOM / ZWNBSP
-		0x202a <= r && r <= 0x202e, // LRE RLE PDF LRO RLO
-		0x2066 <= r && r <= 0x2069: // LRI RLI FSI PDI
+	case 0x80 <= r && r <= 0x9f: // C1 controls
+		return true
+	case r == 0x200c || r == 0x200d: // ZWNJ, ZWJ: see contextual
+		return m == modeFilename
+	case r == 0x034f, // COMBINING GRAPHEME JOINER: invisible, what the HTML converter drops too
+		r == 0x17b4 || r == 0x17b5,   // Khmer inherent vowels, invisible; Unicode advises against them
+		0xe0000 <= r && r <= 0xe007f, // TAG characters (and the unassigned rest of their block)
+		0xe01f0 <= r && r <= 0xe0fff: // default ignorable, unassigned
 		return true
 	}
-	if m == modeFilename {
-		switch {
-		case 0x200b <= r && r <= 0x200f, // ZWSP ZWNJ ZWJ LRM RLM
-			0x2060 <= r && r <= 0x2064, // WJ and invisible operators
-			r == 0x061c,                // ARABIC LETTER MARK
-			r == 0x180e:                // MONGOLIAN VOWEL SEPARATOR
-			return true
-		}
+	return isFormat(r) && !isVisibleFormat(r)
+}
+
+// isFormat reports the characters of general category Cf (Unicode 15.0;
+// a test compares it with the unicode package's table), plus U+2065,
+// unassigned in the block of invisible operators and default ignorable.
+func isFormat(r rune) bool {
+	switch {
+	case r < 0xad:
+		return false
+	case r == 0xad, // SOFT HYPHEN
+		0x0600 <= r && r <= 0x0605, r == 0x061c, r == 0x06dd, r == 0x070f,
+		r == 0x0890 || r == 0x0891, r == 0x08e2, r == 0x180e,
+		0x200b <= r && r <= 0x200f, 0x202a <= r && r <= 0x202e,
+		0x2060 <= r && r <= 0x206f, r == 0xfeff, 0xfff9 <= r && r <= 0xfffb,
+		r == 0x110bd, r == 0x110cd, 0x13430 <= r && r <= 0x1343f,
+		0x1bca0 <= r && r <= 0x1bca3, 0x1d173 <= r && r <= 0x1d17a,
+		r == 0xe0001, 0xe0020 <= r && r <= 0xe007f:
+		return true
 	}
 	return false
+}
+
+// isVisibleFormat reports format characters that are drawn (the Arabic,
+// Syriac and Kaithi prepended concatenation marks, which carry the number
+// they precede; Egyptian hieroglyph format controls, which lay out the
+// signs of their own script) or that contextual judges.
+func isVisibleFormat(r rune) bool {
+	switch {
+	case 0x0600 <= r && r <= 0x0605, r == 0x06dd, r == 0x070f, r == 0x0890 || r == 0x0891, r == 0x08e2,
+		r == 0x110bd, r == 0x110cd, 0x13430 <= r && r <= 0x1343f,
+		r == 0x200c || r == 0x200d:
+		return true
+	}
+	return false
+}
+
+// isFiller reports the Hangul fillers that have no use in text but look
+// like (wide) spaces: a name made of them looks empty.
+func isFiller(r rune) bool {
+	return r == 0x3164 || r == 0xffa0
+}
+
+// isContextual reports the characters kept or removed by their neighbours
+// (see keepContextual).
+func isContextual(r rune) bool {
+	return r == 0x200c || r == 0x200d || r == 0x115f || r == 0x1160
+}
+
+// keepContextual decides a contextual character r between prev and next
+// (0 at either end of the text). ZWJ and ZWNJ join or separate two
+// non-ASCII characters (emoji, Indic, Arabic script); next to ASCII, space
+// or the text's ends they only hide a split in a word. The Hangul
+// choseong filler starts a syllable with a vowel jamo after it, the
+// jungseong filler ends one after a leading consonant jamo; alone, or
+// together (a syllable of two fillers), they are blank.
+func keepContextual(prev, r, next rune) bool {
+	switch r {
+	case 0x200c, 0x200d:
+		return joinable(prev) && joinable(next)
+	case 0x115f:
+		return 0x1161 <= next && next <= 0x11a7 || 0xd7b0 <= next && next <= 0xd7c6
+	case 0x1160:
+		return 0x1100 <= prev && prev <= 0x115e || 0xa960 <= prev && prev <= 0xa97c
+	}
+	return true
+}
+
+// joinable reports a character a joiner may stand beside.
+func joinable(r rune) bool {
+	return r >= 0x80 && unicode.IsGraphic(r) && !unicode.IsSpace(r)
+}
+
+// dropContextual removes the contextual characters of b (NFC text) that
+// keepContextual rejects, judging each by the character kept before it and
+// the one after it, in place. It reports whether it removed any.
+func dropContextual(b []byte) ([]byte, bool) {
+	out := b[:0]
+	dropped := false
+	prev := rune(0)
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if isContextual(r) {
+			next := rune(0)
+			if i+size < len(b) {
+				next, _ = utf8.DecodeRune(b[i+size:])
+			}
+			if !keepContextual(prev, r, next) {
+				dropped = true
+				i += size
+				continue
+			}
+		}
+		// Copying forward within b is safe: out never overtakes i.
+		out = append(out, b[i:i+size]...)
+		prev = r
+		i += size
+	}
+	return out, dropped
 }
 
 // isFilenameForbidden reports ASCII characters a file name cannot hold: path
@@ -229,9 +347,9 @@ func needsWork(s string, m mode) bool {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
 		switch {
-		case r == utf8.RuneError && size == 1, isRemoved(r, m):
+		case r == utf8.RuneError && size == 1, isRemoved(r, m), isFiller(r), isContextual(r):
 			return true
-		case m != modeText && (r == '\u2028' || r == '\u2029'):
+		case r == '\u2028' || r == '\u2029':
 			return true
 		case !nfcInert(r):
 			checkNFC = true

@@ -27,12 +27,58 @@ func TestTextRemoves(t *testing.T) {
 		{"a\u202ab\u202bc\u202cd\u202de\u202ef", "abcdef"},   // embeddings and overrides
 		{"a\u2066b\u2067c\u2068d\u2069e", "abcde"},           // isolates
 		{"invoice\u202etxt.exe", "invoicetxt.exe"},           // RTLO
-		{"a\u200bb\u200fc\u061cd", "a\u200bb\u200fc\u061cd"}, // zero-width and marks are text here
-		{"a\u2028b", "a\u2028b"},
+		{"a\u200bb\u200fc\u061cd\u200ee", "abcde"},           // zero-width space, direction marks
+		{"a\u2060b\u00adc\u2064d", "abcd"},                   // word joiner, soft hyphen, invisible plus
+		{"a\u2028b\u2029c", "a\nb\nc"},                       // line and paragraph separators are line breaks
+		{"ok\U000E0049\U000E0047\U000E004E\U000E0001", "ok"}, // TAG characters ("ASCII smuggling")
+		{"pay\u200dpal \u200c", "paypal "},                   // joiners beside ASCII or space
+		{"\u3164", " "}, {"a\uffa0b", "a b"},                 // Hangul fillers look like spaces
+		{"\u115f\u1160", ""}, // jamo fillers on their own
+		{"x\u034fy", "xy"},   // COMBINING GRAPHEME JOINER
 		{"日本語\u3000テキスト", "日本語\u3000テキスト"},
 	}
 	for _, c := range cases {
 		check(t, "Text", Text, c.in, c.want)
+	}
+}
+
+// TestTextKeepsWhatScriptsNeed: joiners inside emoji sequences and Indic
+// or Persian words, the visible prepended concatenation marks, variation
+// selectors (emoji presentation, Japanese ideographic variants) and
+// conjoining jamo with their fillers are text.
+func TestTextKeepsWhatScriptsNeed(t *testing.T) {
+	for _, s := range []string{
+		"👨\u200d👩\u200d👧",              // family: ZWJ sequence
+		"❤\ufe0f\u200d🔥",               // heart on fire: VS16 then ZWJ
+		"क्\u200dष",                    // Devanagari half form
+		"می\u200cخواهم",                // Persian ZWNJ
+		"\u0600\u0661\u0662",           // Arabic number sign
+		"葛\U000E0100城",                 // ideographic variation sequence
+		"\u115f\u1161", "\u1100\u1160", // Hangul fillers inside a syllable
+		"🏴",
+	} {
+		check(t, "Text", Text, s, s)
+	}
+}
+
+// TestJoinersAfterNFC: a joiner is judged by its neighbours as NFC makes
+// them (KELVIN SIGN becomes ASCII "K"), and removing it lets the letter
+// compose.
+func TestJoinersAfterNFC(t *testing.T) {
+	check(t, "Text", Text, "\u212a\u200d\u0301", "\u1e30")
+	check(t, "Text", Text, "\u212a\u200d\u00e9", "K\u00e9")
+	check(t, "Text", Text, "👨\u200d\u200d👩", "👨\u200d👩")
+}
+
+// TestFormatTable compares isFormat with the unicode package's Cf table.
+func TestFormatTable(t *testing.T) {
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if r == 0x2065 {
+			continue // unassigned, default ignorable: removed on purpose
+		}
+		if isFormat(r) != unicode.Is(unicode.Cf, r) {
+			t.Errorf("isFormat(%U) = %v, unicode.Cf says %v", r, isFormat(r), unicode.Is(unicode.Cf, r))
+		}
 	}
 }
 
