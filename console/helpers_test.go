@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -158,6 +159,7 @@ type fixture struct {
 	links  *Links
 	relay  *relay
 	stateD string
+	dir    string
 }
 
 // smtpSender sends releases to a test server.
@@ -199,7 +201,8 @@ func newFixture(t *testing.T, mod func(o *Options)) *fixture {
 	}
 	f.ids = []age.Identity{id}
 	ctx := context.Background()
-	f.v, err = vault.OpenSQLite(ctx, t.TempDir(), vault.Options{Recipients: []age.Recipient{id.Recipient()},
+	f.dir = t.TempDir()
+	f.v, err = vault.OpenSQLite(ctx, f.dir, vault.Options{Recipients: []age.Recipient{id.Recipient()},
 		Now: f.clk.Now, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
@@ -342,4 +345,26 @@ func auditText(t testing.TB, v *vault.Vault) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+// regexpFind returns the first group of re in s, failing the test when
+// there is none.
+func regexpFind(t testing.TB, s, re string) string {
+	t.Helper()
+	m := regexp.MustCompile(re).FindStringSubmatch(s)
+	if m == nil {
+		t.Fatalf("no %s in:\n%.2000s", re, s)
+	}
+	return m[1]
+}
+
+// openIndex opens the fixture's index database directly, to damage it.
+func openIndex(t testing.TB, f *fixture) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", f.dir+"/index.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
