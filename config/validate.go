@@ -48,6 +48,7 @@ func validate(c *Config, w *walker) {
 	v.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	v.converters()
 	v.vault()
+	v.console()
 }
 
 // ConverterTypes are the file types an external command may convert
