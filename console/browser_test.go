@@ -105,7 +105,7 @@ func newInProcessStack(t *testing.T) *inProcessStack {
 	return s
 }
 
-func (s *inProcessStack) URL() string               { return s.url }
+func (s *inProcessStack) URL() string                { return s.url }
 func (s *inProcessStack) Internet() *smtptest.Server { return s.inet }
 func (s *inProcessStack) Vault() *vault.Vault        { return s.v }
 

@@ -273,9 +273,9 @@ type hbarChart struct {
 type hbar struct {
 	// Y is the bar's top, TextY the labels' baseline.
 	Y, TextY, W float64
-	Label string
-	N     int
-	NX    float64
+	Label       string
+	N           int
+	NX          float64
 }
 
 // horizontalBars draws one labelled bar per count.

@@ -219,21 +219,21 @@ func (c *Console) recipientPage(w http.ResponseWriter, r *http.Request) {
 		other = "ja"
 	}
 	c.renderView(w, r, http.StatusOK, "recipient", &view{Page: "recipient", Lang: l.lang, Data: struct {
-		T          map[string]string
-		E          *vault.Entry
-		H          vault.Headers
-		Rcpt       string
-		Parts      []recipientPart
-		Internet   string
-		Token      string
-		Form       string
-		Lang       string
-		Other      string
-		OtherURL   string
-		Pending    time.Time
-		Done       string
-		Error      string
-		CanSend    bool
+		T        map[string]string
+		E        *vault.Entry
+		H        vault.Headers
+		Rcpt     string
+		Parts    []recipientPart
+		Internet string
+		Token    string
+		Form     string
+		Lang     string
+		Other    string
+		OtherURL string
+		Pending  time.Time
+		Done     string
+		Error    string
+		CanSend  bool
 	}{T: pageText[l.lang], E: l.e, H: h, Rcpt: l.rcpt, Parts: parts, Internet: c.internetAddress(l.rcpt),
 		Token: l.token, Form: c.opts.Links.formToken(l.token), Lang: l.lang, Other: pageText[l.lang]["lang_other"],
 		OtherURL: "/r/" + l.token + "?lang=" + other, Pending: pending,

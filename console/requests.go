@@ -37,12 +37,12 @@ func (c *Console) requestsPage(w http.ResponseWriter, r *http.Request, s *sessio
 		}
 	}
 	c.render(w, r, http.StatusOK, "requests", s, struct {
-		Pending            []requestView
-		Decided            []vault.RequestedRelease
-		CanDecide          bool
-		Internet, LGWAN    bool
-		LGWANApproval      bool
-		Done, Me           string
+		Pending         []requestView
+		Decided         []vault.RequestedRelease
+		CanDecide       bool
+		Internet, LGWAN bool
+		LGWANApproval   bool
+		Done, Me        string
 	}{pv, decided, s.can(RoleOperator), c.canInternet(), c.canLGWAN(), c.opts.LGWANApproval,
 		done[r.URL.Query().Get("done")], s.actor()})
 }

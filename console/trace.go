@@ -15,7 +15,7 @@ import (
 // traceForm is the search form, as typed.
 type traceForm struct {
 	ID, QueueID, MessageID, MailFrom, Rcpt, Subject, Since, Until, Verdict, State string
-	Held                                                                           bool
+	Held                                                                          bool
 }
 
 // Verdicts and states the form offers.

@@ -28,11 +28,11 @@ func UserNameProblem(name string) string {
 }
 
 type usersView struct {
-	Users                  []vault.ConsoleUser
-	Roles                  []Role
-	Me                     string
-	Done, Error            string
-	NewUser, NewPassword   string
+	Users                []vault.ConsoleUser
+	Roles                []Role
+	Me                   string
+	Done, Error          string
+	NewUser, NewPassword string
 }
 
 func (c *Console) showUsers(w http.ResponseWriter, r *http.Request, s *session, status int, v usersView) {
@@ -165,10 +165,10 @@ func (c *Console) changeUser(w http.ResponseWriter, r *http.Request, s *session)
 }
 
 type accountView struct {
-	Name, Role         string
-	MustChange, TOTP   bool
-	Pending            string
-	Done, Error        string
+	Name, Role       string
+	MustChange, TOTP bool
+	Pending          string
+	Done, Error      string
 }
 
 func (c *Console) showAccount(w http.ResponseWriter, r *http.Request, s *session, status int, msg string) {

@@ -445,3 +445,20 @@ func (v *Vault) Summaries(ctx context.Context, since, until time.Time, withRepor
 	}
 	return rows.Err()
 }
+
+// Setting reads a value kept for the console in the index's meta table
+// ("" when unset).
+func (v *Vault) Setting(ctx context.Context, name string) (string, error) {
+	return v.ix.meta(ctx, "setting:"+name)
+}
+
+// ClaimSetting sets a setting to value unless it has one already, and
+// returns the value it has then: the first of several instances to claim
+// it wins.
+func (v *Vault) ClaimSetting(ctx context.Context, name, value string) (string, error) {
+	k := "setting:" + name
+	if _, err := v.ix.db.ExecContext(ctx, `INSERT INTO meta (k, v) VALUES ($1, $2) ON CONFLICT (k) DO NOTHING`, k, value); err != nil {
+		return "", fmt.Errorf("vault index: %w", err)
+	}
+	return v.ix.meta(ctx, k)
+}

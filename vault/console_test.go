@@ -423,4 +423,3 @@ func TestSummaries(t *testing.T) {
 		}
 	})
 }
-
