@@ -86,6 +86,7 @@ type Console struct {
 
 	dashMu   sync.Mutex
 	dash     *dashboard
+	hours    map[int64]*hourAgg // by the hour's Unix time
 	auditMu  sync.Mutex
 	auditChk *auditCheck
 }

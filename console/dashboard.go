@@ -93,33 +93,53 @@ func (c *Console) dashboardData(ctx context.Context, refresh bool) (*dashboard, 
 	return d, nil
 }
 
-// computeDashboard reads the last 7 days of entries once.
+// hourAgg is what the dashboard counts of one hour of mail.
+type hourAgg struct {
+	results, kinds, domains map[string]int
+}
+
+// settled is how long after an hour ends its entries are taken as final
+// (their outcomes recorded): older hours are read once and kept.
+const settled = 2 * time.Hour
+
+// computeDashboard counts the last 7 days by hour. Hours older than
+// settled are kept between computations (c.hours), so after the first
+// one only the last hours are read again: a week of Reports is parsed
+// once, not every minute. (A purge or a late outcome in an older hour is
+// not seen until the console restarts: the dashboard is an overview.)
 func (c *Console) computeDashboard(ctx context.Context, now time.Time) (*dashboard, error) {
 	end := now.Truncate(time.Hour).Add(time.Hour)
 	weekStart, dayStart := end.Add(-7*24*time.Hour), end.Add(-24*time.Hour)
-	week := make([]map[string]int, 7*24)
-	for i := range week {
-		week[i] = map[string]int{}
+	if c.hours == nil {
+		c.hours = map[int64]*hourAgg{}
 	}
-	d := &dashboard{At: now, DayN: map[string]int{}, WeekN: map[string]int{}}
-	kinds, domains := map[string]int{}, map[string]int{}
-	err := c.v.Summaries(ctx, weekStart, end, true, func(s *vault.Summary) error {
-		res := resultOf(s.Verdict, s.Delivered, s.Reply)
-		h := int(s.Received.Sub(weekStart) / time.Hour)
-		if h < 0 || h >= len(week) {
-			return nil
+	for h := range c.hours {
+		if h < weekStart.Unix() {
+			delete(c.hours, h)
 		}
-		week[h][res]++
-		d.WeekN[res]++
-		if !s.Received.Before(dayStart) {
-			d.DayN[res]++
+	}
+	from := end.Add(-settled)
+	for h := weekStart; h.Before(from); h = h.Add(time.Hour) {
+		if c.hours[h.Unix()] == nil {
+			from = h
+			break
 		}
-		domains[senderDomain(s.MailFrom)]++
+	}
+	fresh := map[int64]*hourAgg{}
+	err := c.v.Summaries(ctx, from, end, true, func(s *vault.Summary) error {
+		h := s.Received.Truncate(time.Hour).Unix()
+		a := fresh[h]
+		if a == nil {
+			a = &hourAgg{results: map[string]int{}, kinds: map[string]int{}, domains: map[string]int{}}
+			fresh[h] = a
+		}
+		a.results[resultOf(s.Verdict, s.Delivered, s.Reply)]++
+		a.domains[senderDomain(s.MailFrom)]++
 		if s.Report != nil {
 			var rep report
 			if json.Unmarshal(s.Report, &rep) == nil {
 				for _, k := range rep.kinds() {
-					kinds[k]++
+					a.kinds[k]++
 				}
 			}
 		}
@@ -127,6 +147,34 @@ func (c *Console) computeDashboard(ctx context.Context, now time.Time) (*dashboa
 	})
 	if err != nil {
 		return nil, err
+	}
+	empty := &hourAgg{}
+	for h := from; h.Before(end); h = h.Add(time.Hour) {
+		if a := fresh[h.Unix()]; a != nil {
+			c.hours[h.Unix()] = a
+		} else {
+			c.hours[h.Unix()] = empty
+		}
+	}
+	d := &dashboard{At: now, DayN: map[string]int{}, WeekN: map[string]int{}}
+	week := make([]map[string]int, 7*24)
+	kinds, domains := map[string]int{}, map[string]int{}
+	for i := range week {
+		h := weekStart.Add(time.Duration(i) * time.Hour)
+		a := c.hours[h.Unix()]
+		week[i] = a.results
+		for r, n := range a.results {
+			d.WeekN[r] += n
+			if !h.Before(dayStart) {
+				d.DayN[r] += n
+			}
+		}
+		for k, n := range a.kinds {
+			kinds[k] += n
+		}
+		for k, n := range a.domains {
+			domains[k] += n
+		}
 	}
 	d.Week = stackedBars(week, weekStart, 24, "Mon 01/02", 860, 180)
 	d.Day = stackedBars(week[len(week)-24:], dayStart, 3, "15:00", 860, 180)

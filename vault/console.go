@@ -71,12 +71,13 @@ type ConsoleUser struct {
 const userColumns = `name, role, password, totp, totp_pending, totp_step, must_change, failures,
 	locked_until, last_login, created, updated`
 
-func scanUser(sc scanner) (*ConsoleUser, error) {
+// scanUser reads userColumns, after the columns before names (a join).
+func scanUser(sc scanner, before ...any) (*ConsoleUser, error) {
 	var u ConsoleUser
 	var must int
 	var locked, last, created, updated int64
-	err := sc.Scan(&u.Name, &u.Role, &u.Password, &u.TOTP, &u.TOTPPending, &u.TOTPStep, &must, &u.Failures,
-		&locked, &last, &created, &updated)
+	err := sc.Scan(append(before, &u.Name, &u.Role, &u.Password, &u.TOTP, &u.TOTPPending, &u.TOTPStep, &must, &u.Failures,
+		&locked, &last, &created, &updated)...)
 	if err != nil {
 		return nil, err
 	}
@@ -312,12 +313,7 @@ func (v *Vault) ConsoleSession(ctx context.Context, id string) (*ConsoleSession,
 	row := v.ix.db.QueryRowContext(ctx, `SELECT s.id, s.user_name, s.csrf, s.client, s.created, s.seen, s.expires,
 		`+prefixed("u.", userColumns)+` FROM console_sessions s JOIN console_users u ON u.name = s.user_name
 		WHERE s.id = $1 AND s.expires > $2`, id, micros(v.now()))
-	var u ConsoleUser
-	var must int
-	var locked, last, ucreated, updated int64
-	err := row.Scan(&s.ID, &s.User, &s.CSRF, &s.Client, &created, &seen, &expires,
-		&u.Name, &u.Role, &u.Password, &u.TOTP, &u.TOTPPending, &u.TOTPStep, &must, &u.Failures,
-		&locked, &last, &ucreated, &updated)
+	u, err := scanUser(row, &s.ID, &s.User, &s.CSRF, &s.Client, &created, &seen, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, ErrNoSession
 	}
@@ -325,10 +321,7 @@ func (v *Vault) ConsoleSession(ctx context.Context, id string) (*ConsoleSession,
 		return nil, nil, fmt.Errorf("vault index: %w", err)
 	}
 	s.Created, s.Seen, s.Expires = fromMicros(created), fromMicros(seen), fromMicros(expires)
-	u.MustChange = must != 0
-	u.LockedUntil, u.LastLogin = fromMicros(locked), fromMicros(last)
-	u.Created, u.Updated = fromMicros(ucreated), fromMicros(updated)
-	return &s, &u, nil
+	return &s, u, nil
 }
 
 // prefixed puts p before each name of a column list.
