@@ -67,6 +67,8 @@ type Config struct {
 	Converters map[string]string `yaml:"converters"`
 	// Vault keeps the originals (see vault.go).
 	Vault VaultSection `yaml:"vault"`
+	// Console is the web console and recipient page (see console.go).
+	Console ConsoleSection `yaml:"console"`
 }
 
 // Listen is the inbound SMTP listener.
@@ -77,6 +79,8 @@ type Listen struct {
 	TLS  ListenTLS `yaml:"tls"`
 	// HTTP is host:port of the metrics and health listener; "" = off.
 	HTTP string `yaml:"http"`
+	// Console is host:port of the web console (with the vault); "" = off.
+	Console string `yaml:"console"`
 }
 
 // ListenTLS names the certificate offered with STARTTLS.

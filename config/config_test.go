@@ -37,7 +37,7 @@ func prefixes(ss ...string) Prefixes {
 func TestDefault(t *testing.T) {
 	c := Default()
 	want := &Config{
-		Listen: Listen{SMTP: "127.0.0.1:2525"},
+		Listen: Listen{SMTP: "127.0.0.1:2525", Console: "127.0.0.1:8025"},
 		Relay: Relay{
 			Domains:          Domains{},
 			Networks:         prefixes("127.0.0.0/8", "::1/128"),
@@ -120,6 +120,8 @@ func TestDefault(t *testing.T) {
 			CacheSize:   10000,
 			CacheMaxTTL: Duration(time.Hour),
 		},
+		Console: ConsoleSection{Language: "ja", SessionLifetime: Duration(12 * time.Hour), IdleTimeout: Duration(30 * time.Minute),
+			LoginAttempts: 5, Lockout: Duration(15 * time.Minute), LGWANApproval: true, DownloadRole: "admin", RecipientSelfRelease: true},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Default() =\n%+v\nwant\n%+v", c, want)

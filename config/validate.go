@@ -49,6 +49,7 @@ func validate(c *Config, w *walker) {
 	v.converters()
 	v.vault()
 	v.auth()
+	v.console()
 }
 
 // ConverterTypes are the file types an external command may convert

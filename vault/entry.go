@@ -97,6 +97,9 @@ type Entry struct {
 	OutcomeAt time.Time `json:"outcome_at,omitzero"`
 	// Purged is when the original was destroyed (zero unless StatePurged).
 	Purged time.Time `json:"purged,omitzero"`
+	// CopySize is the size of the encrypted delivered copy (PutCopy); 0
+	// when none is kept.
+	CopySize int64 `json:"copy_size,omitempty"`
 }
 
 // Undelivered reports whether no delivery of the entry is recorded.

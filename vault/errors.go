@@ -19,6 +19,8 @@ var (
 	// ErrNoKeys: the vault was opened without recipients, so it can read
 	// but not store.
 	ErrNoKeys = errors.New("the vault has no recipient keys to encrypt to")
+	// ErrNoCopy: no delivered copy of the entry was stored (PutCopy).
+	ErrNoCopy = errors.New("no delivered copy is kept for this entry")
 	// ErrCorrupt: an original decrypted to something other than what was
 	// stored (its SHA-256 or size differs).
 	ErrCorrupt = errors.New("the stored original does not match its SHA-256")

@@ -63,12 +63,15 @@ type row struct {
 	Entry
 	object  sql.NullString
 	wrapped []byte
+	// copyObject is the delivered copy's object (PutCopy); its key is
+	// read only when the copy is.
+	copyObject sql.NullString
 }
 
 const entryColumns = `id, queue_id, received, last_seen, attempts, client, helo, mail_from, rcpts,
 	smtputf8, eightbit, sha256, size, stored_size, object, wrapped_key, state, held, expires, purged,
 	outcome_at, verdict, delivered, reply, out_sha256, out_size, hdr_from, hdr_to, subject,
-	message_id, hdr_date, report`
+	message_id, hdr_date, report, copy_object, copy_size`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -88,7 +91,8 @@ func scanRow(sc scanner) (*row, error) {
 		&r.Envelope.Helo, &r.Envelope.MailFrom, &rcpts, &smtputf8, &eightbit, &r.SHA256, &r.Size,
 		&r.StoredSize, &r.object, &r.wrapped, &state, &held, &expires, &purged, &outcomeAt,
 		&o.Verdict, &delivered, &o.Reply, &o.DeliveredSHA256, &o.DeliveredSize, &o.Headers.From,
-		&o.Headers.To, &o.Headers.Subject, &o.Headers.MessageID, &o.Headers.Date, &report)
+		&o.Headers.To, &o.Headers.Subject, &o.Headers.MessageID, &o.Headers.Date, &report,
+		&r.copyObject, &r.CopySize)
 	if err != nil {
 		return nil, err
 	}
@@ -412,10 +416,11 @@ func parseCursor(c string) (int64, string, error) {
 	return 0, "", fmt.Errorf("vault: invalid cursor %q", c)
 }
 
-// usage sums the objects held.
+// usage sums the objects held: originals and delivered copies.
 func (ix *index) usage(ctx context.Context) (entries, bytes int64, err error) {
-	err = ix.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(stored_size), 0) FROM entries
-		WHERE object IS NOT NULL`).Scan(&entries, &bytes)
+	err = ix.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(stored_size), 0)
+		+ (SELECT COALESCE(SUM(copy_size), 0) FROM entries WHERE copy_object IS NOT NULL)
+		FROM entries WHERE object IS NOT NULL`).Scan(&entries, &bytes)
 	if err != nil {
 		return 0, 0, fmt.Errorf("vault index: %w", err)
 	}
@@ -452,7 +457,9 @@ func (ix *index) knownObjects(ctx context.Context, keys []string) (map[string]bo
 			ph[i] = "$" + strconv.Itoa(i+1)
 			args[i] = k
 		}
-		found, err := ix.strings(ctx, `SELECT object FROM entries WHERE object IN (`+strings.Join(ph, ", ")+`)`, args...)
+		in := strings.Join(ph, ", ")
+		found, err := ix.strings(ctx, `SELECT object FROM entries WHERE object IN (`+in+`)
+			UNION SELECT copy_object FROM entries WHERE copy_object IN (`+in+`)`, args...)
 		if err != nil {
 			return nil, err
 		}

@@ -56,31 +56,18 @@ func (v *Vault) Sweep(ctx context.Context) (SweepResult, error) {
 		}
 	}
 	// Objects of purged entries whose delete failed before.
-	rows, err := v.ix.db.QueryContext(ctx, `SELECT id, object FROM entries WHERE state = 'purged' AND object IS NOT NULL LIMIT $1`, sweepBatch)
-	if err != nil {
-		return res, err
-	}
-	var pending [][2]string
-	for rows.Next() {
-		var id, key string
-		if err := rows.Scan(&id, &key); err != nil {
-			rows.Close()
+	for _, column := range []string{"object", "copy_object"} {
+		n, err := v.sweepPurgedObjects(ctx, column)
+		res.Objects += n
+		if err != nil {
 			return res, err
 		}
-		pending = append(pending, [2]string{id, key})
-	}
-	rows.Close()
-	for _, p := range pending {
-		if err := v.deleteObject(ctx, p[0], p[1]); err != nil {
-			return res, err
-		}
-		res.Objects++
 	}
 	// Orphans.
 	var keys []string
 	// Object times are the store's own (the wall clock), not v.now.
 	wall := time.Now()
-	err = v.store.List(ctx, wall.Add(-orphanMaxAge), wall.Add(-orphanMinAge), func(key string) error {
+	err := v.store.List(ctx, wall.Add(-orphanMaxAge), wall.Add(-orphanMinAge), func(key string) error {
 		keys = append(keys, key)
 		return nil
 	})
@@ -104,6 +91,37 @@ func (v *Vault) Sweep(ctx context.Context) (SweepResult, error) {
 		v.log.Info("vault: sweep", "purged", res.Purged, "objects_deleted", res.Objects)
 	}
 	return res, nil
+}
+
+// sweepPurgedObjects deletes the objects in column ("object" or
+// "copy_object") of purged entries that an earlier delete left behind.
+func (v *Vault) sweepPurgedObjects(ctx context.Context, column string) (int, error) {
+	rows, err := v.ix.db.QueryContext(ctx, `SELECT id, `+column+` FROM entries WHERE state = 'purged' AND `+
+		column+` IS NOT NULL LIMIT $1`, sweepBatch)
+	if err != nil {
+		return 0, err
+	}
+	var pending [][2]string
+	for rows.Next() {
+		var id, key string
+		if err := rows.Scan(&id, &key); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		pending = append(pending, [2]string{id, key})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, p := range pending {
+		if err := v.deleteObject(ctx, p[0], column, p[1]); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 // RunSweeper sweeps every interval until ctx ends, logging failures; the

@@ -52,13 +52,30 @@ var postgresDialect = dialect{
 
 // schemaVersion is stored in meta; a database written by a newer mugai
 // is refused rather than misread.
-const schemaVersion = 1
+const schemaVersion = 2
+
+// metaTable is created before anything else: it holds the version.
+const metaTable = `CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)`
+
+// schema returns the statements that bring a database from each version
+// to the next: steps[0] makes version 1 from nothing, steps[1] version 2
+// from version 1, and so on. A step is applied once, in the transaction
+// that records the new version, so ALTER TABLE needs no IF NOT EXISTS.
+func (d dialect) schema() [][]string {
+	steps := [][]string{d.schemaV1(), d.schemaV2()}
+	r := strings.NewReplacer("{{blob}}", d.blob, "{{serial}}", d.serial)
+	for _, step := range steps {
+		for i, s := range step {
+			step[i] = r.Replace(s)
+		}
+	}
+	return steps
+}
 
 // Times are stored as microseconds since 1970 UTC (BIGINT): the same in
 // both databases, exact, and ordered.
-func (d dialect) schema() []string {
+func (d dialect) schemaV1() []string {
 	stmts := []string{
-		`CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)`,
 		`CREATE TABLE IF NOT EXISTS entries (
 			id TEXT PRIMARY KEY,
 			queue_id TEXT NOT NULL,
@@ -139,12 +156,57 @@ func (d dialect) schema() []string {
 			hash TEXT NOT NULL)`,
 		`INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '` + auditGenesis + `') ON CONFLICT (id) DO NOTHING`,
 	}
-	stmts = append(stmts, d.extra...)
-	r := strings.NewReplacer("{{blob}}", d.blob, "{{serial}}", d.serial)
-	for i, s := range stmts {
-		stmts[i] = r.Replace(s)
+	return append(stmts, d.extra...)
+}
+
+// schemaV2 adds the delivered copy of an entry (encrypted like the
+// original, to a key of its own) and the console's tables: its users,
+// their sessions, and release requests. They live in the index database
+// because several gateway instances share it.
+func (d dialect) schemaV2() []string {
+	return []string{
+		`ALTER TABLE entries ADD COLUMN copy_object TEXT`,
+		`ALTER TABLE entries ADD COLUMN copy_key {{blob}}`,
+		`ALTER TABLE entries ADD COLUMN copy_size BIGINT NOT NULL DEFAULT 0`,
+		`CREATE INDEX IF NOT EXISTS entries_copy ON entries (copy_object) WHERE copy_object IS NOT NULL`,
+		`CREATE TABLE IF NOT EXISTS console_users (
+			name TEXT PRIMARY KEY,
+			role TEXT NOT NULL,
+			password TEXT NOT NULL,
+			totp TEXT NOT NULL DEFAULT '',
+			totp_pending TEXT NOT NULL DEFAULT '',
+			totp_step BIGINT NOT NULL DEFAULT 0,
+			must_change INTEGER NOT NULL DEFAULT 0,
+			failures INTEGER NOT NULL DEFAULT 0,
+			locked_until BIGINT NOT NULL DEFAULT 0,
+			last_login BIGINT NOT NULL DEFAULT 0,
+			created BIGINT NOT NULL,
+			updated BIGINT NOT NULL)`,
+		`CREATE TABLE IF NOT EXISTS console_sessions (
+			id TEXT PRIMARY KEY,
+			user_name TEXT NOT NULL,
+			csrf TEXT NOT NULL,
+			client TEXT NOT NULL,
+			created BIGINT NOT NULL,
+			seen BIGINT NOT NULL,
+			expires BIGINT NOT NULL)`,
+		`CREATE INDEX IF NOT EXISTS console_sessions_user ON console_sessions (user_name)`,
+		`CREATE INDEX IF NOT EXISTS console_sessions_expires ON console_sessions (expires)`,
+		`CREATE TABLE IF NOT EXISTS release_requests (
+			id {{serial}},
+			entry_id TEXT NOT NULL,
+			recipient TEXT NOT NULL,
+			target TEXT NOT NULL,
+			requested_by TEXT NOT NULL,
+			requested BIGINT NOT NULL,
+			reason TEXT NOT NULL,
+			state TEXT NOT NULL,
+			decided_by TEXT NOT NULL DEFAULT '',
+			decided BIGINT NOT NULL DEFAULT 0,
+			detail TEXT NOT NULL DEFAULT '')`,
+		`CREATE INDEX IF NOT EXISTS release_requests_state ON release_requests (state, id)`,
+		`CREATE INDEX IF NOT EXISTS release_requests_entry ON release_requests (entry_id)`,
 	}
-	return stmts
 }
 
 // migrate creates the tables, or checks that the existing ones are of a
@@ -160,26 +222,33 @@ func migrate(ctx context.Context, db *sql.DB, d dialect) error {
 			return fmt.Errorf("vault schema: %w", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, d.schema()[0]); err != nil {
+	if _, err := tx.ExecContext(ctx, metaTable); err != nil {
 		return fmt.Errorf("vault schema: %w", err)
 	}
 	var v string
+	have := 0
 	switch err := tx.QueryRowContext(ctx, `SELECT v FROM meta WHERE k = 'schema_version'`).Scan(&v); {
 	case err == sql.ErrNoRows:
 	case err != nil:
 		return fmt.Errorf("vault schema: %w", err)
 	default:
-		n, _ := strconv.Atoi(v)
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("vault schema: the database names version %q, which no mugai wrote", v)
+		}
 		if n > schemaVersion {
 			return fmt.Errorf("vault schema: the database is of version %s, newer than this mugai reads (%d); upgrade mugai", v, schemaVersion)
 		}
 		if n == schemaVersion {
 			return tx.Commit()
 		}
+		have = n
 	}
-	for _, s := range d.schema()[1:] {
-		if _, err := tx.ExecContext(ctx, s); err != nil {
-			return fmt.Errorf("vault schema: %w (in %.60q)", err, s)
+	for _, step := range d.schema()[have:] {
+		for _, s := range step {
+			if _, err := tx.ExecContext(ctx, s); err != nil {
+				return fmt.Errorf("vault schema: %w (in %.60q)", err, s)
+			}
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO meta (k, v) VALUES ('schema_version', $1)

@@ -6,11 +6,9 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"hash"
 	"io"
-	"io/fs"
 	"log/slog"
 	"sort"
 	"strings"
@@ -386,26 +384,11 @@ func (v *Vault) openOriginal(ctx context.Context, id string, ids []age.Identity)
 	if r.State == StatePurged || r.wrapped == nil || !r.object.Valid {
 		return nil, e, fmt.Errorf("%w: %s", ErrPurged, id)
 	}
-	if len(ids) == 0 {
-		return nil, e, fmt.Errorf("vault: no identity given to decrypt with")
-	}
-	entryKey, err := unwrapKey(r.wrapped, ids)
+	rc, err := v.openObject(ctx, id, r.object.String, r.wrapped, ids)
 	if err != nil {
 		return nil, e, err
 	}
-	obj, err := v.store.Open(ctx, r.object.String)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, e, fmt.Errorf("%w: %s: the encrypted object is missing from the store", ErrCorrupt, id)
-		}
-		return nil, e, err
-	}
-	plain, err := age.Decrypt(obj, entryKey)
-	if err != nil {
-		obj.Close()
-		return nil, e, fmt.Errorf("%w: %s: %v", ErrCorrupt, id, err)
-	}
-	return &verifyReader{r: plain, c: obj, h: sha256.New(), want: e.SHA256, size: e.Size}, e, nil
+	return &verifyReader{r: rc, c: rc, h: sha256.New(), want: e.SHA256, size: e.Size}, e, nil
 }
 
 // verifyReader checks the SHA-256 and size of what it read at EOF.
@@ -477,8 +460,8 @@ func (v *Vault) Purge(ctx context.Context, id, actor, reason string) error {
 
 func (v *Vault) purge(ctx context.Context, id, actor, detail string) error {
 	now := v.now()
-	var object sql.NullString
-	var size int64
+	var object, copyObject sql.NullString
+	var size, copySize int64
 	err := v.ix.inTx(ctx, func(tx *sql.Tx) error {
 		r, err := v.ix.lockEntry(ctx, tx, id)
 		if err != nil {
@@ -491,7 +474,8 @@ func (v *Vault) purge(ctx context.Context, id, actor, detail string) error {
 			return fmt.Errorf("%w: %s", ErrHeld, id)
 		}
 		object, size = r.object, r.StoredSize
-		if _, err := tx.ExecContext(ctx, `UPDATE entries SET state = 'purged', purged = $1, wrapped_key = NULL,
+		copyObject, copySize = r.copyObject, r.CopySize
+		if _, err := tx.ExecContext(ctx, `UPDATE entries SET state = 'purged', purged = $1, wrapped_key = NULL, copy_key = NULL,
 			report = '', subject = '', hdr_from = '', hdr_to = '', search_from = '', search_to = '',
 			search_subject = '' WHERE id = $2`, micros(now), id); err != nil {
 			return fmt.Errorf("vault index: %w", err)
@@ -509,23 +493,31 @@ func (v *Vault) purge(ctx context.Context, id, actor, detail string) error {
 	}
 	// The key is gone, so the object is unreadable already; deleting it
 	// frees the space. A failure is retried by the next Sweep.
-	if object.Valid {
-		if err := v.deleteObject(ctx, id, object.String); err != nil {
+	for _, o := range []struct {
+		column string
+		key    sql.NullString
+		size   int64
+	}{{"object", object, size}, {"copy_object", copyObject, copySize}} {
+		if !o.key.Valid {
+			continue
+		}
+		if err := v.deleteObject(ctx, id, o.column, o.key.String); err != nil {
 			v.log.Warn("vault: delete purged object (the sweep retries)", "vault", id, "err", err)
 		}
 		v.mu.Lock()
-		v.used -= size
+		v.used -= o.size
 		v.mu.Unlock()
 	}
 	return nil
 }
 
-// deleteObject removes a purged entry's object and forgets its key.
-func (v *Vault) deleteObject(ctx context.Context, id, key string) error {
+// deleteObject removes an object of a purged entry (column "object" for
+// the original, "copy_object" for the delivered copy) and forgets it.
+func (v *Vault) deleteObject(ctx context.Context, id, column, key string) error {
 	if err := v.store.Delete(ctx, key); err != nil {
 		return err
 	}
-	_, err := v.ix.db.ExecContext(ctx, `UPDATE entries SET object = NULL WHERE id = $1 AND state = 'purged'`, id)
+	_, err := v.ix.db.ExecContext(ctx, `UPDATE entries SET `+column+` = NULL WHERE id = $1 AND state = 'purged'`, id)
 	return err
 }
 

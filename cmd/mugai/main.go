@@ -10,6 +10,7 @@
 //	mugai check-config FILE
 //	mugai healthcheck [-config FILE] [-smtp ADDR] [-http ADDR] [-ready]
 //	mugai vault list|show|get|release|hold|purge|audit|sweep|keygen ...
+//	mugai console user add|passwd|del|list ...
 //	mugai version
 //
 // Exit codes (a contract: scripts depend on them): 0 success; 1 usage,
@@ -56,6 +57,7 @@ const usage = `usage:
   mugai check-config FILE                                      validate a config file
   mugai healthcheck [-config FILE] [-ready]                    check a running gateway (exit 0/1)
   mugai vault list|show|get|release|hold|purge|audit|sweep|keygen   the originals vault (mugai vault help)
+  mugai console user add|passwd|del|list                       the web console's users (mugai console help)
   mugai version                                                print the version`
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -79,6 +81,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return e.healthcheck(args[1:])
 	case "vault":
 		return e.vaultCmd(args[1:])
+	case "console":
+		return e.consoleCmd(args[1:])
 	case "version", "-version", "--version":
 		fmt.Fprintf(stdout, "mugai %s\n", version)
 		return exitOK

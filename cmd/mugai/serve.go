@@ -65,6 +65,12 @@ func (e *env) serve(args []string) int {
 		return e.fail(exitError, "serve: %v", err)
 	}
 	defer obs.stop()
+	stopConsole, err := startConsole(cfg, log)
+	if err != nil {
+		ln.Close()
+		return e.fail(exitError, "serve: %v", err)
+	}
+	defer stopConsole()
 
 	signals := make(chan os.Signal, 4)
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
