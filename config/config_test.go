@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mugai/mugai/sandbox"
 	"github.com/mugai/mugai/sanitize"
 )
 
@@ -90,6 +91,8 @@ func TestDefault(t *testing.T) {
 			Images:         sanitize.ImagesDrop,
 		},
 		Log: Log{Format: "text", Level: "info"},
+		// The sandbox package's own defaults: one fact, two places.
+		Sandbox: SandboxSection{Landlock: string(sandbox.LandlockEnforce), Environment: []string{}, ReadPaths: sandbox.DefaultReadPaths()},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Default() =\n%+v\nwant\n%+v", c, want)

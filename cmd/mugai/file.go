@@ -43,7 +43,11 @@ func (e *env) file(args []string) int {
 		src, name = f, filepath.Base(in)
 	}
 	quiet := slog.New(slog.DiscardHandler)
-	s := sanitize.New(cfg.SanitizePolicy(), sanitize.WithConverter(newConverter(cfg, quiet)))
+	conv, err := newConverter(cfg, quiet)
+	if err != nil {
+		return e.fail(exitError, "file: %v", err)
+	}
+	s := sanitize.New(cfg.SanitizePolicy(), sanitize.WithConverter(conv))
 	res, err := s.File(context.Background(), name, src)
 	var rej *sanitize.RejectError
 	switch {

@@ -53,7 +53,11 @@ func (e *env) sanitize(args []string) int {
 	// Quiet: standard error is for the one-line verdict; the report has
 	// the details.
 	quiet := slog.New(slog.DiscardHandler)
-	rep, err := sanitize.New(cfg.SanitizePolicy(), sanitize.WithConverter(newConverter(cfg, quiet))).Message(&out, e.stdin)
+	conv, err := newConverter(cfg, quiet)
+	if err != nil {
+		return e.fail(exitError, "sanitize: %v", err)
+	}
+	rep, err := sanitize.New(cfg.SanitizePolicy(), sanitize.WithConverter(conv)).Message(&out, e.stdin)
 	if *reportPath != "" && rep != nil {
 		if werr := writeReport(*reportPath, rep); werr != nil {
 			return e.fail(exitError, "sanitize: %v", werr)
