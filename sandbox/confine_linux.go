@@ -51,7 +51,12 @@ func closeInherited() error {
 // own system calls are not on the allowlist), then no_new_privs and the
 // seccomp filter. No file of the conversion has been read yet.
 func confine(c confinement) error {
-	if landlockABI() < minLandlockABI {
+	return confineWith(c, landlockABI())
+}
+
+// confineWith is confine on a kernel of Landlock ABI abi.
+func confineWith(c confinement, abi int) error {
+	if abi < minLandlockABI {
 		if c.Landlock != LandlockBestEffort {
 			return errNoLandlock
 		}
