@@ -66,30 +66,8 @@ func (e *env) file(args []string) int {
 		}
 		return exitOK
 	}
-	if err := writeAtomic(*outPath, content); err != nil {
+	if err := writeOutput(*outPath, content); err != nil {
 		return e.fail(exitError, "file: %v", err)
 	}
 	return exitOK
-}
-
-// writeAtomic writes data through a temporary file renamed into place,
-// so OUT is never half written.
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

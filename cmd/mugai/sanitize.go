@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 
 	"github.com/mugai/mugai/config"
@@ -84,12 +83,7 @@ func writeReport(path string, rep *sanitize.Report) error {
 	if err != nil {
 		return fmt.Errorf("encode report: %w", err)
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	if err := writeOutput(path, append(b, '\n')); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
