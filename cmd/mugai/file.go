@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -66,7 +67,7 @@ func (e *env) file(args []string) int {
 		}
 		return exitOK
 	}
-	if err := writeOutput(*outPath, content); err != nil {
+	if err := writeOutput(*outPath, 0o666, bytes.NewReader(content)); err != nil {
 		return e.fail(exitError, "file: %v", err)
 	}
 	return exitOK

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,13 +14,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// writeOutput writes data to a file the user named (mugai file -o, mugai
-// sanitize -report) as a command-line tool is expected to, never
+// writeOutput writes what src holds to a file the user named (mugai file
+// -o, mugai sanitize -report) as a command-line tool is expected to, never
 // replacing what is not an ordinary file of the user's own:
 //
 //   - a new path: a temporary file beside it is written, synced and
 //     renamed into place (never over a file that appeared meanwhile), mode
-//     0666 less the umask, so the output is never seen half written;
+//     perm less the umask, so the output is never seen half written;
 //   - an existing regular file of the user's, with no other hard link:
 //     the same, keeping its mode (and group) — a read-only file included;
 //   - another user's file, or one with other hard links: written in place,
@@ -27,7 +28,7 @@ import (
 //   - a symbolic link: its target, by these rules;
 //   - a device, a FIFO: opened and written (mugai file -o /dev/null);
 //   - a directory or a socket: an error.
-func writeOutput(path string, data []byte) error {
+func writeOutput(path string, perm fs.FileMode, src io.Reader) error {
 	target, err := followLinks(path)
 	if err != nil {
 		return err
@@ -35,7 +36,7 @@ func writeOutput(path string, data []byte) error {
 	fi, err := os.Lstat(target)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return replaceFile(target, data, nil)
+		return replaceFile(target, perm, src, nil)
 	case err != nil:
 		return err
 	case fi.IsDir():
@@ -43,9 +44,9 @@ func writeOutput(path string, data []byte) error {
 	case fi.Mode()&fs.ModeSocket != 0:
 		return fmt.Errorf("%s is a socket", path)
 	case !fi.Mode().IsRegular(), !ownedAlone(fi):
-		return writeInPlace(target, data, fi)
+		return writeInPlace(target, src, fi)
 	}
-	return replaceFile(target, data, fi)
+	return replaceFile(target, perm, src, fi)
 }
 
 // followLinks returns the path a chain of symbolic links ends at, which
@@ -77,8 +78,8 @@ func ownedAlone(fi fs.FileInfo) bool {
 }
 
 // writeInPlace opens the existing file at path, found to be fi, and
-// writes data into it: truncated first when it is a regular file.
-func writeInPlace(path string, data []byte, fi fs.FileInfo) error {
+// writes src into it: truncated first when it is a regular file.
+func writeInPlace(path string, src io.Reader, fi fs.FileInfo) error {
 	flags := os.O_WRONLY | syscall.O_NOFOLLOW
 	if fi.Mode().IsRegular() {
 		flags |= os.O_TRUNC
@@ -92,7 +93,7 @@ func writeInPlace(path string, data []byte, fi fs.FileInfo) error {
 	if now, err := f.Stat(); err != nil || !os.SameFile(fi, now) {
 		return fmt.Errorf("%s changed while it was being opened", path)
 	}
-	if _, err := f.Write(data); err != nil {
+	if _, err := io.Copy(f, src); err != nil {
 		return err
 	}
 	if fi.Mode().IsRegular() {
@@ -103,12 +104,12 @@ func writeInPlace(path string, data []byte, fi fs.FileInfo) error {
 	return f.Close()
 }
 
-// replaceFile writes data to a new file beside path and renames it to
+// replaceFile writes src to a new file beside path and renames it to
 // path: over old, the regular file found there, keeping its mode and
-// group; or, when old is nil, only if path still does not exist.
-func replaceFile(path string, data []byte, old fs.FileInfo) (err error) {
+// group; or, when old is nil, only if path still does not exist, with
+// mode perm less the umask.
+func replaceFile(path string, perm fs.FileMode, src io.Reader, old fs.FileInfo) (err error) {
 	dir := filepath.Dir(path)
-	perm := fs.FileMode(0o666) // less the umask, as for any new file
 	if old != nil {
 		perm = old.Mode().Perm()
 	}
@@ -122,7 +123,7 @@ func replaceFile(path string, data []byte, old fs.FileInfo) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	if _, err := tmp.Write(data); err != nil {
+	if _, err := io.Copy(tmp, src); err != nil {
 		return err
 	}
 	if old != nil {

@@ -83,7 +83,7 @@ func writeReport(path string, rep *sanitize.Report) error {
 	if err != nil {
 		return fmt.Errorf("encode report: %w", err)
 	}
-	if err := writeOutput(path, append(b, '\n')); err != nil {
+	if err := writeOutput(path, 0o666, bytes.NewReader(append(b, '\n'))); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
