@@ -201,26 +201,25 @@ func (c *Converter) Convert(ctx context.Context, in flatten.Input, r io.Reader, 
 	if !c.ready {
 		return nil, errors.New("sandbox: Converter not made by New")
 	}
-	cfg := c
 	if c.status.Refusing != "" {
 		// Still read the file: the caller hashes what it streams.
 		io.Copy(io.Discard, r)
-		cfg.Logger.Error("sandbox: conversion refused", "name", in.Name, "reason", c.status.Refusing)
+		c.Logger.Error("sandbox: conversion refused", "name", in.Name, "reason", c.status.Refusing)
 		return &flatten.Result{Kind: flatten.KindUnknown, Action: flatten.ActionDrop, Reason: flatten.ReasonCrash,
 			Detail: "conversion refused: " + c.status.Refusing}, nil
 	}
-	opt.Limits.OutputBytes = cfg.Output
-	req := request{Protocol: protocol, Input: in, Options: opt, Memory: cfg.Memory, CPU: cfg.Time + time.Second,
-		Output: cfg.Output, Command: cfg.commands, Sandbox: cfg.sandbox}
+	opt.Limits.OutputBytes = c.Output
+	req := request{Protocol: protocol, Input: in, Options: opt, Memory: c.Memory, CPU: c.Time + time.Second,
+		Output: c.Output, Command: c.commands, Sandbox: c.sandbox}
 	line, err := json.Marshal(req)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: encode request: %w", err)
 	}
 
-	tctx, cancel := context.WithTimeout(ctx, cfg.Time)
+	tctx, cancel := context.WithTimeout(ctx, c.Time)
 	defer cancel()
-	cmd := exec.CommandContext(tctx, cfg.Exe, cfg.Args...)
-	cmd.Env = cfg.environment()
+	cmd := exec.CommandContext(tctx, c.Exe, c.Args...)
+	cmd.Env = c.environment()
 	// Not the gateway's working directory, where the default maildir and
 	// vault are: relative paths would lead there (Landlock refuses them
 	// anyway).
@@ -260,8 +259,8 @@ func (c *Converter) Convert(ctx context.Context, in flatten.Input, r io.Reader, 
 		stdin.Close()
 		fed <- err
 	}()
-	out, readErr := io.ReadAll(io.LimitReader(stdout, cfg.Output+resultOverhead+1))
-	tooBig := int64(len(out)) > cfg.Output+resultOverhead
+	out, readErr := io.ReadAll(io.LimitReader(stdout, c.Output+resultOverhead+1))
+	tooBig := int64(len(out)) > c.Output+resultOverhead
 	if tooBig {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
@@ -269,7 +268,7 @@ func (c *Converter) Convert(ctx context.Context, in flatten.Input, r io.Reader, 
 	<-fed
 
 	fail := func(reason, detail string) (*flatten.Result, error) {
-		cfg.Logger.Warn("sandbox: conversion failed", "name", in.Name, "reason", reason, "detail", detail,
+		c.Logger.Warn("sandbox: conversion failed", "name", in.Name, "reason", reason, "detail", detail,
 			"took", time.Since(start).Round(time.Millisecond).String())
 		return &flatten.Result{Kind: flatten.KindUnknown, Action: flatten.ActionDrop, Reason: reason, Detail: detail}, nil
 	}
@@ -277,9 +276,9 @@ func (c *Converter) Convert(ctx context.Context, in flatten.Input, r io.Reader, 
 	case ctx.Err() != nil:
 		return nil, ctx.Err()
 	case tctx.Err() != nil:
-		return fail(flatten.ReasonTimeout, fmt.Sprintf("conversion took longer than %s", cfg.Time))
+		return fail(flatten.ReasonTimeout, fmt.Sprintf("conversion took longer than %s", c.Time))
 	case tooBig:
-		return fail(flatten.ReasonLimit, fmt.Sprintf("conversion output over %d bytes", cfg.Output))
+		return fail(flatten.ReasonLimit, fmt.Sprintf("conversion output over %d bytes", c.Output))
 	case waitErr != nil:
 		return fail(flatten.ReasonCrash, "converter process failed: "+describeExit(waitErr, stderr.String()))
 	case readErr != nil:

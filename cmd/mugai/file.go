@@ -48,6 +48,10 @@ func (e *env) file(args []string) int {
 	if err != nil {
 		return e.fail(exitError, "file: %v", err)
 	}
+	if why := conv.Status().Refusing; why != "" {
+		// Every file goes through a converter: say why none will run.
+		return e.fail(exitError, "file: conversions refused: %s (sandbox.landlock: best_effort converts without it)", why)
+	}
 	s := sanitize.New(cfg.SanitizePolicy(), sanitize.WithConverter(conv))
 	res, err := s.File(context.Background(), name, src)
 	var rej *sanitize.RejectError
