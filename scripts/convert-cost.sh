@@ -42,11 +42,12 @@ if [ -n "${BASE:-}" ]; then
 fi
 
 # inits BINARY: the package initializers' clock time and allocations at
-# start (GODEBUG=inittrace=1), the median of 21 runs of "version".
+# start (GODEBUG=inittrace=1), the least of 21 runs: their times are
+# wall clock, which a busy machine only ever lengthens.
 inits() {
   for _ in $(seq 21); do
     { GODEBUG=inittrace=1 "$@" 2>&1 >/dev/null || true; } | awk '/^init /{ms+=$5; b+=$8} END{printf "%.2f %d\n", ms, b}'
-  done | sort -n | sed -n 11p
+  done | sort -n | head -n 1
 }
 
 cmds=()
@@ -85,7 +86,7 @@ if [ -n "${BASE:-}" ]; then
   echo "  the same for the base:                                    $(ratio "mugai file small.pdf (base)" "pdftotext small.pdf")"
 fi
 
-printf '\n%-58s %9s %9s\n' "package initializers at start (GODEBUG=inittrace=1)" "ms" "KB"
+printf '\n%-58s %9s %9s\n' "package initializers at start (inittrace, least of 21)" "ms" "KB"
 show_inits() { read -r ms b < <(inits "${@:2}"); printf '%-58s %9.2f %9d\n' "$1" "$ms" "$((b / 1024))"; }
 [ -n "${BASE:-}" ] && show_inits "mugai (base)" "$T/base/mugai" version
 show_inits "mugai" "$T/now/mugai" version
