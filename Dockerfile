@@ -1,11 +1,12 @@
-# mugai container image: the static binary, CA roots, the reference
-# config, and nothing else — no shell, no package manager, no libc.
+# mugai container image: the static binaries (mugai and its conversion
+# worker), CA roots, the reference config, and nothing else — no shell, no
+# package manager, no libc.
 #
 # It is built in two steps so that no base image is ever pulled: the
 # binary is built on the host, then copied into an empty (scratch) image.
 # scripts/docker-build.sh does both in a temporary build context:
 #
-#   CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o dist/mugai ./cmd/mugai
+#   CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o dist/ ./cmd/mugai ./cmd/mugai-convert
 #   cp /etc/ssl/certs/ca-certificates.crt dist/
 #   mkdir -p dist/rootfs/tmp dist/state/mugai && chmod 1777 dist/rootfs/tmp
 #   docker build -t mugai .
@@ -37,7 +38,9 @@ COPY config/mugai.yaml /etc/mugai/mugai.yaml
 # ./mugai-outbox lands in it (mount a volume here to keep it).
 COPY --chown=65532:65532 dist/state/ /var/spool/
 
-COPY dist/mugai /usr/local/bin/mugai
+# The conversion worker beside mugai: each attachment is converted in one
+# of these, confined (Landlock, seccomp), and it starts faster than mugai.
+COPY dist/mugai dist/mugai-convert /usr/local/bin/
 
 # A numeric user (scratch has no /etc/passwd): never root. Binding a port
 # below 1024 inside the container then needs --cap-add NET_BIND_SERVICE

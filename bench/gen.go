@@ -50,14 +50,18 @@ func generate(dir string, bigMsgMB int) error {
 		}
 	}
 	// Converter inputs: the newsletter's HTML, a long one, the report,
-	// and a long text-only report.
+	// a long text-only report, and a one-page one (where a conversion's
+	// fixed cost shows: scripts/convert-cost.sh).
 	big := newsletterHTML(1<<20, 2)
-	var long bytes.Buffer
+	var long, small bytes.Buffer
 	if err := reportPDF(&long, 300, nil, 0, 0, false, 3); err != nil {
 		return err
 	}
+	if err := reportPDF(&small, 1, nil, 0, 0, false, 4); err != nil {
+		return err
+	}
 	for name, data := range map[string][]byte{
-		"news.html": news, "big.html": big, "report.pdf": report, "long.pdf": long.Bytes(),
+		"news.html": news, "big.html": big, "report.pdf": report, "long.pdf": long.Bytes(), "small.pdf": small.Bytes(),
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			return err

@@ -11,6 +11,9 @@
 //	                         time mugai's converter in-process
 //	sanitize -n N [-cpuprofile F] MESSAGE
 //	                         time (and profile) the sanitizer in-process
+//	time -n N 'COMMAND ARGS' ...
+//	                         median wall and CPU time of whole commands,
+//	                         run in turns
 //
 // Every input is generated from a fixed seed, so two runs send the same
 // bytes and their figures compare.
@@ -45,6 +48,8 @@ func main() {
 		err = convert(args)
 	case "sanitize":
 		err = sanitizeMessage(args)
+	case "time":
+		err = timeCommands(args)
 	default:
 		usage()
 	}

@@ -69,6 +69,20 @@ type Config struct {
 	Vault VaultSection `yaml:"vault"`
 	// Console is the web console and recipient page (see console.go).
 	Console ConsoleSection `yaml:"console"`
+	// Sandbox is how converter processes are confined.
+	Sandbox SandboxSection `yaml:"sandbox"`
+}
+
+// SandboxSection confines the converter processes (see mugai.yaml).
+type SandboxSection struct {
+	// Landlock is "enforce" or "best_effort": whether to convert on a
+	// kernel without Landlock.
+	Landlock string `yaml:"landlock"`
+	// Environment names the variables passed to converters.
+	Environment []string `yaml:"environment"`
+	// ReadPaths are what external converters may read besides their
+	// programs.
+	ReadPaths []string `yaml:"read_paths"`
 }
 
 // Listen is the inbound SMTP listener.

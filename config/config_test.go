@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mugai/mugai/auth"
+	"github.com/mugai/mugai/sandbox"
 	"github.com/mugai/mugai/sanitize"
 )
 
@@ -122,6 +123,8 @@ func TestDefault(t *testing.T) {
 		},
 		Console: ConsoleSection{Language: "ja", SessionLifetime: Duration(12 * time.Hour), IdleTimeout: Duration(30 * time.Minute),
 			LoginAttempts: 5, Lockout: Duration(15 * time.Minute), LGWANApproval: true, DownloadRole: "admin", RecipientSelfRelease: true},
+		// The sandbox package's own defaults: one fact, two places.
+		Sandbox: SandboxSection{Landlock: string(sandbox.LandlockEnforce), Environment: []string{}, ReadPaths: sandbox.DefaultReadPaths()},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Default() =\n%+v\nwant\n%+v", c, want)

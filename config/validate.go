@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -50,6 +51,37 @@ func validate(c *Config, w *walker) {
 	v.vault()
 	v.auth()
 	v.console()
+	v.sandbox()
+}
+
+// isEnvName reports whether s is a variable name a converter may be
+// given: a letter or underscore, then letters, digits and underscores.
+func isEnvName(s string) bool {
+	for i, c := range s {
+		if !(c == '_' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || i > 0 && '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func (v *validator) sandbox() {
+	s := v.c.Sandbox
+	v.oneOf("sandbox.landlock", s.Landlock, "enforce", "best_effort")
+	for i, name := range s.Environment {
+		if !isEnvName(name) {
+			v.errorf(fmt.Sprintf("sandbox.environment[%d]", i), "%s is not a variable name; write the name only (its value is taken from the gateway's environment)", quote(name))
+		}
+	}
+	for i, p := range s.ReadPaths {
+		path := fmt.Sprintf("sandbox.read_paths[%d]", i)
+		switch {
+		case !strings.HasPrefix(p, "/"):
+			v.errorf(path, "%s is not an absolute path", quote(p))
+		case filepath.Clean(p) == "/":
+			v.errorf(path, "the root directory would let converters read every file; name the directories they need")
+		}
+	}
 }
 
 // ConverterTypes are the file types an external command may convert

@@ -1,20 +1,33 @@
 // Package sandbox runs attachment converters in child processes. Parsing
 // PDF, Office documents, archives and images means running complex code
 // on hostile input; a converter that crashes, hangs or balloons must cost
-// one attachment, not the gateway. So each conversion runs in a new
-// process — the mugai binary itself, re-executed with a hidden worker
-// subcommand — under operating-system limits set before it reads a byte
-// of the file (address space, CPU time, open files, no core dumps), a
-// wall-clock timeout enforced by the parent (which kills the whole
-// process group), and a cap on what the parent reads back. Whatever goes
-// wrong, the parent reports the attachment as dropped with a reason; it
-// never passes the original on.
+// one attachment, not the gateway — and a converter made to misbehave
+// must reach nothing: not the vault's originals and keys beside the
+// gateway, not the network, not other programs, not the gateway's
+// environment.
+//
+// So each conversion runs in a new process (the worker: the mugai-convert
+// binary, or mugai itself re-executed with a hidden subcommand) that
+// starts with an empty environment, the root directory as its working
+// directory, only standard input, output and error, and its own process
+// group. Before it reads a byte of the file it confines itself, for good
+// and for every thread: resource limits (address space, CPU time, no core
+// dumps, no file writes, few descriptors); Landlock (nothing readable,
+// writable or executable — for an external converter, its program and
+// libraries readable and the program executable; no TCP bind or connect;
+// no signals or abstract sockets outside); no_new_privs; and a seccomp
+// allowlist of system calls (the Go runtime's, and for external
+// converters their C library's and execve). The parent enforces a
+// wall-clock timeout (killing the whole process group) and caps what it
+// reads back. Whatever goes wrong, the parent reports the attachment as
+// dropped with a reason; it never passes the original on.
 //
 // The protocol on the child's standard input is one JSON line (the
-// request) followed by the file's bytes; on its standard output, one JSON
-// document (the flatten.Result). An administrator may name an external
-// command per file type (pdftotext, antiword, ...); the worker runs it in
-// place of the built-in converter, and it inherits the same limits.
+// request, which carries the confinement) followed by the file's bytes;
+// on its standard output, one JSON document (the flatten.Result). An
+// administrator may name an external command per file type (pdftotext,
+// antiword, ...); the worker runs it in place of the built-in converter,
+// inside the same confinement.
 package sandbox
 
 import (
@@ -35,24 +48,35 @@ import (
 	"github.com/mugai/mugai/sanitize/flatten"
 )
 
+// protocol is the version of the request and result format. A worker of
+// another version refuses the request, so a mugai-convert left over from
+// an upgrade fails loudly instead of misreading it.
+const protocol = 2
+
 // request is the first line the worker reads.
 type request struct {
-	Input   flatten.Input       `json:"input"`
-	Options flatten.Options     `json:"options"`
-	Memory  int64               `json:"memory"`
-	CPU     time.Duration       `json:"cpu"`
-	Output  int64               `json:"output"`
-	Command map[string][]string `json:"commands,omitempty"`
+	Protocol int                 `json:"protocol"`
+	Input    flatten.Input       `json:"input"`
+	Options  flatten.Options     `json:"options"`
+	Memory   int64               `json:"memory"`
+	CPU      time.Duration       `json:"cpu"`
+	Output   int64               `json:"output"`
+	Command  map[string][]string `json:"commands,omitempty"`
+	Sandbox  confinement         `json:"sandbox"`
 }
 
-// Converter converts in a child process. The zero value is not usable:
-// Exe is required.
+// Converter converts in a child process. Make one with New.
 type Converter struct {
-	// Exe and Args start a worker: the mugai binary and its hidden worker
-	// subcommand. Env is added to the worker's environment (tests use it).
+	// Exe and Args start a worker: mugai-convert, or the mugai binary and
+	// its hidden worker subcommand.
 	Exe  string
 	Args []string
-	Env  []string
+	// Env is added to the worker's environment, which is otherwise empty
+	// but for PassEnv (tests use it to make the test binary a worker).
+	Env []string
+	// PassEnv names variables of the gateway's environment that the
+	// worker and external converters get (sandbox.environment).
+	PassEnv []string
 	// Time bounds one conversion, wall clock (default 20 s); the CPU
 	// limit is set a little above it.
 	Time time.Duration
@@ -63,25 +87,107 @@ type Converter struct {
 	// Commands are external converters by kind name (flatten.Kind's
 	// ExternalName): program and arguments, run without a shell.
 	Commands map[string][]string
+	// Landlock is what to do on a kernel without Landlock (default
+	// enforce: refuse to convert).
+	Landlock LandlockMode
+	// ReadPaths are the files and directories external converters may
+	// read besides their programs (default DefaultReadPaths).
+	ReadPaths []string
 	// Logger receives a line for each conversion that fails.
 	Logger *slog.Logger
+
+	ready    bool
+	sandbox  confinement
+	commands map[string][]string // Commands with absolute program paths
+	status   Status
 }
 
-func (c *Converter) withDefaults() Converter {
-	d := *c
-	if d.Time <= 0 {
-		d.Time = 20 * time.Second
+// New checks c and returns a converter ready to use: defaults filled in,
+// external programs found (an error when one is missing), the kernel's
+// Landlock probed. With enforce and no Landlock it still returns a
+// converter, which refuses every conversion; Status says so, for the
+// gateway's start-up log.
+func New(c Converter) (*Converter, error) {
+	if c.Exe == "" {
+		return nil, errors.New("sandbox: no worker program")
 	}
-	if d.Memory <= 0 {
-		d.Memory = 1 << 30
+	if !c.Landlock.Valid() {
+		return nil, fmt.Errorf("sandbox: unknown Landlock mode %q", c.Landlock)
 	}
-	if d.Output <= 0 {
-		d.Output = 10 << 20
+	if c.Landlock == "" {
+		c.Landlock = LandlockEnforce
 	}
-	if d.Logger == nil {
-		d.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if c.Time <= 0 {
+		c.Time = 20 * time.Second
 	}
-	return d
+	if c.Memory <= 0 {
+		c.Memory = 1 << 30
+	}
+	if c.Output <= 0 {
+		c.Output = 10 << 20
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.ReadPaths == nil {
+		c.ReadPaths = DefaultReadPaths()
+	}
+	c.sandbox = confinement{Landlock: c.Landlock}
+	if len(c.Commands) > 0 {
+		commands, execs, err := resolveCommands(c.Commands)
+		if err != nil {
+			return nil, fmt.Errorf("sandbox: %w", err)
+		}
+		files, dirs, err := splitReadPaths(c.ReadPaths)
+		if err != nil {
+			return nil, fmt.Errorf("sandbox: %w", err)
+		}
+		c.commands = commands
+		c.sandbox = confinement{Landlock: c.Landlock, External: true, ExecFiles: execs, ReadFiles: files, ReadDirs: dirs}
+	}
+	c.status = Status{LandlockABI: landlockABI()}
+	if c.status.LandlockABI < minLandlockABI && c.Landlock != LandlockBestEffort {
+		c.status.Refusing = errNoLandlock.Error()
+	}
+	c.ready = true
+	return &c, nil
+}
+
+// Status says how conversions are confined on this machine.
+func (c *Converter) Status() Status { return c.status }
+
+// Check converts a few bytes of text in a worker and says what went wrong,
+// if anything: a worker that cannot start or confine itself. A converter
+// that refuses every conversion (see Status) passes; that is by design.
+func (c *Converter) Check(ctx context.Context) error {
+	if c.ready && c.status.Refusing != "" {
+		return nil
+	}
+	const text = "mugai\n"
+	res, err := c.Convert(ctx, flatten.Input{Name: "check.txt"}, strings.NewReader(text), flatten.Options{})
+	if err != nil {
+		return err
+	}
+	if res.Action != flatten.ActionText || res.Text != text {
+		return fmt.Errorf("%s: %s", res.Reason, res.Detail)
+	}
+	return nil
+}
+
+// environment is the worker's whole environment: the named variables of
+// ours, the explicit additions, and settings for its Go runtime — no
+// periodic re-reading of the cgroup's CPU limit (a file the worker may
+// not open, and a descriptor it would keep) and no naming of memory
+// regions (a prctl per mapping).
+func (c *Converter) environment() []string {
+	var env []string
+	for _, name := range c.PassEnv {
+		if v, ok := os.LookupEnv(name); ok {
+			env = append(env, name+"="+v)
+		}
+	}
+	env = append(env, c.Env...)
+	return append(env, "GODEBUG=containermaxprocs=0,updatemaxprocs=0,decoratemappings=0")
 }
 
 // resultOverhead is room for the JSON around the text, and for images
@@ -92,20 +198,36 @@ const resultOverhead = 1 << 20
 // error is ctx's when the caller gave up; every failure of the worker is
 // a flatten.Result with ActionDrop and a reason.
 func (c *Converter) Convert(ctx context.Context, in flatten.Input, r io.Reader, opt flatten.Options) (*flatten.Result, error) {
-	cfg := c.withDefaults()
-	opt.Limits.OutputBytes = cfg.Output
-	req := request{Input: in, Options: opt, Memory: cfg.Memory, CPU: cfg.Time + time.Second, Output: cfg.Output, Command: cfg.Commands}
+	if !c.ready {
+		return nil, errors.New("sandbox: Converter not made by New")
+	}
+	if c.status.Refusing != "" {
+		// Still read the file: the caller hashes what it streams.
+		io.Copy(io.Discard, r)
+		c.Logger.Error("sandbox: conversion refused", "name", in.Name, "reason", c.status.Refusing)
+		return &flatten.Result{Kind: flatten.KindUnknown, Action: flatten.ActionDrop, Reason: flatten.ReasonCrash,
+			Detail: "conversion refused: " + c.status.Refusing}, nil
+	}
+	opt.Limits.OutputBytes = c.Output
+	req := request{Protocol: protocol, Input: in, Options: opt, Memory: c.Memory, CPU: c.Time + time.Second,
+		Output: c.Output, Command: c.commands, Sandbox: c.sandbox}
 	line, err := json.Marshal(req)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: encode request: %w", err)
 	}
 
-	tctx, cancel := context.WithTimeout(ctx, cfg.Time)
+	tctx, cancel := context.WithTimeout(ctx, c.Time)
 	defer cancel()
-	cmd := exec.CommandContext(tctx, cfg.Exe, cfg.Args...)
-	cmd.Env = append(os.Environ(), cfg.Env...)
+	cmd := exec.CommandContext(tctx, c.Exe, c.Args...)
+	cmd.Env = c.environment()
+	// Not the gateway's working directory, where the default maildir and
+	// vault are: relative paths would lead there (Landlock refuses them
+	// anyway).
+	cmd.Dir = "/"
 	// Its own process group, so that an external converter it started is
-	// killed with it.
+	// killed with it. Only stdin, stdout and stderr are passed (exec
+	// passes nothing else; the worker closes what the gateway itself
+	// inherited).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second
@@ -137,8 +259,8 @@ func (c *Converter) Convert(ctx context.Context, in flatten.Input, r io.Reader, 
 		stdin.Close()
 		fed <- err
 	}()
-	out, readErr := io.ReadAll(io.LimitReader(stdout, cfg.Output+resultOverhead+1))
-	tooBig := int64(len(out)) > cfg.Output+resultOverhead
+	out, readErr := io.ReadAll(io.LimitReader(stdout, c.Output+resultOverhead+1))
+	tooBig := int64(len(out)) > c.Output+resultOverhead
 	if tooBig {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
@@ -146,7 +268,7 @@ func (c *Converter) Convert(ctx context.Context, in flatten.Input, r io.Reader, 
 	<-fed
 
 	fail := func(reason, detail string) (*flatten.Result, error) {
-		cfg.Logger.Warn("sandbox: conversion failed", "name", in.Name, "reason", reason, "detail", detail,
+		c.Logger.Warn("sandbox: conversion failed", "name", in.Name, "reason", reason, "detail", detail,
 			"took", time.Since(start).Round(time.Millisecond).String())
 		return &flatten.Result{Kind: flatten.KindUnknown, Action: flatten.ActionDrop, Reason: reason, Detail: detail}, nil
 	}
@@ -154,9 +276,9 @@ func (c *Converter) Convert(ctx context.Context, in flatten.Input, r io.Reader, 
 	case ctx.Err() != nil:
 		return nil, ctx.Err()
 	case tctx.Err() != nil:
-		return fail(flatten.ReasonTimeout, fmt.Sprintf("conversion took longer than %s", cfg.Time))
+		return fail(flatten.ReasonTimeout, fmt.Sprintf("conversion took longer than %s", c.Time))
 	case tooBig:
-		return fail(flatten.ReasonLimit, fmt.Sprintf("conversion output over %d bytes", cfg.Output))
+		return fail(flatten.ReasonLimit, fmt.Sprintf("conversion output over %d bytes", c.Output))
 	case waitErr != nil:
 		return fail(flatten.ReasonCrash, "converter process failed: "+describeExit(waitErr, stderr.String()))
 	case readErr != nil:

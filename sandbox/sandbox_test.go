@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -27,6 +28,12 @@ func TestMain(m *testing.M) {
 			for {
 				os.Stdout.Write(b)
 			}
+		case "unconfined":
+			// For BenchmarkConvertOverhead: the worker without its sandbox.
+			os.Exit(work(os.Stdin, os.Stdout, os.Stderr, func(confinement) error { return nil }))
+		case "no-landlock":
+			// A kernel without Landlock, as the worker would see it.
+			os.Exit(work(os.Stdin, os.Stdout, os.Stderr, func(c confinement) error { return confineWith(c, 0) }))
 		case "garbage":
 			fmt.Println("not json")
 			os.Exit(0)
@@ -34,7 +41,8 @@ func TestMain(m *testing.M) {
 			// Read the request so the limits are set, then allocate.
 			var keep [][]byte
 			os.Exit(func() int {
-				code := Worker(strings.NewReader(`{"memory":67108864,"cpu":10000000000}`+"\n"), os.Stdout, os.Stderr)
+				req := fmt.Sprintf(`{"protocol":%d,"memory":67108864,"cpu":10000000000,"sandbox":{"landlock":"best_effort"}}`, protocol)
+				code := Worker(strings.NewReader(req+"\n"), os.Stdout, os.Stderr)
 				for i := 0; i < 1000; i++ {
 					keep = append(keep, bytes.Repeat([]byte{1}, 1<<20))
 				}
@@ -46,19 +54,26 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func converter(misbehave string) *Converter {
-	return &Converter{
-		Exe:    os.Args[0],
-		Env:    []string{"MUGAI_SANDBOX_WORKER=1", "MUGAI_SANDBOX_MISBEHAVE=" + misbehave},
-		Time:   3 * time.Second,
-		Memory: 256 << 20,
-		Output: 1 << 20,
+// converter returns a Converter whose worker is this test binary.
+func converter(t testing.TB, misbehave string, commands map[string][]string) *Converter {
+	t.Helper()
+	c, err := New(Converter{
+		Exe:      os.Args[0],
+		Env:      []string{"MUGAI_SANDBOX_WORKER=1", "MUGAI_SANDBOX_MISBEHAVE=" + misbehave},
+		Time:     5 * time.Second,
+		Memory:   256 << 20,
+		Output:   1 << 20,
+		Commands: commands,
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return c
 }
 
 func TestConvertText(t *testing.T) {
 	in := "こんにちは、世界。\nHello.\n"
-	res, err := converter("").Convert(context.Background(), flatten.Input{Name: "a.txt"}, strings.NewReader(in), flatten.Options{})
+	res, err := converter(t, "", nil).Convert(context.Background(), flatten.Input{Name: "a.txt"}, strings.NewReader(in), flatten.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +94,7 @@ func TestMisbehavingWorkers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.misbehave, func(t *testing.T) {
-			res, err := converter(tt.misbehave).Convert(context.Background(), flatten.Input{Name: "x.pdf"}, strings.NewReader("%PDF-1.4"), flatten.Options{})
+			res, err := converter(t, tt.misbehave, nil).Convert(context.Background(), flatten.Input{Name: "x.pdf"}, strings.NewReader("%PDF-1.4"), flatten.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -90,21 +105,56 @@ func TestMisbehavingWorkers(t *testing.T) {
 	}
 }
 
+// TestWithoutLandlock: on a kernel without Landlock, enforce refuses to
+// convert — the parent before starting a worker, and the worker itself —
+// and the attachment is dropped with a reason; best_effort converts.
+func TestWithoutLandlock(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		mode LandlockMode
+		want flatten.Action
+	}{{LandlockEnforce, flatten.ActionDrop}, {LandlockBestEffort, flatten.ActionText}} {
+		c, err := New(Converter{Exe: os.Args[0], Env: []string{"MUGAI_SANDBOX_WORKER=1", "MUGAI_SANDBOX_MISBEHAVE=no-landlock"}, Landlock: tt.mode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := c.Convert(ctx, flatten.Input{Name: "a.txt"}, strings.NewReader("hello"), flatten.Options{})
+		if err != nil || res.Action != tt.want {
+			t.Errorf("%s, worker: %v %+v, want %s", tt.mode, err, res, tt.want)
+		} else if tt.want == flatten.ActionDrop && (res.Reason == "" || !strings.Contains(res.Detail, "Landlock")) {
+			t.Errorf("%s, worker: dropped without saying why: %+v", tt.mode, res)
+		}
+	}
+
+	c := converter(t, "", nil)
+	c.status = Status{Refusing: errNoLandlock.Error()}
+	r := strings.NewReader("hello")
+	res, err := c.Convert(ctx, flatten.Input{Name: "a.txt"}, r, flatten.Options{})
+	if err != nil || res.Action != flatten.ActionDrop || !strings.Contains(res.Detail, "Landlock") {
+		t.Errorf("parent: %v %+v, want dropped with the reason", err, res)
+	}
+	if r.Len() != 0 {
+		t.Errorf("parent: %d bytes of the file left unread; the caller hashes what it streams", r.Len())
+	}
+	if err := c.Check(ctx); err != nil {
+		t.Errorf("Check of a refusing converter: %v (the refusal is by design)", err)
+	}
+}
+
 func TestCallerCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { time.Sleep(200 * time.Millisecond); cancel() }()
-	_, err := converter("hang").Convert(ctx, flatten.Input{}, strings.NewReader("x"), flatten.Options{})
+	_, err := converter(t, "hang", nil).Convert(ctx, flatten.Input{}, strings.NewReader("x"), flatten.Options{})
 	if err != context.Canceled {
 		t.Errorf("got %v, want context.Canceled", err)
 	}
 }
 
 func TestExternalCommand(t *testing.T) {
-	c := converter("")
 	// tr stands in for an admin's converter: it reads the file on stdin
 	// and writes text to stdout. PDFs are sent to it instead of the
 	// built-in converter.
-	c.Commands = map[string][]string{"pdf": {"tr", "a-z", "A-Z"}}
+	c := converter(t, "", map[string][]string{"pdf": {"tr", "a-z", "A-Z"}})
 	res, err := c.Convert(context.Background(), flatten.Input{Name: "x.pdf"}, strings.NewReader("%PDF-1.4 hello"), flatten.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -112,23 +162,38 @@ func TestExternalCommand(t *testing.T) {
 	if res.Action != flatten.ActionText || res.Text != "%PDF-1.4 HELLO" {
 		t.Errorf("got %+v", res)
 	}
-	c.Commands = map[string][]string{"pdf": {"false"}}
+	c = converter(t, "", map[string][]string{"pdf": {"false"}})
 	res, _ = c.Convert(context.Background(), flatten.Input{Name: "x.pdf"}, strings.NewReader("%PDF-1.4 hello"), flatten.Options{})
 	if res.Action != flatten.ActionDrop {
 		t.Errorf("failing command: got %+v", res)
 	}
 }
 
-// BenchmarkConvertOverhead measures the cost of one isolated conversion
-// of a tiny text file (process start, limits, protocol) against the same
-// conversion in-process.
+// BenchmarkConvertOverhead measures one conversion of a tiny text file:
+// in a worker (this test binary) confined as in production, in the same
+// worker without its sandbox (closing inherited descriptors aside), and
+// in-process. confined − unconfined is what the sandbox's set-up costs
+// each conversion; unconfined − in-process is the process, its start and
+// the protocol (docs/performance.md).
 func BenchmarkConvertOverhead(b *testing.B) {
-	c := converter("")
-	b.Run("sandbox", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			c.Convert(context.Background(), flatten.Input{}, strings.NewReader("hello"), flatten.Options{})
-		}
-	})
+	for _, mode := range []struct{ name, misbehave string }{{"confined", ""}, {"unconfined", "unconfined"}} {
+		c := converter(b, mode.misbehave, nil)
+		b.Run(mode.name, func(b *testing.B) {
+			var before, after syscall.Rusage
+			syscall.Getrusage(syscall.RUSAGE_CHILDREN, &before)
+			for i := 0; i < b.N; i++ {
+				res, err := c.Convert(context.Background(), flatten.Input{}, strings.NewReader("hello"), flatten.Options{})
+				if err != nil || res.Action != flatten.ActionText {
+					b.Fatalf("%v %+v", err, res)
+				}
+			}
+			// The workers' CPU time: steadier than the wall time on a
+			// shared machine.
+			syscall.Getrusage(syscall.RUSAGE_CHILDREN, &after)
+			cpu := after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano()
+			b.ReportMetric(float64(cpu)/1e6/float64(b.N), "cpu-ms/op")
+		})
+	}
 	b.Run("in-process", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			flatten.Convert(context.Background(), flatten.Input{}, []byte("hello"), flatten.Options{})

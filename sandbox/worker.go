@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"runtime/debug"
 	"strconv"
 	"syscall"
@@ -22,45 +21,60 @@ import (
 const maxRequestLine = 1 << 20
 
 // Worker is the child side: it reads a request and a file from stdin,
-// limits its own process before touching the file, converts, and writes
-// the result to stdout. It returns the process exit code. The hidden
-// worker subcommand of cmd/mugai calls it.
+// confines its own process before touching the file, converts, and writes
+// the result to stdout. It returns the process exit code. mugai-convert
+// and the hidden worker subcommand of cmd/mugai call it.
 func Worker(stdin io.Reader, stdout, stderr io.Writer) int {
+	return work(stdin, stdout, stderr, confine)
+}
+
+// work is Worker with the confinement as a parameter, so that a benchmark
+// can measure what it costs.
+func work(stdin io.Reader, stdout, stderr io.Writer, confine func(confinement) error) int {
+	fail := func(format string, args ...any) int {
+		fmt.Fprintf(stderr, "sandbox worker: "+format+"\n", args...)
+		return 1
+	}
+	if err := closeInherited(); err != nil {
+		return fail("%v", err)
+	}
 	br := bufio.NewReaderSize(stdin, 64<<10)
 	line, err := br.ReadSlice('\n')
 	if err != nil || len(line) > maxRequestLine {
-		fmt.Fprintf(stderr, "sandbox worker: bad request line: %v\n", err)
-		return 1
+		return fail("bad request line: %v", err)
 	}
 	var req request
 	if err := json.Unmarshal(line, &req); err != nil {
-		fmt.Fprintf(stderr, "sandbox worker: bad request: %v\n", err)
-		return 1
+		return fail("bad request: %v", err)
 	}
+	if req.Protocol != protocol {
+		return fail("request of protocol %d, this worker speaks %d (a mugai-convert of another version?)", req.Protocol, protocol)
+	}
+	// Refusing to run unconfined is the safe failure.
 	if err := limitSelf(req); err != nil {
-		// Refusing to run unlimited is the safe failure.
-		fmt.Fprintf(stderr, "sandbox worker: cannot set limits: %v\n", err)
-		return 1
+		return fail("cannot set limits: %v", err)
+	}
+	if err := confine(req.Sandbox); err != nil {
+		return fail("cannot confine: %v", err)
 	}
 	// The file may be as large as the part limit; reading it is bounded
 	// by the address-space limit just set.
 	data, err := io.ReadAll(br)
 	if err != nil {
-		fmt.Fprintf(stderr, "sandbox worker: read file: %v\n", err)
-		return 1
+		return fail("read file: %v", err)
 	}
-	opt := req.Options
-	if len(req.Command) > 0 {
-		opt.External = external(req.Command, req.Output)
-	}
-	res, err := flatten.Convert(context.Background(), req.Input, data, opt)
-	if err != nil {
-		fmt.Fprintf(stderr, "sandbox worker: %v\n", err)
-		return 1
+	res, ok := escapeProbe(data)
+	if !ok {
+		opt := req.Options
+		if len(req.Command) > 0 {
+			opt.External = external(req.Command, req.Output)
+		}
+		if res, err = flatten.Convert(context.Background(), req.Input, data, opt); err != nil {
+			return fail("%v", err)
+		}
 	}
 	if err := json.NewEncoder(stdout).Encode(res); err != nil {
-		fmt.Fprintf(stderr, "sandbox worker: write result: %v\n", err)
-		return 1
+		return fail("write result: %v", err)
 	}
 	return 0
 }
@@ -122,24 +136,4 @@ func vmSize() (uint64, error) {
 		}
 	}
 	return 0, errors.New("no VmSize in /proc/self/status")
-}
-
-// external runs the admin's command for a kind: the file on its standard
-// input, UTF-8 text expected on its standard output, no shell.
-func external(commands map[string][]string, maxOut int64) func(ctx context.Context, kind flatten.Kind, data []byte) (string, bool, error) {
-	return func(ctx context.Context, kind flatten.Kind, data []byte) (string, bool, error) {
-		argv, ok := commands[kind.ExternalName()]
-		if !ok || len(argv) == 0 {
-			return "", false, nil
-		}
-		cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-		cmd.Stdin = bytes.NewReader(data)
-		var out, errOut bytes.Buffer
-		cmd.Stdout = &limitedBuffer{buf: &out, max: int(maxOut)}
-		cmd.Stderr = &limitedBuffer{buf: &errOut, max: 1024}
-		if err := cmd.Run(); err != nil {
-			return "", true, fmt.Errorf("%s: %v %s", argv[0], err, bytes.TrimSpace(errOut.Bytes()))
-		}
-		return out.String(), true, nil
-	}
 }

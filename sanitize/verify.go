@@ -7,7 +7,6 @@ import (
 	"image"
 	_ "image/jpeg" // DecodeConfig of converted images
 	_ "image/png"
-	"regexp"
 	"strings"
 
 	"github.com/mugai/mugai/sanitize/flatten"
@@ -74,7 +73,29 @@ func verifyResult(res *flatten.Result, maxPixels int64, depth int) *flatten.Resu
 	return &out
 }
 
-var mediaTypePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.+-]{0,63}/[a-z0-9][a-z0-9.+-]{0,127}$`)
+// isMediaType reports whether t is type/subtype of lower-case letters,
+// digits, ".", "+" and "-", each starting with a letter or digit, at most
+// 64 and 128 characters long. (A loop, not a regular expression: the
+// bounded repetitions made compiling one cost every mugai process 0.3 ms
+// and 170 KB at start.)
+func isMediaType(t string) bool {
+	typ, sub, ok := strings.Cut(t, "/")
+	return ok && isToken(typ, 64) && isToken(sub, 128)
+}
+
+func isToken(s string, max int) bool {
+	if s == "" || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		alnum := 'a' <= c && c <= 'z' || '0' <= c && c <= '9'
+		if !alnum && (i == 0 || c != '.' && c != '+' && c != '-') {
+			return false
+		}
+	}
+	return true
+}
 
 func cleanMediaType(t string) string {
 	// Media types are case-insensitive (RFC 2045 §5.1), and flatten names
@@ -82,7 +103,7 @@ func cleanMediaType(t string) string {
 	// ("...macroEnabled.12"): lower-case first, or the pattern turns a
 	// .docm into "unknown type" in the notice.
 	t = strings.ToLower(t)
-	if !mediaTypePattern.MatchString(t) {
+	if !isMediaType(t) {
 		return "application/octet-stream"
 	}
 	return t

@@ -51,7 +51,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo "building mugai..." >&2
-timeout 300 go build -o "$work/mugai" ./cmd/mugai
+timeout 300 go build -o "$work/" ./cmd/mugai ./cmd/mugai-convert
 echo "generating the big inputs..." >&2
 timeout 300 go test ./sanitize -run '^TestAttacks$' -count=1 -args -attacks.dump="$work/gen" >/dev/null
 printf 'sanitize:\n  images: reencode\n' >"$work/reencode.yaml"

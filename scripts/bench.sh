@@ -127,7 +127,7 @@ P_SINK=$BASE P_POSTFIX=$((BASE + 1)) P_MUGAI=$((BASE + 2))
 
 # --- build, inputs ------------------------------------------------------------
 say "building mugai and the harness; generating inputs in $T/in"
-CGO_ENABLED=0 go build -trimpath -o "$T/mugai" ./cmd/mugai
+CGO_ENABLED=0 go build -trimpath -o "$T/" ./cmd/mugai ./cmd/mugai-convert
 go build -o "$T/bench" ./bench
 B=$T/bench
 "$B" gen -dir "$T/in" -big 100

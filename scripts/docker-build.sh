@@ -26,7 +26,9 @@ chmod 700 "$ctx/dist/state/mugai"
 
 # Static (no cgo: scratch has no libc), reproducible paths (-trimpath),
 # no symbol table (-s -w: stack traces keep their function names).
-CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$version" -o "$ctx/dist/mugai" ./cmd/mugai
+# mugai and its conversion worker, mugai-convert, which mugai runs for
+# each attachment when it is installed beside it.
+CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$version" -o "$ctx/dist/" ./cmd/mugai ./cmd/mugai-convert
 cp "$ca" "$ctx/dist/ca-certificates.crt"
 cp config/mugai.yaml "$ctx/config/mugai.yaml"
 cp Dockerfile .dockerignore "$ctx/"

@@ -200,11 +200,15 @@ docker stop -t 70 "$NAME" >/dev/null
 code=$(docker inspect -f '{{.State.ExitCode}}' "$NAME")
 [ "$code" = 0 ] || die "container exit code $code after docker stop"
 docker logs "$NAME" 2>&1 | grep -q 'msg=stopped' || die "no clean shutdown in the container log"
+# The converter sandbox as the container runtime lets it be (its seccomp
+# profile may refuse Landlock's calls): informational.
+sandbox=$(docker logs "$NAME" 2>&1 | grep -m1 'msg="sandbox: ' | sed 's/^.*msg="sandbox: //; s/"//' || true)
 
 say "--- summary ($(( $(date +%s) - started ))s)"
 say "image: $IMAGE, $(( size / 1024 / 1024 )) MiB ($size bytes, $layers layers), FROM scratch, user $user"
 say "health: HEALTHCHECK (mugai healthcheck) healthy; /readyz: $ready"
 say "sent mixed-attachments.eml -> 127.0.0.1:$P_SMTP: $reply"
 say "arrived in the mounted maildir: $(grep -m1 '^X-Mugai-Sanitized:' "$f"); attachments removed; file owned by uid 65532; dates in +0900"
+say "converter sandbox: ${sandbox:-no log line}"
 say "docker stop: exit code 0, drained"
 say "PASS"

@@ -127,7 +127,7 @@ P_HTTP=$((BASE + 4))    # mugai's metrics and health
 
 # --- mugai ------------------------------------------------------------------
 say "building mugai"
-CGO_ENABLED=0 go build -trimpath -o "$T/mugai" ./cmd/mugai
+CGO_ENABLED=0 go build -trimpath -o "$T/" ./cmd/mugai ./cmd/mugai-convert
 # The recipes' files, on this test's ports: the documented configuration
 # is the tested one.
 ports() {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -43,7 +44,15 @@ func (e *env) file(args []string) int {
 		src, name = f, filepath.Base(in)
 	}
 	quiet := slog.New(slog.DiscardHandler)
-	s := sanitize.New(cfg.SanitizePolicy(), sanitize.WithConverter(newConverter(cfg, quiet)))
+	conv, err := newConverter(cfg, quiet)
+	if err != nil {
+		return e.fail(exitError, "file: %v", err)
+	}
+	if why := conv.Status().Refusing; why != "" {
+		// Every file goes through a converter: say why none will run.
+		return e.fail(exitError, "file: conversions refused: %s (sandbox.landlock: best_effort converts without it)", why)
+	}
+	s := sanitize.New(cfg.SanitizePolicy(), sanitize.WithConverter(conv))
 	res, err := s.File(context.Background(), name, src)
 	var rej *sanitize.RejectError
 	switch {
@@ -62,30 +71,8 @@ func (e *env) file(args []string) int {
 		}
 		return exitOK
 	}
-	if err := writeAtomic(*outPath, content); err != nil {
+	if err := writeOutput(*outPath, 0o666, bytes.NewReader(content)); err != nil {
 		return e.fail(exitError, "file: %v", err)
 	}
 	return exitOK
-}
-
-// writeAtomic writes data through a temporary file renamed into place,
-// so OUT is never half written.
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

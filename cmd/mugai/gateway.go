@@ -42,7 +42,13 @@ func newGateway(cfg *config.Config, log *slog.Logger) (*gateway, error) {
 	}
 	g := &gateway{cfg: cfg, hostname: hostname, filters: map[string]smtpd.Filter{},
 		begins: map[string]func(context.Context, *smtpd.Envelope) (smtpd.Delivery, error){}}
-	conv := newConverter(cfg, log)
+	conv, err := newConverter(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkConverter(conv); err != nil {
+		return nil, err
+	}
 	names := []string{"default"}
 	for name := range cfg.Policies {
 		names = append(names, name)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mugai/mugai/config"
+	"github.com/mugai/mugai/sandbox"
 	"github.com/mugai/mugai/sanitize/sanitizetest"
 	"github.com/mugai/mugai/smtpd"
 	"github.com/mugai/mugai/smtpd/smtptest"
@@ -252,5 +253,26 @@ delivery: {next_hop: "%s", tls: none}
 		if want := tt.hop; (want == "" && len(rcpts) > 0) || (want != "" && (len(rcpts) != 1 || rcpts[0] != want)) {
 			t.Errorf("<%s> <%s>: next hop got %q, want %q", tt.from, tt.rcpt, rcpts, want)
 		}
+	}
+}
+
+// TestConverterFailsClosed: conversions are never run unconfined or
+// half-configured. A gateway whose worker cannot convert, or whose
+// external converter's program is missing, refuses to start.
+func TestConverterFailsClosed(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	cfg, err := config.Parse("test.yaml", []byte("converters:\n  pdf: /nonexistent/pdftotext -\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newGateway(cfg, log); err == nil || !strings.Contains(err.Error(), "converter for pdf") {
+		t.Errorf("missing external converter: got %v, want a start-up error", err)
+	}
+	conv, err := sandbox.New(sandbox.Converter{Exe: "/bin/false"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkConverter(conv); err == nil {
+		t.Error("a worker that cannot convert passed the start-up check")
 	}
 }

@@ -18,12 +18,18 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	// In-process tests start conversion workers from this test binary
+	// (no mugai-convert beside it): serve them as mugai would.
+	if len(os.Args) == 2 && os.Args[1] == workerCommand {
+		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
 	dir, err := os.MkdirTemp("", "mugai-e2e-")
 	if err != nil {
 		panic(err)
 	}
+	// Installed as in production: the conversion worker beside mugai.
 	binary = filepath.Join(dir, "mugai")
-	build := exec.Command("go", "build", "-o", binary, ".")
+	build := exec.Command("go", "build", "-o", dir, ".", "../mugai-convert")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		panic("build mugai: " + err.Error())
@@ -195,6 +201,19 @@ func TestConverterIsolation(t *testing.T) {
 		if !strings.Contains(all, tt.want) || !strings.Contains(texts[0].Body, "添付を送ります。") {
 			t.Errorf("%s: output lacks %q:\n%s", tt.command, tt.want, all)
 		}
+	}
+}
+
+// TestNoEscapeKindInRelease: the converter kind that tries to leave the
+// sandbox (sandbox/escape_probe.go, for the escape tests) is built only
+// with -tags mugai_escapetest; to a release build its file is plain text.
+func TestNoEscapeKindInRelease(t *testing.T) {
+	in := filepath.Join(t.TempDir(), "probe.txt")
+	const probe = "MUGAI-ESCAPE-TEST hello\n"
+	os.WriteFile(in, []byte(probe), 0o644)
+	out, errOut, code := runBinary(t, nil, "file", in)
+	if code != 0 || out != probe {
+		t.Errorf("exit %d, stdout %q, stderr %q; want the file as text", code, out, errOut)
 	}
 }
 

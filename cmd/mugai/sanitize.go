@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 
 	"github.com/mugai/mugai/config"
@@ -53,7 +52,11 @@ func (e *env) sanitize(args []string) int {
 	// Quiet: standard error is for the one-line verdict; the report has
 	// the details.
 	quiet := slog.New(slog.DiscardHandler)
-	rep, err := sanitize.New(cfg.SanitizePolicy(), sanitize.WithConverter(newConverter(cfg, quiet))).Message(&out, e.stdin)
+	conv, err := newConverter(cfg, quiet)
+	if err != nil {
+		return e.fail(exitError, "sanitize: %v", err)
+	}
+	rep, err := sanitize.New(cfg.SanitizePolicy(), sanitize.WithConverter(conv)).Message(&out, e.stdin)
 	if *reportPath != "" && rep != nil {
 		if werr := writeReport(*reportPath, rep); werr != nil {
 			return e.fail(exitError, "sanitize: %v", werr)
@@ -80,12 +83,7 @@ func writeReport(path string, rep *sanitize.Report) error {
 	if err != nil {
 		return fmt.Errorf("encode report: %w", err)
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	if err := writeOutput(path, 0o666, bytes.NewReader(append(b, '\n'))); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil

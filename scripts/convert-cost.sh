@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# The fixed cost of a conversion (docs/performance.md, "Fixed cost per
+# conversion"): what every converter child pays before it converts a byte
+# — the worker's start-up and the sandbox's set-up — and what that makes of
+# `mugai file` on a one-page PDF against pdftotext. Prints one table.
+#
+# With BASE=REF (a commit, e.g. BASE=main) the same figures are measured
+# for that commit too, built from `git archive` in a temporary directory,
+# in the same run: commands take turns, so a neighbour's load falls on
+# both alike. Medians of N runs; CPU is user + system time of the command
+# and its children.
+#
+# Usage: bash scripts/convert-cost.sh        COST_RUNS=N (default 100)
+#        BASE=main bash scripts/convert-cost.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin"
+
+say() { printf 'convert-cost: %s\n' "$*" >&2; }
+die() { say "FAIL: $*"; exit 1; }
+
+N=${COST_RUNS:-100}
+[[ "$N" =~ ^[1-9][0-9]{0,3}$ ]] || die "COST_RUNS must be 1 to 9999"
+command -v pdftotext >/dev/null || die "needs pdftotext (apt-get install poppler-utils)"
+
+T=$(mktemp -d /tmp/mugai-cost.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+
+# The installed layout (mugai-convert beside mugai), mugai alone (it runs
+# itself as the worker), and the base commit's mugai.
+say "building"
+mkdir -p "$T/now" "$T/alone" "$T/in"
+CGO_ENABLED=0 go build -trimpath -o "$T/now/" ./cmd/mugai ./cmd/mugai-convert
+cp "$T/now/mugai" "$T/alone/mugai"
+go build -o "$T/bench" ./bench
+"$T/bench" gen -dir "$T/in"
+printf 'hello\n' >"$T/in/tiny.txt"
+if [ -n "${BASE:-}" ]; then
+  mkdir -p "$T/src" "$T/base"
+  git archive "$BASE" | tar -x -C "$T/src"
+  (cd "$T/src" && CGO_ENABLED=0 go build -trimpath -o "$T/base/" ./cmd/mugai)
+fi
+
+# inits BINARY: the package initializers' clock time and allocations at
+# start (GODEBUG=inittrace=1), the least of 21 runs: their times are
+# wall clock, which a busy machine only ever lengthens.
+inits() {
+  for _ in $(seq 21); do
+    { GODEBUG=inittrace=1 "$@" 2>&1 >/dev/null || true; } | awk '/^init /{ms+=$5; b+=$8} END{printf "%.2f %d\n", ms, b}'
+  done | sort -n | head -n 1
+}
+
+cmds=()
+labels=()
+add() { labels+=("$1"); cmds+=("$2"); }
+[ -n "${BASE:-}" ] && add "mugai version (base)" "$T/base/mugai version"
+add "mugai version" "$T/now/mugai version"
+[ -n "${BASE:-}" ] && add "mugai file tiny.txt (base: mugai __convert, no sandbox)" "$T/base/mugai file $T/in/tiny.txt"
+add "mugai file tiny.txt (mugai __convert, sandboxed)" "$T/alone/mugai file $T/in/tiny.txt"
+add "mugai file tiny.txt (mugai-convert, sandboxed)" "$T/now/mugai file $T/in/tiny.txt"
+[ -n "${BASE:-}" ] && add "mugai file small.pdf (base)" "$T/base/mugai file $T/in/small.pdf"
+add "mugai file small.pdf (mugai __convert)" "$T/alone/mugai file $T/in/small.pdf"
+add "mugai file small.pdf (mugai-convert)" "$T/now/mugai file $T/in/small.pdf"
+add "pdftotext small.pdf" "pdftotext -enc UTF-8 $T/in/small.pdf -"
+
+say "timing ${#cmds[@]} commands, $N runs each, in turns"
+"$T/bench" time -n "$N" "${cmds[@]}" >"$T/times"
+say "one conversion from a long-running parent (go test -bench ./cmd/mugai ./sandbox)"
+go test -run '^$' -bench 'ConvertWorker' -benchtime "${N}x" -count 3 ./cmd/mugai >"$T/bench.txt"
+go test -run '^$' -bench 'ConvertOverhead' -benchtime "${N}x" -count 3 ./sandbox >>"$T/bench.txt"
+
+printf 'mugai conversion fixed cost — %s, %s CPUs, load average %s; medians of %s runs\n\n' \
+  "$(date -u +%Y-%m-%dT%H:%MZ)" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)" "$N"
+printf '%-58s %9s %9s\n' "whole commands" "wall ms" "CPU ms"
+declare -A cpu wall
+i=0
+while read -r w c _; do
+  printf '%-58s %9.2f %9.2f\n' "${labels[$i]}" "$w" "$c"
+  cpu[${labels[$i]}]=$c
+  wall[${labels[$i]}]=$w
+  i=$((i + 1))
+done <"$T/times"
+ratio() { awk -v a="${cpu[$1]}" -v b="${cpu[$2]}" -v c="${wall[$1]}" -v d="${wall[$2]}" 'BEGIN{printf "%.2f (wall %.2f)", a/b, c/d}'; }
+echo "  mugai file / pdftotext on small.pdf, CPU (target <= 1.5): $(ratio "mugai file small.pdf (mugai-convert)" "pdftotext small.pdf")"
+if [ -n "${BASE:-}" ]; then
+  echo "  the same for the base:                                    $(ratio "mugai file small.pdf (base)" "pdftotext small.pdf")"
+fi
+
+printf '\n%-58s %9s %9s\n' "package initializers at start (inittrace, least of 21)" "ms" "KB"
+show_inits() { read -r ms b < <(inits "${@:2}"); printf '%-58s %9.2f %9d\n' "$1" "$ms" "$((b / 1024))"; }
+[ -n "${BASE:-}" ] && show_inits "mugai (base)" "$T/base/mugai" version
+show_inits "mugai" "$T/now/mugai" version
+show_inits "mugai-convert" "$T/now/mugai-convert" </dev/null
+
+# bench NAME COLUMN: the median of the three runs' figure in COLUMN.
+bench() { awk -v n="$1" -v c="$2" '$1 ~ "^Benchmark" n "-[0-9]+$" {print $c}' "$T/bench.txt" | sort -n | sed -n 2p; }
+printf '\n%-58s %9s %9s\n' "one conversion of 6 bytes of text, as the relay runs it" "wall ms" "CPU ms"
+for w in mugai-convert mugai_convert; do
+  printf '%-58s %9.2f %9.2f\n' "worker $w" "$(awk -v n="$(bench "ConvertWorker/$w" 3)" 'BEGIN{print n / 1e6}')" "$(bench "ConvertWorker/$w" 5)"
+done
+for mode in confined unconfined; do
+  printf '%-58s %9.2f %9.2f\n' "sandbox test binary as worker, $mode" "$(awk -v n="$(bench "ConvertOverhead/$mode" 3)" 'BEGIN{print n / 1e6}')" "$(bench "ConvertOverhead/$mode" 5)"
+done
+printf '%-58s %9.3f %9s\n' "in-process (flatten.Convert)" "$(awk -v n="$(bench "ConvertOverhead/in-process" 3)" 'BEGIN{print n / 1e6}')" "-"
+echo "  worker mugai_convert is mugai re-executed (no mugai-convert installed beside it);"
+echo "  confined − unconfined is the sandbox's set-up in each worker (Landlock, seccomp, descriptors);"
+echo "  on a busy machine compare CPU: Landlock's all-thread step waits for every thread to be scheduled"
