@@ -67,6 +67,8 @@ type Config struct {
 	Converters map[string]string `yaml:"converters"`
 	// Vault keeps the originals (see vault.go).
 	Vault VaultSection `yaml:"vault"`
+	// PPAP opens password-protected zips held in the vault (see ppap.go).
+	PPAP PPAP `yaml:"ppap"`
 }
 
 // Listen is the inbound SMTP listener.
