@@ -253,8 +253,11 @@ type Decrypted struct {
 	// Zip holds every member of the archive in order, under its raw name
 	// and name flags (so Walk decodes Shift_JIS, UTF-8 and Unicode Path
 	// names exactly as it would in the original), with the opened members'
-	// data decrypted and still compressed. It is never larger than the
-	// encrypted archive.
+	// data decrypted and still compressed. It is smaller than the
+	// encrypted archive (each opened member loses its encryption header,
+	// or salt, verifier and authentication code), and at most twice its
+	// size whatever the input (local headers carry the central directory's
+	// extra fields).
 	Zip []byte
 	// Opened counts the members decrypted.
 	Opened int
@@ -458,9 +461,14 @@ func writePlain(zw *zip.Writer, e *encEntry, payload []byte, opened bool, raw []
 			fh.Extra = append(fh.Extra, v...)
 		}
 	}
-	if isDirName(f.Name) && f.Name[len(f.Name)-1] == '/' {
-		// archive/zip writes no data for a directory; Walk skips it.
-		fh.UncompressedSize64, data = 0, nil
+	if isDirName(f.Name) {
+		// Nothing of a directory is encrypted, whatever its flags said.
+		fh.Flags &^= flagEncrypted | flagStrongEncrypted | flagMaskedHeader
+		fh.Method, fh.CRC32 = zip.Store, 0
+		if f.Name[len(f.Name)-1] == '/' {
+			// archive/zip writes no data for a directory; Walk skips it.
+			fh.UncompressedSize64, data = 0, nil
+		}
 	}
 	fh.CompressedSize64 = uint64(len(data))
 	w, err := zw.CreateRaw(fh)
