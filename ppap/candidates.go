@@ -462,6 +462,7 @@ func trimBullets(l string) string {
 	return l
 }
 
+// isLetters: w is lower-case ASCII letters only, and not empty.
 func isLetters(w string) bool {
 	for i := 0; i < len(w); i++ {
 		if w[i] < 'a' || w[i] > 'z' {
@@ -486,19 +487,14 @@ func passwordShaped(t string) bool {
 	if len(t) < minLen || len(t) > maxLen || t != strings.TrimSpace(t) {
 		return false
 	}
-	alnum := false
 	for i := 0; i < len(t); i++ {
-		c := t[i]
-		if c < ' ' || c > '~' {
+		if t[i] < ' ' || t[i] > '~' {
 			return false
-		}
-		if isWordByte(c|0x20) && c != '_' {
-			alnum = true
 		}
 	}
 	lw := asciiLower(t)
 	switch {
-	case !alnum, isKeywordWord(lw), strings.Trim(t, t[:1]) == "", strings.HasPrefix(t, "--"):
+	case isPunct(t), isKeywordWord(lw), strings.Trim(t, t[:1]) == "", strings.HasPrefix(t, "--"):
 		// Punctuation, a keyword, a mask (********, xxxxxxxx), a MIME
 		// boundary or a rule of dashes.
 		return false
@@ -525,6 +521,7 @@ func looksGenerated(t string) bool {
 	return false
 }
 
+// isPunct: no ASCII letter or digit in t.
 func isPunct(t string) bool {
 	for i := 0; i < len(t); i++ {
 		if isWordByte(t[i]|0x20) && t[i] != '_' {
@@ -541,15 +538,7 @@ func isMailAddress(lw string) bool {
 	}
 	dom := lw[at+1:]
 	dot := strings.LastIndexByte(dom, '.')
-	if dot <= 0 || len(dom)-dot-1 < 2 {
-		return false
-	}
-	for _, c := range dom[dot+1:] {
-		if c < 'a' || c > 'z' {
-			return false
-		}
-	}
-	return true
+	return dot > 0 && len(dom)-dot-1 >= 2 && isLetters(dom[dot+1:])
 }
 
 func hasFileExtension(lw string) bool {

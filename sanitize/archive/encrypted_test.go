@@ -194,18 +194,25 @@ func innerZipOK(t *testing.T, name string, data []byte) {
 	}
 }
 
+// openFixture reads and opens one of the committed archives.
+func openFixture(tb testing.TB, name string) ([]byte, *Encrypted) {
+	tb.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "encrypted", name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	a, err := OpenEncrypted(data, Limits{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return data, a
+}
+
 // TestEncryptedTwoPasswords: Info-ZIP appended a member under another
 // password; the first password opens its member, the other stays locked
 // and Walk reports it as encrypted.
 func TestEncryptedTwoPasswords(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("testdata", "encrypted", "infozip-two-passwords.zip"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := OpenEncrypted(data, Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, a := openFixture(t, "infozip-two-passwords.zip")
 	d, err := a.Decrypt(context.Background(), fixturePassword)
 	if err != nil {
 		t.Fatal(err)
@@ -231,15 +238,8 @@ func TestEncryptedTwoPasswords(t *testing.T) {
 // expand it past the limits; Walk on the plain zip stops at the ratio
 // limit as it does for an open bomb.
 func TestEncryptedBomb(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("testdata", "encrypted", "infozip-bomb.zip"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	start := time.Now()
-	a, err := OpenEncrypted(data, Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, a := openFixture(t, "infozip-bomb.zip")
 	d, err := a.Decrypt(context.Background(), fixturePassword)
 	if err != nil {
 		t.Fatal(err)
@@ -448,14 +448,7 @@ func TestEncryptedMixed(t *testing.T) {
 // cost the PPAP opener pays per candidate and archive.
 func BenchmarkCheck(b *testing.B) {
 	for _, name := range []string{"7z-aes256.zip", "7z-aes128.zip", "7z-zipcrypto.zip"} {
-		data, err := os.ReadFile(filepath.Join("testdata", "encrypted", name))
-		if err != nil {
-			b.Fatal(err)
-		}
-		a, err := OpenEncrypted(data, Limits{})
-		if err != nil {
-			b.Fatal(err)
-		}
+		_, a := openFixture(b, name)
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
 				a.Check("wrong password")
