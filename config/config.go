@@ -69,6 +69,8 @@ type Config struct {
 	Vault VaultSection `yaml:"vault"`
 	// Console is the web console and recipient page (see console.go).
 	Console ConsoleSection `yaml:"console"`
+	// PPAP opens password-protected zips held in the vault (see ppap.go).
+	PPAP PPAP `yaml:"ppap"`
 	// Sandbox is how converter processes are confined.
 	Sandbox SandboxSection `yaml:"sandbox"`
 }

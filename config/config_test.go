@@ -106,6 +106,10 @@ func TestDefault(t *testing.T) {
 			Retention: Duration(30 * 24 * time.Hour),
 			Release:   VaultRelease{InternetTLS: TLSOpportunistic, LGWAN: ReleaseDeny},
 		},
+		PPAP: PPAP{
+			Enabled: true, ByPage: true, ByMail: true, Window: Duration(24 * time.Hour),
+			MaxTries: 5, MaxCandidates: 10, MaxMailTries: 20,
+		},
 		Auth: Auth{
 			Enabled:          true,
 			OnFail:           auth.FailTag,

@@ -49,6 +49,7 @@ func validate(c *Config, w *walker) {
 	v.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	v.converters()
 	v.vault()
+	v.ppap()
 	v.auth()
 	v.console()
 	v.sandbox()

@@ -19,11 +19,13 @@
 //	FuzzOOXML          office.Extract on one part inside a valid package, or whole files
 //	FuzzLegacyOffice   office.Extract on one stream of a valid .doc, .xls or .ppt, or whole compound files
 //	FuzzZip            archive.Walk: clean paths, limits, bombs stop
+//	FuzzEncryptedZip   archive.OpenEncrypted, Check, Decrypt: wrong password vs damaged, a plain zip Walk reads
 //	FuzzTNEF           tnef.Decode: clean names and text, limits, copies
 //	FuzzImage          imagesafe.Reencode: clean PNG/JPEG, pixel limit, no polyglot tail
 //	FuzzFlatten        flatten.Convert: well-formed results, shared budget, no dropped bytes in text
 //	FuzzAuthResults    auth: upstream Authentication-Results taken only under the trusted id; one-line header out
 //	FuzzFromHeader     auth: the From field read as one domain or a problem; findings that name what they compare
+//	FuzzPasswordCandidates ppap.Candidates: bounded, unique, printable ASCII, found in the text
 //
 // Seeds are built by the targets (with the test-input builders the
 // packages' own tests use: archivetest, imagetest, officetest,

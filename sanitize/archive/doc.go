@@ -13,13 +13,21 @@
 //     Info-ZIP Unicode Path extra field (0x7075, APPNOTE 4.6.9) wins when its
 //     CRC matches the header name. Encryption is the traditional PKWARE flag
 //     (bit 0, APPNOTE 6.1), strong encryption (bit 6, bit 13) or the WinZip
-//     AES extra field (0x9901, AE-x, method 99); such entries are reported
-//     with Encrypted set and are never read.
+//     AES extra field (0x9901, AE-x, method 99); Walk reports such entries
+//     with Encrypted set and never reads them.
 //   - gzip: RFC 1952, read with compress/gzip; the FNAME header field
 //     (nominally ISO 8859-1, RFC 1952 §2.3.1) names the single entry.
 //   - tar: POSIX.1-2001 pax and ustar (IEEE Std 1003.1, "pax" utility) and
 //     the GNU extensions, read with archive/tar. Only regular files are read.
 //   - tgz: a gzip stream that holds a tar.
+//
+// Password-protected zips ("PPAP" in Japanese business mail) are opened
+// only with a password, by OpenEncrypted and Encrypted.Decrypt (see
+// encrypted.go and package zipcrypt for the two ciphers, PKWARE traditional
+// encryption and WinZip AES): a quick check tells a wrong password in
+// microseconds (traditional) or about a millisecond (AES), and Decrypt
+// returns a plain zip of the same members, which Walk then reads under the
+// same limits as any other — nothing is decompressed on the way.
 //
 // 7z, RAR, LZH, bzip2, xz, zstd and CAB are recognised by Detect so the
 // caller can name what it removed, but not opened: Walk returns

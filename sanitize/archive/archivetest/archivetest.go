@@ -160,6 +160,7 @@ type Record struct {
 	Name          []byte
 	Flags         uint16
 	Method        uint16
+	ModTime       uint16 // DOS time (APPNOTE 4.4.6)
 	CRC           uint32
 	CSize, USize  uint32
 	Extra         []byte
@@ -200,12 +201,13 @@ func (z *RawZip) Local(r Record, data []byte) {
 }
 
 // putShared writes the fields a local header and a central record share,
-// laid out alike in both from the flags on: flags, method, time and date
-// (left zero), CRC, sizes, name and extra field lengths.
+// laid out alike in both from the flags on: flags, method, time (date
+// left zero), CRC, sizes, name and extra field lengths.
 func (r Record) putShared(h []byte) {
 	le := binary.LittleEndian
 	le.PutUint16(h[0:], r.Flags)
 	le.PutUint16(h[2:], r.Method)
+	le.PutUint16(h[4:], r.ModTime)
 	le.PutUint32(h[8:], r.CRC)
 	le.PutUint32(h[12:], r.CSize)
 	le.PutUint32(h[16:], r.USize)

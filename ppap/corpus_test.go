@@ -1,0 +1,123 @@
+package ppap_test
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/emersion/go-message"
+
+	"github.com/mugai/mugai/ppap"
+	"github.com/mugai/mugai/sanitize"
+)
+
+// corpusDir is the shared corpus of real-world messages (see its README);
+// MUGAI_CORPUS overrides the default location beside the repository.
+func corpusDir(t testing.TB) string {
+	dir := os.Getenv("MUGAI_CORPUS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "shared", "corpus")
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("corpus not found at %s (set MUGAI_CORPUS to its path): %v", dir, err)
+	}
+	return dir
+}
+
+// TestCandidatesCorpus measures false positives: the corpus holds no
+// password mail, so every candidate found in it is one. Each message is
+// sanitized as the relay would, and Candidates reads the text of its
+// rebuilt body without the notice, as the wiring will. It prints the
+// figures and the messages with candidates:
+//
+//	go test ./ppap -run TestCandidatesCorpus -v
+//
+// and fails if more than 0.5% of the messages give a candidate by the
+// keyword rules, more than 3% by any rule (a body of one token is
+// taken by design, and the corpus holds many "test2" mails), or any
+// message more than 3 (each candidate costs one quick check per archive
+// held for the same sender and recipient, within the try budget).
+func TestCandidatesCorpus(t *testing.T) {
+	dir := corpusDir(t)
+	s := sanitize.New(sanitize.DefaultPolicy())
+	var files []string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".eml") {
+			files = append(files, p)
+		}
+		return err
+	})
+	sort.Strings(files)
+	type hit struct {
+		file  string
+		cands []string
+	}
+	var hits []hit
+	messages, total, most, oneToken := 0, 0, 0, 0
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		if _, err := s.Message(&out, bytes.NewReader(raw)); err != nil {
+			continue // refused: no text reaches anyone
+		}
+		messages++
+		text := bodyText(t, out.Bytes())
+		c := ppap.Candidates(text, 0)
+		if len(c) > 0 && len(strings.Fields(text)) == 1 {
+			oneToken++
+		}
+		if len(c) > 0 {
+			rel, _ := filepath.Rel(dir, f)
+			hits = append(hits, hit{rel, c})
+			total += len(c)
+			most = max(most, len(c))
+		}
+	}
+	t.Logf("%d sanitized messages: %d (%.1f%%) give candidates, %d of them a body of one token; %d candidates in all (%.3f per message), at most %d in one",
+		messages, len(hits), 100*float64(len(hits))/float64(messages), oneToken, total, float64(total)/float64(messages), most)
+	for _, h := range hits {
+		t.Logf("  %s: %q", h.file, h.cands)
+	}
+	if float64(len(hits)-oneToken) > 0.005*float64(messages) || float64(len(hits)) > 0.03*float64(messages) || most > 3 {
+		t.Errorf("too many false positives: %d messages (%d with a body of one token), at most %d candidates in one", len(hits), oneToken, most)
+	}
+}
+
+// bodyText is the text of the sanitized message's inline text parts,
+// without mugai's notice.
+func bodyText(t *testing.T, msg []byte) string {
+	t.Helper()
+	e, err := message.Read(bytes.NewReader(msg))
+	if err != nil {
+		t.Fatalf("sanitized output does not parse: %v", err)
+	}
+	var b strings.Builder
+	e.Walk(func(_ []int, part *message.Entity, err error) error {
+		if err != nil {
+			return err
+		}
+		ct, _, _ := part.Header.ContentType()
+		disp, _, _ := part.Header.ContentDisposition()
+		if ct == "text/plain" && disp != "attachment" {
+			body, _ := io.ReadAll(part.Body)
+			b.Write(body)
+			b.WriteByte('\n')
+		}
+		return nil
+	})
+	text := b.String()
+	if strings.HasPrefix(text, "【無害化のお知らせ】") || strings.HasPrefix(text, "[Sanitization notice]") {
+		const sep = "\n------------------------------------------------------------\n"
+		if i := strings.Index(text, sep); i >= 0 {
+			text = text[i+len(sep):]
+		}
+	}
+	return text
+}
