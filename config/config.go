@@ -77,6 +77,9 @@ type Listen struct {
 	TLS  ListenTLS `yaml:"tls"`
 	// HTTP is host:port of the metrics and health listener; "" = off.
 	HTTP string `yaml:"http"`
+	// ProxyProtocolNetworks are load balancers that send a PROXY protocol
+	// header before SMTP; the address it names is the client.
+	ProxyProtocolNetworks Prefixes `yaml:"proxy_protocol_networks"`
 }
 
 // ListenTLS names the certificate offered with STARTTLS.
@@ -96,6 +99,9 @@ type Relay struct {
 	Domains Domains `yaml:"domains"`
 	// Networks are the client networks allowed to send; never empty.
 	Networks Prefixes `yaml:"networks"`
+	// Forwarders are the clients whose XFORWARD and XCLIENT (who
+	// connected to them) mugai believes; they must also be in Networks.
+	Forwarders Prefixes `yaml:"forwarders"`
 	// InternalNetworks are the LGWAN-side clients; only routes limited to
 	// them may use a passthrough policy.
 	InternalNetworks Prefixes `yaml:"internal_networks"`
