@@ -244,9 +244,7 @@ func (m *messageLog) finish(log *slog.Logger, obs Observer, r *smtp.SMTPError) *
 		slog.Duration("deliver", m.deliver),
 		slog.Duration("total", total),
 	}
-	if env.Proxy.IsValid() {
-		attrs = append(attrs, slog.String("proxy", env.Proxy.String()))
-	}
+	// The client and its load balancer (proxy=) are on log already.
 	if o := env.Forwarded; o != nil {
 		attrs = append(attrs, originAttr(o))
 	}
