@@ -154,9 +154,9 @@ haproxy -c -q -f "$T/haproxy.cfg" || die "haproxy -c rejected the configuration"
 say "starting mugai :$P_MUGAI and HAProxy :$P_V1 (v1) :$P_V2 (v2) :$P_PLAIN (none)"
 "$T/mugai" serve -config "$T/mugai.yaml" >>"$T/mugai.log" 2>&1 &
 MUGAI_PID=$!
-# The health check connects from 127.0.0.1, the balancer's address, so it
-# would wait for a PROXY header: wait for the port instead.
-wait_for 15 "mugai on port $P_MUGAI" port_open "$P_MUGAI"
+# The health check connects from 127.0.0.1, the balancer's address: it
+# sends a PROXY v2 LOCAL header, as HAProxy's own checks would.
+wait_for 15 "mugai healthcheck on port $P_MUGAI" "$T/mugai" healthcheck -config "$T/mugai.yaml"
 haproxy -db -f "$T/haproxy.cfg" >>"$T/haproxy.log" 2>&1 &
 HAPROXY_PID=$!
 wait_for 15 "HAProxy on port $P_V2" port_open "$P_V2"
