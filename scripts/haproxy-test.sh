@@ -26,6 +26,7 @@ export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
 
 say() { printf 'haproxy-test: %s\n' "$*"; }
 die() { say "FAIL: $*"; exit 1; }
+. scripts/lib.sh
 
 # --- packages ---------------------------------------------------------------
 missing=()
@@ -51,19 +52,10 @@ MUGAI_PID=""
 HAPROXY_PID=""
 started=$(date +%s)
 
-stop() { # stop PID: TERM, then KILL after 10s; only the process we started
-  local pid=$1
-  [ -n "$pid" ] || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-
 cleanup() {
   local rc=$?
-  stop "$MUGAI_PID"
-  stop "$HAPROXY_PID"
+  stop_pid "$MUGAI_PID"
+  stop_pid "$HAPROXY_PID"
   if [ $rc -ne 0 ]; then
     say "--- HAProxy log (last 20 lines)"; tail -n 20 "$T/haproxy.log" 2>/dev/null || true
     say "--- mugai log (last 20 lines)"; tail -n 20 "$T/mugai.log" 2>/dev/null || true
@@ -74,30 +66,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
-  local secs=$1 what=$2; shift 2
-  local end=$(( $(date +%s) + secs ))
-  until "$@" >/dev/null 2>&1; do
-    [ "$(date +%s)" -lt "$end" ] || die "timed out after ${secs}s waiting for $what"
-    sleep 0.2
-  done
-}
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-pick_ports() { # four free loopback ports in a row
-  local base p ok
-  for _ in $(seq 1 50); do
-    base=$(( 24000 + (RANDOM % 2000) * 10 ))
-    ok=1
-    for p in $(seq "$base" $((base + 3))); do
-      if port_open "$p"; then ok=""; break; fi
-    done
-    if [ -n "$ok" ]; then echo "$base"; return 0; fi
-  done
-  die "no free loopback ports found"
-}
-BASE=$(pick_ports)
+BASE=$(pick_ports 4)
 P_MUGAI=$BASE
 P_V1=$((BASE + 1))
 P_V2=$((BASE + 2))

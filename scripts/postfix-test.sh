@@ -30,6 +30,7 @@ export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
 
 say() { printf 'postfix-test: %s\n' "$*"; }
 die() { say "FAIL: $*"; exit 1; }
+. scripts/lib.sh
 
 if [ "$(id -u)" != 0 ]; then
   command -v sudo >/dev/null || die "needs root (Postfix's master runs as root)"
@@ -60,13 +61,8 @@ POSTFIX_STARTED=""
 started=$(date +%s)
 
 stop_mugai() {
-  if [ -n "$MUGAI_PID" ]; then
-    kill -TERM "$MUGAI_PID" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$MUGAI_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$MUGAI_PID" 2>/dev/null || true
-    wait "$MUGAI_PID" 2>/dev/null || true
-    MUGAI_PID=""
-  fi
+  stop_pid "$MUGAI_PID"
+  MUGAI_PID=""
 }
 
 stop_postfix() {
@@ -95,33 +91,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# wait_for SECONDS DESCRIPTION COMMAND...: poll until COMMAND succeeds.
-wait_for() {
-  local secs=$1 what=$2; shift 2
-  local end=$(( $(date +%s) + secs ))
-  until "$@" >/dev/null 2>&1; do
-    [ "$(date +%s)" -lt "$end" ] || die "timed out after ${secs}s waiting for $what"
-    sleep 0.2
-  done
-}
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# Five free loopback ports in a row, from a random base: a fixed 10024
-# could be taken by another filter on the machine.
-pick_ports() {
-  local base p ok
-  for _ in $(seq 1 50); do
-    base=$(( 20000 + (RANDOM % 2000) * 10 ))
-    ok=1
-    for p in $(seq "$base" $((base + 4))); do
-      if port_open "$p"; then ok=""; break; fi
-    done
-    if [ -n "$ok" ]; then echo "$base"; return 0; fi
-  done
-  die "no free loopback ports found"
-}
-BASE=$(pick_ports)
+BASE=$(pick_ports 5)
 P_IN=$BASE              # Postfix, "Internet" side, after-queue recipe
 P_PROXY=$((BASE + 1))   # Postfix, before-queue recipe (smtpd_proxy_filter)
 P_MUGAI=$((BASE + 2))   # mugai
