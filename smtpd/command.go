@@ -14,8 +14,9 @@ import (
 
 // commandConn is the net.Conn go-smtp serves, over the sessionConn. It
 // reads the client's input itself and hands it on, so that it can answer
-// the commands go-smtp (v0.25, and v0.26) does not know — XFORWARD and
-// XCLIENT, which only open pull requests add — and STARTTLS, so that it
+// the commands go-smtp (v0.25.1, and v0.26.0) does not know — XFORWARD and
+// XCLIENT, which only open pull requests add (emersion/go-smtp #291 and
+// #295) — and STARTTLS, so that it
 // keeps seeing commands in clear text after TLS starts. go-smtp has no
 // hook for a command of its own (its dispatch in conn.go handle() ends in
 // "500 unrecognized"), nor for an EHLO keyword.
