@@ -97,6 +97,9 @@ type Listen struct {
 	HTTP string `yaml:"http"`
 	// Console is host:port of the web console (with the vault); "" = off.
 	Console string `yaml:"console"`
+	// ProxyProtocolNetworks are load balancers that send a PROXY protocol
+	// header before SMTP; the address it names is the client.
+	ProxyProtocolNetworks Prefixes `yaml:"proxy_protocol_networks"`
 }
 
 // ListenTLS names the certificate offered with STARTTLS.
@@ -116,6 +119,9 @@ type Relay struct {
 	Domains Domains `yaml:"domains"`
 	// Networks are the client networks allowed to send; never empty.
 	Networks Prefixes `yaml:"networks"`
+	// Forwarders are the clients whose XFORWARD and XCLIENT (who
+	// connected to them) mugai believes; they must also be in Networks.
+	Forwarders Prefixes `yaml:"forwarders"`
 	// InternalNetworks are the LGWAN-side clients; only routes limited to
 	// them may use a passthrough policy.
 	InternalNetworks Prefixes `yaml:"internal_networks"`

@@ -38,10 +38,12 @@ func prefixes(ss ...string) Prefixes {
 func TestDefault(t *testing.T) {
 	c := Default()
 	want := &Config{
-		Listen: Listen{SMTP: "127.0.0.1:2525", Console: "127.0.0.1:8025"},
+		Listen: Listen{SMTP: "127.0.0.1:2525", Console: "127.0.0.1:8025", ProxyProtocolNetworks: Prefixes{}},
 		Relay: Relay{
-			Domains:          Domains{},
-			Networks:         prefixes("127.0.0.0/8", "::1/128"),
+			Domains:  Domains{},
+			Networks: prefixes("127.0.0.0/8", "::1/128"),
+			// XFORWARD/XCLIENT from Postfix on this machine (issue 16).
+			Forwarders:       prefixes("127.0.0.0/8", "::1/128"),
 			InternalNetworks: Prefixes{},
 			BareNewlines:     BareReject,
 		},

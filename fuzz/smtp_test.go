@@ -94,6 +94,7 @@ func serveRelay(f *testing.F, domains []string, router smtpd.Router) string {
 		Networks:          []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 		Domains:           domains,
 		Router:            router,
+		Forwarders:        []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 		MaxMessageBytes:   64 << 10,
 		MaxRecipients:     5,
 		CommandTimeout:    2 * time.Second,
@@ -134,6 +135,13 @@ func FuzzSMTPSession(f *testing.F) {
 		"EHLO a\r\nSTARTTLS\r\n",
 		"\x00\xff\r\n\r\n",
 		"EHLO a\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n",
+		// XFORWARD, XCLIENT (the fuzz client is a forwarder), a line of
+		// text that looks like one, and PROXY headers where none belongs.
+		"EHLO a\r\nXFORWARD NAME=x.test ADDR=IPV6:2001:db8::1 PORT=25 HELO=h+2Ex SOURCE=LOCAL\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nx\r\n.\r\n",
+		"EHLO a\r\nXCLIENT ADDR=192.0.2.1 NAME=[TEMPUNAVAIL]\r\nEHLO b\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 23 LAST\r\nXCLIENT ADDR=192.0.2.2\r\n",
+		"EHLO a\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nXFORWARD ADDR=6.6.6.6\r\n.\r\nXFORWARD ADDR=+zz\r\n",
+		"PROXY TCP4 192.0.2.1 127.0.0.1 1 25\r\nEHLO a\r\n",
+		"\r\n\r\n\x00\r\nQUIT\n\x21\x11\x00\x0c\xc0\x00\x02\x01\x7f\x00\x00\x01\x00\x01\x00\x19",
 	} {
 		f.Add([]byte(s))
 	}

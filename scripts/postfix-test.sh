@@ -8,7 +8,10 @@
 #     swaks -> Postfix :PROXY ==(session proxied)==> mugai :MUGAI -> Postfix :REINJECT
 #
 # It checks that the sanitized message lands in the Postfix-delivered
-# mailbox (X-Mugai-Sanitized, attachment removed), that a refusal by mugai
+# mailbox (X-Mugai-Sanitized, attachment removed), that mugai records the
+# original client Postfix reports with XFORWARD in both recipes (swaks
+# connects from 127.0.0.5 with its own HELO name; mugai's Received: line
+# and log line must show those, not Postfix's 127.0.0.1), that a refusal by mugai
 # reaches the sender through the proxy (550 5.6.0), and that with mugai
 # stopped Postfix defers the message and delivers it exactly once after
 # mugai is back and the queue is flushed.
@@ -27,6 +30,7 @@ export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
 
 say() { printf 'postfix-test: %s\n' "$*"; }
 die() { say "FAIL: $*"; exit 1; }
+. scripts/lib.sh
 
 if [ "$(id -u)" != 0 ]; then
   command -v sudo >/dev/null || die "needs root (Postfix's master runs as root)"
@@ -57,13 +61,8 @@ POSTFIX_STARTED=""
 started=$(date +%s)
 
 stop_mugai() {
-  if [ -n "$MUGAI_PID" ]; then
-    kill -TERM "$MUGAI_PID" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$MUGAI_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$MUGAI_PID" 2>/dev/null || true
-    wait "$MUGAI_PID" 2>/dev/null || true
-    MUGAI_PID=""
-  fi
+  stop_pid "$MUGAI_PID"
+  MUGAI_PID=""
 }
 
 stop_postfix() {
@@ -92,33 +91,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# wait_for SECONDS DESCRIPTION COMMAND...: poll until COMMAND succeeds.
-wait_for() {
-  local secs=$1 what=$2; shift 2
-  local end=$(( $(date +%s) + secs ))
-  until "$@" >/dev/null 2>&1; do
-    [ "$(date +%s)" -lt "$end" ] || die "timed out after ${secs}s waiting for $what"
-    sleep 0.2
-  done
-}
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# Five free loopback ports in a row, from a random base: a fixed 10024
-# could be taken by another filter on the machine.
-pick_ports() {
-  local base p ok
-  for _ in $(seq 1 50); do
-    base=$(( 20000 + (RANDOM % 2000) * 10 ))
-    ok=1
-    for p in $(seq "$base" $((base + 4))); do
-      if port_open "$p"; then ok=""; break; fi
-    done
-    if [ -n "$ok" ]; then echo "$base"; return 0; fi
-  done
-  die "no free loopback ports found"
-}
-BASE=$(pick_ports)
+BASE=$(pick_ports 5)
 P_IN=$BASE              # Postfix, "Internet" side, after-queue recipe
 P_PROXY=$((BASE + 1))   # Postfix, before-queue recipe (smtpd_proxy_filter)
 P_MUGAI=$((BASE + 2))   # mugai
@@ -236,9 +209,14 @@ wait_for 15 "mugai healthcheck -ready" "$T/mugai" healthcheck -config "$T/mugai.
 INBOX=$T/mail/inbox/new
 FROM=yamada@example.jp
 TO=soumu@city.example.lg.jp
+# The "Internet" sender: another loopback address and HELO name than
+# Postfix's own, so what mugai records can only have come by XFORWARD.
+SENDER_IP=127.0.0.5
+SENDER_HELO=sender.mugai-test.invalid
 # send PORT FILE SUBJECT: swaks transcript on stdout; exit status of swaks.
 send() {
-  swaks --server "127.0.0.1:$1" --from "$FROM" --to "$TO" --data "$2" \
+  swaks --server "127.0.0.1:$1" --local-interface "$SENDER_IP" --ehlo "$SENDER_HELO" \
+    --from "$FROM" --to "$TO" --data "$2" \
     --header "Subject: $3" --timeout 60 --hide-informational 2>&1
 }
 # delivered SUBJECT: the mailbox files holding that subject.
@@ -260,6 +238,18 @@ check_sanitized() {
   fi
 }
 
+# check_origin FILE: mugai's Received: line names the original client as
+# Postfix reported it (XFORWARD), and so does mugai's log line.
+check_origin() {
+  local f=$1 id
+  grep -q "^	(original client .*\[$SENDER_IP\].* helo=$SENDER_HELO.* via XFORWARD)\$" "$f" \
+    || die "$f: mugai's Received: line lacks the original client [$SENDER_IP] helo=$SENDER_HELO"
+  id=$(sed -n 's/^	by gw\.city\.example\.lg\.jp (mugai) with [A-Z0-9]* id \([A-Z2-7]*\).*/\1/p' "$f" | head -n 1)
+  [ -n "$id" ] || die "$f: no mugai queue id in the Received: line"
+  grep "id=$id " "$T/mugai.log" | grep -q "origin.via=xforward origin.addr=$SENDER_IP .*origin.helo=$SENDER_HELO" \
+    || die "mugai's log line for $id lacks the original client: $(grep "id=$id " "$T/mugai.log")"
+}
+
 MSG=testdata/golden/mixed-attachments.eml     # text + PDF + setup.exe + memo.txt
 AMBIG=testdata/golden/ambiguous-two-boundaries.eml
 summary=()
@@ -272,8 +262,11 @@ q1=$(printf '%s\n' "$out" | queue_id)
 wait_for 60 "the after-queue message in the mailbox" has_delivery "$S1"
 f1=$(delivered "$S1")
 check_sanitized "$f1"
+check_origin "$f1"
+grep -q "ident=$q1 via XFORWARD)" "$f1" || die "$f1: the Received: line lacks Postfix's queue id $q1 (XFORWARD IDENT)"
 summary+=("after-queue : sent $MSG to Postfix :$P_IN (queued as $q1) -> mugai -> :$P_REINJECT -> mailbox")
 summary+=("              arrived: $(grep -m1 '^X-Mugai-Sanitized:' "$f1"); setup.exe and the PDF removed, memo.txt kept as text")
+summary+=("              mugai's trace: $(grep -m1 '(original client' "$f1" | sed 's/^[[:space:]]*//')")
 
 # --- 2. before-queue: the sender talks to mugai through Postfix -------------
 S2="before-queue $tag"
@@ -287,7 +280,9 @@ out=$(send "$P_PROXY" "$MSG" "$S2") || die "swaks through the proxy failed: $out
 q2=$(printf '%s\n' "$out" | queue_id)
 wait_for 60 "the before-queue message in the mailbox" has_delivery "$S2"
 check_sanitized "$(delivered "$S2")"
+check_origin "$(delivered "$S2")"
 summary+=("              clean message to :$P_PROXY -> 250 queued as $q2 (mugai's id) -> mailbox, sanitized")
+summary+=("              mugai's trace: $(grep -m1 '(original client' "$(delivered "$S2")" | sed 's/^[[:space:]]*//')")
 has_delivery "$S2 ambiguous" && die "the refused message was delivered anyway"
 
 # --- 3. mugai down: Postfix defers, nothing is lost --------------------------
@@ -313,6 +308,7 @@ start_mugai
 postqueue -c "$CONF" -f
 wait_for 60 "the deferred message in the mailbox" has_delivery "$S3"
 check_sanitized "$(delivered "$S3")"
+check_origin "$(delivered "$S3")"
 queue_empty() { queue | grep -q 'Mail queue is empty'; }
 wait_for 30 "an empty Postfix queue" queue_empty
 sleep 1 # a duplicate would arrive right behind the first copy

@@ -15,10 +15,20 @@ type Envelope struct {
 	// transaction. It is in our Received: header, in the 250 reply and in
 	// every log line about the message.
 	ID string
-	// Client is the address the connection came from.
+	// Client is the SMTP client: the address the connection came from,
+	// or the one a load balancer's PROXY header named (then Proxy is
+	// set). Relay policy, the connection limits and the Router judge it.
 	Client netip.AddrPort
+	// Proxy is the load balancer (Config.ProxyNetworks) that named Client
+	// in its PROXY header; the zero AddrPort without one.
+	Proxy netip.AddrPort
 	// Helo is the argument of the client's last HELO or EHLO, unverified.
 	Helo string
+	// Forwarded is who connected to the upstream, as the client (one of
+	// Config.Forwarders) reported it with XFORWARD for this transaction
+	// or XCLIENT for the session; nil when it reported nothing. Origin
+	// gives the original client either way.
+	Forwarded *Origin
 	// TLS is the state of the inbound connection, nil without STARTTLS.
 	TLS *tls.ConnectionState
 	// From is the reverse-path, "" for the null sender (RFC 5321 §4.5.5).

@@ -47,6 +47,9 @@ const (
 	DefaultEnvelopeTime      = 5 * time.Minute
 	DefaultMaxProtocolErrors = 10
 	DefaultSpoolMemoryBytes  = 1 << 20
+	// DefaultProxyHeaderTimeout is Postfix's smtpd_upstream_proxy_timeout:
+	// a load balancer sends its PROXY header at once.
+	DefaultProxyHeaderTimeout = 5 * time.Second
 )
 
 // Config is the server's configuration. The zero value of a field means
@@ -65,6 +68,23 @@ type Config struct {
 	Domains []string
 	// Router chooses each recipient's Route. Required.
 	Router Router
+
+	// Forwarders are the clients (upstream MTAs) whose XFORWARD and
+	// XCLIENT commands are accepted: who connected to them, for the trace,
+	// the log and sender authentication (see Origin). The commands are
+	// advertised to them only; anyone else gets 550 5.7.0, as from
+	// Postfix. A forwarder must also be in Networks to connect at all.
+	// Empty: nobody.
+	Forwarders []netip.Prefix
+	// ProxyNetworks are load balancers that send the PROXY protocol
+	// header (v1 or v2) before SMTP: a connection from them must start
+	// with one, and the address it names is the client for every check
+	// (Networks, the connection limits, Forwarders, the Router). A
+	// connection from anywhere else that starts with a PROXY header is
+	// refused. Empty: no load balancer.
+	ProxyNetworks []netip.Prefix
+	// ProxyHeaderTimeout bounds the wait for a load balancer's header.
+	ProxyHeaderTimeout time.Duration
 
 	// MaxMessageBytes bounds the message as received (SIZE, DATA, BDAT):
 	// 552 5.3.4. go-smtp counts the bytes after dot-unstuffing and refuses
@@ -191,6 +211,9 @@ func (c Config) withDefaults() Config {
 	if c.SpoolDir == "" {
 		c.SpoolDir = os.TempDir()
 	}
+	if c.ProxyHeaderTimeout == 0 {
+		c.ProxyHeaderTimeout = DefaultProxyHeaderTimeout
+	}
 	if c.SpoolMemoryBytes == 0 {
 		c.SpoolMemoryBytes = DefaultSpoolMemoryBytes
 	}
@@ -217,9 +240,11 @@ func (c *Config) validate() error {
 	if len(c.Networks) == 0 {
 		bad("smtpd: Networks is empty, no client could connect")
 	}
-	for _, p := range c.Networks {
-		if !p.IsValid() {
-			bad("smtpd: invalid network %v", p)
+	for _, nets := range [][]netip.Prefix{c.Networks, c.Forwarders, c.ProxyNetworks} {
+		for _, p := range nets {
+			if !p.IsValid() {
+				bad("smtpd: invalid network %v", p)
+			}
 		}
 	}
 	for _, d := range c.Domains {
@@ -239,6 +264,7 @@ func (c *Config) validate() error {
 		"SessionTime": int64(c.SessionTime), "CommandTimeout": int64(c.CommandTimeout),
 		"DataTimeout": int64(c.DataTimeout), "ProcessTimeout": int64(c.ProcessTimeout),
 		"RecipientTimeout": int64(c.RecipientTimeout), "EnvelopeTime": int64(c.EnvelopeTime),
+		"ProxyHeaderTimeout": int64(c.ProxyHeaderTimeout),
 	} {
 		if v < 0 {
 			bad("smtpd: %s must not be negative", name)
@@ -254,9 +280,18 @@ func (c *Config) validate() error {
 }
 
 // allowsClient reports whether addr is in one of the relay networks.
-func (c *Config) allowsClient(addr netip.Addr) bool {
+func (c *Config) allowsClient(addr netip.Addr) bool { return containsAddr(c.Networks, addr) }
+
+// trustsForwarder reports whether addr may send XFORWARD and XCLIENT.
+func (c *Config) trustsForwarder(addr netip.Addr) bool { return containsAddr(c.Forwarders, addr) }
+
+// isProxy reports whether addr is a load balancer that sends PROXY headers.
+func (c *Config) isProxy(addr netip.Addr) bool { return containsAddr(c.ProxyNetworks, addr) }
+
+// containsAddr reports whether one of nets contains addr.
+func containsAddr(nets []netip.Prefix, addr netip.Addr) bool {
 	addr = addr.Unmap() // an IPv4 client on a dual-stack socket is ::ffff:a.b.c.d
-	for _, p := range c.Networks {
+	for _, p := range nets {
 		if p.Contains(addr) {
 			return true
 		}

@@ -228,6 +228,12 @@ func (c *sessionConn) hangUp() {
 	c.mu.Unlock()
 }
 
+func (c *sessionConn) isBusy() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.busy
+}
+
 func (c *sessionConn) isHungUp() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -244,6 +244,10 @@ func (m *messageLog) finish(log *slog.Logger, obs Observer, r *smtp.SMTPError) *
 		slog.Duration("deliver", m.deliver),
 		slog.Duration("total", total),
 	}
+	// The client and its load balancer (proxy=) are on log already.
+	if o := env.Forwarded; o != nil {
+		attrs = append(attrs, originAttr(o))
+	}
 	if m.refused > 0 {
 		attrs = append(attrs, slog.Int("rcpts_refused", m.refused))
 	}
@@ -261,4 +265,27 @@ func tlsName(env *Envelope) string {
 		return ""
 	}
 	return tlsVersionName(env.TLS.Version)
+}
+
+// originAttr is what the log line says of the original client an
+// upstream reported: origin.via, .addr (unknown: ""), and the others when
+// known.
+func originAttr(o *Origin) slog.Attr {
+	addr := ""
+	if o.Addr.IsValid() {
+		addr = o.Addr.String()
+	}
+	attrs := []any{slog.String("via", string(o.Via)), slog.String("addr", addr)}
+	for _, kv := range [][2]string{{"name", o.Name}, {"helo", o.Helo}, {"ident", o.Ident}, {"login", o.Login}} {
+		if kv[1] != "" {
+			attrs = append(attrs, slog.String(kv[0], kv[1]))
+		}
+	}
+	if o.Port != 0 {
+		attrs = append(attrs, slog.Int("port", int(o.Port)))
+	}
+	if o.Local {
+		attrs = append(attrs, slog.Bool("local", true))
+	}
+	return slog.Group("origin", attrs...)
 }

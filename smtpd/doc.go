@@ -19,6 +19,13 @@
 //   - SIZE (RFC 1870), 8BITMIME (RFC 6152), PIPELINING (RFC 2920),
 //     ENHANCEDSTATUSCODES (RFC 2034, codes from RFC 3463), STARTTLS
 //     (RFC 3207), CHUNKING/BDAT (RFC 3030) and SMTPUTF8 (RFC 6531)
+//   - who connected: Postfix's XFORWARD and XCLIENT (XFORWARD_README,
+//     XCLIENT_README) from Config.Forwarders, and the PROXY protocol
+//     (v1 and v2, github.com/pires/go-proxyproto) from the load balancers
+//     of Config.ProxyNetworks; Envelope.Origin is the original client
+//     sender authentication needs, Envelope.Client the one relay policy
+//     judges. go-smtp knows neither command, so commandConn reads the
+//     client's input below it (and does STARTTLS, so they work in TLS)
 //
 // # Data flow
 //

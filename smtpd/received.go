@@ -3,6 +3,7 @@ package smtpd
 import (
 	"crypto/tls"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -12,14 +13,24 @@ import (
 // §3.6.7), folded at clause boundaries:
 //
 //	Received: from HELO ([IP])
+//		(proxied by [LB-IP])
+//		(original client NAME [IP] port N helo=HELO ident=ID via XFORWARD)
 //		(using TLSv1.3 with cipher TLS_AES_128_GCM_SHA256)
 //		by HOSTNAME (mugai) with ESMTPS id QUEUEID
 //		for <rcpt>; Mon, 02 Jan 2006 15:04:05 -0700
 //
 // We do no reverse DNS lookup, so TCP-info is only the address literal.
-// The TLS comment is present when the client used STARTTLS; "for" only
-// when there is exactly one recipient, since listing several would show
-// each recipient the others (RFC 5321 §7.2 on Bcc privacy).
+// The from clause is the SMTP client, as §4.4 wants ("determined from the
+// TCP connection"): behind a load balancer, the client its PROXY header
+// named, the balancer's own address in the "proxied by" comment. What an
+// upstream MTA reported of its own client (XFORWARD, XCLIENT) is not ours
+// to state as the from clause, yet it must not be lost: the rebuilt
+// message keeps none of the original's Received: fields, whose first was
+// the upstream's record of that client. So it goes into a comment, marked
+// with the command that said it. The TLS comment is present when the
+// client used STARTTLS; "for" only when there is exactly one recipient,
+// since listing several would show each recipient the others (RFC 5321
+// §7.2 on Bcc privacy).
 func receivedHeader(env *Envelope, hostname string, now time.Time) string {
 	var b strings.Builder
 	b.WriteString("Received: from ")
@@ -27,6 +38,34 @@ func receivedHeader(env *Envelope, hostname string, now time.Time) string {
 	b.WriteString(" (")
 	b.WriteString(addressLiteral(env.Client.Addr()))
 	b.WriteString(")\r\n")
+	if env.Proxy.IsValid() {
+		b.WriteString("\t(proxied by ")
+		b.WriteString(addressLiteral(env.Proxy.Addr()))
+		b.WriteString(")\r\n")
+	}
+	if o := env.Forwarded; o != nil {
+		b.WriteString("\t(original client ")
+		if o.Name != "" {
+			b.WriteString(heloToken(o.Name))
+			b.WriteString(" ")
+		}
+		b.WriteString(addressLiteral(o.Addr))
+		if o.Port != 0 {
+			b.WriteString(" port ")
+			b.WriteString(strconv.Itoa(int(o.Port)))
+		}
+		if o.Helo != "" {
+			b.WriteString(" helo=")
+			b.WriteString(heloToken(o.Helo))
+		}
+		if o.Ident != "" {
+			b.WriteString(" ident=")
+			b.WriteString(heloToken(o.Ident))
+		}
+		b.WriteString(" via ")
+		b.WriteString(strings.ToUpper(string(o.Via)))
+		b.WriteString(")\r\n")
+	}
 	if env.TLS != nil {
 		b.WriteString("\t(using ")
 		b.WriteString(tlsVersionName(env.TLS.Version))

@@ -25,6 +25,19 @@ func replyAccessDenied() *smtp.SMTPError {
 	return reply(554, [3]int{5, 7, 1}, "Access denied")
 }
 
+// replyProxyMissing answers a load balancer of Config.ProxyNetworks that
+// sent no valid PROXY header: our side is misconfigured (RFC 3463 X.3.5,
+// "system incorrectly configured"), so the sender is told to retry.
+func replyProxyMissing() *smtp.SMTPError {
+	return reply(421, [3]int{4, 3, 5}, "PROXY protocol header missing or invalid, try again later")
+}
+
+// replyProxyRefused answers a PROXY header from a client that may not
+// send one.
+func replyProxyRefused() *smtp.SMTPError {
+	return reply(554, [3]int{5, 7, 1}, "PROXY header not accepted from this address")
+}
+
 func replyTooManyConnections() *smtp.SMTPError {
 	return reply(421, [3]int{4, 7, 0}, "Too many connections, try again later")
 }

@@ -142,6 +142,23 @@ func (s *Server) handle(c net.Conn) {
 	client := remoteAddrPort(c)
 	log := cfg.Logger.With("client", client.String())
 
+	// A load balancer's PROXY header names the client, before anything
+	// else is judged (see Config.ProxyNetworks).
+	var proxy netip.AddrPort
+	if cfg.isProxy(client.Addr()) {
+		pc, named, err := readProxyHeader(c, cfg.ProxyHeaderTimeout)
+		if err != nil {
+			log.Warn("smtpd: connection refused", "reason", "no valid PROXY header from a load balancer", "err", err)
+			refuseObserved(c, cfg, client, replyProxyMissing())
+			return
+		}
+		c = pc
+		if named.IsValid() {
+			proxy, client = client, named
+			log = cfg.Logger.With("client", client.String(), "proxy", proxy.String())
+		}
+	}
+
 	// Network policy at connect (RFC 5321 §3.1 allows 554 instead of the
 	// 220 greeting). We close at once instead of waiting for QUIT as §3.1
 	// suggests: a refused client gets no resources.
@@ -158,7 +175,8 @@ func (s *Server) handle(c net.Conn) {
 	}
 
 	ctx, cancel := context.WithDeadline(s.base, time.Now().Add(cfg.SessionTime))
-	cs := &connState{gen: g, cfg: cfg, client: client, log: log, ctx: ctx, done: s.sessions.Done}
+	cs := &connState{gen: g, cfg: cfg, client: client, proxy: proxy, log: log, ctx: ctx, done: s.sessions.Done,
+		forwarder: cfg.trustsForwarder(client.Addr())}
 	var sc *sessionConn
 	sc = newSessionConn(c, cfg, func() {
 		cancel()
@@ -192,14 +210,14 @@ func (s *Server) handle(c net.Conn) {
 	srv.Domain = cfg.Hostname
 	srv.MaxMessageBytes = cfg.MaxMessageBytes
 	srv.MaxRecipients = cfg.MaxRecipients
-	srv.TLSConfig = cfg.TLSConfig
+	// TLSConfig stays nil: commandConn does STARTTLS.
 	srv.EnableSMTPUTF8 = true
 	srv.ErrorLog = slogPrintf{log}
 	// ReadTimeout and WriteTimeout stay 0: sessionConn sets the deadlines.
 	//
 	// Serve returns as soon as the handoff listener is exhausted; the
 	// connection goroutine it started runs on and closes sc at the end.
-	_ = srv.Serve(&handoff{conn: sc}) // errHandedOff, by design
+	_ = srv.Serve(&handoff{conn: newCommandConn(sc, cs, cfg.TLSConfig)}) // errHandedOff, by design
 }
 
 // Shutdown stops accepting connections, ends idle ones (go-smtp answers

@@ -23,12 +23,22 @@ type connState struct {
 	gen    *generation
 	cfg    *Config
 	client netip.AddrPort
+	proxy  netip.AddrPort // the load balancer that named client, if any
 	log    *slog.Logger
 	conn   *sessionConn
 	// ctx ends at the session's deadline, when the connection closes and
 	// when the server is closed; it bounds every call out of this package.
 	ctx    context.Context
 	errors atomic.Int32
+
+	// The state commandConn keeps for the Session, used on the
+	// connection's goroutine only (see commandConn).
+	forwarder bool                 // client is in Config.Forwarders
+	tls       *tls.ConnectionState // after STARTTLS
+	needHelo  bool                 // after STARTTLS or XCLIENT, until HELO/EHLO
+	xfwd      *Origin              // XFORWARD attributes for the next transaction
+	xcli      *Origin              // XCLIENT attributes for the session
+	xcliHelo  bool                 // XCLIENT gave HELO (perhaps as unknown)
 
 	// A connection counts for Shutdown until it is closed and no message
 	// is being processed: with BDAT, go-smtp runs Data in a goroutine of
@@ -73,13 +83,70 @@ func (cs *connState) closed() {
 	}
 }
 
-// newSession is the go-smtp Backend, called at HELO/EHLO.
+// newSession is the go-smtp Backend, called at the first HELO/EHLO.
 func (cs *connState) newSession(c *smtp.Conn) (smtp.Session, error) {
-	s := &session{cs: cs, helo: c.Hostname()}
-	if st, ok := c.TLSConnectionState(); ok {
-		s.tls = &st
+	return &session{cs: cs, conn: c}, nil
+}
+
+// xforward applies an XFORWARD command. The first one of a transaction
+// starts from all attributes unknown: "the server must not mix client
+// attributes from XFORWARD with client attributes from the current SMTP
+// session" (XFORWARD_README, server operation).
+func (cs *connState) xforward(u forwardUpdate) {
+	if cs.xfwd == nil {
+		cs.xfwd = &Origin{Via: ViaXForward}
 	}
-	return s, nil
+	for _, set := range u.set {
+		set(cs.xfwd)
+	}
+}
+
+// xclient applies an XCLIENT command: its attributes hold for the rest of
+// the session, and the client must greet again (XCLIENT_README, server
+// response). Attributes it does not give stay unknown rather than the
+// connecting proxy's own; the HELO, when not given, is the one the client
+// sends next, its client's. Relay policy is not changed: mugai's relay
+// decisions are about the MTA that connects (see Config.Forwarders).
+func (cs *connState) xclient(u forwardUpdate) {
+	if cs.xcli == nil {
+		cs.xcli = &Origin{Via: ViaXClient}
+	}
+	for _, set := range u.set {
+		set(cs.xcli)
+	}
+	cs.xcliHelo = cs.xcliHelo || u.setHelo
+	cs.xfwd = nil
+	cs.needHelo = true
+}
+
+// greeted records a HELO or EHLO that go-smtp accepted.
+func (cs *connState) greeted() { cs.needHelo = false }
+
+// startedTLS records the TLS session and forgets what the client said
+// before it: "the server MUST discard any knowledge obtained from the
+// client" (RFC 3207 §4.2); it must greet again.
+func (cs *connState) startedTLS(st *tls.ConnectionState) {
+	cs.tls = st
+	cs.xfwd, cs.xcli, cs.xcliHelo = nil, nil, false
+	cs.needHelo = true
+}
+
+// forwarded is the Origin a forwarder reported for a transaction
+// beginning now with the client's HELO helo, as a copy of its own, or
+// nil. XFORWARD, the later and narrower statement, wins over XCLIENT.
+func (cs *connState) forwarded(helo string) *Origin {
+	switch {
+	case cs.xfwd != nil:
+		o := *cs.xfwd
+		return &o
+	case cs.xcli != nil:
+		o := *cs.xcli
+		if !cs.xcliHelo {
+			o.Helo = helo
+		}
+		return &o
+	}
+	return nil
 }
 
 // clientError counts an error the client is to blame for. Counted are
@@ -105,11 +172,11 @@ func (cs *connState) clientError(r *smtp.SMTPError) *smtp.SMTPError {
 	return replyTooManyErrors()
 }
 
-// session is go-smtp's Session: one per HELO/EHLO (and per STARTTLS).
+// session is go-smtp's Session: one per connection, made at the first
+// HELO/EHLO.
 type session struct {
 	cs   *connState
-	helo string
-	tls  *tls.ConnectionState
+	conn *smtp.Conn // for the client's latest HELO/EHLO argument
 
 	// mu guards tx: with BDAT, go-smtp runs Data in its own goroutine and
 	// may call Reset or Logout meanwhile (client RSET or disconnect).
@@ -154,6 +221,10 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 		cs.conn.hangUp()
 		return replyShuttingDown()
 	}
+	if cs.needHelo {
+		// After STARTTLS or XCLIENT; go-smtp does not know of either.
+		return reply(503, [3]int{5, 5, 1}, "Send HELO/EHLO first")
+	}
 	s.mu.Lock()
 	nested := s.tx != nil
 	s.mu.Unlock()
@@ -168,13 +239,16 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 		cs.log.Info("smtpd: sender refused", "from", from, "code", r.Code, "reply", r.Message)
 		return cs.clientError(r)
 	}
+	helo := s.conn.Hostname() // go-smtp keeps one Session across EHLOs
 	env := &Envelope{
-		ID:       newQueueID(),
-		Client:   cs.client,
-		Helo:     s.helo,
-		TLS:      s.tls,
-		From:     sender.String(),
-		Received: cs.cfg.Now(),
+		ID:        newQueueID(),
+		Client:    cs.client,
+		Proxy:     cs.proxy,
+		Helo:      helo,
+		Forwarded: cs.forwarded(helo),
+		TLS:       cs.tls,
+		From:      sender.String(),
+		Received:  cs.cfg.Now(),
 	}
 	if opts != nil {
 		env.Size = opts.Size
@@ -306,8 +380,11 @@ func (s *session) relayRecipient(tx *transaction, route Route, to string, log *s
 	return nil
 }
 
-// Reset ends the transaction (RSET, a new EHLO, the end of DATA).
+// Reset ends the transaction (RSET, a new EHLO, the end of DATA), and
+// with it the XFORWARD attributes (XFORWARD_README: reset "at the end of
+// each MAIL FROM transaction (i.e. RSET or DOT)").
 func (s *session) Reset() {
+	s.cs.xfwd = nil
 	s.mu.Lock()
 	tx := s.tx
 	s.tx = nil

@@ -167,8 +167,10 @@ func (g *gateway) Route(env *smtpd.Envelope, rcpt string) (smtpd.Route, error) {
 func (g *gateway) serverConfig(log *slog.Logger) (smtpd.Config, error) {
 	c, l := g.cfg, g.cfg.Limits
 	sc := smtpd.Config{
-		Hostname: g.hostname,
-		Networks: []netip.Prefix(c.Relay.Networks),
+		Hostname:      g.hostname,
+		Networks:      []netip.Prefix(c.Relay.Networks),
+		Forwarders:    []netip.Prefix(c.Relay.Forwarders),
+		ProxyNetworks: []netip.Prefix(c.Listen.ProxyProtocolNetworks),
 		// Domains stay empty: Route applies relay.domains, because mail
 		// from internal networks is exempt.
 		Router:              g,

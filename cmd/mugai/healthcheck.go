@@ -11,6 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pires/go-proxyproto"
+
+	"github.com/mugai/mugai/config"
+
 	// The time zone database inside the binary: the container image is
 	// FROM scratch and has no /usr/share/zoneinfo, yet TZ=Asia/Tokyo
 	// must work for the Received: dates and the logs. (About 450 KB.)
@@ -29,7 +33,10 @@ const defaultHealthTimeout = 5 * time.Second
 //
 //   - SMTP (listen.smtp, or -smtp): a connection gets an SMTP greeting.
 //     Any greeting counts, a 554 to a client outside relay.networks
-//     included: it shows the process serves.
+//     included: it shows the process serves. From an address in
+//     listen.proxy_protocol_networks it first sends a PROXY v2 LOCAL
+//     header, as a load balancer's own check does, since the gateway
+//     answers nothing else from there.
 //   - HTTP (listen.http, or -http), only when set: GET /healthz (or
 //     /readyz with -ready, which also checks the next hops) answers 200.
 func (e *env) healthcheck(args []string) int {
@@ -57,7 +64,7 @@ func (e *env) healthcheck(args []string) int {
 	}
 
 	addr := dialAddr(*smtpAddr)
-	greeting, err := checkSMTP(addr, *timeout)
+	greeting, err := checkSMTP(addr, *timeout, cfg.Listen.ProxyProtocolNetworks)
 	if err != nil {
 		return e.fail(exitError, "healthcheck: smtp %s: %v", addr, err)
 	}
@@ -94,14 +101,22 @@ func dialAddr(listen string) string {
 }
 
 // checkSMTP connects, reads the greeting and says QUIT. It returns the
-// greeting's last line.
-func checkSMTP(addr string, timeout time.Duration) (string, error) {
+// greeting's last line. A connection from proxyNets starts with a PROXY
+// v2 LOCAL header ("the connection was established on purpose by the
+// proxy without being relayed", the protocol spec).
+func checkSMTP(addr string, timeout time.Duration, proxyNets config.Prefixes) (string, error) {
 	c, err := net.DialTimeout("tcp", addr, timeout)
 	if err != nil {
 		return "", err
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(timeout))
+	if la, ok := c.LocalAddr().(*net.TCPAddr); ok && proxyNets.Contains(la.AddrPort().Addr()) {
+		local := &proxyproto.Header{Version: 2, Command: proxyproto.LOCAL, TransportProtocol: proxyproto.UNSPEC}
+		if _, err := local.WriteTo(c); err != nil {
+			return "", fmt.Errorf("PROXY header: %w", err)
+		}
+	}
 	br := bufio.NewReader(io.LimitReader(c, 64<<10))
 	var line string
 	for {

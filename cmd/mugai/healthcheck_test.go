@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -76,6 +78,33 @@ func TestHealthcheckSMTPOnly(t *testing.T) {
 	}
 }
 
+// TestHealthcheckBehindProxy: when the health check's own address is a
+// load balancer's (listen.proxy_protocol_networks), it sends a PROXY v2
+// LOCAL header; without one the gateway would wait for it and refuse.
+func TestHealthcheckBehindProxy(t *testing.T) {
+	next := smtptest.NewServer(t, nil)
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "mugai.yaml")
+	writeConfig(t, cfgPath, next.Addr, "")
+	b, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.Replace(b, []byte("listen:\n"), []byte("listen:\n  proxy_protocol_networks: [127.0.0.1/32]\n"), 1)
+	if err := os.WriteFile(cfgPath, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g := startGateway(t, dir, "-config", cfgPath)
+	out, errOut, code := runBinary(t, nil, "healthcheck", "-config", cfgPath, "-smtp", g.addr)
+	if code != 0 || !strings.Contains(out, "220 gw.test.example") {
+		t.Errorf("exit %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+	// Without the header (a config without the key): refused as promised.
+	if got, err := checkSMTP(g.addr, 10*time.Second, nil); err != nil || !strings.HasPrefix(got, "421 4.3.5") {
+		t.Errorf("no PROXY header from the balancer's address: %q, %v; want 421 4.3.5", got, err)
+	}
+}
+
 // fakeSMTP answers every connection with greeting and returns its address.
 func fakeSMTP(t *testing.T, greeting string) string {
 	t.Helper()
@@ -115,7 +144,7 @@ func TestCheckSMTP(t *testing.T) {
 		{"HTTP/1.1 400 Bad Request\r\n", ""},
 		{"", ""},
 	} {
-		got, err := checkSMTP(fakeSMTP(t, tc.greeting), time.Second)
+		got, err := checkSMTP(fakeSMTP(t, tc.greeting), time.Second, nil)
 		if tc.want == "" && err == nil {
 			t.Errorf("%q: no error, got %q", tc.greeting, got)
 		}
