@@ -121,6 +121,17 @@ func hostileInputs() map[string]func(n int) string {
 		},
 		"short base64 words": func(n int) string { return strings.Repeat("Hi\nAAAABBBBCCCCDDDDEEEE\n", n/24) },
 		"PGP without end":    func(n int) string { return strings.Repeat("-----BEGIN PGP MESSAGE-----\n\nAAAA\n", n/36) },
+		"misaligned file starts": func(n int) string {
+			// Every line starts a would-be executable out of step with
+			// the run: the checks are bounded (maxRealign).
+			return strings.Repeat("QTVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAA\n", n/56)
+		},
+		"hex dump of random bytes": func(n int) string { return payloadtest.HexPlain(payloadtest.RandomBytes(2, n/2)) },
+		"groups of four":           func(n int) string { return payloadtest.Groups(strings.Repeat("QUJD", n/5), 4, 16, " ") },
+		"ascii85 of random bytes":  func(n int) string { return payloadtest.ASCII85(payloadtest.RandomBytes(3, n*4/5), 76, true) },
+		"paragraphs of base64 of zeros": func(n int) string {
+			return payloadtest.Paragraphs(base64.StdEncoding.EncodeToString(make([]byte, n/2)), 500, 76)
+		},
 		"nested base64": func(n int) string {
 			s := strings.Repeat(japaneseText, n/1000)
 			for range 3 {

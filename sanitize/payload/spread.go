@@ -1,0 +1,522 @@
+package payload
+
+import (
+	"bytes"
+	"encoding/ascii85"
+	"sort"
+	"strings"
+)
+
+// Encoded files spread over a text in shapes the line rules of base64.go
+// do not follow, and in other encodings: base64 split into paragraphs or
+// into chunks each with its own padding, written in groups of four with
+// spaces between them, behind "# ", "| " or a row number, inside the
+// quotes of a JavaScript array or with a trailing "\", in lines of any
+// width, spread over calendar properties; hex dumps (xxd -p, xxd, hexdump
+// -C); base32 (RFC 4648 §6); Adobe ascii85 (PostScript Language Reference,
+// 3rd ed., §3.13.3). Anyone rebuilds such a file with one command, so it
+// is an attachment in the text all the same (invariant 7).
+//
+// The spread pass looks at every line that no block of the line pass
+// holds. For each encoding it takes the core of a line: its longest run
+// of digits, or of groups of two to eight digits separated by one or two
+// spaces. A line is
+//
+//   - full when its core has at least minCoreDigits digits and what
+//     surrounds it is short (a quote mark, a row number, a property name,
+//     quotes and a comma, xxd's offset and ASCII column);
+//   - short when it is nothing but a core of fewer digits, give or take
+//     punctuation (the last line of a block, a line of a re-wrapped one);
+//   - blank when it has no letter or figure and is short (">" or "#" alone).
+//
+// A run starts at a full line and goes on through full, short and blank
+// lines (at most maxBlankGap blank lines in a row), so that paragraphs
+// join. Its digits are decoded in one stream, restarting after padding.
+// Then the run is judged by what it decodes to, not by its shape: it is a
+// payload when the bytes start with a file of a kind fileType knows, or
+// hold one further on (embeddedFile: after a key or a decoy line in the
+// same run), trying every digit the file could start at within a group;
+// or when they are text that holds a payload itself (Find again, to depth
+// maxDepth). Anything else — hashes, IDs, tokens, keys, certificates,
+// code, prose — decodes to bytes without a file signature and is kept,
+// however long.
+
+const (
+	// minCoreDigits is the fewest digits in the core of a full line: a
+	// word or a short ID is not the line of an encoded file.
+	minCoreDigits = 16
+	// maxAround bounds what may stand before or after the core of a full
+	// line, blanks at either end not counted: room for a quote mark, a row
+	// number, "X-PART-12:", xxd's offset or its 16-character ASCII column.
+	maxAround = 24
+	// maxBlankGap is the most blank lines in a row inside a run: one
+	// between paragraphs, or two.
+	maxBlankGap = 2
+	// maxGroup is the widest group of digits joined across spaces.
+	maxGroup = 8
+)
+
+// encoding is one alphabet the spread pass looks for.
+type encoding struct {
+	kind Kind
+	// values holds each byte's digit value plus one, 0 for a byte that
+	// is not a digit (a table: this is the inner loop of the pass).
+	values [256]uint8
+	// bits per digit for the bit-stream encodings; 0 for ascii85.
+	bits uint
+	// maxPad is the most '=' after a chunk (0: no padding).
+	maxPad int
+	// caseless: letters of one core must all be of one case (hex, base32).
+	caseless bool
+	// phases is the number of digits in a group: a file may start at
+	// any of them.
+	phases int
+}
+
+func spreadEncodings() []encoding {
+	encs := []encoding{
+		{kind: Hex, bits: 4, caseless: true, phases: 2},
+		{kind: Base32, bits: 5, maxPad: 6, caseless: true, phases: 8},
+		{kind: Base64, bits: 6, maxPad: 2, phases: 4},
+		{kind: ASCII85, phases: 5},
+	}
+	vals := []func(byte) int{hexVal, b32Val, b64Val, a85Val}
+	for i := range encs {
+		for c := range 256 {
+			encs[i].values[c] = uint8(vals[i](byte(c)) + 1)
+		}
+	}
+	return encs
+}
+
+// digit returns the value of c, or -1 when c is not a digit.
+func (e *encoding) digit(c byte) int { return int(e.values[c]) - 1 }
+
+// isDigit reports whether c is a digit.
+func (e *encoding) isDigit(c byte) bool { return e.values[c] != 0 }
+
+func hexVal(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
+}
+
+// b32Val is the RFC 4648 §6 alphabet, small letters accepted.
+func b32Val(c byte) int {
+	switch {
+	case c >= 'A' && c <= 'Z':
+		return int(c - 'A')
+	case c >= 'a' && c <= 'z':
+		return int(c - 'a')
+	case c >= '2' && c <= '7':
+		return int(c-'2') + 26
+	}
+	return -1
+}
+
+// a85Val: '!' to 'u' are the digits 0 to 84; 'z' stands for four zero
+// bytes.
+func a85Val(c byte) int {
+	switch {
+	case c >= '!' && c <= 'u':
+		return int(c - '!')
+	case c == 'z':
+		return 85
+	}
+	return -1
+}
+
+// lineKind classifies a line for one encoding.
+type lineKind int
+
+const (
+	lineOther lineKind = iota
+	lineFull
+	lineShort
+	lineBlank
+)
+
+// core finds the core of l (no line end) for e: the span [lo, hi) of its
+// longest run of digits (with its padding) or sequence of groups, and the
+// digits it holds. Groups are runs of one width, at most maxGroup digits,
+// one space apart (or two); the last may be narrower or padded.
+func (e *encoding) core(l string) (lo, hi, digits int) {
+	// The sequence being built: its span, digits, the width of its
+	// groups, and whether another group may follow.
+	seqLo, seqHi, seqN, width, open := 0, 0, 0, 0, false
+	for i := 0; i < len(l); {
+		if !e.isDigit(l[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(l) && e.isDigit(l[j]) {
+			j++
+		}
+		k := j
+		for k < len(l) && k-j < e.maxPad && l[k] == '=' {
+			k++
+		}
+		n := j - i
+		// A group joins across one space, or two (hexdump -C's middle
+		// gap) when it is as wide as the others; and it ends at a blank,
+		// so that xxd's ASCII column ("cafe.b") is not taken for one.
+		gap := l[seqHi:i]
+		joins := open && (k == len(l) || l[k] == ' ' || l[k] == '\t') &&
+			(gap == " " && n <= width || gap == "  " && n == width)
+		if !joins {
+			seqLo, seqN, width = i, 0, n
+		}
+		seqHi, seqN = k, seqN+n
+		open = n == width && width <= maxGroup && k == j
+		if seqN > digits {
+			lo, hi, digits = seqLo, seqHi, seqN
+		}
+		i = k
+	}
+	return lo, hi, digits
+}
+
+// classify returns the kind of line l for e and its core.
+func (e *encoding) classify(l string) (kind lineKind, lo, hi int) {
+	for len(l) > 0 && (l[len(l)-1] == ' ' || l[len(l)-1] == '\t' || l[len(l)-1] == '\r') {
+		l = l[:len(l)-1]
+	}
+	lo, hi, n := e.core(l)
+	if n == 0 {
+		if len(trimBlanks(l)) <= maxAround && !hasAlnum(l) {
+			return lineBlank, 0, 0
+		}
+		return lineOther, 0, 0
+	}
+	var upper, lower, other bool
+	for i := lo; i < hi; i++ {
+		switch c := l[i]; {
+		case c >= 'A' && c <= 'Z':
+			upper = true
+		case c >= 'a' && c <= 'z':
+			lower = true
+		case c != '-' && c != '_' && c != '=':
+			other = true
+		}
+	}
+	if e.caseless && upper && lower || !upper && !lower && !other {
+		// Mixed case is not hex or base32; dashes alone are a
+		// separator line, not base64.
+		return lineOther, 0, 0
+	}
+	before, after := trimBlanks(l[:lo]), trimBlanks(l[hi:])
+	if len(before) > maxAround || len(after) > maxAround {
+		return lineOther, 0, 0
+	}
+	switch {
+	case n >= minCoreDigits:
+		return lineFull, lo, hi
+	case !hasAlnum(before) && !hasAlnum(after):
+		return lineShort, lo, hi
+	}
+	return lineOther, 0, 0
+}
+
+// trimBlanks removes spaces, TABs and a CR from both ends of s.
+func trimBlanks(s string) string {
+	i, j := 0, len(s)
+	for i < j && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	for j > i && (s[j-1] == ' ' || s[j-1] == '\t' || s[j-1] == '\r') {
+		j--
+	}
+	return s[i:j]
+}
+
+// hasAlnum reports whether s holds a letter or figure (any non-ASCII
+// character counts as a letter).
+func hasAlnum(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
+
+// endsBlock reports whether a short line after the last full line of a run
+// belongs to it: padded, or holding a figure or symbol a word would not
+// ("AAA=", "Zg", "4f0a"), not "Thanks" or "Taro".
+func (e *encoding) endsBlock(c string) bool {
+	if strings.HasSuffix(c, "=") {
+		return true
+	}
+	for i := 0; i < len(c); i++ {
+		if ch := c[i]; ch >= '0' && ch <= '9' || e.kind == Base64 && (ch == '+' || ch == '/') {
+			return true
+		}
+	}
+	return false
+}
+
+// spread finds the spread-out files of text[:end] for every encoding,
+// outside the blocks already found. Each encoding stops once it has
+// limit+1 blocks; stop is the start of the last block of the first one to
+// stop (end when none did), and before stop the blocks are complete.
+func (s *scanner) spread(found []Block, end, limit int) (blocks []Block, stop int) {
+	stop = end
+	for _, e := range spreadEncodings() {
+		b := s.spreadOne(&e, found, end, limit)
+		if len(b) > limit {
+			stop = min(stop, b[limit].Start)
+		}
+		blocks = unionBlocks(blocks, b)
+	}
+	return blocks, stop
+}
+
+// spreadRun is a run of lines being gathered.
+type spreadRun struct {
+	start, end int    // the block: first full line to the last line kept
+	digits     []byte // the digits of the lines kept, '=' after padding
+	pending    []byte // digits of short lines after the last full line
+	blanks     int    // blank lines since the last line with digits
+	// starts are the offsets in digits of the full lines that do not
+	// start on a group boundary of their chunk: a file that starts there
+	// is not aligned with the decoding of the whole run.
+	starts []int
+	chunk  int // offset in digits where the current chunk starts
+}
+
+// add appends the digits of core c to the run, pending ones first; full
+// says c is the core of a full line.
+func (r *spreadRun) add(e *encoding, c string, full bool) {
+	if !full {
+		r.pending = e.appendDigits(r.pending, c)
+		return
+	}
+	r.commit()
+	if d := len(r.digits); (d-r.chunk)%e.phases != 0 {
+		r.starts = append(r.starts, d)
+	}
+	from := len(r.digits)
+	r.digits = e.appendDigits(r.digits, c)
+	if i := bytes.LastIndexByte(r.digits[from:], '='); i >= 0 {
+		r.chunk = from + i + 1
+	}
+}
+
+// commit moves the pending digits into the run.
+func (r *spreadRun) commit() {
+	from := len(r.digits)
+	r.digits = append(r.digits, r.pending...)
+	r.pending = r.pending[:0]
+	if i := bytes.LastIndexByte(r.digits[from:], '='); i >= 0 {
+		r.chunk = from + i + 1
+	}
+}
+
+// spreadOne runs the spread pass for one encoding over text[:end], until
+// it has limit+1 blocks.
+func (s *scanner) spreadOne(e *encoding, found []Block, end, limit int) []Block {
+	var out []Block
+	var run *spreadRun
+	finish := func() {
+		if run != nil {
+			if b, ok := s.judgeRun(e, run); ok {
+				out = append(out, b)
+			}
+			run = nil
+		}
+	}
+	next := 0 // index into found
+	for pos := 0; pos < end && len(out) <= limit; {
+		for next < len(found) && found[next].End <= pos {
+			next++
+		}
+		if next < len(found) && found[next].Start <= pos {
+			finish()
+			pos = found[next].End
+			continue
+		}
+		ln := s.line(pos)
+		pos = ln.next
+		kind, lo, hi := e.classify(ln.s)
+		switch {
+		case kind == lineFull:
+			if run == nil {
+				run = &spreadRun{start: ln.start}
+			}
+			run.add(e, ln.s[lo:hi], true)
+			run.end, run.blanks = ln.next, 0
+		case run == nil:
+		case kind == lineShort && run.blanks == 0:
+			run.add(e, ln.s[lo:hi], false)
+			if e.endsBlock(ln.s[lo:hi]) {
+				run.commit()
+				run.end = ln.next
+			}
+		case kind == lineShort:
+			// After a blank line, a short line is kept only if a full
+			// line follows (then it was part of the data after all).
+			run.add(e, ln.s[lo:hi], false)
+			run.blanks = 0
+		case kind == lineBlank && run.blanks < maxBlankGap:
+			run.blanks++
+		default:
+			finish()
+		}
+	}
+	finish()
+	return out
+}
+
+// appendDigits appends the digits of a core to dst, and '=' where padding
+// ends a chunk; group separators are dropped. An ascii85 'z' is written as
+// the five digits it stands for, so that offsets count groups.
+func (e *encoding) appendDigits(dst []byte, c string) []byte {
+	i := 0
+	for i < len(c) && e.isDigit(c[i]) && c[i] != 'z' {
+		i++
+	}
+	if i == len(c) {
+		return append(dst, c...) // the usual line: digits only
+	}
+	padded := false
+	for i := 0; i < len(c); i++ {
+		switch ch := c[i]; {
+		case ch == 'z' && e.kind == ASCII85:
+			dst = append(dst, "!!!!!"...)
+		case e.isDigit(ch):
+			if padded {
+				dst = append(dst, '=')
+				padded = false
+			}
+			dst = append(dst, ch)
+		case ch == '=':
+			padded = true
+		}
+	}
+	if padded {
+		dst = append(dst, '=')
+	}
+	return dst
+}
+
+// maxRealign bounds the lines of one run whose start looks like a file
+// but is not aligned with the run's decoding, each of which costs a
+// decode of a few kilobytes to check. Honest text has none; a run with
+// more is taken for a payload (fail closed).
+const maxRealign = 64
+
+// realignBytes is how much is decoded from such a line to check it: what
+// mimetype reads, and the headers fileType looks into.
+const realignBytes = 8 << 10
+
+// judgeRun decodes a run and decides whether it is a payload: a file at
+// its start or anywhere in the decoded bytes, a file that starts at a line
+// not aligned with the rest (after a decoy or a key of another length),
+// or text that holds a payload.
+func (s *scanner) judgeRun(e *encoding, run *spreadRun) (Block, bool) {
+	block := func(data []byte, size int64, typ string) (Block, bool) {
+		return Block{Kind: e.kind, Start: run.start, End: run.end, Data: data, Size: size, Type: typ}, true
+	}
+	data, size := e.decode(nil, run.digits, s.opt.MaxDecoded)
+	if len(data) < minFileBytes {
+		return Block{}, false
+	}
+	typ, at := fileType(data), 0
+	if typ == "" {
+		typ, at = embeddedFile(data)
+	}
+	if typ != "" {
+		return block(data[at:], size-int64(at), typ)
+	}
+	if !isBinary(data, size > int64(len(data))) {
+		// Readable text: a file decoded out of step would have made it
+		// binary, so only what the text holds is left to look for.
+		if s.depth < maxDepth && !s.textSearched(run.start, run.end) && s.textHidesPayload(data) {
+			return block(data, size, "")
+		}
+		return Block{}, false
+	}
+	checks := 0
+	var head []byte
+	for _, d := range run.starts {
+		head, _ = e.decode(head[:0], run.digits[d:min(len(run.digits), d+24)], 16)
+		if !fileStart(head) {
+			continue
+		}
+		if checks++; checks > maxRealign {
+			return block(data, size, "")
+		}
+		head, _ = e.decode(head[:0], run.digits[d:min(len(run.digits), d+realignBytes*2)], realignBytes)
+		if t := fileType(head); t != "" {
+			data, size = e.decode(data[:0], run.digits[d:], s.opt.MaxDecoded)
+			return block(data, size, t)
+		}
+	}
+	return Block{}, false
+}
+
+// decode decodes digits ('=' restarts the bit stream: a new chunk) into
+// dst, keeping at most limit bytes, and returns the decoded size of all.
+func (e *encoding) decode(dst, digits []byte, limit int) ([]byte, int64) {
+	if e.bits == 0 {
+		return a85Decode(dst, digits, limit)
+	}
+	if dst == nil {
+		dst = make([]byte, 0, min(limit, len(digits)*int(e.bits)/8))
+	}
+	var acc uint32
+	var nbits uint
+	var size int64
+	for _, c := range digits {
+		if c == '=' {
+			acc, nbits = 0, 0
+			continue
+		}
+		acc = acc<<e.bits | uint32(e.digit(c))
+		nbits += e.bits
+		if nbits >= 8 {
+			nbits -= 8
+			size++
+			if len(dst) < limit {
+				dst = append(dst, byte(acc>>nbits))
+			}
+		}
+	}
+	return dst, size
+}
+
+// a85Decode decodes ascii85 digits with the standard library, a slice at
+// a time so that at most limit bytes are kept; a corrupt group (a 'z'
+// inside a group, a group over 2^32) ends the data.
+func a85Decode(dst, digits []byte, limit int) ([]byte, int64) {
+	var size int64
+	// 1024 digits decode to at most 4096 bytes (all 'z').
+	var tmp [4096]byte
+	for len(digits) > 0 {
+		n := min(len(digits), 1024)
+		nd, ns, err := ascii85.Decode(tmp[:], digits[:n], n == len(digits))
+		size += int64(nd)
+		if room := limit - len(dst); room > 0 {
+			dst = append(dst, tmp[:min(nd, room)]...)
+		}
+		if err != nil || ns == 0 {
+			break
+		}
+		digits = digits[ns:]
+	}
+	return dst, size
+}
+
+// textSearched reports whether the line pass already decoded [start, end)
+// as text and searched it for payloads.
+func (s *scanner) textSearched(start, end int) bool {
+	i := sort.Search(len(s.searched), func(i int) bool { return s.searched[i][1] >= end })
+	return i < len(s.searched) && s.searched[i][0] <= start
+}
