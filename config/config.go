@@ -179,6 +179,7 @@ type Limits struct {
 	ConvertMemory  Size     `yaml:"convert_memory"`
 	ConvertOutput  Size     `yaml:"convert_output"`
 	PDFPages       int      `yaml:"pdf_pages"`
+	Payloads       int      `yaml:"payloads"`
 }
 
 // WorkerCount resolves Workers: 0 means one worker per CPU.

@@ -138,18 +138,32 @@ type lineKind int
 const (
 	lineOther lineKind = iota
 	lineFull
-	lineShort
+	lineShort // a short core, maybe beside a label (see lineInfo)
 	lineBlank
 )
 
+// lineInfo is what the spread pass needs to know of a line.
+type lineInfo struct {
+	kind   lineKind
+	lo, hi int // the core
+	// width is the width of the core's groups, 0 when it is one run.
+	width int
+	// label is what stands before the core, blanks trimmed, when it holds
+	// a letter or figure (a row number, a property name), else "".
+	label string
+	// labelAfter: a letter or figure stands after the core too.
+	labelAfter bool
+}
+
 // core finds the core of l (no line end) for e: the span [lo, hi) of its
-// longest run of digits (with its padding) or sequence of groups, and the
-// digits it holds. Groups are runs of one width, at most maxGroup digits,
-// one space apart (or two); the last may be narrower or padded.
-func (e *encoding) core(l string) (lo, hi, digits int) {
-	// The sequence being built: its span, digits, the width of its
+// longest run of digits (with its padding) or sequence of groups, the
+// digits it holds, and the width of its groups (0 for a single run).
+// Groups are runs of one width, at most maxGroup digits, one space apart
+// (or two); the last may be narrower or padded.
+func (e *encoding) core(l string) (lo, hi, digits, groups int) {
+	// The sequence being built: its span, digits, count and width of its
 	// groups, and whether another group may follow.
-	seqLo, seqHi, seqN, width, open := 0, 0, 0, 0, false
+	seqLo, seqHi, seqN, seqGroups, width, open := 0, 0, 0, 0, 0, false
 	for i := 0; i < len(l); {
 		if !e.isDigit(l[i]) {
 			i++
@@ -171,29 +185,32 @@ func (e *encoding) core(l string) (lo, hi, digits int) {
 		joins := open && (k == len(l) || l[k] == ' ' || l[k] == '\t') &&
 			(gap == " " && n <= width || gap == "  " && n == width)
 		if !joins {
-			seqLo, seqN, width = i, 0, n
+			seqLo, seqN, seqGroups, width = i, 0, 0, n
 		}
-		seqHi, seqN = k, seqN+n
+		seqHi, seqN, seqGroups = k, seqN+n, seqGroups+1
 		open = n == width && width <= maxGroup && k == j
 		if seqN > digits {
-			lo, hi, digits = seqLo, seqHi, seqN
+			lo, hi, digits, groups = seqLo, seqHi, seqN, 0
+			if seqGroups > 1 {
+				groups = width
+			}
 		}
 		i = k
 	}
-	return lo, hi, digits
+	return lo, hi, digits, groups
 }
 
-// classify returns the kind of line l for e and its core.
-func (e *encoding) classify(l string) (kind lineKind, lo, hi int) {
+// classify describes line l for e.
+func (e *encoding) classify(l string) lineInfo {
 	for len(l) > 0 && (l[len(l)-1] == ' ' || l[len(l)-1] == '\t' || l[len(l)-1] == '\r') {
 		l = l[:len(l)-1]
 	}
-	lo, hi, n := e.core(l)
+	lo, hi, n, width := e.core(l)
 	if n == 0 {
 		if len(trimBlanks(l)) <= maxAround && !hasAlnum(l) {
-			return lineBlank, 0, 0
+			return lineInfo{kind: lineBlank}
 		}
-		return lineOther, 0, 0
+		return lineInfo{}
 	}
 	var upper, lower, other bool
 	for i := lo; i < hi; i++ {
@@ -209,19 +226,32 @@ func (e *encoding) classify(l string) (kind lineKind, lo, hi int) {
 	if e.caseless && upper && lower || !upper && !lower && !other {
 		// Mixed case is not hex or base32; dashes alone are a
 		// separator line, not base64.
-		return lineOther, 0, 0
+		return lineInfo{}
 	}
 	before, after := trimBlanks(l[:lo]), trimBlanks(l[hi:])
 	if len(before) > maxAround || len(after) > maxAround {
-		return lineOther, 0, 0
+		return lineInfo{}
 	}
-	switch {
-	case n >= minCoreDigits:
-		return lineFull, lo, hi
-	case !hasAlnum(before) && !hasAlnum(after):
-		return lineShort, lo, hi
+	info := lineInfo{kind: lineShort, lo: lo, hi: hi, width: width, labelAfter: hasAlnum(after)}
+	if hasAlnum(before) {
+		info.label = before
 	}
-	return lineOther, 0, 0
+	if n >= minCoreDigits {
+		info.kind = lineFull
+	}
+	return info
+}
+
+// labelShape is a label with its figures made alike, so that the row
+// numbers of one column ("9\t", "10\t") compare equal.
+func labelShape(label string) string {
+	b := []byte(label)
+	for i, c := range b {
+		if c >= '0' && c <= '9' {
+			b[i] = '9'
+		}
+	}
+	return strings.ReplaceAll(string(b), "99", "9")
 }
 
 // trimBlanks removes spaces, TABs and a CR from both ends of s.
@@ -283,7 +313,14 @@ type spreadRun struct {
 	start, end int    // the block: first full line to the last line kept
 	digits     []byte // the digits of the lines kept, '=' after padding
 	pending    []byte // digits of short lines after the last full line
-	blanks     int    // blank lines since the last line with digits
+	gap        int    // blank or separating lines since the last data line
+	// width and label are those of the last full line: a short line is
+	// data when its groups and label match them.
+	width int
+	label string
+	// lines are the full lines: where their digits start and where they
+	// start in the text.
+	lines []lineRef
 	// starts are the offsets in digits of the full lines that do not
 	// start on a group boundary of their chunk: a file that starts there
 	// is not aligned with the decoding of the whole run.
@@ -291,15 +328,21 @@ type spreadRun struct {
 	chunk  int // offset in digits where the current chunk starts
 }
 
-// add appends the digits of core c to the run, pending ones first; full
-// says c is the core of a full line.
-func (r *spreadRun) add(e *encoding, c string, full bool) {
+// lineRef locates a line of a run: the offset of its first digit in the
+// run's digits and of the line in the text.
+type lineRef struct{ digit, pos int }
+
+// add appends the digits of core c of the line at pos to the run, pending
+// ones first; full says it is a full line.
+func (r *spreadRun) add(e *encoding, c string, pos int, full bool) {
 	if !full {
 		r.pending = e.appendDigits(r.pending, c)
 		return
 	}
 	r.commit()
-	if d := len(r.digits); (d-r.chunk)%e.phases != 0 {
+	d := len(r.digits)
+	r.lines = append(r.lines, lineRef{d, pos})
+	if (d-r.chunk)%e.phases != 0 {
 		r.starts = append(r.starts, d)
 	}
 	from := len(r.digits)
@@ -317,6 +360,17 @@ func (r *spreadRun) commit() {
 	if i := bytes.LastIndexByte(r.digits[from:], '='); i >= 0 {
 		r.chunk = from + i + 1
 	}
+}
+
+// shortData reports whether a short line continues the run's data: its
+// groups are as wide as those of the full lines (so "Part 2" between the
+// paragraphs of a document is not), and its label is of the same shape
+// (the last row of a numbered column) or there is none.
+func (r *spreadRun) shortData(info lineInfo) bool {
+	if info.width != 0 && info.width != r.width || info.labelAfter {
+		return false
+	}
+	return info.label == "" || labelShape(info.label) == labelShape(r.label)
 }
 
 // spreadOne runs the spread pass for one encoding over text[:end], until
@@ -344,28 +398,29 @@ func (s *scanner) spreadOne(e *encoding, found []Block, end, limit int) []Block 
 		}
 		ln := s.line(pos)
 		pos = ln.next
-		kind, lo, hi := e.classify(ln.s)
+		info := e.classify(ln.s)
+		core := ln.s[info.lo:info.hi]
 		switch {
-		case kind == lineFull:
+		case info.kind == lineFull:
 			if run == nil {
 				run = &spreadRun{start: ln.start}
 			}
-			run.add(e, ln.s[lo:hi], true)
-			run.end, run.blanks = ln.next, 0
+			run.add(e, core, ln.start, true)
+			run.end, run.gap, run.width, run.label = ln.next, 0, info.width, info.label
 		case run == nil:
-		case kind == lineShort && run.blanks == 0:
-			run.add(e, ln.s[lo:hi], false)
-			if e.endsBlock(ln.s[lo:hi]) {
+		case info.kind == lineShort && run.shortData(info):
+			// Data if a full line follows, or if it ends the data
+			// ("AAA=" after the last full line, not "Thanks").
+			run.add(e, core, ln.start, false)
+			if run.gap == 0 && e.endsBlock(core) {
 				run.commit()
 				run.end = ln.next
 			}
-		case kind == lineShort:
-			// After a blank line, a short line is kept only if a full
-			// line follows (then it was part of the data after all).
-			run.add(e, ln.s[lo:hi], false)
-			run.blanks = 0
-		case kind == lineBlank && run.blanks < maxBlankGap:
-			run.blanks++
+			run.gap = 0
+		case run.gap < maxBlankGap && len(trimBlanks(ln.s)) <= maxAround:
+			// A blank line, or a short one that is not data ("Part 2",
+			// "Regards,"): the run may go on after it.
+			run.gap++
 		default:
 			finish()
 		}
@@ -420,6 +475,9 @@ const realignBytes = 8 << 10
 // its start or anywhere in the decoded bytes, a file that starts at a line
 // not aligned with the rest (after a decoy or a key of another length),
 // or text that holds a payload.
+//
+// The block starts at the line where the file does: a line before it in
+// the same run (a sentence that ends in a long word, a key) stays.
 func (s *scanner) judgeRun(e *encoding, run *spreadRun) (Block, bool) {
 	block := func(data []byte, size int64, typ string) (Block, bool) {
 		return Block{Kind: e.kind, Start: run.start, End: run.end, Data: data, Size: size, Type: typ}, true
@@ -433,7 +491,9 @@ func (s *scanner) judgeRun(e *encoding, run *spreadRun) (Block, bool) {
 		typ, at = embeddedFile(data)
 	}
 	if typ != "" {
-		return block(data[at:], size-int64(at), typ)
+		b, ok := block(data[at:], size-int64(at), typ)
+		b.Start = run.lineOf(e, at)
+		return b, ok
 	}
 	if !isBinary(data, size > int64(len(data))) {
 		// Readable text: a file decoded out of step would have made it
@@ -456,10 +516,50 @@ func (s *scanner) judgeRun(e *encoding, run *spreadRun) (Block, bool) {
 		head, _ = e.decode(head[:0], run.digits[d:min(len(run.digits), d+realignBytes*2)], realignBytes)
 		if t := fileType(head); t != "" {
 			data, size = e.decode(data[:0], run.digits[d:], s.opt.MaxDecoded)
-			return block(data, size, t)
+			b, ok := block(data, size, t)
+			for _, l := range run.lines {
+				if l.digit == d {
+					b.Start = l.pos
+				}
+			}
+			return b, ok
 		}
 	}
 	return Block{}, false
+}
+
+// lineOf returns where the full line of the run starts in which the
+// first bit of byte at of the run's decoding lies (the run's start when
+// that is before its first full line).
+func (r *spreadRun) lineOf(e *encoding, at int) int {
+	pos := r.start
+	emitted, pending, next := 0, uint(0), 0
+	for i, c := range r.digits {
+		for next < len(r.lines) && r.lines[next].digit == i {
+			if emitted > at || emitted == at && pending > 0 {
+				return pos
+			}
+			pos = r.lines[next].pos
+			next++
+		}
+		switch {
+		case c == '=':
+			pending = 0
+		case e.bits == 0:
+			// ascii85: four bytes for five digits.
+			if pending++; pending == 5 {
+				emitted, pending = emitted+4, 0
+			}
+		default:
+			if pending += e.bits; pending >= 8 {
+				emitted, pending = emitted+1, pending-8
+			}
+		}
+		if emitted > at {
+			return pos
+		}
+	}
+	return pos
 }
 
 // decode decodes digits ('=' restarts the bit stream: a new chunk) into
