@@ -41,7 +41,18 @@ func randomText(r *rand.Rand) string {
 			func() string {
 				return "data:application/octet-stream;base64," + base64.StdEncoding.EncodeToString(data) + "\n"
 			},
-		}[r.IntN(9)]()
+			func() string {
+				return payloadtest.Paragraphs(base64.StdEncoding.EncodeToString(data), 1+r.IntN(300), 16+r.IntN(60))
+			},
+			func() string { return payloadtest.ChunkedBase64(data, 1+r.IntN(100)) },
+			func() string {
+				return payloadtest.Groups(base64.StdEncoding.EncodeToString(data), 4, 1+r.IntN(20), " ")
+			},
+			func() string { return payloadtest.HexDump(data) },
+			func() string { return payloadtest.Base32(data, 1+r.IntN(80)) },
+			func() string { return payloadtest.ASCII85(data, 1+r.IntN(80), r.IntN(2) == 0) },
+			func() string { return payloadtest.HexPlain(payloadtest.PE("M", r.Uint64(), r.IntN(500))) },
+		}[r.IntN(16)]()
 		if r.IntN(3) == 0 && len(s) > 0 {
 			s = s[:r.IntN(len(s))] // cut short anywhere, even mid-character
 		}

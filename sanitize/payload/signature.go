@@ -161,18 +161,23 @@ func embeddedFile(data []byte) (typ string, at int) {
 
 // fileStart reports whether decoded bytes may be the start of a file, by
 // their first bytes only: one of fileMarkers, or the start of another of
-// the types fileType knows. It is the cheap test before fileType.
+// the types fileType knows, each of at least two bytes so that random
+// bytes seldom match. It is the cheap test before fileType.
 func fileStart(b []byte) bool {
 	for _, m := range fileMarkers() {
 		if len(b) >= len(m) && string(b[:len(m)]) == m {
 			return true
 		}
 	}
-	for _, m := range []string{
-		"\x1F\x8B\x08", "\x89PNG", "GIF8", "\xFF\xD8\xFF", "%!PS", "\x00asm", "ITSF", "Cr24",
-		"<", "#!", "\xEF\xBB\xBF<", // markup and scripts (fileType decides)
-	} {
+	for _, m := range []string{"\x1F\x8B\x08", "\x89PNG", "GIF8", "\xFF\xD8\xFF", "%!PS", "\x00asm", "ITSF", "Cr24", "#!/"} {
 		if len(b) >= len(m) && string(b[:len(m)]) == m {
+			return true
+		}
+	}
+	for _, m := range []string{"<!doctype", "<html", "<?xml", "<svg", "<script"} {
+		// Markup, in either case; fileType decides. (EqualFold only here:
+		// it takes any invalid UTF-8 byte for any other.)
+		if len(b) >= len(m) && strings.EqualFold(string(b[:len(m)]), m) {
 			return true
 		}
 	}

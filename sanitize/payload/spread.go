@@ -3,6 +3,7 @@ package payload
 import (
 	"bytes"
 	"encoding/ascii85"
+	"errors"
 	"sort"
 	"strings"
 )
@@ -20,26 +21,30 @@ import (
 // The spread pass looks at every line that no block of the line pass
 // holds. For each encoding it takes the core of a line: its longest run
 // of digits, or of groups of two to eight digits separated by one or two
-// spaces. A line is
+// spaces, with little around it. A line is
 //
 //   - full when its core has at least minCoreDigits digits and what
 //     surrounds it is short (a quote mark, a row number, a property name,
 //     quotes and a comma, xxd's offset and ASCII column);
-//   - short when it is nothing but a core of fewer digits, give or take
-//     punctuation (the last line of a block, a line of a re-wrapped one);
+//   - short when its core has fewer (the last line of a block, a line of
+//     a re-wrapped one, a word);
 //   - blank when it has no letter or figure and is short (">" or "#" alone).
 //
-// A run starts at a full line and goes on through full, short and blank
-// lines (at most maxBlankGap blank lines in a row), so that paragraphs
-// join. Its digits are decoded in one stream, restarting after padding.
-// Then the run is judged by what it decodes to, not by its shape: it is a
-// payload when the bytes start with a file of a kind fileType knows, or
-// hold one further on (embeddedFile: after a key or a decoy line in the
-// same run), trying every digit the file could start at within a group;
-// or when they are text that holds a payload itself (Find again, to depth
-// maxDepth). Anything else — hashes, IDs, tokens, keys, certificates,
-// code, prose — decodes to bytes without a file signature and is kept,
-// however long.
+// A run is a sequence of data lines — full lines, and short ones that
+// look like data (see spreadRun) — with any number of blank lines and
+// short lines that are not data ("Part 2") between them, so that
+// paragraphs and chunks join; any other line ends it. Its digits are
+// decoded in one stream, restarting after padding. Then the run is judged
+// by what it decodes to, not by its shape: it is a payload when the bytes
+// start with a file of a kind fileType knows, or hold one further on
+// (embeddedFile: after a key or another file in the same run), or when a
+// file starts at a line that is out of step with the run's decoding
+// (after a decoy line); or when they are text that holds a payload itself
+// (Find again, to depth maxDepth). Last, the lines of all runs are joined
+// across whatever separates them, and a file starting at one of them is
+// looked for (judgeStream). Anything else — hashes, IDs, tokens, keys,
+// certificates, code, prose — decodes to bytes without a file signature
+// and is kept, however long.
 
 const (
 	// minCoreDigits is the fewest digits in the core of a full line: a
@@ -49,9 +54,6 @@ const (
 	// line, blanks at either end not counted: room for a quote mark, a row
 	// number, "X-PART-12:", xxd's offset or its 16-character ASCII column.
 	maxAround = 24
-	// maxBlankGap is the most blank lines in a row inside a run: one
-	// between paragraphs, or two.
-	maxBlankGap = 2
 	// maxGroup is the widest group of digits joined across spaces.
 	maxGroup = 8
 )
@@ -151,19 +153,36 @@ type lineInfo struct {
 	// label is what stands before the core, blanks trimmed, when it holds
 	// a letter or figure (a row number, a property name), else "".
 	label string
-	// labelAfter: a letter or figure stands after the core too.
-	labelAfter bool
+	// labelAfter: a letter or figure stands after the core too;
+	// after: something does.
+	labelAfter, after bool
+	// closes: the core is followed by the end of the data (ascii85's
+	// "~>"): the run ends with this line.
+	closes bool
 }
 
 // core finds the core of l (no line end) for e: the span [lo, hi) of its
-// longest run of digits (with its padding) or sequence of groups, the
+// longest run of digits (with its padding) or sequence of groups that has
+// at most maxAround bytes (blanks not counted) before and after it, the
 // digits it holds, and the width of its groups (0 for a single run).
 // Groups are runs of one width, at most maxGroup digits, one space apart
-// (or two); the last may be narrower or padded.
+// (or two); the last may be narrower or padded. (xxd's offset is a run of
+// digits too, but on the last line the data beside it is the core.)
 func (e *encoding) core(l string) (lo, hi, digits, groups int) {
 	// The sequence being built: its span, digits, count and width of its
 	// groups, and whether another group may follow.
 	seqLo, seqHi, seqN, seqGroups, width, open := 0, 0, 0, 0, 0, false
+	consider := func() {
+		// On a tie the later one wins: data stands right of a row
+		// number or an offset.
+		if seqN < digits || len(trimBlanks(l[:seqLo])) > maxAround || len(trimBlanks(l[seqHi:])) > maxAround {
+			return
+		}
+		lo, hi, digits, groups = seqLo, seqHi, seqN, 0
+		if seqGroups > 1 {
+			groups = width
+		}
+	}
 	for i := 0; i < len(l); {
 		if !e.isDigit(l[i]) {
 			i++
@@ -177,25 +196,31 @@ func (e *encoding) core(l string) (lo, hi, digits, groups int) {
 		for k < len(l) && k-j < e.maxPad && l[k] == '=' {
 			k++
 		}
+		if e.kind == Base64 && !hasAlnum(l[i:j]) {
+			// "//", "--", "+": a comment mark or a rule, not data.
+			i = k
+			continue
+		}
 		n := j - i
 		// A group joins across one space, or two (hexdump -C's middle
-		// gap) when it is as wide as the others; and it ends at a blank,
-		// so that xxd's ASCII column ("cafe.b") is not taken for one.
+		// gap) when it is as wide as the others; and it ends at a blank
+		// or a closing mark, so that xxd's ASCII column ("cafe.b") is not
+		// taken for one.
 		gap := l[seqHi:i]
-		joins := open && (k == len(l) || l[k] == ' ' || l[k] == '\t') &&
+		joins := open && (k == len(l) || strings.IndexByte(" \t\"',;\\|)]}", l[k]) >= 0) &&
 			(gap == " " && n <= width || gap == "  " && n == width)
 		if !joins {
+			if seqN > 0 {
+				consider()
+			}
 			seqLo, seqN, seqGroups, width = i, 0, 0, n
 		}
 		seqHi, seqN, seqGroups = k, seqN+n, seqGroups+1
 		open = n == width && width <= maxGroup && k == j
-		if seqN > digits {
-			lo, hi, digits, groups = seqLo, seqHi, seqN, 0
-			if seqGroups > 1 {
-				groups = width
-			}
-		}
 		i = k
+	}
+	if seqN > 0 {
+		consider()
 	}
 	return lo, hi, digits, groups
 }
@@ -212,27 +237,30 @@ func (e *encoding) classify(l string) lineInfo {
 		}
 		return lineInfo{}
 	}
-	var upper, lower, other bool
+	var upper, lower, figure bool
 	for i := lo; i < hi; i++ {
 		switch c := l[i]; {
 		case c >= 'A' && c <= 'Z':
 			upper = true
 		case c >= 'a' && c <= 'z':
 			lower = true
-		case c != '-' && c != '_' && c != '=':
-			other = true
+		case c >= '0' && c <= '9':
+			figure = true
 		}
 	}
-	if e.caseless && upper && lower || !upper && !lower && !other {
-		// Mixed case is not hex or base32; dashes alone are a
-		// separator line, not base64.
+	switch {
+	case e.caseless && upper && lower:
+		return lineInfo{} // mixed case is not hex or base32
+	case !upper && !lower && !figure && e.kind == Base64:
+		// "----", "//", "==": a separator or comment mark, no data.
+		if len(trimBlanks(l)) <= maxAround {
+			return lineInfo{kind: lineBlank}
+		}
 		return lineInfo{}
 	}
 	before, after := trimBlanks(l[:lo]), trimBlanks(l[hi:])
-	if len(before) > maxAround || len(after) > maxAround {
-		return lineInfo{}
-	}
-	info := lineInfo{kind: lineShort, lo: lo, hi: hi, width: width, labelAfter: hasAlnum(after)}
+	info := lineInfo{kind: lineShort, lo: lo, hi: hi, width: width, labelAfter: hasAlnum(after), after: after != "",
+		closes: e.kind == ASCII85 && strings.HasPrefix(after, "~>")}
 	if hasAlnum(before) {
 		info.label = before
 	}
@@ -242,16 +270,34 @@ func (e *encoding) classify(l string) lineInfo {
 	return info
 }
 
-// labelShape is a label with its figures made alike, so that the row
-// numbers of one column ("9\t", "10\t") compare equal.
+// labelShape is a label with each word that holds a figure made alike,
+// so that the row numbers of one column ("9\t", "10\t") and xxd's offsets
+// ("00000490:", "000004a0:") compare equal.
 func labelShape(label string) string {
-	b := []byte(label)
-	for i, c := range b {
-		if c >= '0' && c <= '9' {
-			b[i] = '9'
+	var b strings.Builder
+	for i := 0; i < len(label); {
+		j := i
+		digit := false
+		for j < len(label) && isAlnum(label[j]) {
+			digit = digit || label[j] >= '0' && label[j] <= '9'
+			j++
 		}
+		switch {
+		case j == i:
+			b.WriteByte(label[i])
+			j++
+		case digit:
+			b.WriteByte('9')
+		default:
+			b.WriteString(label[i:j])
+		}
+		i = j
 	}
-	return strings.ReplaceAll(string(b), "99", "9")
+	return b.String()
+}
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // trimBlanks removes spaces, TABs and a CR from both ends of s.
@@ -278,14 +324,24 @@ func hasAlnum(s string) bool {
 }
 
 // endsBlock reports whether a short line after the last full line of a run
-// belongs to it: padded, or holding a figure or symbol a word would not
-// ("AAA=", "Zg", "4f0a"), not "Thanks" or "Taro".
+// belongs to it: padded, one digit repeated, or holding a figure, a symbol
+// or a capital after a small letter, as a word would not ("AAA=", "AAAA",
+// "Zm9v+", "4f0a", "VrB"), not "Thanks" or "Taro".
 func (e *encoding) endsBlock(c string) bool {
-	if strings.HasSuffix(c, "=") {
+	if strings.HasSuffix(c, "=") || len(c) >= 3 && strings.Count(c, c[:1]) == len(c) {
+		// Padding, or one digit over and over ("AAAA": zero bytes).
 		return true
 	}
 	for i := 0; i < len(c); i++ {
-		if ch := c[i]; ch >= '0' && ch <= '9' || e.kind == Base64 && (ch == '+' || ch == '/') {
+		switch ch := c[i]; {
+		case ch >= '0' && ch <= '9', e.kind == Base64 && (ch == '+' || ch == '/'):
+			return true
+		case e.kind == Base64 && i > 0 && ch >= 'A' && ch <= 'Z' && c[i-1] >= 'a' && c[i-1] <= 'z':
+			// A capital after a small letter: "VrB", "HcQ"; words are
+			// capitalised at the start or all through.
+			return true
+		case e.kind == ASCII85 && !isAlnum(ch):
+			// Most ascii85 digits are punctuation.
 			return true
 		}
 	}
@@ -308,66 +364,107 @@ func (s *scanner) spread(found []Block, end, limit int) (blocks []Block, stop in
 	return blocks, stop
 }
 
-// spreadRun is a run of lines being gathered.
+// spreadRun is a run of lines being gathered. Lines are data once
+// committed: full lines at once, short lines when a full line follows or
+// when they hold a figure, a symbol or padding that a word would not
+// (endsBlock), or are as wide as the line before; so that "Thanks" after
+// a block is not part of it, but a block wrapped narrower than a full
+// line is.
 type spreadRun struct {
-	start, end int    // the block: first full line to the last line kept
-	digits     []byte // the digits of the lines kept, '=' after padding
-	pending    []byte // digits of short lines after the last full line
-	gap        int    // blank or separating lines since the last data line
-	// width and label are those of the last full line: a short line is
-	// data when its groups and label match them.
+	start, end int    // the block: first line committed to the end of the last
+	digits     []byte // the digits committed, '=' after padding
+	lines      []lineRef
+	pending    []byte // digits of short lines not committed yet
+	pendLines  []lineRef
+	gap        int // blank or separating lines since the last data line
+	// width and label are those of the last full line, after says a
+	// full line had something after its core (xxd's ASCII column): a
+	// short line is data when its groups and labels match them.
 	width int
 	label string
-	// lines are the full lines: where their digits start and where they
-	// start in the text.
-	lines []lineRef
-	// starts are the offsets in digits of the full lines that do not
-	// start on a group boundary of their chunk: a file that starts there
-	// is not aligned with the decoding of the whole run.
+	after bool
+	// lastWidth is the width of the core of the last line committed: a
+	// short line as wide is the next line of a narrow wrap.
+	lastWidth int
+	// starts are the offsets in digits of the lines that do not start on
+	// a group boundary of their chunk: a file that starts there is not
+	// aligned with the decoding of the whole run.
 	starts []int
 	chunk  int // offset in digits where the current chunk starts
 }
 
 // lineRef locates a line of a run: the offset of its first digit in the
-// run's digits and of the line in the text.
-type lineRef struct{ digit, pos int }
+// run's digits (or pending digits) and the line in the text.
+type lineRef struct{ digit, pos, next int }
 
-// add appends the digits of core c of the line at pos to the run, pending
-// ones first; full says it is a full line.
-func (r *spreadRun) add(e *encoding, c string, pos int, full bool) {
-	if !full {
-		r.pending = e.appendDigits(r.pending, c)
-		return
+func (r *spreadRun) reset() {
+	*r = spreadRun{digits: r.digits[:0], lines: r.lines[:0], pending: r.pending[:0],
+		pendLines: r.pendLines[:0], starts: r.starts[:0], start: -1}
+}
+
+// active reports whether the run holds any line.
+func (r *spreadRun) active() bool { return len(r.lines) > 0 || len(r.pendLines) > 0 }
+
+// add appends core c of line l to the run's pending digits; full lines
+// are committed at once.
+func (r *spreadRun) add(e *encoding, c string, l line, full bool) {
+	if len(r.lines) == 0 && len(r.pendLines) >= 2*maxPending {
+		// Short lines and nothing committed: a column of words, most
+		// likely. Only the last ones can still start a block.
+		r.dropPending(len(r.pendLines) - maxPending)
 	}
-	r.commit()
-	d := len(r.digits)
-	r.lines = append(r.lines, lineRef{d, pos})
-	if (d-r.chunk)%e.phases != 0 {
-		r.starts = append(r.starts, d)
-	}
-	from := len(r.digits)
-	r.digits = e.appendDigits(r.digits, c)
-	if i := bytes.LastIndexByte(r.digits[from:], '='); i >= 0 {
-		r.chunk = from + i + 1
+	r.pendLines = append(r.pendLines, lineRef{len(r.pending), l.start, l.next})
+	r.pending = e.appendDigits(r.pending, c)
+	if full {
+		r.commit(e)
 	}
 }
 
-// commit moves the pending digits into the run.
-func (r *spreadRun) commit() {
-	from := len(r.digits)
-	r.digits = append(r.digits, r.pending...)
-	r.pending = r.pending[:0]
-	if i := bytes.LastIndexByte(r.digits[from:], '='); i >= 0 {
-		r.chunk = from + i + 1
+// maxPending is how many short lines without a figure or symbol may
+// start a block before the first line that has one.
+const maxPending = 32
+
+// dropPending forgets the first n pending lines.
+func (r *spreadRun) dropPending(n int) {
+	cut := r.pendLines[n].digit
+	r.pending = append(r.pending[:0], r.pending[cut:]...)
+	r.pendLines = append(r.pendLines[:0], r.pendLines[n:]...)
+	for i := range r.pendLines {
+		r.pendLines[i].digit -= cut
 	}
+}
+
+// commit makes the pending lines data.
+func (r *spreadRun) commit(e *encoding) {
+	base, prev := len(r.digits), 0
+	for _, l := range r.pendLines {
+		if i := bytes.LastIndexByte(r.pending[prev:l.digit], '='); i >= 0 {
+			r.chunk = base + prev + i + 1
+		}
+		prev = l.digit
+		d := base + l.digit
+		if d > 0 && (d-r.chunk)%e.phases != 0 {
+			r.starts = append(r.starts, d)
+		}
+		r.lines = append(r.lines, lineRef{d, l.pos, l.next})
+	}
+	if i := bytes.LastIndexByte(r.pending[prev:], '='); i >= 0 {
+		r.chunk = base + prev + i + 1
+	}
+	r.digits = append(r.digits, r.pending...)
+	if r.start < 0 {
+		r.start = r.pendLines[0].pos
+	}
+	r.end = r.pendLines[len(r.pendLines)-1].next
+	r.pending, r.pendLines = r.pending[:0], r.pendLines[:0]
 }
 
 // shortData reports whether a short line continues the run's data: its
 // groups are as wide as those of the full lines (so "Part 2" between the
-// paragraphs of a document is not), and its label is of the same shape
-// (the last row of a numbered column) or there is none.
+// paragraphs of a document is not), and its labels are of the same shape
+// (the last row of a numbered column, of xxd's output) or there are none.
 func (r *spreadRun) shortData(info lineInfo) bool {
-	if info.width != 0 && info.width != r.width || info.labelAfter {
+	if info.width != 0 && info.width != r.width || info.labelAfter && !r.after {
 		return false
 	}
 	return info.label == "" || labelShape(info.label) == labelShape(r.label)
@@ -377,15 +474,20 @@ func (r *spreadRun) shortData(info lineInfo) bool {
 // it has limit+1 blocks.
 func (s *scanner) spreadOne(e *encoding, found []Block, end, limit int) []Block {
 	var out []Block
-	var run *spreadRun
+	var run spreadRun
+	run.reset()
 	finish := func() {
-		if run != nil {
-			if b, ok := s.judgeRun(e, run); ok {
+		if len(run.lines) > 0 {
+			if b, ok := s.judgeRun(e, &run); ok {
 				out = append(out, b)
 			}
-			run = nil
 		}
+		run.reset()
 	}
+	// stream gathers every line that could be data, whatever lies
+	// between them (see judgeStream).
+	var stream spreadRun
+	stream.reset()
 	next := 0 // index into found
 	for pos := 0; pos < end && len(out) <= limit; {
 		for next < len(found) && found[next].End <= pos {
@@ -400,24 +502,40 @@ func (s *scanner) spreadOne(e *encoding, found []Block, end, limit int) []Block 
 		pos = ln.next
 		info := e.classify(ln.s)
 		core := ln.s[info.lo:info.hi]
+		if info.kind == lineFull || info.kind == lineShort && info.label == "" && !info.labelAfter {
+			stream.add(e, core, ln, true)
+		}
 		switch {
 		case info.kind == lineFull:
-			if run == nil {
-				run = &spreadRun{start: ln.start}
+			run.add(e, core, ln, true)
+			run.gap, run.width, run.label, run.lastWidth = 0, info.width, info.label, len(core)
+			run.after = run.after || info.after
+			if info.closes {
+				finish()
 			}
-			run.add(e, core, ln.start, true)
-			run.end, run.gap, run.width, run.label = ln.next, 0, info.width, info.label
-		case run == nil:
 		case info.kind == lineShort && run.shortData(info):
-			// Data if a full line follows, or if it ends the data
-			// ("AAA=" after the last full line, not "Thanks").
-			run.add(e, core, ln.start, false)
-			if run.gap == 0 && e.endsBlock(core) {
-				run.commit()
-				run.end = ln.next
+			// Data if a full line follows, or if it looks like data:
+			// "AAA=" or "Zm9v" after the last full line, the last row
+			// of a numbered column, groups as wide as the run's, the
+			// next line of a narrow wrap (not "Thanks").
+			run.add(e, core, ln, false)
+			if e.endsBlock(core) || info.closes || info.label != "" || info.width != 0 || run.gap == 0 && len(core) == run.lastWidth {
+				run.commit(e)
+				run.lastWidth = len(core)
 			}
 			run.gap = 0
-		case run.gap < maxBlankGap && len(trimBlanks(ln.s)) <= maxAround:
+			if info.closes {
+				finish()
+			}
+		case !run.active():
+		case info.kind == lineBlank && e.maxPad > 0 && len(run.lines) > 0 && strings.Contains(ln.s, "="):
+			// The padding of the last line, wrapped onto a line of its
+			// own: it ends the data, short lines before it included.
+			if len(run.pendLines) > 0 {
+				run.commit(e)
+			}
+			run.end = ln.next
+		case len(trimBlanks(ln.s)) <= maxAround:
 			// A blank line, or a short one that is not data ("Part 2",
 			// "Regards,"): the run may go on after it.
 			run.gap++
@@ -426,7 +544,64 @@ func (s *scanner) spreadOne(e *encoding, found []Block, end, limit int) []Block 
 		}
 	}
 	finish()
+	if len(out) <= limit {
+		if b, ok := s.judgeStream(e, &stream, out); ok {
+			out = unionBlocks(out, []Block{b})
+		}
+	}
 	return out
+}
+
+// judgeStream looks for a file in the stream of all the lines of a text
+// that could be data, outside the blocks found: a file cut into pieces
+// that something other than blank lines keeps apart (a heading, a line
+// of prose), and that a filter such as grep '^[A-Za-z0-9+/=]*$' joins
+// again. Only a file that starts at the start of a line is looked for,
+// so that bytes joined from unrelated lines do not match by chance. The
+// block runs from that line to the last line of the stream.
+func (s *scanner) judgeStream(e *encoding, st *spreadRun, found []Block) (Block, bool) {
+	// The stream without the lines of blocks already found.
+	var digits []byte
+	var lines []lineRef
+	j := 0
+	for i, l := range st.lines {
+		for j < len(found) && found[j].End <= l.pos {
+			j++
+		}
+		if j < len(found) && found[j].Start <= l.pos {
+			continue
+		}
+		end := len(st.digits)
+		if i+1 < len(st.lines) {
+			end = st.lines[i+1].digit
+		}
+		lines = append(lines, lineRef{len(digits), l.pos, l.next})
+		digits = append(digits, st.digits[l.digit:end]...)
+	}
+	if len(lines) < 2 {
+		return Block{}, false // a single line is a run of its own
+	}
+	checks := 0
+	var head []byte
+	for _, l := range lines {
+		d := l.digit
+		head, _ = e.decode(head[:0], digits[d:min(len(digits), d+24)], 16)
+		if !fileStart(head) {
+			continue
+		}
+		b := Block{Kind: e.kind, Start: l.pos, End: lines[len(lines)-1].next}
+		if checks++; checks > maxRealign {
+			b.Start = lines[0].pos
+			b.Data, b.Size = e.decode(nil, digits, s.opt.MaxDecoded)
+			return b, true
+		}
+		head, _ = e.decode(head[:0], digits[d:min(len(digits), d+realignBytes*2)], realignBytes)
+		if b.Type = fileType(head); b.Type != "" {
+			b.Data, b.Size = e.decode(nil, digits[d:], s.opt.MaxDecoded)
+			return b, true
+		}
+	}
+	return Block{}, false
 }
 
 // appendDigits appends the digits of a core to dst, and '=' where padding
@@ -483,19 +658,14 @@ func (s *scanner) judgeRun(e *encoding, run *spreadRun) (Block, bool) {
 		return Block{Kind: e.kind, Start: run.start, End: run.end, Data: data, Size: size, Type: typ}, true
 	}
 	data, size := e.decode(nil, run.digits, s.opt.MaxDecoded)
-	if len(data) < minFileBytes {
-		return Block{}, false
+	if typ := fileType(data); typ != "" {
+		return block(data, size, typ)
 	}
-	typ, at := fileType(data), 0
-	if typ == "" {
-		typ, at = embeddedFile(data)
-	}
+	typ, at := embeddedFile(data)
+	embedded := run.end // the line where the embedded file starts
 	if typ != "" {
-		b, ok := block(data[at:], size-int64(at), typ)
-		b.Start = run.lineOf(e, at)
-		return b, ok
-	}
-	if !isBinary(data, size > int64(len(data))) {
+		embedded = run.lineOf(e, at)
+	} else if len(data) >= minFileBytes && !isBinary(data, size > int64(len(data))) {
 		// Readable text: a file decoded out of step would have made it
 		// binary, so only what the text holds is left to look for.
 		if s.depth < maxDepth && !s.textSearched(run.start, run.end) && s.textHidesPayload(data) {
@@ -503,9 +673,14 @@ func (s *scanner) judgeRun(e *encoding, run *spreadRun) (Block, bool) {
 		}
 		return Block{}, false
 	}
+	// A file that starts at a line out of step, before any file found in
+	// step: the outer one (an archive holding a program).
 	checks := 0
 	var head []byte
 	for _, d := range run.starts {
+		if run.lineAtDigit(d) >= embedded {
+			break
+		}
 		head, _ = e.decode(head[:0], run.digits[d:min(len(run.digits), d+24)], 16)
 		if !fileStart(head) {
 			continue
@@ -517,20 +692,30 @@ func (s *scanner) judgeRun(e *encoding, run *spreadRun) (Block, bool) {
 		if t := fileType(head); t != "" {
 			data, size = e.decode(data[:0], run.digits[d:], s.opt.MaxDecoded)
 			b, ok := block(data, size, t)
-			for _, l := range run.lines {
-				if l.digit == d {
-					b.Start = l.pos
-				}
-			}
+			b.Start = run.lineAtDigit(d)
 			return b, ok
 		}
+	}
+	if typ != "" {
+		b, ok := block(data[at:], size-int64(at), typ)
+		b.Start = embedded
+		return b, ok
 	}
 	return Block{}, false
 }
 
-// lineOf returns where the full line of the run starts in which the
+// lineAtDigit returns where the line of the run starts that holds digit d.
+func (r *spreadRun) lineAtDigit(d int) int {
+	i := sort.Search(len(r.lines), func(i int) bool { return r.lines[i].digit > d })
+	if i == 0 {
+		return r.start
+	}
+	return r.lines[i-1].pos
+}
+
+// lineOf returns where the line of the run starts in which the
 // first bit of byte at of the run's decoding lies (the run's start when
-// that is before its first full line).
+// that is before its first line).
 func (r *spreadRun) lineOf(e *encoding, at int) int {
 	pos := r.start
 	emitted, pending, next := 0, uint(0), 0
@@ -602,6 +787,12 @@ func a85Decode(dst, digits []byte, limit int) ([]byte, int64) {
 	for len(digits) > 0 {
 		n := min(len(digits), 1024)
 		nd, ns, err := ascii85.Decode(tmp[:], digits[:n], n == len(digits))
+		var bad ascii85.CorruptInputError
+		if errors.As(err, &bad) && bad > 0 {
+			// Decode yields nothing on an error: take the groups
+			// before the bad one.
+			nd, _, _ = ascii85.Decode(tmp[:], digits[:int(bad)], false)
+		}
 		size += int64(nd)
 		if room := limit - len(dst); room > 0 {
 			dst = append(dst, tmp[:min(nd, room)]...)

@@ -106,6 +106,8 @@ func TestSpreadBase64(t *testing.T) {
 			spreadWant{Base64, payloadtest.Wrap(base64.StdEncoding.EncodeToString(zipped), 76), zipped, "application/zip"}},
 		{"small zip, mixed lengths", proseBefore, proseAfter,
 			spreadWant{Base64, payloadtest.WrapWidths(base64.StdEncoding.EncodeToString(zipped), 60, 17, 76, 5), zipped, "application/zip"}},
+		{"narrow lines", proseBefore, "Thanks\nTaro\n",
+			spreadWant{Base64, payloadtest.Wrap(base64.StdEncoding.EncodeToString(zipped), 12), zipped, "application/zip"}},
 		{"url-safe paragraphs", proseBefore, proseAfter,
 			spreadWant{Base64, strings.TrimSuffix(payloadtest.Paragraphs(base64.RawURLEncoding.EncodeToString(exe), 500, 76), "\n"), exe, exeType}},
 	}
@@ -148,6 +150,8 @@ func TestSpreadOtherEncodings(t *testing.T) {
 		{"base32 paragraphs", spreadWant{Base32, strings.TrimSuffix(payloadtest.Paragraphs(strings.TrimSuffix(payloadtest.Base32(zipped, 1<<20), "\n"), 800, 72), "\n"), zipped, "application/zip"}},
 		{"ascii85 framed", spreadWant{ASCII85, payloadtest.ASCII85(exe, 76, true), exe, exeType}},
 		{"ascii85", spreadWant{ASCII85, payloadtest.ASCII85(zipped, 72, false), zipped, "application/zip"}},
+		{"ascii85 narrow", spreadWant{ASCII85, payloadtest.ASCII85(zipped, 14, true), zipped, "application/zip"}},
+		{"hex narrow", spreadWant{Hex, payloadtest.Wrap(hex.EncodeToString(exe), 10), exe, exeType}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { checkSpread(t, proseBefore, tt.w, proseAfter) })
