@@ -333,3 +333,25 @@ func TestMaxBlocks(t *testing.T) {
 		t.Errorf("mixed: got %d blocks", len(got))
 	}
 }
+
+// TestSpreadStream: a file cut into pieces kept apart by lines of prose,
+// the first too small to be judged alone, is found in the stream of the
+// text's data lines, which grep '^[A-Za-z0-9+/=]*$' would join again.
+func TestSpreadStream(t *testing.T) {
+	exe := payloadtest.PE("SPREAD-EXE-MARKER", 26, 1200)
+	b64 := base64.StdEncoding.EncodeToString(exe)
+	pieces := "TVqQ\n" + "This line of prose keeps the pieces apart, and so does the next.\n" +
+		payloadtest.Wrap(b64[4:800], 76) + "Another line of prose that no run would take for data.\n" + payloadtest.Wrap(b64[800:], 76)
+	text := proseBefore + pieces + proseAfter
+	got := Find(text, Options{})
+	checkInvariants(t, text, Options{}, got)
+	// The block runs to the last line that could be data ("Taro"), and
+	// its data to the end of that stream.
+	if len(got) != 1 || got[0].Start != len(proseBefore) || got[0].End < len(proseBefore)+len(pieces) ||
+		got[0].Type != exeType || !bytes.HasPrefix(got[0].Data, exe) {
+		for _, b := range got {
+			t.Logf("%s %s [%d,%d) %d bytes", b.Kind, b.Type, b.Start, b.End, len(b.Data))
+		}
+		t.Fatalf("got %d blocks, want one over the pieces [%d,%d)", len(got), len(proseBefore), len(proseBefore)+len(pieces))
+	}
+}
