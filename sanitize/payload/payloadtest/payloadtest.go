@@ -235,14 +235,7 @@ func binHex(name string, data []byte, withHeader, runs bool) string {
 // WrapBase64 encodes data with enc (RFC 4648) and wraps it at width
 // characters, each line ending in "\n".
 func WrapBase64(enc *base64.Encoding, data []byte, width int) string {
-	s := enc.EncodeToString(data)
-	var b strings.Builder
-	for len(s) > width {
-		b.WriteString(s[:width] + "\n")
-		s = s[width:]
-	}
-	b.WriteString(s + "\n")
-	return b.String()
+	return Wrap(enc.EncodeToString(data), width)
 }
 
 // PE returns a small file shaped like a Windows executable (Microsoft PE
