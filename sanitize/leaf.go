@@ -508,8 +508,9 @@ func (w *walker) cutPayloadsAt(d *doc, path, s string) string {
 // cutRest reports the rest of a text removed because it holds more
 // payloads than limits.payloads allows.
 func (w *walker) cutRest(d *doc, path, rest string) {
-	h := sha256.Sum256([]byte(rest))
-	sum := hex.EncodeToString(h[:])
+	h := sha256.New()
+	io.WriteString(h, rest) // no copy of what may be megabytes
+	sum := hex.EncodeToString(h.Sum(nil))
 	size := int64(len(rest))
 	w.rep.Parts = append(w.rep.Parts, PartReport{
 		Path: path, DeclaredType: string(payload.TooMany), SniffedType: "text/plain",

@@ -162,24 +162,69 @@ func embeddedFile(data []byte) (typ string, at int) {
 // fileStart reports whether decoded bytes may be the start of a file, by
 // their first bytes only: one of fileMarkers, or the start of another of
 // the types fileType knows, each of at least two bytes so that random
-// bytes seldom match. It is the cheap test before fileType.
+// bytes seldom match. It is the cheap test before fileType, run at every
+// line start of a text.
 func fileStart(b []byte) bool {
-	for _, m := range fileMarkers() {
-		if len(b) >= len(m) && string(b[:len(m)]) == m {
-			return true
-		}
+	if len(b) < 2 {
+		return false
 	}
-	for _, m := range []string{"\x1F\x8B\x08", "\x89PNG", "GIF8", "\xFF\xD8\xFF", "%!PS", "\x00asm", "ITSF", "Cr24", "#!/"} {
-		if len(b) >= len(m) && string(b[:len(m)]) == m {
-			return true
+	starts, fold := fileStarts(b[0])
+	for _, m := range starts {
+		if m == "" || len(b) < len(m) {
+			continue
 		}
-	}
-	for _, m := range []string{"<!doctype", "<html", "<?xml", "<svg", "<script"} {
-		// Markup, in either case; fileType decides. (EqualFold only here:
-		// it takes any invalid UTF-8 byte for any other.)
-		if len(b) >= len(m) && strings.EqualFold(string(b[:len(m)]), m) {
+		// Markup in either case; fileType decides. (EqualFold only for
+		// it: it takes any invalid UTF-8 byte for any other.)
+		if string(b[:len(m)]) == m || fold && strings.EqualFold(string(b[:len(m)]), m) {
 			return true
 		}
 	}
 	return false
+}
+
+// fileStarts returns the starts of files (see fileStart) that begin with
+// byte c, "" after the last, and whether they are markup, compared in
+// either case. (An array, not a slice: it is called for every line.)
+func fileStarts(c byte) (starts [5]string, fold bool) {
+	switch c {
+	case 'M':
+		return [5]string{"MZ", "MSCF\x00\x00\x00\x00"}, false
+	case 'P':
+		return [5]string{"PK\x03\x04"}, false
+	case '%':
+		return [5]string{"%PDF-", "%!PS"}, false
+	case 0xD0:
+		return [5]string{"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"}, false
+	case 0x7F:
+		return [5]string{"\x7FELF"}, false
+	case 'R':
+		return [5]string{"Rar!\x1A\x07"}, false
+	case '7':
+		return [5]string{"7z\xBC\xAF\x27\x1C"}, false
+	case 0xFD:
+		return [5]string{"\xFD7zXZ\x00"}, false
+	case '{':
+		return [5]string{"{\\rtf"}, false
+	case 'B':
+		return [5]string{"BZh"}, false
+	case 0x1F:
+		return [5]string{"\x1F\x8B\x08"}, false
+	case 0x89:
+		return [5]string{"\x89PNG"}, false
+	case 'G':
+		return [5]string{"GIF8"}, false
+	case 0xFF:
+		return [5]string{"\xFF\xD8\xFF"}, false
+	case 0x00:
+		return [5]string{"\x00asm"}, false
+	case 'I':
+		return [5]string{"ITSF"}, false
+	case 'C':
+		return [5]string{"Cr24"}, false
+	case '#':
+		return [5]string{"#!/"}, false
+	case '<':
+		return [5]string{"<!doctype", "<html", "<?xml", "<svg", "<script"}, true
+	}
+	return [5]string{}, false
 }

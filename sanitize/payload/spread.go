@@ -3,7 +3,6 @@ package payload
 import (
 	"bytes"
 	"encoding/ascii85"
-	"errors"
 	"sort"
 	"strings"
 )
@@ -175,7 +174,9 @@ func (e *encoding) core(l string) (lo, hi, digits, groups int) {
 	consider := func() {
 		// On a tie the later one wins: data stands right of a row
 		// number or an offset.
-		if seqN < digits || len(trimBlanks(l[:seqLo])) > maxAround || len(trimBlanks(l[seqHi:])) > maxAround {
+		if seqN < digits ||
+			seqLo > maxAround && len(trimBlanks(l[:seqLo])) > maxAround ||
+			len(l)-seqHi > maxAround && len(trimBlanks(l[seqHi:])) > maxAround {
 			return
 		}
 		lo, hi, digits, groups = seqLo, seqHi, seqN, 0
@@ -229,6 +230,17 @@ func (e *encoding) core(l string) (lo, hi, digits, groups int) {
 func (e *encoding) classify(l string) lineInfo {
 	for len(l) > 0 && (l[len(l)-1] == ' ' || l[len(l)-1] == '\t' || l[len(l)-1] == '\r') {
 		l = l[:len(l)-1]
+	}
+	if len(l) < minCoreDigits && len(l) > 0 && e.isDigit(l[0]) && isAlnum(l[0]) {
+		// The quick way for a short word or a short line of data,
+		// which texts are full of: all digits, nothing around.
+		i := 1
+		for i < len(l) && e.isDigit(l[i]) && l[i] != ' ' {
+			i++
+		}
+		if i == len(l) && !(e.caseless && hasUpper(l) && hasLower(l)) && (e.kind != ASCII85 || !strings.Contains(l, "~")) {
+			return lineInfo{kind: lineShort, lo: 0, hi: len(l)}
+		}
 	}
 	lo, hi, n, width := e.core(l)
 	if n == 0 {
@@ -300,6 +312,24 @@ func isAlnum(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 'A' && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
+}
+
+func hasLower(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 'a' && s[i] <= 'z' {
+			return true
+		}
+	}
+	return false
+}
+
 // trimBlanks removes spaces, TABs and a CR from both ends of s.
 func trimBlanks(s string) string {
 	i, j := 0, len(s)
@@ -349,19 +379,132 @@ func (e *encoding) endsBlock(c string) bool {
 }
 
 // spread finds the spread-out files of text[:end] for every encoding,
-// outside the blocks already found. Each encoding stops once it has
-// limit+1 blocks; stop is the start of the last block of the first one to
-// stop (end when none did), and before stop the blocks are complete.
+// outside the blocks already found, in one pass over the lines. Each
+// encoding stops once it has limit+1 blocks; stop is the start of the last
+// block of the first one to stop (end when none did), and before stop the
+// blocks are complete.
 func (s *scanner) spread(found []Block, end, limit int) (blocks []Block, stop int) {
-	stop = end
-	for _, e := range spreadEncodings() {
-		b := s.spreadOne(&e, found, end, limit)
-		if len(b) > limit {
-			stop = min(stop, b[limit].Start)
+	encs := spreadEncodings()
+	states := make([]spreadState, len(encs))
+	for i := range states {
+		states[i].e = &encs[i]
+		states[i].run.reset()
+	}
+	live := len(states)
+	next := 0 // index into found
+	for pos := 0; pos < end && live > 0; {
+		for next < len(found) && found[next].End <= pos {
+			next++
 		}
-		blocks = unionBlocks(blocks, b)
+		skip := next < len(found) && found[next].Start <= pos
+		var ln line
+		if skip {
+			pos = found[next].End
+		} else {
+			ln = s.line(pos)
+			pos = ln.next
+		}
+		for i := range states {
+			st := &states[i]
+			if st.done {
+				continue
+			}
+			if skip {
+				st.finish(s)
+			} else {
+				st.line(s, ln)
+			}
+			if len(st.out) > limit {
+				st.done = true
+				live--
+			}
+		}
+	}
+	stop = end
+	for i := range states {
+		st := &states[i]
+		if !st.done {
+			st.finish(s)
+			if len(st.out) <= limit {
+				if b, ok := s.judgeStream(st.e, &st.stream, st.out); ok {
+					st.out = unionBlocks(st.out, []Block{b})
+				}
+			}
+		}
+		if len(st.out) > limit {
+			stop = min(stop, st.out[limit].Start)
+		}
+		blocks = unionBlocks(blocks, st.out)
 	}
 	return blocks, stop
+}
+
+// spreadState is the spread pass of one encoding.
+type spreadState struct {
+	e    *encoding
+	out  []Block
+	run  spreadRun
+	done bool // it has found more blocks than it may return
+	// stream gathers every line that could be data, whatever lies
+	// between them (see judgeStream).
+	stream streamCheck
+}
+
+// finish judges the run gathered and starts a new one.
+func (st *spreadState) finish(s *scanner) {
+	if len(st.run.lines) > 0 {
+		if b, ok := s.judgeRun(st.e, &st.run); ok {
+			st.out = append(st.out, b)
+		}
+	}
+	st.run.reset()
+}
+
+// line takes the next line of the text.
+func (st *spreadState) line(s *scanner, ln line) {
+	e, run := st.e, &st.run
+	info := e.classify(ln.s)
+	core := ln.s[info.lo:info.hi]
+	if info.kind == lineFull || info.kind == lineShort && info.label == "" && !info.labelAfter {
+		st.stream.add(e, core, ln)
+	}
+	switch {
+	case info.kind == lineFull:
+		run.add(e, core, ln, true)
+		run.gap, run.width, run.label, run.lastWidth = 0, info.width, info.label, len(core)
+		run.after = run.after || info.after
+		if info.closes {
+			st.finish(s)
+		}
+	case info.kind == lineShort && run.shortData(info):
+		// Data if a full line follows, or if it looks like data:
+		// "AAA=" or "Zm9v" after the last full line, the last row of a
+		// numbered column, groups as wide as the run's, the next line of
+		// a narrow wrap (not "Thanks").
+		run.add(e, core, ln, false)
+		if e.endsBlock(core) || info.closes || info.label != "" || info.width != 0 || run.gap == 0 && len(core) == run.lastWidth {
+			run.commit(e)
+			run.lastWidth = len(core)
+		}
+		run.gap = 0
+		if info.closes {
+			st.finish(s)
+		}
+	case !run.active():
+	case info.kind == lineBlank && e.maxPad > 0 && len(run.lines) > 0 && strings.Contains(ln.s, "="):
+		// The padding of the last line, wrapped onto a line of its own:
+		// it ends the data, short lines before it included.
+		if len(run.pendLines) > 0 {
+			run.commit(e)
+		}
+		run.end = ln.next
+	case len(trimBlanks(ln.s)) <= maxAround:
+		// A blank line, or a short one that is not data ("Part 2",
+		// "Regards,"): the run may go on after it.
+		run.gap++
+	default:
+		st.finish(s)
+	}
 }
 
 // spreadRun is a run of lines being gathered. Lines are data once
@@ -470,134 +613,92 @@ func (r *spreadRun) shortData(info lineInfo) bool {
 	return info.label == "" || labelShape(info.label) == labelShape(r.label)
 }
 
-// spreadOne runs the spread pass for one encoding over text[:end], until
-// it has limit+1 blocks.
-func (s *scanner) spreadOne(e *encoding, found []Block, end, limit int) []Block {
-	var out []Block
-	var run spreadRun
-	run.reset()
-	finish := func() {
-		if len(run.lines) > 0 {
-			if b, ok := s.judgeRun(e, &run); ok {
-				out = append(out, b)
-			}
-		}
-		run.reset()
+// streamCheck gathers the stream of all the lines of a text that could be
+// data, and notes those at which a file may start (fileStart) as soon as
+// enough digits follow them, so that it keeps the digits but only a few
+// lines.
+type streamCheck struct {
+	digits []byte
+	head   []byte    // the bytes a line start decodes to, reused
+	queue  []lineRef // lines not checked yet, from next on: too few digits after them
+	next   int
+	cands  []lineRef // lines at which a file may start
+	first  int       // start of the first line
+	end    int       // end of the last line
+	lines  int
+}
+
+// streamHead is how many digits after a line start fileStart looks at.
+const streamHead = 24
+
+func (c *streamCheck) add(e *encoding, core string, l line) {
+	if c.lines == 0 {
+		c.first = l.start
 	}
-	// stream gathers every line that could be data, whatever lies
-	// between them (see judgeStream).
-	var stream spreadRun
-	stream.reset()
-	next := 0 // index into found
-	for pos := 0; pos < end && len(out) <= limit; {
-		for next < len(found) && found[next].End <= pos {
-			next++
+	c.lines++
+	c.end = l.next
+	c.queue = append(c.queue, lineRef{len(c.digits), l.start, l.next})
+	c.digits = e.appendDigits(c.digits, core)
+	c.check(e, false)
+}
+
+// check tests the queued lines that have enough digits after them (or
+// all of them): first their first byte, then their first bytes.
+func (c *streamCheck) check(e *encoding, all bool) {
+	i := c.next
+	for ; i < len(c.queue) && len(c.cands) <= maxRealign; i++ {
+		d := c.queue[i].digit
+		left := len(c.digits) - d
+		if !all && left < e.firstDigits() {
+			break
 		}
-		if next < len(found) && found[next].Start <= pos {
-			finish()
-			pos = found[next].End
+		if !e.mayStartFile(c.digits[d:]) {
 			continue
 		}
-		ln := s.line(pos)
-		pos = ln.next
-		info := e.classify(ln.s)
-		core := ln.s[info.lo:info.hi]
-		if info.kind == lineFull || info.kind == lineShort && info.label == "" && !info.labelAfter {
-			stream.add(e, core, ln, true)
+		if !all && left < streamHead {
+			break
 		}
-		switch {
-		case info.kind == lineFull:
-			run.add(e, core, ln, true)
-			run.gap, run.width, run.label, run.lastWidth = 0, info.width, info.label, len(core)
-			run.after = run.after || info.after
-			if info.closes {
-				finish()
-			}
-		case info.kind == lineShort && run.shortData(info):
-			// Data if a full line follows, or if it looks like data:
-			// "AAA=" or "Zm9v" after the last full line, the last row
-			// of a numbered column, groups as wide as the run's, the
-			// next line of a narrow wrap (not "Thanks").
-			run.add(e, core, ln, false)
-			if e.endsBlock(core) || info.closes || info.label != "" || info.width != 0 || run.gap == 0 && len(core) == run.lastWidth {
-				run.commit(e)
-				run.lastWidth = len(core)
-			}
-			run.gap = 0
-			if info.closes {
-				finish()
-			}
-		case !run.active():
-		case info.kind == lineBlank && e.maxPad > 0 && len(run.lines) > 0 && strings.Contains(ln.s, "="):
-			// The padding of the last line, wrapped onto a line of its
-			// own: it ends the data, short lines before it included.
-			if len(run.pendLines) > 0 {
-				run.commit(e)
-			}
-			run.end = ln.next
-		case len(trimBlanks(ln.s)) <= maxAround:
-			// A blank line, or a short one that is not data ("Part 2",
-			// "Regards,"): the run may go on after it.
-			run.gap++
-		default:
-			finish()
+		c.head, _ = e.decode(c.head[:0], c.digits[d:min(len(c.digits), d+streamHead)], 16)
+		if fileStart(c.head) {
+			c.cands = append(c.cands, c.queue[i])
 		}
 	}
-	finish()
-	if len(out) <= limit {
-		if b, ok := s.judgeStream(e, &stream, out); ok {
-			out = unionBlocks(out, []Block{b})
-		}
+	c.next = i
+	if c.next > 64 && c.next*2 > len(c.queue) {
+		c.queue = c.queue[:copy(c.queue, c.queue[c.next:])]
+		c.next = 0
 	}
-	return out
 }
 
 // judgeStream looks for a file in the stream of all the lines of a text
-// that could be data, outside the blocks found: a file cut into pieces
-// that something other than blank lines keeps apart (a heading, a line
-// of prose), and that a filter such as grep '^[A-Za-z0-9+/=]*$' joins
-// again. Only a file that starts at the start of a line is looked for,
-// so that bytes joined from unrelated lines do not match by chance. The
-// block runs from that line to the last line of the stream.
-func (s *scanner) judgeStream(e *encoding, st *spreadRun, found []Block) (Block, bool) {
-	// The stream without the lines of blocks already found.
-	var digits []byte
-	var lines []lineRef
-	j := 0
-	for i, l := range st.lines {
+// that could be data: a file cut into pieces that something other than
+// blank lines keeps apart (a heading, a line of prose), which a filter
+// such as grep '^[A-Za-z0-9+/=]*$' joins again. Only a file that starts at
+// the start of a line, outside the blocks found, is looked for, so that
+// bytes joined from unrelated lines do not match by chance. The block
+// runs from that line to the last line of the stream.
+func (s *scanner) judgeStream(e *encoding, c *streamCheck, found []Block) (Block, bool) {
+	c.check(e, true)
+	if c.lines < 2 {
+		return Block{}, false // a single line is a run of its own
+	}
+	checks, j := 0, 0
+	for _, l := range c.cands {
 		for j < len(found) && found[j].End <= l.pos {
 			j++
 		}
 		if j < len(found) && found[j].Start <= l.pos {
 			continue
 		}
-		end := len(st.digits)
-		if i+1 < len(st.lines) {
-			end = st.lines[i+1].digit
-		}
-		lines = append(lines, lineRef{len(digits), l.pos, l.next})
-		digits = append(digits, st.digits[l.digit:end]...)
-	}
-	if len(lines) < 2 {
-		return Block{}, false // a single line is a run of its own
-	}
-	checks := 0
-	var head []byte
-	for _, l := range lines {
-		d := l.digit
-		head, _ = e.decode(head[:0], digits[d:min(len(digits), d+24)], 16)
-		if !fileStart(head) {
-			continue
-		}
-		b := Block{Kind: e.kind, Start: l.pos, End: lines[len(lines)-1].next}
+		b := Block{Kind: e.kind, Start: l.pos, End: c.end}
 		if checks++; checks > maxRealign {
-			b.Start = lines[0].pos
-			b.Data, b.Size = e.decode(nil, digits, s.opt.MaxDecoded)
+			b.Start = c.first
+			b.Data, b.Size = e.decode(nil, c.digits, s.opt.MaxDecoded)
 			return b, true
 		}
-		head, _ = e.decode(head[:0], digits[d:min(len(digits), d+realignBytes*2)], realignBytes)
+		head, _ := e.decode(nil, c.digits[l.digit:min(len(c.digits), l.digit+realignBytes*2)], realignBytes)
 		if b.Type = fileType(head); b.Type != "" {
-			b.Data, b.Size = e.decode(nil, digits[d:], s.opt.MaxDecoded)
+			b.Data, b.Size = e.decode(nil, c.digits[l.digit:], s.opt.MaxDecoded)
 			return b, true
 		}
 	}
@@ -681,7 +782,10 @@ func (s *scanner) judgeRun(e *encoding, run *spreadRun) (Block, bool) {
 		if run.lineAtDigit(d) >= embedded {
 			break
 		}
-		head, _ = e.decode(head[:0], run.digits[d:min(len(run.digits), d+24)], 16)
+		if !e.mayStartFile(run.digits[d:]) {
+			continue
+		}
+		head, _ = e.decode(head[:0], run.digits[d:min(len(run.digits), d+streamHead)], 16)
 		if !fileStart(head) {
 			continue
 		}
@@ -747,6 +851,55 @@ func (r *spreadRun) lineOf(e *encoding, at int) int {
 	return pos
 }
 
+// firstDigits is how many digits the first two bytes take.
+func (e *encoding) firstDigits() int {
+	if e.bits == 0 {
+		return 5
+	}
+	return int((16 + e.bits - 1) / e.bits)
+}
+
+// mayStartFile reports whether the first two bytes that digits decode to
+// begin a file of fileStart: the test before decoding more.
+func (e *encoding) mayStartFile(digits []byte) bool {
+	var first uint32 // the first two bytes
+	if e.bits == 0 {
+		// ascii85: the first two of the four bytes of a group of five.
+		if len(digits) < 5 {
+			return true
+		}
+		for _, c := range digits[:5] {
+			if c < '!' || c > 'u' {
+				return true // let the decoder judge
+			}
+			first = first*85 + uint32(c-'!')
+		}
+		first >>= 16
+	} else {
+		n := uint(0)
+		for _, c := range digits {
+			if c == '=' {
+				return false
+			}
+			first = first<<e.bits | uint32(e.digit(c))
+			if n += e.bits; n >= 16 {
+				first = first >> (n - 16) & 0xFFFF
+				break
+			}
+		}
+		if n < 16 {
+			return false
+		}
+	}
+	starts, fold := fileStarts(byte(first >> 8))
+	for _, m := range starts {
+		if c := byte(first); m != "" && (m[1] == c || fold && m[1]|0x20 == c|0x20) {
+			return true
+		}
+	}
+	return false
+}
+
 // decode decodes digits ('=' restarts the bit stream: a new chunk) into
 // dst, keeping at most limit bytes, and returns the decoded size of all.
 func (e *encoding) decode(dst, digits []byte, limit int) ([]byte, int64) {
@@ -787,8 +940,7 @@ func a85Decode(dst, digits []byte, limit int) ([]byte, int64) {
 	for len(digits) > 0 {
 		n := min(len(digits), 1024)
 		nd, ns, err := ascii85.Decode(tmp[:], digits[:n], n == len(digits))
-		var bad ascii85.CorruptInputError
-		if errors.As(err, &bad) && bad > 0 {
+		if bad, ok := err.(ascii85.CorruptInputError); ok && bad > 0 {
 			// Decode yields nothing on an error: take the groups
 			// before the bad one.
 			nd, _, _ = ascii85.Decode(tmp[:], digits[:int(bad)], false)

@@ -355,3 +355,28 @@ func TestSpreadStream(t *testing.T) {
 		t.Fatalf("got %d blocks, want one over the pieces [%d,%d)", len(got), len(proseBefore), len(proseBefore)+len(pieces))
 	}
 }
+
+// TestFileStart: the cheap first test passes the start of every file
+// the embedded scan looks for, and not random bytes.
+func TestFileStart(t *testing.T) {
+	for _, m := range fileMarkers() {
+		if !fileStart(append([]byte(m), make([]byte, 16)...)) {
+			t.Errorf("%q is not a file start", m)
+		}
+	}
+	for _, f := range [][]byte{payloadtest.PE("x", 1, 100), payloadtest.Zip("a", []byte("b")), []byte("<!DOCTYPE html><html>")} {
+		if !fileStart(f) {
+			t.Errorf("%q… is not a file start", f[:8])
+		}
+	}
+	n := 0
+	r := payloadtest.RandomBytes(50, 1<<20)
+	for i := 0; i+16 <= len(r); i += 16 {
+		if fileStart(r[i : i+16]) {
+			n++
+		}
+	}
+	if n > 10 { // "MZ" alone: 1 in 65,536
+		t.Errorf("%d of 65,536 random 16-byte strings pass", n)
+	}
+}
