@@ -140,6 +140,8 @@ func hostileInputs() map[string]func(n int) string {
 		"hex dump of random bytes": func(n int) string { return payloadtest.HexPlain(payloadtest.RandomBytes(2, n/2)) },
 		"groups of four":           func(n int) string { return payloadtest.Groups(strings.Repeat("QUJD", n/5), 4, 16, " ") },
 		"ascii85 of random bytes":  func(n int) string { return payloadtest.ASCII85(payloadtest.RandomBytes(3, n*4/5), 76, true) },
+		"one-letter lines":         func(n int) string { return strings.Repeat("a\n", n/2) },
+		"word lines":               func(n int) string { return strings.Repeat("a\nThanks\n", n/9) },
 		"paragraphs of base64 of zeros": func(n int) string {
 			return payloadtest.Paragraphs(base64.StdEncoding.EncodeToString(make([]byte, n/2)), 500, 76)
 		},
