@@ -223,6 +223,7 @@ type Limits struct {
 	ConvertMemory  Size     `yaml:"convert_memory"`
 	ConvertOutput  Size     `yaml:"convert_output"`
 	PDFPages       int      `yaml:"pdf_pages"`
+	Payloads       int      `yaml:"payloads"`
 }
 
 // ReservedConnections is how many connections ConnectionsReservedPercent

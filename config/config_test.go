@@ -87,6 +87,7 @@ func TestDefault(t *testing.T) {
 			ConvertMemory:              1 << 30,
 			ConvertOutput:              10 << 20,
 			PDFPages:                   2000,
+			Payloads:                   100,
 		},
 		Sanitize: SanitizeSection{
 			Prefer:         sanitize.PreferText,

@@ -69,6 +69,7 @@ func (c *Config) policy(s SanitizeSection) sanitize.Policy {
 			ConvertMemory:  int64(l.ConvertMemory),
 			ConvertOutput:  int64(l.ConvertOutput),
 			PDFPages:       l.PDFPages,
+			Payloads:       l.Payloads,
 		},
 	}
 }

@@ -31,6 +31,7 @@ const nonDefault = `limits:
   convert_memory: 256MiB
   convert_output: 1MiB
   pdf_pages: 100
+  payloads: 7
 sanitize:
   prefer: html
   links: keep
@@ -78,6 +79,7 @@ func TestSanitizePolicyMapsEveryField(t *testing.T) {
 			ConvertMemory:  256 << 20,
 			ConvertOutput:  1 << 20,
 			PDFPages:       100,
+			Payloads:       7,
 		},
 	}
 	got := c.SanitizePolicy()

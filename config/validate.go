@@ -220,6 +220,7 @@ func (v *validator) limits() {
 	v.size("limits.convert_memory", l.ConvertMemory, 64*MiB, 64*GiB)
 	v.size("limits.convert_output", l.ConvertOutput, KiB, 4*GiB)
 	v.number("limits.pdf_pages", l.PDFPages, 1, 1_000_000)
+	v.number("limits.payloads", l.Payloads, 1, 100_000)
 }
 
 // sanitize checks a sanitize section (or the sanitize keys of a policy,

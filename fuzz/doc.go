@@ -14,6 +14,7 @@
 //	FuzzHTMLToText     htmltext.Convert: layout, no controls, no unsafe links
 //	FuzzDefangText     htmltext.DefangText, NeutralizeText: no clickable address left, idempotent
 //	FuzzPayload        payload.Find: ordered whole-line blocks within the limits
+//	FuzzPayloadSpread  payload.Find: a file in any spread-out shape lies in a block
 //	FuzzPDFText        pdftext.Extract on whole files
 //	FuzzPDFContent     pdftext.Extract on content streams and CMaps in a valid file
 //	FuzzOOXML          office.Extract on one part inside a valid package, or whole files

@@ -73,7 +73,7 @@ func rejectKind(k string) string {
 // payloadKind bounds a payload encoding to sanitize/payload's kinds.
 func payloadKind(k string) string {
 	switch k {
-	case "uuencode", "binhex", "yenc", "base64", "eicar":
+	case "uuencode", "binhex", "yenc", "base64", "eicar", "hex", "base32", "ascii85", "too-many":
 		return k
 	}
 	return "other"

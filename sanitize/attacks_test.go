@@ -3,6 +3,7 @@ package sanitize_test
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -457,6 +458,40 @@ var attackGenerators = map[string]func() []byte{
 		b.WriteString(attackHeader + "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSee the file.\r\n" +
 			"--b\r\nContent-Type: application/octet-stream; name=\"data.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n")
 		enc := base64.StdEncoding.EncodeToString(data)
+		for len(enc) > 76 {
+			b.WriteString(enc[:76] + "\r\n")
+			enc = enc[76:]
+		}
+		b.WriteString(enc + "\r\n--b--\r\n")
+		return b.Bytes()
+	},
+	"notice-amplification-ybegin": func() []byte {
+		// 700,000 yEnc header lines (10 MB): each one a payload.
+		return []byte(attackHeader + "Content-Type: text/plain; charset=us-ascii\r\n\r\n" + strings.Repeat("=ybegin name=\r\n", 700000))
+	},
+	"notice-amplification-gz": func() []byte {
+		// The same lines, one in six with a one-digit name so that the
+		// .gz (215 KB) stays under the compression ratio limit.
+		var lines bytes.Buffer
+		x := uint64(88172645463325252)
+		for range 700000 {
+			x ^= x << 13
+			x ^= x >> 7
+			x ^= x << 17
+			lines.WriteString("=ybegin name=")
+			if (x>>8)%6 == 0 {
+				fmt.Fprintf(&lines, "%x", x&15)
+			}
+			lines.WriteByte('\n')
+		}
+		var gz bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+		zw.Write(lines.Bytes())
+		zw.Close()
+		var b bytes.Buffer
+		b.WriteString(attackHeader + "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSee the log.\r\n" +
+			"--b\r\nContent-Type: application/gzip; name=\"lines.txt.gz\"\r\nContent-Disposition: attachment; filename=\"lines.txt.gz\"\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+		enc := base64.StdEncoding.EncodeToString(gz.Bytes())
 		for len(enc) > 76 {
 			b.WriteString(enc[:76] + "\r\n")
 			enc = enc[76:]

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -46,6 +47,12 @@ func testPolicy(t *testing.T, raw []byte) sanitize.Policy {
 			p.Images = sanitize.ImageMode(v)
 		case "flatten":
 			p.Flatten = sanitize.FlattenMode(v)
+		case "payloads":
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				t.Fatalf("X-Test-Policy: payloads=%q: %v", v, err)
+			}
+			p.Limits.Payloads = n
 		default:
 			t.Fatalf("unknown X-Test-Policy key %q", k)
 		}

@@ -526,8 +526,14 @@ func (w *walker) cutPayloads(d *doc, e *mimeparse.Entity, s string) string {
 
 // cutPayloadsAt is cutPayloads for text that is not a MIME part of its
 // own (converted attachments), reported under path.
+//
+// The message's notice lists at most limits.payloads of them: past that
+// (or past what one text may hold, the same bound), the rest of the text
+// is removed unread and listed once, so that a text of countless tiny
+// payloads costs bounded time, memory and notice.
 func (w *walker) cutPayloadsAt(d *doc, path, s string) string {
-	blocks := payload.Find(s, payload.Options{})
+	limit := w.pol.Limits.Payloads
+	blocks := payload.Find(s, payload.Options{MaxBlocks: max(1, limit-w.payloads)})
 	if len(blocks) == 0 {
 		return s
 	}
@@ -535,6 +541,14 @@ func (w *walker) cutPayloadsAt(d *doc, path, s string) string {
 	last := 0
 	for _, blk := range blocks {
 		b.WriteString(s[last:blk.Start])
+		if blk.Kind == payload.TooMany || w.payloads >= limit {
+			w.cutRest(d, path, s[blk.Start:])
+			b.WriteString(payloadMarker(w.pol.Language, noticeItem{kind: itemPayloadRest}))
+			b.WriteByte('\n')
+			last = len(s)
+			break
+		}
+		w.payloads++
 		name := textclean.Filename(blk.Name)
 		var sum string
 		typ := "application/octet-stream"
@@ -542,6 +556,9 @@ func (w *walker) cutPayloadsAt(d *doc, path, s string) string {
 			h := sha256.Sum256(blk.Data)
 			sum = hex.EncodeToString(h[:])
 			typ = sniff(blk.Data)
+			if blk.Type != "" {
+				typ = blk.Type
+			}
 		} else {
 			h := sha256.Sum256([]byte(s[blk.Start:blk.End]))
 			sum = hex.EncodeToString(h[:])
@@ -559,6 +576,22 @@ func (w *walker) cutPayloadsAt(d *doc, path, s string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// cutRest reports the rest of a text removed because it holds more
+// payloads than limits.payloads allows.
+func (w *walker) cutRest(d *doc, path, rest string) {
+	h := sha256.New()
+	io.WriteString(h, rest) // no copy of what may be megabytes
+	sum := hex.EncodeToString(h.Sum(nil))
+	size := int64(len(rest))
+	w.rep.Parts = append(w.rep.Parts, PartReport{
+		Path: path, DeclaredType: string(payload.TooMany), SniffedType: "text/plain",
+		Size: size, SHA256: sum, Action: ActionPayloadRemoved,
+		Reason: fmt.Sprintf("limit: more than %d encoded files in the text of the message; the rest of this text removed unread", w.pol.Limits.Payloads),
+	})
+	d.parts = append(d.parts, len(w.rep.Parts)-1)
+	d.items = append(d.items, noticeItem{kind: itemPayloadRest, size: size, sha: sum, count: w.pol.Limits.Payloads})
 }
 
 // sniff returns the media type detected from content, without parameters.

@@ -16,6 +16,7 @@ const (
 	itemResourceDropped                     // unnamed inline resource (image of an HTML body) removed
 	itemTextKept                            // text attachment re-encoded as UTF-8
 	itemPayload                             // encoded binary cut out of text
+	itemPayloadRest                         // rest of a text with too many encoded binaries cut
 	itemSignature                           // signature removed unverified
 	itemEncrypted                           // encrypted content removed
 	itemPartial                             // message/partial or external-body removed
@@ -28,6 +29,16 @@ const (
 	itemAddressName                         // a display name shows another address than the real one
 	itemUnreadable                          // some characters could not be decoded: U+FFFD in the output
 )
+
+// perFile reports whether items of kind k are listed one per file (and
+// so may be many), not once or as a count.
+func (k itemKind) perFile() bool {
+	switch k {
+	case itemDropped, itemTextKept, itemPayload, itemPayloadRest, itemConverted, itemReencoded, itemExpanded:
+		return true
+	}
+	return false
+}
 
 // noticeItem is one line (or aggregated lines) of the notice.
 type noticeItem struct {
@@ -100,6 +111,13 @@ func msg(lang Language, k msgKey) string {
 // noticeSeparator divides the notice from the body text.
 const noticeSeparator = "------------------------------------------------------------"
 
+// maxNoticeBytes bounds the notice: once it is this long, the files that
+// remain to be listed are counted in one line instead. A message of many
+// attachments, archive members or encoded files then gets a notice a
+// person can read, and the output a bounded one (the report still lists
+// every part).
+const maxNoticeBytes = 64 << 10
+
 // renderNotice formats the notice for items, or "" when nothing changed.
 func renderNotice(lang Language, links LinkMode, items []noticeItem) string {
 	if len(items) == 0 {
@@ -135,13 +153,17 @@ func renderNotice(lang Language, links LinkMode, items []noticeItem) string {
 		seen[key] = true
 		return true
 	}
-	var resources int
+	var resources, omitted int
 	var resourceBytes int64
 	// Changed addresses are counted per place: the message text ("") or
 	// an attachment, in the order they first appear.
 	var urlPlaces []string
 	urlCounts := map[string]int{}
 	for _, it := range items {
+		if b.Len() >= maxNoticeBytes && it.kind.perFile() {
+			omitted++
+			continue
+		}
 		switch it.kind {
 		case itemHTML:
 			if !once("html") {
@@ -218,6 +240,11 @@ func renderNotice(lang Language, links LinkMode, items []noticeItem) string {
 				`A file embedded in the text as %s, "%s" (%s, %s), was removed.`,
 				it.payload, name(it.name), typeLabel(lang, it.typ), humanSize(lang, it.size))
 			hash(it.sha)
+		case itemPayloadRest:
+			line("埋め込まれたファイルが多すぎる (上限 %d 件) ため、テキストの残り (%s) を読まずに削除しました。",
+				"The text held too many embedded files (the limit is %d); the rest of it (%s) was removed unread.",
+				it.count, humanSize(lang, it.size))
+			hash(it.sha)
 		case itemSignature:
 			if once("sig") {
 				line("電子署名は無害化後のメールでは検証できないため、検証せずに削除しました。",
@@ -256,6 +283,10 @@ func renderNotice(lang Language, links LinkMode, items []noticeItem) string {
 					"The HTML had an oversized element; only the text before it was kept.")
 			}
 		}
+	}
+	if omitted > 0 {
+		line("ほか %d 件のファイルの変更は、このお知らせが長くなりすぎるため省略しました（処理の記録には残っています）。",
+			"%d more files were changed as above; they are not listed, to keep this notice readable (the processing record lists them).", omitted)
 	}
 	for _, place := range urlPlaces {
 		if place == "" {
@@ -405,6 +436,9 @@ func flattenHeading(lang Language, name string) string {
 
 // payloadMarker is the line left in the text where a payload was cut.
 func payloadMarker(lang Language, it noticeItem) string {
+	if it.kind == itemPayloadRest {
+		return pickLang(lang, [2]string{"[削除: 埋め込まれたファイルが多すぎるため、ここから後]", "[removed: the rest of this text, which holds too many embedded files]"})
+	}
 	n := it.name
 	if n == "" {
 		n = msg(lang, msgNoName)

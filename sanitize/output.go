@@ -110,7 +110,7 @@ func summarize(items []noticeItem, rep *Report) string {
 			counts["dropped"]++
 		case itemTextKept:
 			counts["text-attachments"]++
-		case itemPayload:
+		case itemPayload, itemPayloadRest:
 			counts["payloads-removed"]++
 		case itemSignature:
 			counts["signature-removed"] = 1

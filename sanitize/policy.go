@@ -95,6 +95,12 @@ type Limits struct {
 	ConvertOutput int64
 	// PDFPages is the most pages read from one PDF.
 	PDFPages int
+	// Payloads is the most files encoded in text (uuencode, base64, a hex
+	// dump, ...) that one message's notice lists one by one. A text that
+	// holds more is cut from the first file over the limit to its end,
+	// and that cut is listed once, so that a text of countless tiny
+	// payloads costs bounded time and memory and a bounded notice.
+	Payloads int
 }
 
 // Prefer selects the alternative rendered from multipart/alternative.
@@ -204,6 +210,7 @@ const (
 	DefaultConvertMemory  = 1 << 30
 	DefaultConvertOutput  = 10 << 20
 	DefaultPDFPages       = 2000
+	DefaultPayloads       = 100
 )
 
 // DefaultPolicy returns the policy used when nothing is configured: plain
@@ -247,6 +254,7 @@ func DefaultLimits() Limits {
 		ConvertMemory:  DefaultConvertMemory,
 		ConvertOutput:  DefaultConvertOutput,
 		PDFPages:       DefaultPDFPages,
+		Payloads:       DefaultPayloads,
 	}
 }
 
@@ -284,6 +292,7 @@ func (p Policy) withDefaults() Policy {
 	positiveOr(&l.ConvertMemory, dl.ConvertMemory)
 	positiveOr(&l.ConvertOutput, dl.ConvertOutput)
 	positiveOr(&l.PDFPages, dl.PDFPages)
+	positiveOr(&l.Payloads, dl.Payloads)
 	return p
 }
 

@@ -29,6 +29,9 @@ type walker struct {
 	// skipAlternative is set while walking alternatives that can no
 	// longer be chosen: their body text is not decoded or converted.
 	skipAlternative bool
+	// payloads counts the files cut out of the message's text so far
+	// and listed one by one (see cutPayloadsAt).
+	payloads int
 }
 
 func newWalker(ctx context.Context, pol *Policy, conv Converter, rep *Report) *walker {
@@ -239,7 +242,7 @@ func (w *walker) skip(d *doc, a *doc) {
 	d.attachments = append(d.attachments, a.attachments...)
 	for _, it := range a.items {
 		switch it.kind {
-		case itemDropped, itemTextKept, itemPayload:
+		case itemDropped, itemTextKept, itemPayload, itemPayloadRest:
 			d.items = append(d.items, it)
 		}
 	}

@@ -363,6 +363,13 @@ func (s *scanner) base64Continue(st *b64Stats, pos, width, headLen int, dataURI 
 	for pos < len(s.text) {
 		d := s.line(pos)
 		t, ok := scanB64Line(trimB64(d.s))
+		if pad := trimB64(d.s); !ok && (pad == "=" || pad == "==") && st.line.pad == 0 {
+			// The padding of the last group, wrapped onto a line of its
+			// own, ends the run.
+			st.line.pad += len(pad)
+			end = d.next
+			break
+		}
 		if !ok && dataURI {
 			if tok := uriClose(trimB64(d.s)); tok != "" && (width < 0 || len(tok) <= width) {
 				t, _ := scanB64Line(tok)
@@ -438,11 +445,33 @@ func (s *scanner) base64Block(st b64Stats, start int, head string, body, end int
 		dec.write(trimB64(d.s))
 		pos = d.next
 	}
-	if !s.hidesPayload(dec.out, dec.truncated()) {
+	if s.keyOrCertificate(start, dec.out, dec.truncated()) || !s.hidesPayload(start, end, dec.out, dec.truncated()) {
 		return Block{}, false, end
 	}
 	start, end = s.pemFrame(start, end)
-	return Block{Kind: Base64, Start: start, End: end, Data: dec.out, Size: dec.size()}, true, end
+	typ := fileType(dec.out)
+	if typ == "" {
+		typ, _ = embeddedFile(dec.out)
+	}
+	return Block{Kind: Base64, Start: start, End: end, Data: dec.out, Size: dec.size(), Type: typ}, true, end
+}
+
+// keyOrCertificate reports whether decoded base64 that starts at start is
+// a key or certificate (see keys.go): under a PEM BEGIN line whose label
+// its bytes parse as, or an SSH public key blob, with no file inside.
+func (s *scanner) keyOrCertificate(start int, data []byte, truncated bool) bool {
+	if truncated {
+		return false
+	}
+	label := ""
+	if s.prevStart >= 0 && start > s.prevStart {
+		label = pemLabel(s.line(s.prevStart).s)
+	}
+	if !isKeyOrCertificate(label, data) && !isSSHPublicKey(data) {
+		return false
+	}
+	typ, _ := embeddedFile(data)
+	return typ == ""
 }
 
 // pemFrame widens a block to the "-----BEGIN …-----" and "-----END …-----"
@@ -463,11 +492,23 @@ func (s *scanner) pemFrame(start, end int) (int, int) {
 	return start, end
 }
 
-// hidesPayload reports whether decoded base64 is a payload: binary, or text
-// that holds a payload itself.
-func (s *scanner) hidesPayload(data []byte, truncated bool) bool {
+// hidesPayload reports whether base64 in [start, end) that decoded to data
+// is a payload: binary, or text that holds a payload itself.
+func (s *scanner) hidesPayload(start, end int, data []byte, truncated bool) bool {
 	if isBinary(data, truncated) {
 		return true
 	}
-	return s.depth < maxDepth && len(find(string(data), s.opt, s.depth+1)) > 0
+	if s.depth >= maxDepth {
+		return false
+	}
+	s.searched = append(s.searched, [2]int{start, end})
+	return s.textHidesPayload(data)
+}
+
+// textHidesPayload reports whether decoded text holds a payload of its
+// own, one level deeper.
+func (s *scanner) textHidesPayload(data []byte) bool {
+	opt := s.opt
+	opt.MaxBlocks = 1 // whether there is one is all that counts
+	return len(find(string(data), opt, s.depth+1)) > 0
 }

@@ -14,13 +14,25 @@ import (
 	"github.com/mugai/mugai/sanitize/payload/payloadtest"
 )
 
-// corpusDir is the shared corpus of real messages (see its README.md). It
-// is read in place, never copied into the repository.
-const corpusDir = "/work/shared/corpus"
+// corpusDir returns the shared corpus of real messages (see its
+// README.md), read in place, never copied into the repository: the
+// directory beside the repository, or $MUGAI_CORPUS. Without it the test
+// is skipped.
+func corpusDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("MUGAI_CORPUS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "shared", "corpus")
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("shared corpus not found at %s (set MUGAI_CORPUS to its path): %v; these tests read real messages from it", dir, err)
+	}
+	return dir
+}
 
 func readCorpus(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(corpusDir, name))
+	b, err := os.ReadFile(filepath.Join(corpusDir(t), name))
 	if err != nil {
 		if os.IsNotExist(err) {
 			t.Skipf("corpus file %s not present: %v", name, err)
@@ -30,19 +42,12 @@ func readCorpus(t *testing.T, name string) string {
 	return string(b)
 }
 
-func skipWithoutCorpus(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat(corpusDir); err != nil {
-		t.Skipf("shared corpus not present at %s (%v); these tests read real messages from it", corpusDir, err)
-	}
-}
-
 // TestCorpusBlocks checks the blocks found in real messages that carry
 // uuencode, BinHex and yEnc in their text. The messages are raw (not yet
 // decoded by the sanitizer), so their lines may end in CRLF and their bytes
 // need not be UTF-8; Find must cope with both.
 func TestCorpusBlocks(t *testing.T) {
-	skipWithoutCorpus(t)
+	corpusDir(t)
 	type blk struct {
 		kind  Kind
 		name  string
@@ -99,7 +104,6 @@ func TestCorpusBlocks(t *testing.T) {
 // states, both on the raw bytes and after the text was decoded as
 // ISO-8859-1, as the sanitizer's charset step would hand it over.
 func TestCorpusYEnc(t *testing.T) {
-	skipWithoutCorpus(t)
 	raw := readCorpus(t, "mimekit/yenc/simple.eml")
 	for name, text := range map[string]string{"raw": raw, "latin-1": payloadtest.Latin1(raw)} {
 		got := Find(text, Options{})
@@ -116,13 +120,13 @@ func TestCorpusYEnc(t *testing.T) {
 // TestCorpusAll runs Find over every file of the corpus: no panic, the
 // invariants hold, and it reports what it found by kind.
 func TestCorpusAll(t *testing.T) {
-	skipWithoutCorpus(t)
+	dir := corpusDir(t)
 	if testing.Short() {
 		t.Skip("reads the whole corpus")
 	}
 	counts := map[Kind]int{}
 	files := 0
-	err := filepath.WalkDir(corpusDir, func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}

@@ -27,18 +27,35 @@
 //     Options.MinBase64 is never considered.
 //   - the EICAR anti-virus test file (eicar.org), a printable "program".
 //
+// A second pass (spread.go) looks at the lines the first left alone, for
+// files encoded in shapes no line rule follows and in other encodings:
+// base64 split into paragraphs, in chunks each padded, in groups of four,
+// behind "# ", "| ", a row number or a property name, in the quotes of a
+// JavaScript array, in lines of any width; hex dumps (xxd -p, xxd,
+// hexdump -C); base32 (RFC 4648 §6); Adobe ascii85. It joins lines across
+// blank lines, padding, short prefixes and columns, and judges the joined
+// bytes by what they decode to, whatever their length: a file of a kind
+// fileType knows by a signature of several bytes (executable, archive,
+// Office, PDF, image, markup, script), at the start or further on, or text
+// that holds a payload. Hashes, IDs, tokens, keys and code decode to bytes
+// without such a signature and are kept.
+//
 // OpenPGP ASCII armor (RFC 9580 §6.2) is base64 of binary packets. Armored
 // signatures, keys and encrypted messages are not attachments, and are left
 // alone — but only after their packet headers (RFC 9580 §4.2) show that they
 // hold nothing else: an armored message that carries literal or compressed
 // data readable by anyone (gpg --sign, --store, --enarmor) is a file in
-// disguise and is reported like any other base64 block. PEM blocks
-// ("-----BEGIN CERTIFICATE-----", S/MIME "PKCS7") get no exception: they are
-// binary DER, and a PKCS #7 blob can carry the signed file itself.
+// disguise and is reported like any other base64 block. Certificates and
+// keys (PEM "CERTIFICATE", "PUBLIC KEY", "PRIVATE KEY"…, SSH public keys)
+// are left alone when their bytes parse as what their label says and hold
+// no file (keys.go); other PEM blocks (S/MIME "PKCS7") get no exception: a
+// PKCS #7 blob can carry the signed file itself.
 //
-// Hex dumps and other ad-hoc encodings are out of scope: anything a reader
-// can decode with a tool of their own choosing cannot be found by syntax.
+// Encodings that take a key or a program of the reader's choosing to undo
+// (encryption, XOR, a custom alphabet) are out of scope: they cannot be
+// found by syntax.
 //
-// Find never panics, runs in time linear in the text, and caps the decoded
-// bytes it keeps per block (Options.MaxDecoded).
+// Find never panics, runs in time linear in the text, caps the decoded
+// bytes it keeps per block (Options.MaxDecoded) and the blocks it returns
+// (Options.MaxBlocks: the rest of a text with more is one TooMany block).
 package payload

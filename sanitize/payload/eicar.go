@@ -16,10 +16,10 @@ const eicarCore = "EICAR-STANDARD-ANTIVIRUS-TEST-FILE"
 const eicarCoreAt = 28
 
 // findEICAR returns a block for each line that holds the EICAR test file,
-// anywhere in the line and whatever surrounds it.
-func findEICAR(text string, maxData int) []Block {
+// anywhere in the line and whatever surrounds it, up to limit blocks.
+func findEICAR(text string, maxData, limit int) []Block {
 	var blocks []Block
-	for pos := 0; pos < len(text); {
+	for pos := 0; pos < len(text) && len(blocks) < limit; {
 		i := strings.Index(text[pos:], eicarCore)
 		if i < 0 {
 			break

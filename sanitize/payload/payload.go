@@ -15,6 +15,15 @@ const (
 	YEnc     Kind = "yenc"
 	Base64   Kind = "base64"
 	EICAR    Kind = "eicar"
+	Hex      Kind = "hex"
+	Base32   Kind = "base32"
+	ASCII85  Kind = "ascii85"
+	// TooMany is not a payload but the rest of a text that holds more
+	// than Options.MaxBlocks of them: from the start of the first block
+	// over the limit to the end of the text, cut without being read
+	// further, so that a text of many tiny payloads costs bounded time
+	// and memory (and a bounded notice) and still leaks none.
+	TooMany Kind = "too-many"
 )
 
 // Block is one payload found in a text. It always spans whole lines, so the
@@ -38,6 +47,10 @@ type Block struct {
 	// Size is the decoded size when known (which may exceed len(Data) when
 	// Data was capped), else the encoded length End-Start.
 	Size int64
+	// Type is the media type of the file Data is, or holds, when one of
+	// the kinds of signature.go was recognised (always, for blocks of the
+	// spread pass); else "".
+	Type string
 }
 
 // Options bounds what Find considers and keeps.
@@ -50,11 +63,16 @@ type Options struct {
 	MinBase64 int
 	// MaxDecoded caps Block.Data; 0 means 16 MiB.
 	MaxDecoded int
+	// MaxBlocks is the most blocks returned one by one; 0 means 100.
+	// The rest of a text that holds more is returned as one TooMany
+	// block.
+	MaxBlocks int
 }
 
 const (
 	defaultMinBase64  = 1024
 	defaultMaxDecoded = 16 << 20
+	defaultMaxBlocks  = 100
 	// maxDepth bounds how deep Find looks into text that base64 decoded to:
 	// a payload hidden in base64 of base64 of text is found, one more layer
 	// is judged only by whether it decodes to binary.
@@ -73,21 +91,62 @@ func (o Options) withDefaults() Options {
 	if o.MaxDecoded <= 0 {
 		o.MaxDecoded = defaultMaxDecoded
 	}
+	if o.MaxBlocks <= 0 {
+		o.MaxBlocks = defaultMaxBlocks
+	}
 	return o
 }
 
 // Find returns the payload blocks in text (valid UTF-8, "\n" line ends; a
 // "\r" before the "\n" is tolerated), in order, non-overlapping, each
-// spanning whole lines. It runs in time linear in len(text) and never
+// spanning whole lines; after Options.MaxBlocks of them, the rest of the
+// text is one TooMany block. It runs in time linear in len(text) and never
 // panics, whatever the input.
 func Find(text string, opt Options) []Block {
 	return find(text, opt.withDefaults(), 0)
 }
 
 func find(text string, opt Options, depth int) []Block {
+	// Each pass stops once it has found more than MaxBlocks blocks; up to
+	// the start of its last one, what it found is complete.
+	limit := opt.MaxBlocks
 	s := scanner{text: text, opt: opt, depth: depth, prevStart: -1}
 	s.run()
-	return mergeBlocks(s.blocks, findEICAR(text, opt.MaxDecoded))
+	eicar := findEICAR(text, opt.MaxDecoded, limit+1)
+	stop := len(text)
+	for _, b := range [][]Block{s.blocks, eicar} {
+		if len(b) > limit {
+			stop = min(stop, b[limit].Start)
+		}
+	}
+	blocks := mergeBlocks(s.blocks, eicar)
+	spread, spreadStop := s.spread(blocks, stop, limit)
+	return capBlocks(text, unionBlocks(blocks, spread), limit, min(stop, spreadStop))
+}
+
+// capBlocks keeps the blocks that start before stop, at most limit of
+// them, and makes the rest of the text, from the first block not kept (or
+// stop), one TooMany block.
+func capBlocks(text string, blocks []Block, limit, stop int) []Block {
+	n := 0
+	for n < len(blocks) && n < limit && blocks[n].Start < stop {
+		n++
+	}
+	if n < len(blocks) {
+		stop = min(stop, blocks[n].Start)
+	}
+	blocks = blocks[:n]
+	if stop >= len(text) {
+		return blocks
+	}
+	if n > 0 {
+		// A kept block may run past stop: the rest starts after it.
+		stop = max(stop, blocks[n-1].End)
+	}
+	if stop >= len(text) {
+		return blocks
+	}
+	return append(blocks, Block{Kind: TooMany, Start: stop, End: len(text), Size: int64(len(text) - stop)})
 }
 
 // scanner walks the text one line at a time. Each detector either returns
@@ -107,6 +166,10 @@ type scanner struct {
 	// already been tried and rejected, so that every ':' line inside a
 	// rejected run does not start a new scan of the same run.
 	binhexScanned int
+	// searched are the spans, in order, of base64 the line pass decoded
+	// to text and searched for payloads: the spread pass need not search
+	// the same text again.
+	searched [][2]int
 }
 
 // line is one line of the text.
@@ -129,7 +192,7 @@ func (s *scanner) line(pos int) line {
 }
 
 func (s *scanner) run() {
-	for pos := 0; pos < len(s.text); {
+	for pos := 0; pos < len(s.text) && len(s.blocks) <= s.opt.MaxBlocks; {
 		ln := s.line(pos)
 		b, found, next := s.at(ln)
 		if found {
@@ -234,6 +297,29 @@ func mergeBlocks(a, b []Block) []Block {
 		out = append(out, x)
 	}
 	return append(out, a[i:]...)
+}
+
+// unionBlocks merges two ordered lists of whole-line blocks that may
+// overlap: overlapping blocks become one, with the fields of the first.
+func unionBlocks(a, b []Block) []Block {
+	if len(b) == 0 {
+		return a
+	}
+	out := make([]Block, 0, len(a)+len(b))
+	for i, j := 0, 0; i < len(a) || j < len(b); {
+		var x Block
+		if j == len(b) || (i < len(a) && a[i].Start <= b[j].Start) {
+			x, i = a[i], i+1
+		} else {
+			x, j = b[j], j+1
+		}
+		if n := len(out); n > 0 && x.Start < out[n-1].End {
+			out[n-1].End = max(out[n-1].End, x.End)
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
 }
 
 // cleanName makes a header file name safe to carry in a Block: valid UTF-8,

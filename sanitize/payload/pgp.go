@@ -118,7 +118,7 @@ func (s *scanner) pgpArmor(ln line, prefix, label string) (b Block, found bool, 
 	if !dec.truncated() && pgpExempt(label, dec.out) {
 		return Block{}, false, pos, true
 	}
-	if chars < s.opt.MinBase64 || !s.hidesPayload(dec.out, dec.truncated()) {
+	if chars < s.opt.MinBase64 || !s.hidesPayload(ln.start, pos, dec.out, dec.truncated()) {
 		return Block{}, false, pos, true
 	}
 	b = Block{Kind: Base64, Name: pgpLiteralName(dec.out), Start: ln.start, End: pos, Data: dec.out, Size: dec.size()}

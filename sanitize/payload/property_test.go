@@ -41,7 +41,18 @@ func randomText(r *rand.Rand) string {
 			func() string {
 				return "data:application/octet-stream;base64," + base64.StdEncoding.EncodeToString(data) + "\n"
 			},
-		}[r.IntN(9)]()
+			func() string {
+				return payloadtest.Paragraphs(base64.StdEncoding.EncodeToString(data), 1+r.IntN(300), 16+r.IntN(60))
+			},
+			func() string { return payloadtest.ChunkedBase64(data, 1+r.IntN(100)) },
+			func() string {
+				return payloadtest.Groups(base64.StdEncoding.EncodeToString(data), 4, 1+r.IntN(20), " ")
+			},
+			func() string { return payloadtest.HexDump(data) },
+			func() string { return payloadtest.Base32(data, 1+r.IntN(80)) },
+			func() string { return payloadtest.ASCII85(data, 1+r.IntN(80), r.IntN(2) == 0) },
+			func() string { return payloadtest.HexPlain(payloadtest.PE("M", r.Uint64(), r.IntN(500))) },
+		}[r.IntN(16)]()
 		if r.IntN(3) == 0 && len(s) > 0 {
 			s = s[:r.IntN(len(s))] // cut short anywhere, even mid-character
 		}
@@ -121,6 +132,19 @@ func hostileInputs() map[string]func(n int) string {
 		},
 		"short base64 words": func(n int) string { return strings.Repeat("Hi\nAAAABBBBCCCCDDDDEEEE\n", n/24) },
 		"PGP without end":    func(n int) string { return strings.Repeat("-----BEGIN PGP MESSAGE-----\n\nAAAA\n", n/36) },
+		"misaligned file starts": func(n int) string {
+			// Every line starts a would-be executable out of step with
+			// the run: the checks are bounded (maxRealign).
+			return strings.Repeat("QTVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAA\n", n/56)
+		},
+		"hex dump of random bytes": func(n int) string { return payloadtest.HexPlain(payloadtest.RandomBytes(2, n/2)) },
+		"groups of four":           func(n int) string { return payloadtest.Groups(strings.Repeat("QUJD", n/5), 4, 16, " ") },
+		"ascii85 of random bytes":  func(n int) string { return payloadtest.ASCII85(payloadtest.RandomBytes(3, n*4/5), 76, true) },
+		"one-letter lines":         func(n int) string { return strings.Repeat("a\n", n/2) },
+		"word lines":               func(n int) string { return strings.Repeat("a\nThanks\n", n/9) },
+		"paragraphs of base64 of zeros": func(n int) string {
+			return payloadtest.Paragraphs(base64.StdEncoding.EncodeToString(make([]byte, n/2)), 500, 76)
+		},
 		"nested base64": func(n int) string {
 			s := strings.Repeat(japaneseText, n/1000)
 			for range 3 {

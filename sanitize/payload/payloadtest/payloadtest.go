@@ -1,6 +1,8 @@
 // Package payloadtest writes the encoded blocks that payload.Find looks
-// for — uuencode, yEnc, BinHex 4.0, wrapped base64 — and pseudo-random
-// data to put in them. It is for tests only: the payload package's own
+// for — uuencode, yEnc, BinHex 4.0, wrapped base64, and the spread-out
+// shapes (paragraphs, padded chunks, groups, prefixed lines, hex dumps,
+// base32, ascii85) — and files to put in them: pseudo-random data, a
+// PE-shaped executable, a zip. It is for tests only: the payload package's own
 // tests and the fuzz targets build their inputs with it.
 //
 // The encoders follow the format descriptions cited on each (the same the
@@ -10,8 +12,13 @@
 package payloadtest
 
 import (
+	"archive/zip"
+	"bytes"
+	"encoding/ascii85"
+	"encoding/base32"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"hash/crc32"
 	"math/rand/v2"
@@ -228,7 +235,48 @@ func binHex(name string, data []byte, withHeader, runs bool) string {
 // WrapBase64 encodes data with enc (RFC 4648) and wraps it at width
 // characters, each line ending in "\n".
 func WrapBase64(enc *base64.Encoding, data []byte, width int) string {
-	s := enc.EncodeToString(data)
+	return Wrap(enc.EncodeToString(data), width)
+}
+
+// PE returns a small file shaped like a Windows executable (Microsoft PE
+// format): a DOS header whose e_lfanew (offset 0x3C) points at "PE\0\0"
+// and a COFF header for i386, then n bytes of FileBytes(seed) with marker
+// written at their start, so that a test can look for it in an output.
+func PE(marker string, seed uint64, n int) []byte {
+	b := make([]byte, 0x80, 0x80+24+n)
+	copy(b, "MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff")
+	copy(b[0x40:], "This program cannot be run in DOS mode.\r\r\n$")
+	binary.LittleEndian.PutUint32(b[0x3C:], 0x80)
+	b = append(b, "PE\x00\x00"...)
+	b = binary.LittleEndian.AppendUint16(b, 0x14C) // Machine: i386
+	b = binary.LittleEndian.AppendUint16(b, 1)     // NumberOfSections
+	b = append(b, make([]byte, 12)...)
+	b = binary.LittleEndian.AppendUint16(b, 0xE0)   // SizeOfOptionalHeader
+	b = binary.LittleEndian.AppendUint16(b, 0x0102) // Characteristics
+	body := FileBytes(seed, n)
+	copy(body, marker)
+	return append(b, body...)
+}
+
+// Zip returns a zip archive (PKWARE APPNOTE) holding one stored file.
+func Zip(name string, data []byte) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store})
+	if err == nil {
+		_, err = w.Write(data)
+	}
+	if err == nil {
+		err = zw.Close()
+	}
+	if err != nil {
+		panic(err) // writing to memory cannot fail
+	}
+	return buf.Bytes()
+}
+
+// Wrap breaks s into lines of width characters, each ending in "\n".
+func Wrap(s string, width int) string {
 	var b strings.Builder
 	for len(s) > width {
 		b.WriteString(s[:width] + "\n")
@@ -236,4 +284,139 @@ func WrapBase64(enc *base64.Encoding, data []byte, width int) string {
 	}
 	b.WriteString(s + "\n")
 	return b.String()
+}
+
+// WrapWidths breaks s into lines whose widths cycle through widths, as a
+// hand edit or a mail client re-wrapping the text would leave them.
+func WrapWidths(s string, widths ...int) string {
+	var b strings.Builder
+	for i := 0; len(s) > 0; i++ {
+		w := min(widths[i%len(widths)], len(s))
+		b.WriteString(s[:w] + "\n")
+		s = s[w:]
+	}
+	return b.String()
+}
+
+// Paragraphs splits s into paragraphs of size characters, each wrapped at
+// width and followed by a blank line (the last one too).
+func Paragraphs(s string, size, width int) string {
+	var b strings.Builder
+	for len(s) > 0 {
+		n := min(size, len(s))
+		b.WriteString(Wrap(s[:n], width) + "\n")
+		s = s[n:]
+	}
+	return b.String()
+}
+
+// ChunkedBase64 encodes data chunk bytes at a time, each chunk on its own
+// line with its own '=' padding, as a tool that encodes a stream in pieces
+// writes it.
+func ChunkedBase64(data []byte, chunk int) string {
+	var b strings.Builder
+	for len(data) > 0 {
+		n := min(chunk, len(data))
+		b.WriteString(base64.StdEncoding.EncodeToString(data[:n]) + "\n")
+		data = data[n:]
+	}
+	return b.String()
+}
+
+// Groups writes s in groups of size characters separated by sep, perLine
+// groups to a line.
+func Groups(s string, size, perLine int, sep string) string {
+	var b strings.Builder
+	for n := 0; len(s) > 0; n++ {
+		g := min(size, len(s))
+		switch {
+		case n == 0:
+		case n%perLine == 0:
+			b.WriteByte('\n')
+		default:
+			b.WriteString(sep)
+		}
+		b.WriteString(s[:g])
+		s = s[g:]
+	}
+	b.WriteByte('\n')
+	return b.String()
+}
+
+// Affix puts prefix before and suffix after every line of block.
+func Affix(block, prefix, suffix string) string {
+	lines := strings.SplitAfter(block, "\n")
+	var b strings.Builder
+	for _, l := range lines {
+		if l == "" {
+			continue
+		}
+		b.WriteString(prefix + strings.TrimSuffix(l, "\n") + suffix)
+		if strings.HasSuffix(l, "\n") {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// Numbered puts a row number and a TAB before every line of block, as the
+// text of a spreadsheet with a number column beside a data column reads.
+func Numbered(block string) string {
+	lines := strings.SplitAfter(block, "\n")
+	var b strings.Builder
+	for i, l := range lines {
+		if l != "" {
+			fmt.Fprintf(&b, "%d\t%s", i+1, l)
+		}
+	}
+	return b.String()
+}
+
+// HexPlain writes data as xxd -p does: lowercase hex, 60 digits a line.
+func HexPlain(data []byte) string { return Wrap(hex.EncodeToString(data), 60) }
+
+// HexDump writes data as xxd does by default: an offset, eight groups of
+// four hex digits and the bytes as ASCII, 16 bytes a line.
+func HexDump(data []byte) string {
+	var b strings.Builder
+	for off := 0; off < len(data); off += 16 {
+		line := data[off:min(off+16, len(data))]
+		fmt.Fprintf(&b, "%08x:", off)
+		for i := 0; i < 16; i += 2 {
+			switch {
+			case i+1 < len(line):
+				fmt.Fprintf(&b, " %02x%02x", line[i], line[i+1])
+			case i < len(line):
+				fmt.Fprintf(&b, " %02x  ", line[i])
+			default:
+				b.WriteString("     ")
+			}
+		}
+		b.WriteString("  ")
+		for _, c := range line {
+			if c < 0x20 || c > 0x7E {
+				c = '.'
+			}
+			b.WriteByte(c)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// Base32 writes data in base32 (RFC 4648 §6), padded, wrapped at width.
+func Base32(data []byte, width int) string {
+	return Wrap(base32.StdEncoding.EncodeToString(data), width)
+}
+
+// ASCII85 writes data in Adobe's ascii85 (PostScript Language Reference,
+// 3rd ed., §3.13.3), wrapped at width; framed adds the "<~" and "~>"
+// delimiters.
+func ASCII85(data []byte, width int, framed bool) string {
+	enc := make([]byte, ascii85.MaxEncodedLen(len(data)))
+	s := string(enc[:ascii85.Encode(enc, data)])
+	if framed {
+		s = "<~" + s + "~>"
+	}
+	return Wrap(s, width)
 }
