@@ -170,7 +170,9 @@ func newBrowser(t *testing.T, exe, shots string) *browserSession {
 	t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(actx)
 	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, 90*time.Second)
+	// Generous: under `go test -race ./...` on two loaded CPUs every step of
+	// Chromium is many times slower than alone (about 6 s in all).
+	ctx, cancel3 := context.WithTimeout(ctx, 5*time.Minute)
 	t.Cleanup(cancel3)
 	return &browserSession{t: t, ctx: ctx, shots: shots}
 }
