@@ -401,7 +401,8 @@ func (c *collector) nextLine(rest string, below []string) {
 			return
 		}
 		if r, size := utf8.DecodeRuneInString(l); size > 0 {
-			if close, ok := closingQuote(r); ok && strings.HasSuffix(l, string(close)) {
+			// len: a lone `"` opens and closes at the same byte.
+			if close, ok := closingQuote(r); ok && len(l) >= size+utf8.RuneLen(close) && strings.HasSuffix(l, string(close)) {
 				c.add(l[size:len(l)-utf8.RuneLen(close)], strong)
 				return
 			}
