@@ -40,7 +40,7 @@ func Example() {
 	}
 	v := auth.Decide(res, policy, auth.Facts{External: true})
 	if err := v.Err(); err != nil {
-		log.Fatal(err) // Reject or Defer: err implements smtpd.Status
+		log.Fatal(err) // Reject or Defer: err is the *reply.Reply for the client
 	}
 
 	// On the rebuilt message (and in the log line and the metrics).

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/emersion/go-msgauth/dmarc"
+
+	"github.com/mugai/mugai/smtpd/reply"
 )
 
 // FailAction is what happens to a message that failed authentication
@@ -157,23 +159,10 @@ type Verdict struct {
 	// Notice holds the sentences for the notice of the rebuilt message,
 	// one per line, in Policy.Language.
 	Notice []string
-	// Reply is the SMTP reply for Reject and Defer, nil otherwise.
-	Reply *Reply
+	// Reply is the SMTP reply for Reject and Defer, nil otherwise. It is
+	// an error the relay passes to the client as is.
+	Reply *reply.Reply
 }
-
-// Reply is an SMTP reply (RFC 5321 §4.2, RFC 3463 enhanced code). It is
-// an error with the same SMTPStatus method as smtpd.Status, so the relay
-// passes it to the client as is.
-type Reply struct {
-	Code     int
-	Enhanced [3]int
-	Message  string
-}
-
-func (r *Reply) Error() string { return r.Message }
-
-// SMTPStatus implements smtpd.Status.
-func (r *Reply) SMTPStatus() (int, [3]int, string) { return r.Code, r.Enhanced, r.Message }
 
 // Err returns the Reply as an error for Reject and Defer, else nil.
 func (v Verdict) Err() error {
@@ -211,13 +200,20 @@ func (v Verdict) TagSubject(subject string) string {
 	return strings.Join(tags, " ") + " " + subject
 }
 
-// failReplies are the 550 replies of Reject per problem (RFC 7372 §3 for
+// failReply is the 550 reply of Reject for a problem (RFC 7372 §3 for
 // the codes of SPF, DKIM and combined failures).
-var failReplies = map[ProblemCode]Reply{
-	ProblemDMARC: {550, [3]int{5, 7, 26}, "Sender domain authentication (DMARC) failed"},
-	ProblemSPF:   {550, [3]int{5, 7, 23}, "SPF validation failed"},
-	ProblemDKIM:  {550, [3]int{5, 7, 20}, "No passing DKIM signature found"},
-	ProblemFrom:  {550, [3]int{5, 7, 1}, "From header field missing or invalid, sender cannot be authenticated"},
+func failReply(code ProblemCode) *reply.Reply {
+	switch code {
+	case ProblemDMARC:
+		return reply.New(reply.MailboxUnavailable, reply.SecurityMultipleAuthFailed, "Sender domain authentication (DMARC) failed")
+	case ProblemSPF:
+		return reply.New(reply.MailboxUnavailable, reply.SecuritySPFFailed, "SPF validation failed")
+	case ProblemDKIM:
+		return reply.New(reply.MailboxUnavailable, reply.SecurityNoPassingDKIM, "No passing DKIM signature found")
+	case ProblemFrom:
+		return reply.New(reply.MailboxUnavailable, reply.SecurityDeliveryNotAuthorized, "From header field missing or invalid, sender cannot be authenticated")
+	}
+	return reply.New(reply.MailboxUnavailable, reply.SecurityDeliveryNotAuthorized, "Sender authentication failed")
 }
 
 // Decide turns the Results and the policy into a Verdict:
@@ -250,15 +246,14 @@ func Decide(res *Results, p Policy, f Facts) Verdict {
 	switch {
 	case p.HonorReject && d.Value == Fail && d.Policy == PolicyReject && d.Percent >= 100:
 		v.Action = Reject
-		v.Reply = &Reply{550, [3]int{5, 7, 26}, "Rejected by the DMARC policy of " + d.Domain}
+		v.Reply = reply.New(reply.MailboxUnavailable, reply.SecurityMultipleAuthFailed, "Rejected by the DMARC policy of "+d.Domain)
 	case fail != nil && p.OnFail == FailReject:
-		r := failReplies[fail.Code]
-		v.Action, v.Reply = Reject, &r
+		v.Action, v.Reply = Reject, failReply(fail.Code)
 	case fail != nil && p.OnFail == FailQuarantine:
 		v.Action = Quarantine
 	case temp && p.OnTempError == TempDefer:
 		v.Action = Defer
-		v.Reply = &Reply{451, [3]int{4, 4, 3}, "Sender authentication temporarily unavailable, try again later"}
+		v.Reply = reply.New(reply.LocalError, reply.NetworkDirectoryFailure, "Sender authentication temporarily unavailable, try again later")
 	}
 	if suspect && p.SubjectTag != "" {
 		v.SubjectTags = append(v.SubjectTags, p.SubjectTag)

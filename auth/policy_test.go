@@ -78,7 +78,7 @@ func TestDecide(t *testing.T) {
 			}
 			reply := ""
 			if v.Reply != nil {
-				e := v.Reply.Enhanced
+				e := v.Reply.EnhancedCode()
 				reply = fmt.Sprintf("%d %d.%d.%d", v.Reply.Code, e[0], e[1], e[2])
 			}
 			if reply != tc.reply || (v.Err() == nil) != (tc.reply == "") {

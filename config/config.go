@@ -115,7 +115,8 @@ func (t ListenTLS) Enabled() bool { return t.CertFile != "" && t.KeyFile != "" }
 // Relay decides who may send mail through the gateway and to whom.
 type Relay struct {
 	// Domains are the accepted recipient domains, lower-cased; empty
-	// accepts any domain. See AcceptsDomain.
+	// accepts any domain. Mail from InternalNetworks may go to any domain
+	// (package gateway applies both).
 	Domains Domains `yaml:"domains"`
 	// Networks are the client networks allowed to send; never empty.
 	Networks Prefixes `yaml:"networks"`
@@ -127,13 +128,6 @@ type Relay struct {
 	InternalNetworks Prefixes `yaml:"internal_networks"`
 	// BareNewlines says what to do with a bare LF or CR in DATA.
 	BareNewlines NewlineMode `yaml:"bare_newlines"`
-}
-
-// AcceptsDomain reports whether mail for the recipient domain d may be
-// relayed. Matching is exact (no subdomains) and ignores letter case and
-// one trailing dot.
-func (r *Relay) AcceptsDomain(d string) bool {
-	return len(r.Domains) == 0 || r.Domains.Contains(d)
 }
 
 // AllowsClient reports whether a client at addr may send mail.
@@ -275,7 +269,10 @@ type PolicySection struct {
 	Scripts        *sanitize.ScriptMode     `yaml:"scripts"`
 }
 
-// Route chooses a policy and next hop for the messages it matches.
+// Route chooses a policy and next hop for the messages it matches: every
+// list that is set must match, and a list matches when any item does; the
+// first route that matches wins (package gateway applies them). Validation
+// refuses a route with no condition.
 type Route struct {
 	RecipientDomains Domains  `yaml:"recipient_domains"`
 	SenderDomains    Domains  `yaml:"sender_domains"`
@@ -285,38 +282,6 @@ type Route struct {
 	Policy string `yaml:"policy"`
 	// NextHop, when set, replaces the delivery section's destination.
 	NextHop string `yaml:"next_hop"`
-}
-
-// Matches reports whether a message from client, with the given sender
-// and recipient domains, takes this route: every list that is set must
-// match, and a list matches when any item does. An empty sender domain
-// (the null sender of a bounce) matches no sender_domains list. A message
-// with several recipients is matched per recipient; splitting it is the
-// caller's decision.
-func (r *Route) Matches(client netip.Addr, senderDomain, recipientDomain string) bool {
-	if len(r.RecipientDomains) > 0 && !r.RecipientDomains.Contains(recipientDomain) {
-		return false
-	}
-	if len(r.SenderDomains) > 0 && !r.SenderDomains.Contains(senderDomain) {
-		return false
-	}
-	if len(r.ClientNetworks) > 0 && !r.ClientNetworks.Contains(client) {
-		return false
-	}
-	// Validation refuses routes with no condition, so a match here means
-	// at least one list matched.
-	return true
-}
-
-// Route returns the first route that matches, or nil when none does (the
-// message then takes the sanitize section and the delivery section).
-func (c *Config) Route(client netip.Addr, senderDomain, recipientDomain string) *Route {
-	for i := range c.Routes {
-		if c.Routes[i].Matches(client, senderDomain, recipientDomain) {
-			return &c.Routes[i]
-		}
-	}
-	return nil
 }
 
 // Log configures log/slog.

@@ -284,26 +284,21 @@ func (ps *Prefixes) UnmarshalYAML(n *yaml.Node) error {
 }
 
 // Domains is a list of domain names, lower-cased and without a trailing
-// dot. Matching is exact: a name covers itself, not its subdomains, because
-// an accidental wildcard is how a relay becomes open.
+// dot. A name covers itself, not its subdomains, because an accidental
+// wildcard is how a relay becomes open (package gateway matches them).
 type Domains []string
-
-// Contains reports whether d is in the list, ignoring letter case and one
-// trailing dot.
-func (ds Domains) Contains(d string) bool {
-	d = strings.ToLower(strings.TrimSuffix(d, "."))
-	for _, x := range ds {
-		if x == d {
-			return true
-		}
-	}
-	return false
-}
 
 // parseDomain normalizes and checks one domain name; the error text is
 // shown to admins as is.
 func parseDomain(s string) (string, error) {
-	d := strings.ToLower(strings.TrimSpace(s))
+	// Only ASCII letters are lowered: strings.ToLower would turn "K"
+	// (U+212A KELVIN SIGN) into "k" and accept a name nobody wrote.
+	d := strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, strings.TrimSpace(s))
 	switch {
 	case d == "":
 		return "", fmt.Errorf("empty domain name")

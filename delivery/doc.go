@@ -17,9 +17,9 @@
 //
 // # Replies
 //
-// Every error returned to smtpd is an *Error, which implements
-// smtpd.Status: a reply of the next hop keeps its code and enhanced code
-// with "next hop: " before its text; an unreachable, silent or lost next
+// Every error returned to smtpd is a *reply.Reply (package smtpd/reply)
+// with the cause for the log: a reply of the next hop keeps its code and
+// enhanced code with "next hop: " before its text; an unreachable, silent or lost next
 // hop is 451 4.4.1; TLS failures are 451 4.7.4 (not offered) and 451 4.7.5
 // (handshake or certificate). So the upstream MTA retries whatever did not
 // definitely fail.

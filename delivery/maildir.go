@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mugai/mugai/smtpd"
+	"github.com/mugai/mugai/smtpd/reply"
 )
 
 // Maildir delivers into a maildir. Its Begin is an smtpd Route's Begin;
@@ -42,7 +43,7 @@ var _ func(context.Context, *smtpd.Envelope) (smtpd.Delivery, error) = (*Maildir
 func (m *Maildir) Begin(_ context.Context, env *smtpd.Envelope) (smtpd.Delivery, error) {
 	for _, sub := range []string{"tmp", "new", "cur"} {
 		if err := os.MkdirAll(filepath.Join(m.Path, sub), 0o700); err != nil {
-			return nil, temporary([3]int{4, 3, 0}, "local delivery failed", fmt.Errorf("create maildir: %w", err))
+			return nil, temporary(reply.SystemOther, "local delivery failed", fmt.Errorf("create maildir: %w", err))
 		}
 	}
 	return &maildirDelivery{m: m, env: env}, nil
@@ -69,7 +70,7 @@ func (d *maildirDelivery) Deliver(ctx context.Context, msg io.Reader) error {
 	m := d.m
 	name, f, err := m.create()
 	if err != nil {
-		return temporary([3]int{4, 3, 0}, "local delivery failed", err)
+		return temporary(reply.SystemOther, "local delivery failed", err)
 	}
 	tmpPath := f.Name()
 	remove := []string{tmpPath} // mox's rollback idiom: cleared on success
@@ -86,18 +87,18 @@ func (d *maildirDelivery) Deliver(ctx context.Context, msg io.Reader) error {
 		err = ctx.Err() // the reply can no longer be sent: do not deliver
 	}
 	if err != nil {
-		return temporary([3]int{4, 3, 0}, "local delivery failed", err)
+		return temporary(reply.SystemOther, "local delivery failed", err)
 	}
 	newDir := filepath.Join(m.Path, "new")
 	newPath := filepath.Join(newDir, name)
 	if err := os.Rename(tmpPath, newPath); err != nil {
-		return temporary([3]int{4, 3, 0}, "local delivery failed", fmt.Errorf("move into new: %w", err))
+		return temporary(reply.SystemOther, "local delivery failed", fmt.Errorf("move into new: %w", err))
 	}
 	// Until new/ is synced the rename may not survive a crash; if the sync
 	// fails the client retries, so take the file back out.
 	remove = []string{newPath}
 	if err := m.syncDir(newDir); err != nil {
-		return temporary([3]int{4, 3, 0}, "local delivery failed", err)
+		return temporary(reply.SystemOther, "local delivery failed", err)
 	}
 	remove = nil
 	m.logger().Info("delivery: written to maildir", "id", d.env.ID, "file", newPath)

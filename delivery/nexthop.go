@@ -15,6 +15,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/mugai/mugai/smtpd"
+	"github.com/mugai/mugai/smtpd/reply"
 )
 
 // TLSMode is how NextHop uses STARTTLS.
@@ -228,11 +229,11 @@ func (h *NextHop) tlsConfig(mode TLSMode) (*tls.Config, error) {
 	if cfg.RootCAs == nil && h.CAFile != "" {
 		pem, err := os.ReadFile(h.CAFile)
 		if err != nil {
-			return nil, temporary([3]int{4, 3, 5}, "next hop: TLS trust anchors unavailable", fmt.Errorf("read CA file: %w", err))
+			return nil, temporary(reply.SystemMisconfigured, "next hop: TLS trust anchors unavailable", fmt.Errorf("read CA file: %w", err))
 		}
 		cfg.RootCAs = x509.NewCertPool()
 		if !cfg.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, temporary([3]int{4, 3, 5}, "next hop: TLS trust anchors unavailable", fmt.Errorf("CA file %s: no PEM certificate", h.CAFile))
+			return nil, temporary(reply.SystemMisconfigured, "next hop: TLS trust anchors unavailable", fmt.Errorf("CA file %s: no PEM certificate", h.CAFile))
 		}
 	}
 	return cfg, nil

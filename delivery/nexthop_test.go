@@ -12,6 +12,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/mugai/mugai/smtpd"
+	"github.com/mugai/mugai/smtpd/reply"
 	"github.com/mugai/mugai/smtpd/smtptest"
 )
 
@@ -50,16 +51,14 @@ func send(t *testing.T, h *NextHop, rcpts []string, msg io.Reader) error {
 }
 
 // wantStatus checks that err carries the reply code and enhanced code.
-func wantStatus(t *testing.T, err error, code int, enhanced [3]int) *Error {
+func wantStatus(t *testing.T, err error, code int, enhanced [3]int) *reply.Reply {
 	t.Helper()
-	var e *Error
+	var e *reply.Reply
 	if !errors.As(err, &e) {
-		t.Fatalf("error %v (%T) is not a *delivery.Error", err, err)
+		t.Fatalf("error %v (%T) is not a *reply.Reply", err, err)
 	}
-	var st smtpd.Status = e
-	c, enh, msg := st.SMTPStatus()
-	if c != code || enh != enhanced {
-		t.Fatalf("reply %d %v %q, want %d %v (err: %v)", c, enh, msg, code, enhanced, err)
+	if int(e.Code) != code || e.EnhancedCode() != enhanced {
+		t.Fatalf("reply %s, want %d %v (err: %v)", e, code, enhanced, err)
 	}
 	return e
 }
@@ -250,11 +249,11 @@ func TestReplyErrorText(t *testing.T) {
 	}
 	// A refusal during setup is about us, not the message: temporary.
 	e := nextHopReply("greeting", true, 554, [3]int{5, 7, 1}, "go away", nil)
-	if e.Code != 451 || e.Enhanced != [3]int{4, 4, 1} || !strings.Contains(e.Message, "go away") {
+	if e.Code != 451 || e.EnhancedCode() != [3]int{4, 4, 1} || !strings.Contains(e.Message, "go away") {
 		t.Errorf("setup refusal: %+v", e)
 	}
 	// An enhanced class that disagrees with the code is fixed.
-	if e := nextHopReply("RCPT TO", false, 550, [3]int{4, 1, 1}, "x", nil); e.Enhanced != [3]int{5, 1, 1} {
+	if e := nextHopReply("RCPT TO", false, 550, [3]int{4, 1, 1}, "x", nil); e.EnhancedCode() != [3]int{5, 1, 1} {
 		t.Errorf("class fix: %+v", e)
 	}
 	if e := nextHopReply("RCPT TO", false, 354, [3]int{}, "x", nil); e.Code != 451 {

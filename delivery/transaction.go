@@ -11,6 +11,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/mugai/mugai/smtpd"
+	"github.com/mugai/mugai/smtpd/reply"
 )
 
 // errBroken is the cause given for commands after the connection failed.
@@ -25,8 +26,8 @@ type transaction struct {
 	log  *slog.Logger
 	tls  *tls.ConnectionState
 
-	utf8   bool   // MAIL FROM carried SMTPUTF8
-	broken *Error // set once the connection failed; later calls return it
+	utf8   bool         // MAIL FROM carried SMTPUTF8
+	broken *reply.Reply // set once the connection failed; later calls return it
 	closed bool
 }
 
@@ -82,7 +83,7 @@ func (t *transaction) Deliver(ctx context.Context, msg io.Reader) error {
 		return t.broken
 	}
 	if t.closed {
-		return temporary([3]int{4, 3, 0}, "next hop: transaction already ended", errBroken)
+		return temporary(reply.SystemOther, "next hop: transaction already ended", errBroken)
 	}
 	stop := t.conn.watch(ctx)
 	defer stop()
@@ -101,7 +102,7 @@ func (t *transaction) Deliver(ctx context.Context, msg io.Reader) error {
 		// dot makes the next hop drop the partial message (RFC 5321 §3.8).
 		t.conn.kill()
 		if src.err != nil {
-			return temporary([3]int{4, 3, 0}, "next hop: local error reading the message", src.err)
+			return temporary(reply.SystemOther, "next hop: local error reading the message", src.err)
 		}
 		return t.fail("message transfer", err)
 	}
@@ -138,7 +139,7 @@ func (t *transaction) close() {
 
 // fail maps err and, unless it is a reply of the next hop (after which
 // the connection goes on), marks the connection broken.
-func (t *transaction) fail(step string, err error) *Error {
+func (t *transaction) fail(step string, err error) *reply.Reply {
 	e := replyError(step, false, err)
 	var se *smtp.SMTPError
 	if !errors.As(err, &se) {
@@ -155,13 +156,13 @@ func (t *transaction) fail(step string, err error) *Error {
 // next hop as written: "a@x> ORCPT=..." as a parameter, an unquoted
 // "a b@x" as garbage. smtpd only hands over canonical addresses; this is
 // the check that a caller's mistake cannot become a second recipient.
-func wireAddress(addr string, sender bool) *Error {
+func wireAddress(addr string, sender bool) *reply.Reply {
 	if _, err := smtpd.ParseMailbox(addr); err != nil {
-		enh := [3]int{5, 1, 3}
+		enh := reply.AddressDestinationSyntax
 		if sender {
-			enh = [3]int{5, 1, 7}
+			enh = reply.AddressSenderSyntax
 		}
-		return &Error{Code: 553, Enhanced: enh, Message: "next hop: address not in RFC 5321 form", Err: err}
+		return reply.New(reply.MailboxNameNotAllowed, enh, "next hop: address not in RFC 5321 form").Because(err)
 	}
 	return nil
 }
@@ -170,12 +171,9 @@ func wireAddress(addr string, sender bool) *Error {
 // lacks SMTPUTF8: RFC 6531 forbids sending it there, and names the reply
 // 553 with X.6.7 "non-ASCII addresses not permitted for that
 // sender/recipient".
-func errNeedsUTF8(addr string) *Error {
-	return &Error{
-		Code: 553, Enhanced: [3]int{5, 6, 7},
-		Message: "next hop: non-ASCII address not supported",
-		Err:     fmt.Errorf("next hop lacks SMTPUTF8 for <%s>", addr),
-	}
+func errNeedsUTF8(addr string) *reply.Reply {
+	return reply.New(reply.MailboxNameNotAllowed, reply.MediaNonASCIIAddress, "next hop: non-ASCII address not supported").
+		Because(fmt.Errorf("next hop lacks SMTPUTF8 for <%s>", addr))
 }
 
 func isASCII(s string) bool {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/mugai/mugai/delivery"
 	"github.com/mugai/mugai/smtpd"
+	"github.com/mugai/mugai/smtpd/reply"
 	"github.com/mugai/mugai/smtpd/smtptest"
 )
 
@@ -42,8 +43,8 @@ var wire = func() *regexp.Regexp {
 }()
 
 // envelopeRelay is a relay for example.jp in front of a recording next
-// hop, with a Router that records every recipient it is asked about: the
-// relay check passed for exactly those.
+// hop, with a Router that checks the domain and records every recipient
+// it passed.
 type envelopeRelay struct {
 	addr string
 	hop  *smtptest.Server
@@ -59,7 +60,11 @@ func startEnvelopeRelay(f *testing.F) *envelopeRelay {
 		ConnectTimeout: 2 * time.Second, CommandTimeout: 2 * time.Second, DataTimeout: 2 * time.Second,
 		Logger: slog.New(slog.DiscardHandler)}
 	route := smtpd.Route{Name: "fuzz", Filter: copyFilter(), Begin: hop.Begin}
-	r.addr = serveRelay(f, []string{envelopeDomain}, smtpd.RouterFunc(func(_ *smtpd.Envelope, rcpt string) (smtpd.Route, error) {
+	r.addr = serveRelay(f, smtpd.RouterFunc(func(_ *smtpd.Envelope, rcpt string) (smtpd.Route, error) {
+		// The relay check, as the gateway's: on the canonical address.
+		if m, err := smtpd.ParseMailbox(rcpt); err != nil || m.Domain != envelopeDomain {
+			return smtpd.Route{}, reply.New(reply.MailboxUnavailable, reply.SecurityDeliveryNotAuthorized, "Relay not permitted")
+		}
 		r.mu.Lock()
 		r.checked[rcpt] = true
 		r.mu.Unlock()

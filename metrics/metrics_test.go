@@ -19,9 +19,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mugai/mugai/delivery"
+	"github.com/mugai/mugai/gateway"
 	"github.com/mugai/mugai/metrics"
 	"github.com/mugai/mugai/sanitize"
 	"github.com/mugai/mugai/smtpd"
+	"github.com/mugai/mugai/smtpd/reply"
 	"github.com/mugai/mugai/smtpd/smtptest"
 )
 
@@ -32,7 +34,7 @@ func sanitizeFilter(m *metrics.Metrics) smtpd.Filter {
 	return smtpd.FilterFunc(func(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src io.Reader) (smtpd.FilterResult, error) {
 		rep, err := s.MessageContext(ctx, dst, src)
 		m.ObserveReport(rep, err)
-		return smtpd.FilterResult{}, err
+		return smtpd.FilterResult{}, gateway.Rejection(err)
 	})
 }
 
@@ -56,8 +58,12 @@ func startRelay(t *testing.T) *relay {
 	srv, err := smtpd.New(smtpd.Config{
 		Hostname: "mugai.test",
 		Networks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-		Domains:  []string{"city.example.lg.jp"},
-		Router:   smtpd.RouterFunc(func(*smtpd.Envelope, string) (smtpd.Route, error) { return route, nil }),
+		Router: smtpd.RouterFunc(func(_ *smtpd.Envelope, rcpt string) (smtpd.Route, error) {
+			if mb, err := smtpd.ParseMailbox(rcpt); err != nil || mb.Domain != "city.example.lg.jp" {
+				return smtpd.Route{}, reply.New(reply.MailboxUnavailable, reply.SecurityDeliveryNotAuthorized, "Relay not permitted")
+			}
+			return route, nil
+		}),
 		SpoolDir: t.TempDir(),
 		Logger:   slog.New(slog.DiscardHandler),
 		Observer: m,

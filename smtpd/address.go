@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
+
+	"github.com/mugai/mugai/smtpd/reply"
 )
 
 // Mailbox is an address of the SMTP envelope, RFC 5321 §4.1.2
@@ -119,8 +121,8 @@ func isDotString(s string) bool {
 
 // addressError is why an address is refused, with its reply.
 type addressError struct {
-	code     int
-	enhanced [3]int
+	code     reply.Code
+	enhanced reply.Enhanced
 	text     string
 }
 
@@ -131,13 +133,13 @@ func (e *addressError) Error() string { return e.text }
 // that may never appear in a command are 501 5.5.4; 8-bit without
 // SMTPUTF8 is RFC 6531 §3.5's 553 X.6.7.
 var (
-	errAddrControl   = &addressError{501, [3]int{5, 5, 4}, "Control character or invalid UTF-8 in address"}
-	errAddrNeedsUTF8 = &addressError{553, [3]int{5, 6, 7}, "Non-ASCII address without SMTPUTF8"}
-	errAddrAt        = &addressError{553, [3]int{5, 1, 3}, "More than one @ in address"}
-	errAddrQuoting   = &addressError{553, [3]int{5, 1, 3}, `Characters " \ < > are not accepted in a local part`}
-	errAddrDomain    = &addressError{553, [3]int{5, 1, 3}, "Invalid domain in address"}
-	errAddrRouting   = &addressError{550, [3]int{5, 7, 1}, "Relay not permitted: % or ! routing in the local part"}
-	errAddrLength    = &addressError{553, [3]int{5, 1, 3}, "Address too long"}
+	errAddrControl   = &addressError{reply.ParameterSyntax, reply.ProtocolInvalidArguments, "Control character or invalid UTF-8 in address"}
+	errAddrNeedsUTF8 = &addressError{reply.MailboxNameNotAllowed, reply.MediaNonASCIIAddress, "Non-ASCII address without SMTPUTF8"}
+	errAddrAt        = &addressError{reply.MailboxNameNotAllowed, reply.AddressDestinationSyntax, "More than one @ in address"}
+	errAddrQuoting   = &addressError{reply.MailboxNameNotAllowed, reply.AddressDestinationSyntax, `Characters " \ < > are not accepted in a local part`}
+	errAddrDomain    = &addressError{reply.MailboxNameNotAllowed, reply.AddressDestinationSyntax, "Invalid domain in address"}
+	errAddrRouting   = &addressError{reply.MailboxUnavailable, reply.SecurityDeliveryNotAuthorized, "Relay not permitted: % or ! routing in the local part"}
+	errAddrLength    = &addressError{reply.MailboxNameNotAllowed, reply.AddressDestinationSyntax, "Address too long"}
 )
 
 // maxMailbox bounds a canonical address: RFC 5321 §4.5.3.1.3's 256
@@ -354,14 +356,14 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 
 // addressReply is the reply refusing an address: for the sender, X.1.3
 // (destination) becomes X.1.7 (sender's address syntax).
-func addressReply(err error, sender bool) (code int, enhanced [3]int, text string) {
+func addressReply(err error, sender bool) (code reply.Code, enhanced reply.Enhanced, text string) {
 	var ae *addressError
 	if !errors.As(err, &ae) {
-		return 553, [3]int{5, 1, 3}, "Invalid address"
+		return reply.MailboxNameNotAllowed, reply.AddressDestinationSyntax, "Invalid address"
 	}
 	enhanced = ae.enhanced
-	if sender && enhanced == [3]int{5, 1, 3} {
-		enhanced = [3]int{5, 1, 7}
+	if sender && enhanced == reply.AddressDestinationSyntax {
+		enhanced = reply.AddressSenderSyntax
 	}
 	return ae.code, enhanced, ae.text
 }

@@ -45,19 +45,11 @@ type Envelope struct {
 	Received time.Time
 }
 
-// Status is implemented by errors that carry their own SMTP reply: a
-// basic code (RFC 5321 §4.2), an enhanced code (RFC 3463) and a message
-// that is safe to show the client. smtpd matches it with errors.As, so it
-// may be wrapped. The sanitizer's *RejectError and the delivery package's
-// *Error implement it.
-type Status interface {
-	SMTPStatus() (code int, enhanced [3]int, message string)
-}
-
 // Filter rebuilds the message read from src into dst. The message in src
 // is complete, ends in CRLF and has CRLF line ends. A Filter must stop
-// when ctx ends. A returned error implementing Status is passed to the
-// client as is (a policy refusal is a 5xx); any other error is 451 4.3.0.
+// when ctx ends. A returned error that is (or wraps) a *reply.Reply is
+// passed to the client as is (a policy refusal is a 5xx); any other error
+// is 451 4.3.0.
 type Filter interface {
 	Filter(ctx context.Context, env *Envelope, dst io.Writer, src io.Reader) (FilterResult, error)
 }
@@ -80,8 +72,8 @@ type FilterResult struct {
 // smtpd calls its methods from one goroutine at a time: AddRecipient for
 // each recipient, then at most one Deliver, and Abort whenever the
 // transaction ends without a successful Deliver (Abort after Deliver must
-// be harmless). A returned error implementing Status is passed to the
-// client as is.
+// be harmless). A returned error that is (or wraps) a *reply.Reply is
+// passed to the client as is.
 type Delivery interface {
 	// AddRecipient adds a recipient, relayed live at RCPT time so the
 	// client learns of a refused recipient from the next hop itself.
@@ -95,6 +87,10 @@ type Delivery interface {
 }
 
 // Route is where the mail of some recipients goes and how it is rebuilt.
+// A transaction keeps the Route of its first accepted recipient: its Begin
+// opens the Delivery and its Filter rebuilds the message, so a Router may
+// return a Route of its own for each transaction, with state shared by
+// the two (a later recipient's Route only has its Name compared).
 type Route struct {
 	// Name identifies the route: two recipients share a transaction only
 	// when their routes have the same Name. It is also logged.
@@ -107,8 +103,9 @@ type Route struct {
 }
 
 // Router chooses the Route for a recipient, for example by client network,
-// sender and recipient domain. An error implementing Status is the reply
-// to RCPT; any other error is 451 4.3.0.
+// sender and recipient domain; relay policy on the recipient's domain is
+// its job too. An error that is (or wraps) a *reply.Reply is the reply to
+// RCPT; any other error is 451 4.3.0.
 type Router interface {
 	Route(env *Envelope, rcpt string) (Route, error)
 }

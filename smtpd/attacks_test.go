@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mugai/mugai/gateway"
 	"github.com/mugai/mugai/sanitize"
 	"github.com/mugai/mugai/sanitize/sanitizetest"
 	"github.com/mugai/mugai/smtpd"
@@ -78,13 +79,14 @@ func loadSMTPAttacks(t *testing.T) []smtpAttack {
 	return m.SMTP
 }
 
-// sanitizeFilter is the relay's filter as cmd/mugai wires it: the real
-// sanitizer with the in-process converter.
+// sanitizeFilter is the relay's filter: the real sanitizer with the
+// in-process converter, its rejections turned into replies as the
+// gateway does.
 func sanitizeFilter() smtpd.Filter {
 	s := sanitize.New(sanitize.DefaultPolicy())
 	return smtpd.FilterFunc(func(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src io.Reader) (smtpd.FilterResult, error) {
 		_, err := s.MessageContext(ctx, dst, src)
-		return smtpd.FilterResult{}, err
+		return smtpd.FilterResult{}, gateway.Rejection(err)
 	})
 }
 

@@ -10,6 +10,8 @@ import (
 
 	"github.com/emersion/go-smtp"
 	"github.com/pires/go-proxyproto"
+
+	"github.com/mugai/mugai/smtpd/reply"
 )
 
 // commandConn is the net.Conn go-smtp serves, over the sessionConn. It
@@ -211,9 +213,9 @@ func (c *commandConn) forward(verb, args string) {
 	switch {
 	case !cs.forwarder:
 		cs.log.Warn("smtpd: "+verb+" refused", "reason", "client not in the forwarders")
-		r = cs.clientError(reply(550, [3]int{5, 7, 0}, "Error: insufficient authorization"))
+		r = cs.clientError(wire(reply.MailboxUnavailable, reply.SecurityOther, "Error: insufficient authorization"))
 	case c.sessionConn.isBusy():
-		r = cs.clientError(reply(503, [3]int{5, 5, 1}, "Error: MAIL transaction in progress"))
+		r = cs.clientError(wire(reply.BadSequence, reply.ProtocolInvalidCommand, "Error: MAIL transaction in progress"))
 	default:
 		u, bad := parseForward(verb, args)
 		if bad != nil {
@@ -223,13 +225,13 @@ func (c *commandConn) forward(verb, args string) {
 		}
 		if verb == "XFORWARD" {
 			cs.xforward(u)
-			r = reply(250, [3]int{2, 0, 0}, "Ok")
+			r = wire(reply.OK, reply.Undefined, "Ok")
 			break
 		}
 		// XCLIENT: back to the greeting stage; the reply is the
 		// greeting, and the client says EHLO again.
 		cs.xclient(u)
-		c.writeReply(reply(220, [3]int(smtp.NoEnhancedCode), c.cs.cfg.Hostname+" ESMTP Service Ready"))
+		c.writeReply(wire(reply.ServiceReady, reply.NoEnhanced, c.cs.cfg.Hostname+" ESMTP Service Ready"))
 		return
 	}
 	c.writeReply(r)
@@ -240,18 +242,18 @@ func (c *commandConn) forward(verb, args string) {
 func (c *commandConn) startTLS(args string) error {
 	switch {
 	case c.cs.tls != nil:
-		c.writeReply(reply(502, [3]int{5, 5, 1}, "Already running in TLS"))
+		c.writeReply(wire(reply.NotImplemented, reply.ProtocolInvalidCommand, "Already running in TLS"))
 		return nil
 	case strings.TrimSpace(args) != "":
-		c.writeReply(reply(501, [3]int{5, 5, 4}, "Syntax: STARTTLS")) // RFC 3207 §4: no parameters
+		c.writeReply(wire(reply.ParameterSyntax, reply.ProtocolInvalidArguments, "Syntax: STARTTLS")) // RFC 3207 §4: no parameters
 		return nil
 	case c.sessionConn.isBusy():
 		// The transaction could not be forgotten as §4.2 requires: go-smtp
 		// keeps its own state of it.
-		c.writeReply(reply(503, [3]int{5, 5, 1}, "Error: MAIL transaction in progress"))
+		c.writeReply(wire(reply.BadSequence, reply.ProtocolInvalidCommand, "Error: MAIL transaction in progress"))
 		return nil
 	}
-	c.writeReply(reply(220, [3]int{2, 0, 0}, "Ready to start TLS"))
+	c.writeReply(wire(reply.ServiceReady, reply.Undefined, "Ready to start TLS"))
 	// Whatever the client sent after STARTTLS in clear text is dropped
 	// unread, not taken as the first command inside TLS (the STARTTLS
 	// command injection of CVE-2011-0411).

@@ -24,13 +24,18 @@ const (
 	BareNormalize
 )
 
-// Defaults for zero Config fields. Limits have no "unlimited" value: an
-// attacker controls what they bound.
+// Defaults for zero Config fields: the documented defaults of mugai's
+// configuration file (config/mugai.yaml, limits and delivery), which a
+// test of package gateway holds them to. Limits have no "unlimited"
+// value: an attacker controls what they bound.
 const (
-	DefaultMaxMessageBytes     = 10 << 20 // Postfix's message_size_limit is 10240000
-	DefaultMaxRecipients       = 1000     // Postfix's smtpd_recipient_limit; RFC 5321 §4.5.3.1.8 asks for at least 100
-	DefaultMaxConnections      = 100
-	DefaultMaxConnectionsPerIP = 50 // above Postfix's default destination concurrency of 20
+	DefaultMaxMessageBytes = 50 << 20 // limits.message_size
+	// DefaultMaxRecipients is RFC 5321 §4.5.3.1.8's minimum.
+	DefaultMaxRecipients  = 100
+	DefaultMaxConnections = 100
+	// DefaultMaxConnectionsPerIP is Postfix's default destination
+	// concurrency: an upstream Postfix opens no more.
+	DefaultMaxConnectionsPerIP = 20
 	DefaultSessionTime         = 30 * time.Minute
 	// DefaultMinDataRate is Postfix's smtpd_min_data_rate (bytes/second).
 	DefaultMinDataRate    = 500
@@ -62,11 +67,9 @@ type Config struct {
 	// Networks are the client networks allowed to connect; others get
 	// 554 5.7.1 at connect. It must not be empty.
 	Networks []netip.Prefix
-	// Domains are the recipient domains we relay for, matched exactly,
-	// ignoring ASCII case and one trailing dot; a recipient in another
-	// domain gets 550 5.7.1. Empty means any domain.
-	Domains []string
-	// Router chooses each recipient's Route. Required.
+	// Router chooses each recipient's Route, and refuses the recipients
+	// we do not relay for (the recipient domains: smtpd itself checks
+	// only the address's form). Required.
 	Router Router
 
 	// Forwarders are the clients (upstream MTAs) whose XFORWARD and
@@ -247,11 +250,6 @@ func (c *Config) validate() error {
 			}
 		}
 	}
-	for _, d := range c.Domains {
-		if d == "" || strings.ContainsAny(d, " @\r\n") {
-			bad("smtpd: invalid relay domain %q", d)
-		}
-	}
 	if c.Router == nil {
 		bad("smtpd: Router is required")
 	}
@@ -297,40 +295,4 @@ func containsAddr(nets []netip.Prefix, addr netip.Addr) bool {
 		}
 	}
 	return false
-}
-
-// acceptsRecipient reports whether mail for rcpt may be relayed. (A
-// recipient without a domain never gets here: go-smtp refuses
-// "RCPT TO:<postmaster>", and we have no mailboxes to deliver it to.)
-func (c *Config) acceptsRecipient(rcpt Mailbox) bool {
-	if len(c.Domains) == 0 {
-		return true
-	}
-	for _, d := range c.Domains {
-		if asciiEqualFold(rcpt.Domain, strings.TrimSuffix(d, ".")) {
-			return true
-		}
-	}
-	return false
-}
-
-// asciiEqualFold is strings.EqualFold for ASCII letters only: Unicode
-// folding would let "K" (U+212A KELVIN SIGN) match "k" in a domain.
-func asciiEqualFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }

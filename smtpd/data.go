@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/mugai/mugai/smtpd/reply"
 )
 
 // Data receives the message (DATA or BDAT) and runs it through the Filter
@@ -30,11 +32,11 @@ func (s *session) Data(r io.Reader) error {
 		return tx.failed
 	}
 	if tx == nil || tx.delivery == nil {
-		return reply(503, [3]int{5, 5, 1}, "Need RCPT first") // go-smtp checks this first
+		return wire(reply.BadSequence, reply.ProtocolInvalidCommand, "Need RCPT first") // go-smtp checks this first
 	}
 	defer tx.abort(cs.log)
 	if !cs.enter() {
-		return reply(451, [3]int{4, 4, 2}, "Connection closed")
+		return wire(reply.LocalError, reply.NetworkBadConnection, "Connection closed")
 	}
 	defer cs.leave()
 	if cs.conn.isHungUp() {
@@ -177,12 +179,12 @@ func (s *session) receiveError(log *slog.Logger, err error) *smtp.SMTPError {
 	case errors.Is(err, errBareCR):
 		return cs.clientError(replyBareNewline("<CR>"))
 	case errors.Is(err, errSpoolFull):
-		return reply(552, [3]int{5, 3, 4}, "Message exceeds size limit")
+		return wire(reply.ExceededStorage, reply.SystemMessageTooBig, "Message exceeds size limit")
 	case errors.Is(err, smtp.ErrTooLongLine):
 		return replyLineTooLong()
 	case errors.Is(err, smtp.ErrDataReset):
 		// BDAT ended by RSET or a new command: go-smtp ignores this reply.
-		return reply(451, [3]int{4, 5, 0}, "Message transfer aborted")
+		return wire(reply.LocalError, reply.ProtocolOther, "Message transfer aborted")
 	case errors.As(err, &ne) && ne.Timeout():
 		// A stalled client: go-smtp would now read and discard the rest
 		// with a fresh deadline; hang up instead.
@@ -190,12 +192,12 @@ func (s *session) receiveError(log *slog.Logger, err error) *smtp.SMTPError {
 		return replyClientTimeout()
 	case errors.As(err, &pe):
 		log.Error("smtpd: spool failed", "err", err)
-		return reply(452, [3]int{4, 3, 1}, "Insufficient system storage, try again later")
+		return wire(reply.InsufficientStorage, reply.SystemFull, "Insufficient system storage, try again later")
 	default:
 		// The connection broke (io.ErrUnexpectedEOF, reset): nobody will
 		// read this reply.
 		cs.conn.hangUp()
-		return reply(451, [3]int{4, 4, 2}, "Connection lost during message transfer")
+		return wire(reply.LocalError, reply.NetworkBadConnection, "Connection lost during message transfer")
 	}
 }
 

@@ -4,11 +4,11 @@
 //
 // It implements, on top of github.com/emersion/go-smtp:
 //
-//   - SMTP (RFC 5321): relay policy by client network and recipient
-//     domain, limits on connections (with a share reserved for new
-//     client addresses), time (totals per command line and per message,
-//     scaled by size), size, recipients and errors, and our own
-//     Received: trace header (§4.4)
+//   - SMTP (RFC 5321): relay policy by client network (the recipient's
+//     domain is the Router's to judge), limits on connections (with a
+//     share reserved for new client addresses), time (totals per command
+//     line and per message, scaled by size), size, recipients and errors,
+//     and our own Received: trace header (§4.4)
 //   - envelope addresses in one canonical form (§4.1.2, see Mailbox):
 //     what the relay policy checks is what the next hop, the trace and
 //     the log get; addresses that could be read as another (a quoted "@",
@@ -33,10 +33,11 @@
 // For each transaction:
 //
 //	MAIL      an Envelope with a fresh queue id
-//	RCPT      canonical address; relay policy; the Router picks a Route
-//	          for the recipient; the first recipient's Route is fixed for
-//	          the transaction and its Begin opens the Delivery (the next
-//	          hop sees MAIL FROM now); every recipient is relayed live with
+//	RCPT      canonical address; the Router applies relay policy and
+//	          picks a Route for the recipient; the first recipient's Route
+//	          is fixed for the transaction: its Begin opens the Delivery
+//	          (the next hop sees MAIL FROM now) and its Filter is used at
+//	          DATA; every recipient is relayed live with
 //	          Delivery.AddRecipient, within RecipientTimeout each and
 //	          EnvelopeTime for all
 //	DATA/BDAT spooled (memory, then an unlinked temporary file), checked
@@ -51,7 +52,8 @@
 // and otherwise sends 451/554 with the error's text, so every error this
 // package hands to go-smtp is a bare *smtp.SMTPError and internal error
 // text never reaches the client. An error from the Filter, the Router or
-// the Delivery that implements Status keeps its reply (a 2xx or 3xx there
+// the Delivery that is or wraps a *reply.Reply (package smtpd/reply, the
+// one reply type of the relay) keeps its reply (a 2xx or 3xx there
 // becomes 451: only a successful Deliver may lead to 250); a failed
 // network operation is 451 4.4.1; anything else, a panic included, is
 // 451 4.3.0 with a generic text. The upstream MTA keeps the message and

@@ -92,7 +92,8 @@ func TestEnvelopeAddresses(t *testing.T) {
 			rcpt: "<bob@ＥＸＡＭＰＬＥ.jp>", rcptReply: "553 5.1.3"},
 	}
 	h := start(t, func(h *harness, cfg *smtpd.Config) {
-		cfg.Domains = []string{"example.jp", "xn--r8jz45g.example.jp"}
+		cfg.Router = relayFor([]string{"example.jp", "xn--r8jz45g.example.jp"},
+			smtpd.Route{Name: "default", Filter: upperFilter(), Begin: testHop(h.hop.Addr).Begin})
 		cfg.MaxProtocolErrors = 1000
 	})
 	for _, tt := range tests {

@@ -11,10 +11,12 @@ import (
 
 	"github.com/mugai/mugai/delivery"
 	"github.com/mugai/mugai/smtpd"
+	"github.com/mugai/mugai/smtpd/reply"
 )
 
-// How cmd/mugai wires a relay: one route that filters every message and
-// delivers it to the next hop over verified TLS.
+// How a relay is wired (package gateway does it from the configuration):
+// one route that filters every message and delivers it to the next hop
+// over verified TLS, for one recipient domain.
 func Example() {
 	hop := &delivery.NextHop{
 		Addr:     "lgwan-mx.example.lg.jp:25",
@@ -32,8 +34,11 @@ func Example() {
 	srv, err := smtpd.New(smtpd.Config{
 		Hostname: "gw.example.jp",
 		Networks: []netip.Prefix{netip.MustParsePrefix("192.0.2.10/32")}, // the Internet-facing MTA
-		Domains:  []string{"city.example.lg.jp"},
 		Router: smtpd.RouterFunc(func(env *smtpd.Envelope, rcpt string) (smtpd.Route, error) {
+			// rcpt is canonical: its domain is lower case, in A-labels.
+			if m, err := smtpd.ParseMailbox(rcpt); err != nil || m.Domain != "city.example.lg.jp" {
+				return smtpd.Route{}, reply.New(reply.MailboxUnavailable, reply.SecurityDeliveryNotAuthorized, "Relay not permitted")
+			}
 			return route, nil
 		}),
 		Logger: slog.Default(),

@@ -230,7 +230,6 @@ func TestFilterVerdicts(t *testing.T) {
 
 func TestRouteChangeNeedsNewTransaction(t *testing.T) {
 	h := start(t, func(h *harness, cfg *smtpd.Config) {
-		cfg.Domains = nil // any domain
 		a := smtpd.Route{Name: "a", Filter: upperFilter(), Begin: testHop(h.hop.Addr).Begin}
 		b := smtpd.Route{Name: "b", Filter: upperFilter(), Begin: testHop(h.hop.Addr).Begin}
 		cfg.Router = smtpd.RouterFunc(func(env *smtpd.Envelope, rcpt string) (smtpd.Route, error) {

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/netip"
 	"net/textproto"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/mugai/mugai/delivery"
 	"github.com/mugai/mugai/smtpd"
+	"github.com/mugai/mugai/smtpd/reply"
 	"github.com/mugai/mugai/smtpd/smtptest"
 )
 
@@ -37,17 +39,13 @@ func upperFilter() smtpd.Filter {
 	})
 }
 
-// rejectError stands for the sanitizer's *RejectError.
-type rejectError struct{}
-
-func (rejectError) Error() string { return "internal detail that must not leak" }
-func (rejectError) SMTPStatus() (int, [3]int, string) {
-	return 550, [3]int{5, 6, 0}, "Ambiguous MIME structure"
-}
-
+// rejectFilter refuses every message as the gateway's filter refuses
+// what the sanitizer rejects.
 func rejectFilter() smtpd.Filter {
 	return smtpd.FilterFunc(func(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src io.Reader) (smtpd.FilterResult, error) {
-		return smtpd.FilterResult{}, fmt.Errorf("sanitize: %w", rejectError{}) // wrapped: matched with errors.As
+		r := reply.New(reply.MailboxUnavailable, reply.MediaOther, "Ambiguous MIME structure").
+			Because(errors.New("internal detail that must not leak"))
+		return smtpd.FilterResult{}, fmt.Errorf("sanitize: %w", r) // wrapped: matched with errors.As
 	})
 }
 
@@ -115,8 +113,7 @@ func start(t *testing.T, edit func(h *harness, cfg *smtpd.Config)) *harness {
 	h.cfg = smtpd.Config{
 		Hostname:       "mugai.test",
 		Networks:       []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-		Domains:        []string{"example.jp"},
-		Router:         smtpd.RouterFunc(func(*smtpd.Envelope, string) (smtpd.Route, error) { return route, nil }),
+		Router:         relayFor([]string{"example.jp"}, route),
 		SessionTime:    20 * time.Second,
 		CommandTimeout: 3 * time.Second,
 		DataTimeout:    2 * time.Second,
@@ -149,8 +146,22 @@ func start(t *testing.T, edit func(h *harness, cfg *smtpd.Config)) *harness {
 
 // route replaces the harness's single route's parts.
 func (h *harness) routeWith(filter smtpd.Filter, begin func(context.Context, *smtpd.Envelope) (smtpd.Delivery, error)) smtpd.Router {
-	r := smtpd.Route{Name: "default", Filter: filter, Begin: begin}
-	return smtpd.RouterFunc(func(*smtpd.Envelope, string) (smtpd.Route, error) { return r, nil })
+	return relayFor([]string{"example.jp"}, smtpd.Route{Name: "default", Filter: filter, Begin: begin})
+}
+
+// relayFor is a Router that relays for the recipient domains given (none:
+// any) on one route, and refuses others as the gateway's does.
+func relayFor(domains []string, route smtpd.Route) smtpd.Router {
+	return smtpd.RouterFunc(func(_ *smtpd.Envelope, rcpt string) (smtpd.Route, error) {
+		m, err := smtpd.ParseMailbox(rcpt)
+		if err != nil {
+			return smtpd.Route{}, err
+		}
+		if len(domains) > 0 && !slices.Contains(domains, m.Domain) {
+			return smtpd.Route{}, reply.New(reply.MailboxUnavailable, reply.SecurityDeliveryNotAuthorized, "Relay not permitted")
+		}
+		return route, nil
+	})
 }
 
 // client is a raw line client for transcripts.

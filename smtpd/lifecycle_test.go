@@ -58,7 +58,7 @@ func TestSetConfigKeepsOpenSessions(t *testing.T) {
 
 	cfg := h.cfg
 	cfg.Hostname = "reloaded.test"
-	cfg.Domains = []string{"other.example"}
+	cfg.Router = relayFor([]string{"other.example"}, smtpd.Route{Name: "default", Filter: upperFilter(), Begin: testHop(h.hop.Addr).Begin})
 	if err := h.srv.SetConfig(cfg); err != nil {
 		t.Fatal(err)
 	}

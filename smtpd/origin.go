@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/mugai/mugai/smtpd/reply"
 )
 
 // Origin is the client that handed the message to the first MTA of the
@@ -112,17 +114,17 @@ func parseForward(verb, args string) (forwardUpdate, *smtp.SMTPError) {
 	}
 	fields := strings.Fields(args)
 	if len(fields) == 0 {
-		return u, reply(501, [3]int{5, 5, 4}, "Syntax: "+verb+" attribute=value...")
+		return u, wire(reply.ParameterSyntax, reply.ProtocolInvalidArguments, "Syntax: "+verb+" attribute=value...")
 	}
 	for _, f := range fields {
 		name, raw, ok := strings.Cut(f, "=")
 		name = strings.ToUpper(name)
 		if !ok || name == "" || !containsWord(allowed, name) {
-			return forwardUpdate{}, reply(501, [3]int{5, 5, 4}, fmt.Sprintf("Bad %s attribute name: %.64s", verb, safeText(name)))
+			return forwardUpdate{}, wire(reply.ParameterSyntax, reply.ProtocolInvalidArguments, fmt.Sprintf("Bad %s attribute name: %.64s", verb, safeText(name)))
 		}
 		set, err := parseAttr(verb, name, raw)
 		if err != nil {
-			return forwardUpdate{}, reply(501, [3]int{5, 5, 4}, fmt.Sprintf("Bad %s %s syntax: %v", verb, name, err))
+			return forwardUpdate{}, wire(reply.ParameterSyntax, reply.ProtocolInvalidArguments, fmt.Sprintf("Bad %s %s syntax: %v", verb, name, err))
 		}
 		if set != nil {
 			u.set = append(u.set, set)

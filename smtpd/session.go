@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/mugai/mugai/smtpd/reply"
 )
 
 // connState is what one connection's sessions share. go-smtp makes a new
@@ -151,7 +153,7 @@ func (cs *connState) forwarded(helo string) *Origin {
 
 // clientError counts an error the client is to blame for. Counted are
 // replies this package gives for the client's own mistakes: a recipient
-// refused by relay policy or by the Router, and a message refused for
+// refused for its address or by the Router (5xx), and a message refused for
 // bare line ends. Not counted are verdicts of the next hop and the Filter
 // (the client relays for others) and our own temporary failures. go-smtp
 // answers unknown commands, bad syntax and out-of-order commands without
@@ -223,7 +225,7 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	}
 	if cs.needHelo {
 		// After STARTTLS or XCLIENT; go-smtp does not know of either.
-		return reply(503, [3]int{5, 5, 1}, "Send HELO/EHLO first")
+		return wire(reply.BadSequence, reply.ProtocolInvalidCommand, "Send HELO/EHLO first")
 	}
 	s.mu.Lock()
 	nested := s.tx != nil
@@ -231,11 +233,11 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	if nested {
 		// go-smtp lets a second MAIL through (handleMail does not check
 		// for a transaction in progress); RFC 5321 §4.1.4 wants 503.
-		return reply(503, [3]int{5, 5, 1}, "Nested MAIL command")
+		return wire(reply.BadSequence, reply.ProtocolInvalidCommand, "Nested MAIL command")
 	}
 	sender, err := checkAddress(from, opts != nil && opts.UTF8, false)
 	if err != nil {
-		r := reply(addressReply(err, true))
+		r := wire(addressReply(err, true))
 		cs.log.Info("smtpd: sender refused", "from", from, "code", r.Code, "reply", r.Message)
 		return cs.clientError(r)
 	}
@@ -262,8 +264,8 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	return nil
 }
 
-// Rcpt checks relay policy, chooses the route and relays the recipient
-// to the next hop.
+// Rcpt checks the address, has the Router choose the route (and apply
+// relay policy) and relays the recipient to the next hop.
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	cs := s.cs
 	if cs.conn.isHungUp() {
@@ -273,7 +275,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	tx := s.tx
 	s.mu.Unlock()
 	if tx == nil {
-		return reply(503, [3]int{5, 5, 1}, "Need MAIL first") // go-smtp checks this too
+		return wire(reply.BadSequence, reply.ProtocolInvalidCommand, "Need MAIL first") // go-smtp checks this too
 	}
 	log := cs.log.With("id", tx.env.ID)
 	refused := func(r *smtp.SMTPError, counted bool) error {
@@ -286,18 +288,16 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 		return r
 	}
 
-	// From here on, the recipient is its canonical form: the relay check,
-	// the Router, the next hop and the Envelope all see the same string.
+	// From here on, the recipient is its canonical form: the Router (and
+	// its relay check), the next hop and the Envelope all see the same
+	// string.
 	rcpt, err := checkAddress(to, tx.env.SMTPUTF8, true)
 	if err != nil {
 		log = log.With("rcpt", to)
-		return refused(reply(addressReply(err, false)), true)
+		return refused(wire(addressReply(err, false)), true)
 	}
 	to = rcpt.String()
 	log = log.With("rcpt", to)
-	if !cs.cfg.acceptsRecipient(rcpt) {
-		return refused(replyRelayDenied(), true)
-	}
 	var route Route
 	err = safeCall(log, "route", func() (err error) {
 		route, err = cs.cfg.Router.Route(tx.env, to)

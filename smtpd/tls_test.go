@@ -3,6 +3,7 @@ package smtpd_test
 import (
 	"crypto/tls"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -58,7 +59,7 @@ func TestNoSTARTTLSWithoutConfig(t *testing.T) {
 	if ehlo := c.expect(250, "EHLO client.test"); strings.Contains(ehlo, "STARTTLS") {
 		t.Fatalf("STARTTLS offered without a TLS config:\n%s", ehlo)
 	}
-	for _, ext := range []string{"PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES", "CHUNKING", "SMTPUTF8", "SIZE 10485760"} {
+	for _, ext := range []string{"PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES", "CHUNKING", "SMTPUTF8", "SIZE " + strconv.Itoa(smtpd.DefaultMaxMessageBytes)} {
 		if !strings.Contains(c.expect(250, "EHLO client.test"), ext) {
 			t.Errorf("EHLO lacks %s", ext)
 		}

@@ -3,6 +3,8 @@ package vault
 import (
 	"errors"
 	"fmt"
+
+	"github.com/mugai/mugai/smtpd/reply"
 )
 
 var (
@@ -37,8 +39,8 @@ func (e *FullError) Error() string {
 	return fmt.Sprintf("vault full: %d bytes stored, vault.max_size is %d", e.Used, e.Max)
 }
 
-// SMTPStatus gives the reply for the sender (the interface smtpd's Status
-// declares).
-func (e *FullError) SMTPStatus() (code int, enhanced [3]int, message string) {
-	return 452, [3]int{4, 3, 1}, "insufficient system storage, try again later"
+// Unwrap gives the reply for the sender, so that the relay, which passes
+// a *reply.Reply in an error to the client, answers 452 4.3.1.
+func (e *FullError) Unwrap() error {
+	return reply.New(reply.InsufficientStorage, reply.SystemFull, "insufficient system storage, try again later")
 }

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mugai/mugai/smtpd/reply"
 )
 
 func TestPutOriginal(t *testing.T) {
@@ -402,9 +404,9 @@ func TestMaxSize(t *testing.T) {
 		if full == nil || len(stored) != 4 {
 			t.Fatalf("stored %d before full (%v)", len(stored), full)
 		}
-		code, enh, _ := full.SMTPStatus()
-		if code != 452 || enh != [3]int{4, 3, 1} {
-			t.Errorf("full reply %d %v", code, enh)
+		var r *reply.Reply
+		if !errors.As(full, &r) || r.Code != 452 || r.EnhancedCode() != [3]int{4, 3, 1} {
+			t.Errorf("full reply %v", r)
 		}
 		// Purging frees the space.
 		if err := v.Purge(ctx, stored[0], "cli:admin", ""); err != nil {

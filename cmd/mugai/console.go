@@ -5,81 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/mugai/mugai/config"
 	"github.com/mugai/mugai/console"
 	"github.com/mugai/mugai/vault"
 )
-
-// startConsole serves the web console on listen.console when the vault
-// is enabled, with a vault handle of its own (the relay does not hold one
-// yet); the returned function stops it. Without the vault identity the
-// console shows metadata only.
-func startConsole(cfg *config.Config, log *slog.Logger) (stop func(), err error) {
-	if !cfg.Vault.Enabled || cfg.Listen.Console == "" {
-		return func() {}, nil
-	}
-	ctx := context.Background()
-	vc := cfg.Vault
-	v, err := vault.Open(ctx, vault.Config{Backend: vc.Backend, Path: vc.Path, DSN: vc.DSN, Options: vault.Options{
-		Retention: time.Duration(vc.Retention), MaxSize: int64(vc.MaxSize), Logger: log}})
-	if err != nil {
-		return nil, fmt.Errorf("console: %w", err)
-	}
-	c, err := newConsole(ctx, cfg, v, log)
-	if err == nil {
-		err = c.EnsureAdmin(ctx)
-	}
-	var srv *console.Server
-	if err == nil {
-		srv, err = c.Serve(console.ListenConfig{Addr: cfg.Listen.Console, CertFile: cfg.Console.TLS.CertFile,
-			KeyFile: cfg.Console.TLS.KeyFile, AllowInsecureRemote: cfg.Console.AllowInsecureRemote})
-	}
-	if err != nil {
-		v.Close()
-		return nil, err
-	}
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		v.Close()
-	}, nil
-}
-
-// newConsole builds the console for cfg on v.
-func newConsole(ctx context.Context, cfg *config.Config, v *vault.Vault, log *slog.Logger) (*console.Console, error) {
-	_, idPath := cfg.Vault.KeyFiles()
-	ids, err := vault.LoadIdentities(idPath)
-	if err != nil {
-		log.Warn("console: no vault identity; releases, downloads and the delivered text are off in the console", "err", err)
-		ids = nil
-	}
-	rl, err := newReleaser(cfg, v, log)
-	if err != nil {
-		return nil, err
-	}
-	key, err := console.LoadLinkKey(ctx, v, cfg.ConsoleLinkKeyFile(), log)
-	if err != nil {
-		return nil, err
-	}
-	links, err := console.NewLinks(cfg.ConsoleBaseURL(), key)
-	if err != nil {
-		return nil, err
-	}
-	cc := cfg.Console
-	return console.New(console.Options{
-		Vault: v, Releaser: rl, Identities: ids, Links: links, Language: cc.Language,
-		SessionLifetime: time.Duration(cc.SessionLifetime), IdleTimeout: time.Duration(cc.IdleTimeout),
-		LGWANApproval: cc.LGWANApproval, DownloadRole: console.Role(cc.DownloadRole),
-		RecipientSelfRelease: cc.RecipientSelfRelease, LoginAttempts: cc.LoginAttempts, Lockout: time.Duration(cc.Lockout),
-		StateDir: cfg.Vault.Path, Logger: log,
-	})
-}
 
 const consoleUsage = `usage:
   mugai console user add [-config FILE] [-role viewer|operator|admin] [-password-stdin] NAME

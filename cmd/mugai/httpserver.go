@@ -2,23 +2,19 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/mugai/mugai/config"
+	"github.com/mugai/mugai/gateway"
 	"github.com/mugai/mugai/metrics"
-	"github.com/mugai/mugai/sanitize"
-	"github.com/mugai/mugai/smtpd"
 )
 
 // HTTP listener bounds. Only monitoring talks to it, with small requests;
@@ -34,11 +30,10 @@ const (
 	httpStopTimeout = 5 * time.Second
 )
 
-// observability is what serve wires into every gateway it builds, at
-// start and at each reload: the metrics (smtpd's Observer and the
-// sanitize filters' reports), the readiness checks, and the HTTP listener
-// that serves them. With listen.http empty only the debug log of sanitize
-// reports remains; everything else is off.
+// observability is what serve gives every gateway it builds, at start and
+// at each reload: the metrics (smtpd's Observer and the sanitize
+// reports), the readiness checks, and the HTTP listener that serves them.
+// With listen.http empty it is all off.
 type observability struct {
 	log     *slog.Logger
 	addr    string // listen.http at start: a change needs a restart
@@ -64,51 +59,18 @@ func newObservability(cfg *config.Config, log *slog.Logger) *observability {
 	return o
 }
 
-// instrument wires a freshly built gateway, before its server Config is
-// used: smtpd reports to the metrics, and each sanitize filter hands its
-// report to observeReport.
-func (o *observability) instrument(g *gateway, sc *smtpd.Config) {
-	if o.metrics != nil {
-		sc.Observer = o.metrics
+// observer is what every gateway built reports to: the metrics, or nil
+// when they are off.
+func (o *observability) observer() gateway.Observer {
+	if o.metrics == nil {
+		return nil // not a nil *metrics.Metrics in an interface
 	}
-	for name, f := range g.filters {
-		if sf, ok := f.(sanitizeFilter); ok {
-			sf.observe = o.observeReport
-			g.filters[name] = sf
-		}
-	}
-}
-
-// queuedReport is a sanitize report with the queue id of its message,
-// the id of the per-message log line and of our Received: header. The
-// sanitizer knows nothing of SMTP, so its Report has no queue id; the
-// filter adapter, which has the envelope, adds it here.
-type queuedReport struct {
-	QueueID string `json:"queue_id,omitempty"`
-	*sanitize.Report
-}
-
-// observeReport records one message's sanitize report: in the metrics,
-// and, at log level debug, as a JSON log line with its queue id (the
-// per-message line has only a summary of the actions).
-func (o *observability) observeReport(env *smtpd.Envelope, rep *sanitize.Report, err error) {
-	if o.metrics != nil {
-		o.metrics.ObserveReport(rep, err)
-	}
-	if rep == nil || !o.log.Enabled(context.Background(), slog.LevelDebug) {
-		return
-	}
-	b, jerr := json.Marshal(queuedReport{QueueID: env.ID, Report: rep})
-	if jerr != nil {
-		o.log.Debug("sanitize: report not encoded", "id", env.ID, "err", jerr)
-		return
-	}
-	o.log.Debug("sanitize: report", "id", env.ID, "report", json.RawMessage(b))
+	return o.metrics
 }
 
 // start opens the HTTP listener, when listen.http is set, and marks the
 // first configuration (g's delivery targets) ready.
-func (o *observability) start(g *gateway) error {
+func (o *observability) start(g *gateway.Gateway) error {
 	if o.addr == "" {
 		return nil
 	}
@@ -141,7 +103,7 @@ func (o *observability) start(g *gateway) error {
 
 // reloaded records a SIGHUP: g is the new gateway, nil when the reload
 // failed and the previous configuration stays.
-func (o *observability) reloaded(g *gateway) {
+func (o *observability) reloaded(g *gateway.Gateway) {
 	if o.metrics == nil {
 		return
 	}
@@ -174,19 +136,10 @@ func (o *observability) stop() {
 
 // deliveryTargets lists g's destinations for the readiness checks, in a
 // stable order.
-func deliveryTargets(g *gateway) []metrics.Target {
-	names := make([]string, 0, len(g.begins))
-	for name := range g.begins {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	out := make([]metrics.Target, 0, len(names))
-	for _, name := range names {
-		if path, ok := strings.CutPrefix(name, "maildir:"); ok {
-			out = append(out, metrics.Target{Name: name, Maildir: path})
-		} else {
-			out = append(out, metrics.Target{Name: name, NextHop: strings.TrimPrefix(name, "smtp:")})
-		}
+func deliveryTargets(g *gateway.Gateway) []metrics.Target {
+	var out []metrics.Target
+	for _, t := range g.Targets() {
+		out = append(out, t.Readiness())
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -12,13 +13,18 @@ import (
 	"time"
 
 	"github.com/mugai/mugai/config"
+	"github.com/mugai/mugai/gateway"
 	"github.com/mugai/mugai/smtpd"
+	"github.com/mugai/mugai/vault"
 )
 
 // shutdownGrace is how long SIGTERM lets sessions in flight finish before
 // the rest are closed (unacknowledged, so their senders retry). It is
 // below systemd's default TimeoutStopSec of 90 s.
 const shutdownGrace = 60 * time.Second
+
+// consoleStopTimeout bounds the console's shutdown, after the SMTP drain.
+const consoleStopTimeout = 10 * time.Second
 
 // serve implements "mugai serve": run the gateway until SIGTERM or SIGINT;
 // SIGHUP reloads the configuration.
@@ -39,17 +45,17 @@ func (e *env) serve(args []string) int {
 	level.Set(cfg.Log.SlogLevel())
 	log := newLogger(e.stderr, cfg.Log.Format, level)
 	obs := newObservability(cfg, log)
+	worker, err := findWorker()
+	if err != nil {
+		return e.fail(exitError, "serve: %v", err)
+	}
+	opts := gateway.Options{Logger: log, Observer: obs.observer(), Worker: worker}
 
-	gw, err := newGateway(cfg, log)
+	gw, err := gateway.Build(cfg, opts)
 	if err != nil {
 		return e.fail(exitError, "serve: %v", err)
 	}
-	sc, err := gw.serverConfig(log)
-	if err != nil {
-		return e.fail(exitError, "serve: %v", err)
-	}
-	obs.instrument(gw, &sc)
-	srv, err := smtpd.New(sc)
+	srv, err := smtpd.New(gw.ServerConfig())
 	if err != nil {
 		return e.fail(exitError, "serve: %v", err)
 	}
@@ -88,7 +94,7 @@ func (e *env) serve(args []string) int {
 			return exitError
 		case sig := <-signals:
 			if sig == syscall.SIGHUP {
-				cfg = reload(*cfgPath, cfg, srv, log, level, obs)
+				cfg = reload(*cfgPath, cfg, srv, opts, level, obs)
 				continue
 			}
 			obs.draining()
@@ -108,16 +114,13 @@ func (e *env) serve(args []string) int {
 // reload reads the configuration again and swaps it in atomically:
 // sessions in flight finish with the old one. An invalid file changes
 // nothing; the old configuration stays and the problems are logged.
-func reload(path string, old *config.Config, srv *smtpd.Server, log *slog.Logger, level *slog.LevelVar, obs *observability) *config.Config {
-	var gw *gateway
+func reload(path string, old *config.Config, srv *smtpd.Server, opts gateway.Options, level *slog.LevelVar, obs *observability) *config.Config {
+	log := opts.Logger
+	var gw *gateway.Gateway
 	cfg, err := loadConfig(path)
 	if err == nil {
-		if gw, err = newGateway(cfg, log); err == nil {
-			var sc smtpd.Config
-			if sc, err = gw.serverConfig(log); err == nil {
-				obs.instrument(gw, &sc)
-				err = srv.SetConfig(sc)
-			}
+		if gw, err = gateway.Build(cfg, opts); err == nil {
+			err = srv.SetConfig(gw.ServerConfig())
 		}
 	}
 	if err != nil {
@@ -138,6 +141,31 @@ func reload(path string, old *config.Config, srv *smtpd.Server, log *slog.Logger
 	}
 	log.Info("configuration reloaded", "config", configName(path))
 	return cfg
+}
+
+// startConsole serves the web console on listen.console when the vault
+// is enabled, with a vault handle of its own (the relay does not hold one
+// yet); the returned function stops it.
+func startConsole(cfg *config.Config, log *slog.Logger) (stop func(), err error) {
+	if !cfg.Vault.Enabled || cfg.Listen.Console == "" {
+		return func() {}, nil
+	}
+	ctx := context.Background()
+	v, err := vault.Open(ctx, gateway.VaultConfig(cfg, log))
+	if err != nil {
+		return nil, fmt.Errorf("console: %w", err)
+	}
+	srv, err := gateway.StartConsole(ctx, cfg, v, log)
+	if err != nil {
+		v.Close()
+		return nil, err
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), consoleStopTimeout)
+		defer cancel()
+		srv.Shutdown(ctx)
+		v.Close()
+	}, nil
 }
 
 func configName(path string) string {

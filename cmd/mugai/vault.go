@@ -19,6 +19,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/mugai/mugai/config"
+	"github.com/mugai/mugai/gateway"
 	"github.com/mugai/mugai/vault"
 )
 
@@ -126,11 +127,7 @@ func openVault(ctx context.Context, cfg *config.Config) (*vault.Vault, error) {
 			return nil, fmt.Errorf("no vault in %s (vault.path): %w", vc.Path, err)
 		}
 	}
-	return vault.Open(ctx, vault.Config{Backend: vc.Backend, Path: vc.Path, DSN: vc.DSN, Options: vault.Options{
-		Retention: time.Duration(vc.Retention),
-		MaxSize:   int64(vc.MaxSize),
-		Logger:    slog.New(slog.DiscardHandler),
-	}})
+	return vault.Open(ctx, gateway.VaultConfig(cfg, slog.New(slog.DiscardHandler)))
 }
 
 // who names the actor in the audit log.

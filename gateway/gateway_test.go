@@ -1,4 +1,4 @@
-package main
+package gateway
 
 import (
 	"bytes"
@@ -11,8 +11,8 @@ import (
 	"net/netip"
 	"net/smtp"
 	"net/textproto"
+	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,24 +23,47 @@ import (
 	"github.com/mugai/mugai/smtpd/smtptest"
 )
 
-// startRelay runs the gateway built from yaml in-process, with the real
-// sanitizer and smtpd, on a loopback port.
-func startRelay(t testing.TB, yaml string) string {
+// workerCommand makes this test binary a conversion worker, as mugai's
+// hidden subcommand does.
+const workerCommand = "__convert"
+
+func TestMain(m *testing.M) {
+	if len(os.Args) == 2 && os.Args[1] == workerCommand {
+		os.Exit(sandbox.Worker(os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// testOptions are Build's options for tests: quiet, with this test binary
+// as the conversion worker.
+func testOptions(t testing.TB) Options {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Options{Logger: slog.New(slog.DiscardHandler), Worker: Worker{Exe: exe, Args: []string{workerCommand}}}
+}
+
+// build is Build of yaml with testOptions.
+func build(t testing.TB, yaml string) (*Gateway, error) {
 	t.Helper()
 	cfg, err := config.Parse("test.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	gw, err := newGateway(cfg, log)
+	return Build(cfg, testOptions(t))
+}
+
+// startRelay runs the gateway built from yaml in-process, with the real
+// sanitizer and smtpd, on a loopback port.
+func startRelay(t testing.TB, yaml string) string {
+	t.Helper()
+	gw, err := build(t, yaml)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, err := gw.serverConfig(log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := smtpd.New(sc)
+	srv, err := smtpd.New(gw.ServerConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,37 +190,6 @@ func bodyOf(t *testing.T, data []byte) string {
 	return texts[0].Body
 }
 
-// BenchmarkRelay measures the whole relay in-process: 20 concurrent
-// clients send a 10 KB plain-text message each through smtpd and the
-// sanitizer to a recording next hop on loopback.
-func BenchmarkRelay(b *testing.B) {
-	next := smtptest.NewServer(b, nil)
-	addr := startRelay(b, fmt.Sprintf("listen: {smtp: \"127.0.0.1:0\"}\nrelay: {networks: [127.0.0.0/8]}\ndelivery: {next_hop: \"%s\", tls: none}\nlimits: {connections_per_ip: 100}\n", next.Addr))
-	body := strings.Repeat("This is a line of a plain text message of about ten kilobytes.\r\n", 160)
-	msg := []byte("From: a@example.jp\r\nTo: b@example.jp\r\nSubject: load\r\n\r\n" + body)
-	b.SetBytes(int64(len(msg)))
-	b.ResetTimer()
-	var wg sync.WaitGroup
-	jobs := make(chan struct{})
-	for w := 0; w < 20; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range jobs {
-				if err := smtp.SendMail(addr, nil, "a@example.jp", []string{"b@example.jp"}, msg); err != nil {
-					b.Error(err)
-				}
-			}
-		}()
-	}
-	for i := 0; i < b.N; i++ {
-		jobs <- struct{}{}
-	}
-	close(jobs)
-	wg.Wait()
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
-}
-
 // TestRelayCheckIsOnTheSentAddress: relay.domains is checked on the
 // address the next hop receives, so a quoted local part cannot carry a
 // recipient of another domain, a parameter or a source route past it
@@ -260,12 +252,7 @@ delivery: {next_hop: "%s", tls: none}
 // half-configured. A gateway whose worker cannot convert, or whose
 // external converter's program is missing, refuses to start.
 func TestConverterFailsClosed(t *testing.T) {
-	log := slog.New(slog.DiscardHandler)
-	cfg, err := config.Parse("test.yaml", []byte("converters:\n  pdf: /nonexistent/pdftotext -\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := newGateway(cfg, log); err == nil || !strings.Contains(err.Error(), "converter for pdf") {
+	if _, err := build(t, "converters:\n  pdf: /nonexistent/pdftotext -\n"); err == nil || !strings.Contains(err.Error(), "converter for pdf") {
 		t.Errorf("missing external converter: got %v, want a start-up error", err)
 	}
 	conv, err := sandbox.New(sandbox.Converter{Exe: "/bin/false"})

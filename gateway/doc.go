@@ -1,0 +1,41 @@
+// Package gateway builds mugai's running relay from a configuration and
+// is the relay's message path between smtpd and the libraries: it routes
+// each recipient (relay policy, routes, policies, destinations), runs each
+// message through its policy's pipeline, and hands the result to a Target.
+//
+// Build is the one constructor, used at start and at every SIGHUP reload:
+// it returns a Gateway with everything made — the conversion sandbox
+// (checked), a pipeline per policy, a Target per destination, the routing
+// table and the smtpd.Config whose Router it is — and nothing is changed
+// afterwards. What outlives a reload (the logger, the metrics, later the
+// vault and the DNS cache) comes in through Options. cmd/mugai keeps the
+// flags, the subcommands and the signals.
+//
+// # The message pipeline
+//
+// Route gives each transaction a message of its own (a Filter and a Begin
+// sharing state, see smtpd.Route). Its stages, in order:
+//
+//	spool     smtpd has the original complete (memory or an unlinked file)
+//	          and hands it to Filter as src
+//	auth      (to come) SPF, DKIM and DMARC on the original, before
+//	          anything is rebuilt: auth.Checker.Check and auth.Decide; a
+//	          Reject or Defer ends here with the verdict's *reply.Reply, a
+//	          Quarantine skips sanitize and deliver
+//	vault put (to come) vault.Put of the original and envelope, durable
+//	          before anything is acknowledged; a *vault.FullError is 452
+//	          4.3.1 by itself; the vault id goes into the notice and the
+//	          message's state; a held PPAP archive is recorded here too
+//	sanitize  the rebuild into dst (sanitize.Sanitizer.MessageContext) →
+//	          the Report; a rejection becomes its reply (Rejection)
+//	deliver   smtpd delivers dst through the Delivery that Begin opened on
+//	          the route's Target (250 only once it accepted)
+//	record    the outcome: today the report to Options.Observer (metrics)
+//	          and the debug log, right after sanitize; (to come)
+//	          vault.RecordOutcome after deliver, from the message's Delivery
+//
+// The stages to come need what Options will carry (the *vault.Vault the
+// console shares, an *auth.Checker, the PPAP policy) and a spool they can
+// read more than once (auth and the vault read the original before the
+// sanitizer does): smtpd's Filter source is then to become re-readable.
+package gateway
