@@ -214,6 +214,16 @@ func (d *decoder) walk(path string, n *yaml.Node, v reflect.Value) {
 	}
 }
 
+// shaped reports whether n is of the kind wanted, and within the bounds,
+// after reporting what it is instead.
+func (d *decoder) shaped(path string, n *yaml.Node, kind yaml.Kind, want string) bool {
+	if n.Kind != kind {
+		d.fail(path, n.Line, "want %s, got %s", want, kindName(n))
+		return false
+	}
+	return d.fits(path, n)
+}
+
 // fits checks a mapping or list against maxKeys and maxItems.
 func (d *decoder) fits(path string, n *yaml.Node) bool {
 	switch {
@@ -268,11 +278,7 @@ func (d *decoder) scalar(path string, n *yaml.Node, v reflect.Value) {
 
 // list decodes a sequence into a new slice.
 func (d *decoder) list(path string, n *yaml.Node, v reflect.Value) {
-	if n.Kind != yaml.SequenceNode {
-		d.fail(path, n.Line, "want a list, got %s", kindName(n))
-		return
-	}
-	if !d.fits(path, n) {
+	if !d.shaped(path, n, yaml.SequenceNode, "a list") {
 		return
 	}
 	s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
@@ -291,15 +297,11 @@ func (d *decoder) list(path string, n *yaml.Node, v reflect.Value) {
 // structure decodes a mapping into a struct, key by key in the order the
 // struct declares them.
 func (d *decoder) structure(path string, n *yaml.Node, v reflect.Value) {
-	if n.Kind != yaml.MappingNode {
-		if path == "" {
-			d.fail(path, n.Line, "the file must be a set of keys such as \"hostname:\" and \"listen:\", not %s", kindName(n))
-			return
-		}
-		d.fail(path, n.Line, "want a set of keys (key: value lines), got %s", kindName(n))
+	if path == "" && n.Kind != yaml.MappingNode {
+		d.fail(path, n.Line, "the file must be a set of keys such as \"hostname:\" and \"listen:\", not %s", kindName(n))
 		return
 	}
-	if !d.fits(path, n) {
+	if !d.shaped(path, n, yaml.MappingNode, "a set of keys (key: value lines)") {
 		return
 	}
 	fields := fieldsOf(v.Type())
@@ -319,11 +321,7 @@ func (d *decoder) structure(path string, n *yaml.Node, v reflect.Value) {
 // converters). A named policy is decoded over a copy of the sanitize
 // section, so it holds every sanitize key.
 func (d *decoder) mapping(path string, n *yaml.Node, v reflect.Value) {
-	if n.Kind != yaml.MappingNode {
-		d.fail(path, n.Line, "want a set of named entries, got %s", kindName(n))
-		return
-	}
-	if !d.fits(path, n) {
+	if !d.shaped(path, n, yaml.MappingNode, "a set of named entries") {
 		return
 	}
 	given := d.keys(path, n, nil, nil)
