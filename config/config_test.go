@@ -233,13 +233,12 @@ routes: [{recipient_domains: [w.jp]}]
 	}
 }
 
-// TestPoliciesReplaceDefaults: yaml.v3 merges maps, so parse clears the
-// default policies when the file names the section.
+// TestPoliciesReplaceDefaults: the policies of a file replace the default
+// policies rather than merging with them.
 func TestPoliciesReplaceDefaults(t *testing.T) {
-	links := sanitize.LinksKeep
 	newBase := func() *Config {
 		b := Default()
-		b.Policies = map[string]PolicySection{"builtin": {Links: &links}}
+		b.Policies = map[string]PolicySection{"builtin": {SanitizeSection: SanitizeSection{Links: sanitize.LinksKeep}}}
 		return b
 	}
 	c, err := parse("f.yaml", []byte("policies:\n  mine: {links: remove}\n"), newBase())
@@ -300,7 +299,7 @@ routes:
   - client_networks: *lan
     policy: stricter
 `)
-	if !slices.Equal(c.Routes[0].ClientNetworks, c.Relay.Networks) || *c.Policies["stricter"].Links != sanitize.LinksRemove {
+	if !slices.Equal(c.Routes[0].ClientNetworks, c.Relay.Networks) || c.Policies["stricter"].Links != sanitize.LinksRemove {
 		t.Errorf("aliases not resolved: %+v", c)
 	}
 }

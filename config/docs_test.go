@@ -14,13 +14,12 @@ import (
 // Default decodes it strictly.)
 func TestEveryKeyDocumented(t *testing.T) {
 	lines := strings.Split(string(defaultYAML), "\n")
-	p := &parser{file: "mugai.yaml"}
-	root := p.document(defaultYAML)
+	d := newDecoder("mugai.yaml")
+	root := d.document(defaultYAML)
 	if root == nil {
-		t.Fatalf("mugai.yaml: %v", p.errs)
+		t.Fatalf("mugai.yaml: %v", d.errs)
 	}
-	w := newWalker(p)
-	w.walk("", root, reflect.TypeFor[Config]())
+	d.config(root, new(Config))
 
 	paths := keyPaths("", reflect.TypeFor[Config]())
 	if len(paths) < 60 {
@@ -37,7 +36,7 @@ func TestEveryKeyDocumented(t *testing.T) {
 			}
 			continue
 		}
-		line, ok := w.lines[path]
+		line, ok := d.lines[path]
 		if !ok {
 			t.Errorf("%s is missing from mugai.yaml", path)
 			continue

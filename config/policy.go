@@ -31,7 +31,7 @@ func (c *Config) NamedPolicy(name string) (p sanitize.Policy, passthrough bool, 
 	if ps.Passthrough {
 		return c.SanitizePolicy(), true, true
 	}
-	return c.policy(ps.overlay(c.Sanitize)), false, true
+	return c.policy(ps.SanitizeSection), false, true
 }
 
 // policy combines a sanitize section with the limits.
@@ -82,82 +82,4 @@ func cloneList(xs []string) []string {
 		return nil
 	}
 	return slices.Clone(xs)
-}
-
-// overlay returns s with the keys this policy sets replaced.
-func (ps PolicySection) overlay(s SanitizeSection) SanitizeSection {
-	if ps.Prefer != nil {
-		s.Prefer = *ps.Prefer
-	}
-	if ps.Links != nil {
-		s.Links = *ps.Links
-	}
-	if ps.Ambiguous != nil {
-		s.Ambiguous = *ps.Ambiguous
-	}
-	if ps.OverLimit != nil {
-		s.OverLimit = *ps.OverLimit
-	}
-	if ps.Language != nil {
-		s.Language = *ps.Language
-	}
-	if ps.NoticePosition != nil {
-		s.NoticePosition = *ps.NoticePosition
-	}
-	if ps.ExtraHeaders != nil {
-		s.ExtraHeaders = ps.ExtraHeaders
-	}
-	if ps.Flatten != nil {
-		s.Flatten = *ps.Flatten
-	}
-	if ps.Images != nil {
-		s.Images = *ps.Images
-	}
-	if ps.Scripts != nil {
-		s.Scripts = *ps.Scripts
-	}
-	return s
-}
-
-// setKeys lists the YAML names of the sanitize keys this policy sets.
-func (ps PolicySection) setKeys() []string {
-	var keys []string
-	for _, k := range []struct {
-		name string
-		set  bool
-	}{
-		{"prefer", ps.Prefer != nil},
-		{"links", ps.Links != nil},
-		{"ambiguous", ps.Ambiguous != nil},
-		{"over_limit", ps.OverLimit != nil},
-		{"language", ps.Language != nil},
-		{"notice_position", ps.NoticePosition != nil},
-		{"extra_headers", ps.ExtraHeaders != nil},
-		{"flatten", ps.Flatten != nil},
-		{"images", ps.Images != nil},
-		{"scripts", ps.Scripts != nil},
-	} {
-		if k.set {
-			keys = append(keys, k.name)
-		}
-	}
-	return keys
-}
-
-// validSection is a sanitize section known to be valid, under which a
-// policy's own keys are validated without repeating the sanitize
-// section's problems.
-func validSection() SanitizeSection {
-	p := sanitize.DefaultPolicy()
-	return SanitizeSection{
-		Prefer:         p.Prefer,
-		Links:          p.Links,
-		Ambiguous:      p.Ambiguous,
-		OverLimit:      p.OverLimit,
-		Language:       p.Language,
-		NoticePosition: p.NoticePosition,
-		Flatten:        p.Flatten,
-		Images:         p.Images,
-		Scripts:        p.Scripts,
-	}
 }

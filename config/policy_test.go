@@ -167,3 +167,23 @@ routes:
 		t.Errorf("NamedPolicy(missing) = %+v, %v, %v", p, pass, ok)
 	}
 }
+
+// TestPolicyOverSanitizeSection: a policy is decoded over the sanitize
+// section wherever the file writes it, and copies none of its keys back.
+func TestPolicyOverSanitizeSection(t *testing.T) {
+	c := mustParse(t, `policies:
+  strict:
+    links: remove
+    extra_headers: [Importance]
+sanitize:
+  language: en
+  extra_headers: [X-Priority]
+`)
+	p, _, _ := c.NamedPolicy("strict")
+	if p.Language != sanitize.English || p.Links != sanitize.LinksRemove || !reflect.DeepEqual(p.ExtraHeaders, []string{"Importance"}) {
+		t.Errorf("NamedPolicy(strict) = %+v, want language from the sanitize section below it", p)
+	}
+	if s := c.SanitizePolicy(); s.Links != sanitize.LinksDefang || !reflect.DeepEqual(s.ExtraHeaders, []string{"X-Priority"}) {
+		t.Errorf("the policy changed the sanitize section: %+v", s)
+	}
+}

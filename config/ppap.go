@@ -37,7 +37,7 @@ func (v *validator) ppap() {
 	if r := v.c.Vault.Retention; p.Window > r && time.Duration(r) >= time.Hour {
 		// Said at whichever of the two keys the file wrote.
 		const why = "a held zip would be purged before its password mail could open it"
-		if v.w.line("ppap.window") != 0 {
+		if v.d.line("ppap.window") != 0 {
 			v.errorf("ppap.window", "%v is longer than vault.retention (%v): %s", p.Window, r, why)
 		} else {
 			v.errorf("vault.retention", "%v is shorter than ppap.window (%v): %s", r, p.Window, why)

@@ -12,14 +12,31 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// The value types below implement yaml.Unmarshaler and report bad input as
-// a *yaml.TypeError: yaml.v3 collects those and keeps decoding, whereas any
-// other error (including one from encoding.TextUnmarshaler, which is why
-// netip.Prefix is not decoded directly) stops at the first problem.
+// The value types below read themselves from YAML with their own parser,
+// so that a problem is worded for an admin ("\"10K\" is not a size...")
+// and reported at the node it concerns, such as one bad item of a list.
+// The decoder calls decodeNode directly; UnmarshalYAML offers the same to
+// yaml.v3 for anyone decoding these types on their own.
 
-// typeError is the one error form yaml.v3 collects instead of aborting.
-func typeError(n *yaml.Node, format string, args ...any) *yaml.TypeError {
-	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s", n.Line, fmt.Sprintf(format, args...))}}
+// nodeValue is implemented by the pointer of each of these types.
+type nodeValue interface {
+	// decodeNode reads n into the receiver and calls fail for each
+	// problem, with the node it was found at.
+	decodeNode(n *yaml.Node, fail func(at *yaml.Node, msg string))
+}
+
+// unmarshal runs decodeNode for yaml.v3, reporting problems as a
+// *yaml.TypeError, the one error form yaml.v3 collects instead of
+// stopping at.
+func unmarshal(n *yaml.Node, v nodeValue) error {
+	var te yaml.TypeError
+	v.decodeNode(n, func(at *yaml.Node, msg string) {
+		te.Errors = append(te.Errors, fmt.Sprintf("line %d: %s", at.Line, msg))
+	})
+	if len(te.Errors) > 0 {
+		return &te
+	}
+	return nil
 }
 
 // quote shows a user's value in a message, shortened so a pasted blob
@@ -49,13 +66,21 @@ func kindName(n *yaml.Node) string {
 	return "a single value"
 }
 
-// scalarValue returns the text of a single value, or a problem naming
-// what was found instead.
-func scalarValue(n *yaml.Node, want string) (value, problem string) {
+// decodeScalar reads a single value with parse into out, and reports
+// whether it could; want names what is expected ("a size such as 50MiB")
+// for the message when n is a list or a set of keys.
+func decodeScalar[T any](n *yaml.Node, out *T, want string, parse func(string) (T, error), fail func(*yaml.Node, string)) bool {
 	if n.Kind != yaml.ScalarNode {
-		return "", fmt.Sprintf("want %s, got %s", want, kindName(n))
+		fail(n, fmt.Sprintf("want %s, got %s", want, kindName(n)))
+		return false
 	}
-	return n.Value, ""
+	v, err := parse(n.Value)
+	if err != nil {
+		fail(n, err.Error())
+		return false
+	}
+	*out = v
+	return true
 }
 
 // Size is a number of bytes. In YAML it is a whole number of bytes or a
@@ -109,19 +134,12 @@ func parseSize(s string) (Size, error) {
 	return Size(n * mult), nil
 }
 
-// UnmarshalYAML implements yaml.Unmarshaler.
-func (s *Size) UnmarshalYAML(n *yaml.Node) error {
-	v, problem := scalarValue(n, "a size such as 50MiB")
-	if problem != "" {
-		return typeError(n, "%s", problem)
-	}
-	size, err := parseSize(v)
-	if err != nil {
-		return typeError(n, "%v", err)
-	}
-	*s = size
-	return nil
+func (s *Size) decodeNode(n *yaml.Node, fail func(*yaml.Node, string)) {
+	decodeScalar(n, s, "a size such as 50MiB", parseSize, fail)
 }
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (s *Size) UnmarshalYAML(n *yaml.Node) error { return unmarshal(n, s) }
 
 // String writes the size in the largest 1024-based unit that divides it
 // exactly, so messages echo the form the admin probably used.
@@ -169,19 +187,12 @@ func parseDuration(s string) (Duration, error) {
 	return Duration(d), nil
 }
 
-// UnmarshalYAML implements yaml.Unmarshaler.
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	v, problem := scalarValue(n, "a duration such as 30s or 5m")
-	if problem != "" {
-		return typeError(n, "%s", problem)
-	}
-	dur, err := parseDuration(v)
-	if err != nil {
-		return typeError(n, "%v", err)
-	}
-	*d = dur
-	return nil
+func (d *Duration) decodeNode(n *yaml.Node, fail func(*yaml.Node, string)) {
+	decodeScalar(n, d, "a duration such as 30s or 5m", parseDuration, fail)
 }
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error { return unmarshal(n, d) }
 
 // String writes the duration without the zero minutes and seconds that
 // time.Duration.String adds ("24h", not "24h0m0s").
@@ -196,38 +207,29 @@ func (d Duration) String() string {
 	return s
 }
 
-// decodeList parses every item of a YAML list with parse, collecting a
-// problem per bad item (at that item's line) rather than stopping at the
-// first. The result is a new slice, so a list in the user's file replaces
-// the default one instead of merging with it.
-func decodeList[T any](n *yaml.Node, example, want string, parse func(string) (T, error)) ([]T, error) {
+// decodeList parses every item of a YAML list with parse into a new
+// slice (so a list in the user's file replaces the default one instead of
+// merging with it), reporting each bad item at its line rather than
+// stopping at the first.
+func decodeList[T any](n *yaml.Node, out *[]T, example, want string, parse func(string) (T, error), fail func(*yaml.Node, string)) {
 	if n.Kind != yaml.SequenceNode {
-		return nil, typeError(n, "want a list, got %s (write [%s] or one \"- %s\" line per item)", kindName(n), example, example)
+		fail(n, fmt.Sprintf("want a list, got %s (write [%s] or one \"- %s\" line per item)", kindName(n), example, example))
+		return
 	}
-	out := make([]T, 0, len(n.Content))
-	var errs yaml.TypeError
+	list := make([]T, 0, len(n.Content))
 	for _, item := range n.Content {
 		v := item
 		if v.Kind == yaml.AliasNode && v.Alias != nil {
 			v = v.Alias
 		}
-		s, problem := scalarValue(v, want)
-		if problem == "" {
-			x, err := parse(s)
-			if err == nil {
-				out = append(out, x)
-				continue
-			}
-			problem = err.Error()
+		// A problem is reported at the item as written, which for an
+		// alias is where it is used rather than where its anchor is.
+		var x T
+		if decodeScalar(v, &x, want, parse, func(_ *yaml.Node, msg string) { fail(item, msg) }) {
+			list = append(list, x)
 		}
-		// Report at the item as written, which for an alias is where it
-		// is used rather than where its anchor is.
-		errs.Errors = append(errs.Errors, typeError(item, "%s", problem).Errors...)
 	}
-	if len(errs.Errors) > 0 {
-		return out, &errs
-	}
-	return out, nil
+	*out = list
 }
 
 // Prefixes is a list of networks in CIDR form. Its underlying type is
@@ -276,12 +278,12 @@ func parsePrefix(s string) (netip.Prefix, error) {
 	return p, nil
 }
 
-// UnmarshalYAML implements yaml.Unmarshaler.
-func (ps *Prefixes) UnmarshalYAML(n *yaml.Node) error {
-	out, err := decodeList(n, "192.0.2.0/24", "a network such as 192.0.2.0/24", parsePrefix)
-	*ps = out
-	return err
+func (ps *Prefixes) decodeNode(n *yaml.Node, fail func(*yaml.Node, string)) {
+	decodeList(n, (*[]netip.Prefix)(ps), "192.0.2.0/24", "a network such as 192.0.2.0/24", parsePrefix, fail)
 }
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (ps *Prefixes) UnmarshalYAML(n *yaml.Node) error { return unmarshal(n, ps) }
 
 // Domains is a list of domain names, lower-cased and without a trailing
 // dot. A name covers itself, not its subdomains, because an accidental
@@ -354,9 +356,9 @@ func hostnameProblem(h string) string {
 	return ""
 }
 
-// UnmarshalYAML implements yaml.Unmarshaler.
-func (ds *Domains) UnmarshalYAML(n *yaml.Node) error {
-	out, err := decodeList(n, "example.lg.jp", "a domain name", parseDomain)
-	*ds = out
-	return err
+func (ds *Domains) decodeNode(n *yaml.Node, fail func(*yaml.Node, string)) {
+	decodeList(n, (*[]string)(ds), "example.lg.jp", "a domain name", parseDomain, fail)
 }
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (ds *Domains) UnmarshalYAML(n *yaml.Node) error { return unmarshal(n, ds) }

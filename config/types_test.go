@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 func TestParseSize(t *testing.T) {
@@ -75,6 +77,31 @@ func TestParseDuration(t *testing.T) {
 		if (err == nil) != tt.ok || time.Duration(got) != tt.want {
 			t.Errorf("parseDuration(%q) = %v, %v; want %v, ok=%v", tt.in, time.Duration(got), err, tt.want, tt.ok)
 		}
+	}
+}
+
+// TestUnmarshalYAML: the value types decode with yaml.v3 alone too, with
+// the same messages, each at its line.
+func TestUnmarshalYAML(t *testing.T) {
+	var v struct {
+		Size     Size     `yaml:"size"`
+		Duration Duration `yaml:"duration"`
+		Networks Prefixes `yaml:"networks"`
+		Domains  Domains  `yaml:"domains"`
+	}
+	if err := yaml.Unmarshal([]byte("size: 1KiB\nduration: 2m\nnetworks: [10.0.0.0/8]\ndomains: [A.jp]\n"), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Size != 1024 || time.Duration(v.Duration) != 2*time.Minute || len(v.Networks) != 1 || v.Domains[0] != "a.jp" {
+		t.Errorf("decoded %+v", v)
+	}
+	err := yaml.Unmarshal([]byte("size: 1K\nduration: [1]\nnetworks:\n  - 10.0.0.0/8\n  - bogus\n"), &v)
+	want := "yaml: unmarshal errors:\n" +
+		"  line 1: \"1K\" is not a size; write a whole number of bytes or a number with KB, KiB, MB, MiB, GB or GiB, e.g. 256KiB (write KB for powers of 1000 or KiB for powers of 1024)\n" +
+		"  line 2: want a duration such as 30s or 5m, got a list\n" +
+		"  line 5: \"bogus\" is not a network in CIDR form such as 192.0.2.0/24 or 2001:db8::/32"
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
 	}
 }
 

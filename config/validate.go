@@ -2,12 +2,13 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -20,24 +21,34 @@ import (
 // no line of its own and takes its nearest written ancestor's.
 type validator struct {
 	c *Config
-	w *walker
+	d *decoder
+	// writtenOnly skips values that have no line of their own: the keys
+	// a policy copied from the sanitize section are checked there.
+	writtenOnly bool
 }
 
 func (v *validator) errorf(path, format string, args ...any) {
-	if v.w.isBad(path) {
+	if v.d.isBad(path) {
 		return
 	}
-	msg := fmt.Sprintf(format, args...)
-	if d := displayPath(path); d != "" {
-		msg = d + ": " + msg
+	line, own := v.d.lines[path]
+	switch {
+	case v.writtenOnly && !own:
+		return
+	case !own:
+		line = v.d.line(path)
 	}
-	v.w.p.add(v.w.line(path), "%s", msg)
+	msg := fmt.Sprintf(format, args...)
+	if p := displayPath(path); p != "" {
+		msg = p + ": " + msg
+	}
+	v.d.add(line, "%s", msg)
 }
 
 // validate checks everything decoding cannot: allowed values, ranges and
 // how keys relate to each other.
-func validate(c *Config, w *walker) {
-	v := &validator{c: c, w: w}
+func validate(c *Config, d *decoder) {
+	v := &validator{c: c, d: d}
 	v.top()
 	v.relay()
 	v.delivery()
@@ -92,12 +103,7 @@ func ConverterTypes() []string {
 }
 
 func (v *validator) converters() {
-	names := make([]string, 0, len(v.c.Converters))
-	for name := range v.c.Converters {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(v.c.Converters)) {
 		path := "converters." + name
 		if !slices.Contains(ConverterTypes(), name) {
 			v.errorf(path, "unknown file type %s; use one of %s", quote(name), orList(ConverterTypes()))
@@ -246,13 +252,7 @@ func (v *validator) sanitize(path string, s SanitizeSection) {
 var policyName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
 
 func (v *validator) policies() {
-	names := make([]string, 0, len(v.c.Policies))
-	for name := range v.c.Policies {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		ps := v.c.Policies[name]
+	for _, name := range slices.Sorted(maps.Keys(v.c.Policies)) {
 		path := "policies." + name
 		switch {
 		case name == "default" || name == "passthrough":
@@ -260,15 +260,16 @@ func (v *validator) policies() {
 		case !policyName.MatchString(name):
 			v.errorf(path, "the name %s is not allowed; use letters, digits, - and _ (at most 64)", quote(name))
 		}
-		if ps.Passthrough {
-			if set := ps.setKeys(); len(set) > 0 {
-				v.errorf(path+"."+set[0], "a passthrough policy forwards mail unchanged, so %s would have no effect; remove it", set[0])
-			}
+		if !v.c.Policies[name].Passthrough {
+			written := &validator{c: v.c, d: v.d, writtenOnly: true}
+			written.sanitize(path, v.c.Policies[name].SanitizeSection)
 			continue
 		}
-		// Unset keys are filled with valid values so that only what the
-		// admin wrote is checked.
-		v.sanitize(path, ps.overlay(validSection()))
+		for _, f := range fieldsOf(reflect.TypeFor[SanitizeSection]()) {
+			if p := path + "." + f.name; v.d.lines[p] != 0 {
+				v.errorf(p, "a passthrough policy forwards mail unchanged, so %s would have no effect; remove it", f.name)
+			}
+		}
 	}
 }
 
@@ -306,7 +307,7 @@ func (v *validator) routes() {
 		if len(r.SenderDomains) > 0 {
 			v.errorf(path+".sender_domains", "%s, so its routes may match only by client_networks; remove sender_domains", why)
 		}
-		if len(r.ClientNetworks) == 0 && !v.w.isBad(path+".client_networks") {
+		if len(r.ClientNetworks) == 0 && !v.d.isBad(path+".client_networks") {
 			v.errorf(path+".policy", "%s, so its routes must match by client_networks inside relay.internal_networks", why)
 		}
 		for j, p := range r.ClientNetworks {

@@ -260,12 +260,25 @@ func TestValidation(t *testing.T) {
 			[]string{`f.yaml:3: policies.strict.extra_headers: "MIME-Version" cannot be copied: the sanitizer writes its own MIME headers`}},
 		{"passthrough with other keys", "policies:\n  out:\n    passthrough: true\n    language: en\n",
 			[]string{`f.yaml:4: policies.out.language: a passthrough policy forwards mail unchanged, so language would have no effect; remove it`}},
+		{"passthrough with several keys", "policies:\n  out:\n    passthrough: true\n    links: keep\n    language: en\n",
+			[]string{
+				`f.yaml:4: policies.out.links: a passthrough policy forwards mail unchanged, so links would have no effect; remove it`,
+				`f.yaml:5: policies.out.language: a passthrough policy forwards mail unchanged, so language would have no effect; remove it`,
+			}},
+		{"policy keys not written are checked in sanitize", "sanitize:\n  links: hide\npolicies:\n  strict: {over_limit: notice}\n  loose: {links: keep}\n",
+			[]string{`f.yaml:2: sanitize.links: unknown value "hide"; use keep, defang or remove`}},
 
 		// routes.
 		{"route without condition", "routes:\n  - next_hop: 10.0.0.1:25\n",
 			[]string{`f.yaml:2: routes: a route needs recipient_domains, sender_domains or client_networks to match on (mail no route matches already takes the sanitize section)`}},
 		{"route null", "routes:\n  -\n",
 			[]string{`f.yaml:2: routes: empty list item; remove the "-" or write a value after it`}},
+		{"routes beside bad ones", "routes:\n  - ~\n  - x\n  - {}\n",
+			[]string{
+				`f.yaml:2: routes: empty list item; remove the "-" or write a value after it`,
+				`f.yaml:3: routes: want a set of keys (key: value lines), got a single value`,
+				`f.yaml:4: routes: a route needs recipient_domains, sender_domains or client_networks to match on (mail no route matches already takes the sanitize section)`,
+			}},
 		{"list item null", "sanitize:\n  extra_headers: [X-Priority, ~]\n",
 			[]string{`f.yaml:2: sanitize.extra_headers: empty list item; remove the "-" or write a value after it`}},
 		{"route undefined policy", "routes:\n  - recipient_domains: [a.jp]\n    policy: strict\n",
