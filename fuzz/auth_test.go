@@ -15,7 +15,7 @@ import (
 	"github.com/emersion/go-msgauth/authres"
 
 	"github.com/mugai/mugai/auth"
-	"github.com/mugai/mugai/auth/authtest"
+	"github.com/mugai/mugai/internal/authtest"
 )
 
 const trustedID = "mx.city.example.lg.jp"

@@ -16,8 +16,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/mugai/mugai/delivery"
+	"github.com/mugai/mugai/internal/smtptest"
 	"github.com/mugai/mugai/smtpd"
-	"github.com/mugai/mugai/smtpd/smtptest"
 )
 
 // The relay domain of FuzzSMTPEnvelope.

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mugai/mugai/internal/sanitizetest"
 	"github.com/mugai/mugai/sanitize"
-	"github.com/mugai/mugai/sanitize/sanitizetest"
 )
 
 // addSeeds adds the messages of testdata (golden and attack messages)

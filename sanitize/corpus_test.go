@@ -14,9 +14,9 @@ import (
 
 	"github.com/emersion/go-message"
 
+	"github.com/mugai/mugai/internal/sanitizetest"
 	"github.com/mugai/mugai/sanitize"
 	"github.com/mugai/mugai/sanitize/charset"
-	"github.com/mugai/mugai/sanitize/sanitizetest"
 )
 
 // corpusDir is the shared corpus of real-world messages (see its README).

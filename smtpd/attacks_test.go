@@ -14,8 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mugai/mugai/internal/sanitizetest"
 	"github.com/mugai/mugai/sanitize"
-	"github.com/mugai/mugai/sanitize/sanitizetest"
 	"github.com/mugai/mugai/smtpd"
 )
 

@@ -19,8 +19,8 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/mugai/mugai/delivery"
+	"github.com/mugai/mugai/internal/smtptest"
 	"github.com/mugai/mugai/smtpd"
-	"github.com/mugai/mugai/smtpd/smtptest"
 )
 
 // upperFilter is the test Filter: it adds a header and upper-cases the

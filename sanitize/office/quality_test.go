@@ -26,7 +26,7 @@ import (
 	"time"
 
 	"github.com/mugai/mugai/internal/recall"
-	"github.com/mugai/mugai/sanitize/office/officetest"
+	"github.com/mugai/mugai/internal/testinput/officetest"
 )
 
 type legacySample struct {

@@ -41,7 +41,7 @@ import (
 	"golang.org/x/text/encoding/traditionalchinese"
 
 	"github.com/mugai/mugai/internal/recall"
-	"github.com/mugai/mugai/sanitize/pdftext/pdftest"
+	"github.com/mugai/mugai/internal/testinput/pdftest"
 )
 
 type qualitySample struct {
