@@ -14,7 +14,8 @@ package pdftext
 // corpus it reads generated documents, among them one per kind of CJK font
 // without ToUnicode, and the fixtures made by TeX in testdata/fixtures;
 // scripts/converter-quality.sh adds PDFs made by Ghostscript.
-// MUGAI_CORPUS points at the corpus (default ../../../shared/corpus);
+// MUGAI_CORPUS points at the corpus (default ../shared/corpus beside the
+// repository);
 // MUGAI_PDF_EXTRA lists more directories of PDFs (colon separated), e.g.
 // /usr/share/doc. It is skipped unless MUGAI_PDF_QUALITY is set, and when
 // pdftotext is not installed (apt-get install poppler-utils).
@@ -41,6 +42,7 @@ import (
 	"golang.org/x/text/encoding/traditionalchinese"
 
 	"github.com/mugai/mugai/internal/recall"
+	"github.com/mugai/mugai/internal/testcorpus"
 	"github.com/mugai/mugai/internal/testinput/pdftest"
 )
 
@@ -50,19 +52,12 @@ type qualitySample struct {
 	copies int // corpus messages carrying the same file
 }
 
-func corpusPath() string {
-	if d := os.Getenv("MUGAI_CORPUS"); d != "" {
-		return d
-	}
-	return filepath.Join("..", "..", "..", "shared", "corpus")
-}
-
 // corpusPDFs returns the distinct PDF attachments of the corpus messages,
 // found with a MIME walk (go-message decodes the transfer encodings).
 func corpusPDFs(t testing.TB) ([]qualitySample, error) {
-	dir := corpusPath()
-	if _, err := os.Stat(dir); err != nil {
-		return nil, err
+	dir := testcorpus.Dir()
+	if dir == "" {
+		return nil, os.ErrNotExist
 	}
 	seen := map[string]int{}
 	var out []qualitySample
@@ -295,7 +290,7 @@ func TestQuality(t *testing.T) {
 	var samples []qualitySample
 	corpus, err := corpusPDFs(t)
 	if err != nil {
-		t.Logf("corpus not found at %s (set MUGAI_CORPUS): corpus rows skipped", corpusPath())
+		t.Logf("shared corpus not found (set %s to its path): corpus rows skipped", testcorpus.Env)
 	}
 	samples = append(samples, corpus...)
 	samples = append(samples, generatedSamples()...)
