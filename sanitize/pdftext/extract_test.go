@@ -17,6 +17,7 @@ import (
 
 func extractT(t *testing.T, data []byte, lim Limits) (Result, error) {
 	t.Helper()
+	writeSample(t, t.Name(), data)
 	res, err := Extract(context.Background(), data, lim)
 	if !utf8.ValidString(res.Text) {
 		t.Errorf("text is not valid UTF-8: %q", res.Text)

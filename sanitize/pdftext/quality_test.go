@@ -374,6 +374,55 @@ func TestQuality(t *testing.T) {
 	}
 }
 
+// samplesEnv names a directory into which the tests write the documents
+// they read, for scripts/pdf-compare.sh to run other readers over: every
+// document extractT reads (the hostile ones: -run TestHostile) and, with
+// TestWriteSamples, those TestQuality measures.
+const samplesEnv = "MUGAI_PDF_SAMPLES"
+
+// writeSample writes data to $MUGAI_PDF_SAMPLES as name.pdf (slashes and
+// spaces made dashes and underscores), when that is set; a name taken
+// by other bytes already gets a number.
+func writeSample(t testing.TB, name string, data []byte) {
+	dir := os.Getenv(samplesEnv)
+	if dir == "" {
+		return
+	}
+	base := filepath.Join(dir, strings.NewReplacer("/", "--", " ", "_").Replace(name))
+	path := base + ".pdf"
+	for n := 2; ; n++ {
+		old, err := os.ReadFile(path)
+		if errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		if bytes.Equal(old, data) {
+			return // read again with other limits
+		}
+		path = fmt.Sprintf("%s-%d.pdf", base, n)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestWriteSamples writes the documents of the quality table into
+// $MUGAI_PDF_SAMPLES (see samplesEnv): the corpus's PDFs, the generated
+// ones and the fixtures.
+func TestWriteSamples(t *testing.T) {
+	if os.Getenv(samplesEnv) == "" {
+		t.Skipf("writes the quality table's documents for scripts/pdf-compare.sh: set %s to a directory", samplesEnv)
+	}
+	corpus, err := corpusPDFs(t)
+	if err != nil {
+		t.Logf("shared corpus not found (set %s to its path): corpus documents left out", testcorpus.Env)
+	}
+	for _, set := range [][]qualitySample{corpus, generatedSamples(), cjkSamples(t), fixtureSamples()} {
+		for _, s := range set {
+			writeSample(t, strings.TrimSuffix(strings.TrimSuffix(s.name, ".eml"), ".pdf"), s.data)
+		}
+	}
+}
+
 func pct(r float64, total int) string {
 	if total == 0 {
 		return "-"
