@@ -12,7 +12,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/mugai/mugai/auth/authtest"
+	"github.com/mugai/mugai/internal/authtest"
 )
 
 func TestSPF(t *testing.T) {

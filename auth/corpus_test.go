@@ -10,21 +10,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
-)
 
-// corpusDir is the shared corpus of real-world messages ($MUGAI_CORPUS,
-// else ../../shared/corpus beside the repository); the test skips
-// without it.
-func corpusDir(t *testing.T) string {
-	dir := os.Getenv("MUGAI_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "corpus")
-	}
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		t.Skipf("shared corpus not found at %s (set MUGAI_CORPUS)", dir)
-	}
-	return dir
-}
+	"github.com/mugai/mugai/internal/testcorpus"
+)
 
 var dkimField = regexp.MustCompile(`(?im)^DKIM-Signature:`)
 
@@ -33,16 +21,10 @@ var dkimField = regexp.MustCompile(`(?im)^DKIM-Signature:`)
 // may pass, every signature gets a result, the header field stays one
 // line of ASCII that parses back, and nothing panics or errs.
 func TestCorpus(t *testing.T) {
-	dir := corpusDir(t)
+	dir := testcorpus.Require(t)
 	s := world(t)
 	c := newChecker(t, s)
-	var files []string
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".eml") {
-			files = append(files, p)
-		}
-		return nil
-	})
+	files := testcorpus.Messages(t, dir)
 	if len(files) < 100 {
 		t.Fatalf("only %d messages in %s", len(files), dir)
 	}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/mugai/mugai/auth/authtest"
+	"github.com/mugai/mugai/internal/authtest"
 )
 
 // fakeClock is a clock the test moves.

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/mugai/mugai/auth"
-	"github.com/mugai/mugai/auth/authtest"
+	"github.com/mugai/mugai/internal/authtest"
 )
 
 // Example shows the calls the relay makes for one message: Check on the

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/mail"
 	"strings"
 	"unicode/utf8"
@@ -85,7 +84,7 @@ func parseFromValue(v string) FromHeader {
 		s, _ := charset.Decode(raw, "")
 		raw = []byte(s)
 	}
-	p := mail.AddressParser{WordDecoder: newWordDecoder()}
+	p := mail.AddressParser{WordDecoder: mimeparse.NewWordDecoder()}
 	list, err := p.ParseList(string(mimeparse.JoinEncodedWords(raw)))
 	if err != nil || len(list) == 0 {
 		return FromHeader{Problem: "unreadable From field"}
@@ -111,19 +110,6 @@ func parseFromValue(v string) FromHeader {
 		}
 	}
 	return from
-}
-
-// newWordDecoder decodes RFC 2047 encoded words in display names in any
-// charset the sanitizer knows.
-func newWordDecoder() *mime.WordDecoder {
-	return &mime.WordDecoder{CharsetReader: func(label string, input io.Reader) (io.Reader, error) {
-		b, err := io.ReadAll(input)
-		if err != nil {
-			return nil, err
-		}
-		s, _ := charset.Decode(b, label)
-		return strings.NewReader(s), nil
-	}}
 }
 
 // asciiDomain returns d lower-cased in ASCII (A-label) form, without a

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mugai/mugai/auth/authtest"
+	"github.com/mugai/mugai/internal/authtest"
 )
 
 // The world of the tests: example.jp sends from 192.0.2.10 and signs with

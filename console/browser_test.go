@@ -15,7 +15,7 @@ import (
 	"filippo.io/age"
 	"github.com/chromedp/chromedp"
 
-	"github.com/mugai/mugai/smtpd/smtptest"
+	"github.com/mugai/mugai/internal/smtptest"
 	"github.com/mugai/mugai/vault"
 )
 

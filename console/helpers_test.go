@@ -24,8 +24,8 @@ import (
 	"filippo.io/age"
 	"github.com/emersion/go-smtp"
 
+	"github.com/mugai/mugai/internal/smtptest"
 	"github.com/mugai/mugai/sanitize"
-	"github.com/mugai/mugai/smtpd/smtptest"
 	"github.com/mugai/mugai/vault"
 )
 

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mugai/mugai/smtpd/smtptest"
+	"github.com/mugai/mugai/internal/smtptest"
 )
 
 // TestNextHopRefusesNonCanonicalAddresses: go-smtp's client writes

@@ -11,9 +11,9 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/mugai/mugai/internal/smtptest"
 	"github.com/mugai/mugai/smtpd"
 	"github.com/mugai/mugai/smtpd/reply"
-	"github.com/mugai/mugai/smtpd/smtptest"
 )
 
 const testMessage = "Subject: hi\r\n\r\nhello\r\n.leading dot\r\n"

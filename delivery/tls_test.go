@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mugai/mugai/smtpd/smtptest"
+	"github.com/mugai/mugai/internal/smtptest"
 )
 
 func TestNextHopTLS(t *testing.T) {

@@ -11,8 +11,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/mugai/mugai/internal/testinput/archivetest"
 	"github.com/mugai/mugai/sanitize/archive"
-	"github.com/mugai/mugai/sanitize/archive/archivetest"
 	"github.com/mugai/mugai/sanitize/flatten"
 )
 

@@ -15,7 +15,8 @@ import (
 	"github.com/emersion/go-msgauth/authres"
 
 	"github.com/mugai/mugai/auth"
-	"github.com/mugai/mugai/auth/authtest"
+	"github.com/mugai/mugai/internal/authtest"
+	"github.com/mugai/mugai/internal/testcorpus"
 )
 
 const trustedID = "mx.city.example.lg.jp"
@@ -29,7 +30,7 @@ var (
 // the corpus messages (the mox and spamassassin messages carry real
 // upstream results), read once.
 func corpusAuthSeeds(tb testing.TB) (from, ar []string) {
-	dir := corpusDir()
+	dir := testcorpus.Dir()
 	if dir == "" {
 		tb.Logf("shared corpus not found (set MUGAI_CORPUS or put it at ../shared/corpus): seeding %s from hand-written values only", tb.Name())
 		return nil, nil

@@ -16,9 +16,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/mugai/mugai/delivery"
+	"github.com/mugai/mugai/internal/smtptest"
 	"github.com/mugai/mugai/smtpd"
 	"github.com/mugai/mugai/smtpd/reply"
-	"github.com/mugai/mugai/smtpd/smtptest"
 )
 
 // The relay domain of FuzzSMTPEnvelope.

@@ -15,13 +15,13 @@ import (
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/unicode"
 
+	"github.com/mugai/mugai/internal/testinput/archivetest"
+	"github.com/mugai/mugai/internal/testinput/imagetest"
+	"github.com/mugai/mugai/internal/testinput/tneftest"
 	"github.com/mugai/mugai/sanitize/archive"
-	"github.com/mugai/mugai/sanitize/archive/archivetest"
 	"github.com/mugai/mugai/sanitize/flatten"
 	"github.com/mugai/mugai/sanitize/htmltext"
-	"github.com/mugai/mugai/sanitize/imagesafe/imagetest"
 	"github.com/mugai/mugai/sanitize/tnef"
-	"github.com/mugai/mugai/sanitize/tnef/tneftest"
 )
 
 // exeBytes looks like a Windows executable to content sniffing.

@@ -12,10 +12,10 @@ import (
 	"image/png"
 	"testing"
 
-	"github.com/mugai/mugai/sanitize/archive/archivetest"
+	"github.com/mugai/mugai/internal/testinput/archivetest"
+	"github.com/mugai/mugai/internal/testinput/imagetest"
 	"github.com/mugai/mugai/sanitize/flatten"
 	"github.com/mugai/mugai/sanitize/imagesafe"
-	"github.com/mugai/mugai/sanitize/imagesafe/imagetest"
 )
 
 // gifOf writes a two-frame GIF: Reencode keeps the first.

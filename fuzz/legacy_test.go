@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mugai/mugai/internal/testinput/officetest"
 	"github.com/mugai/mugai/sanitize/flatten"
 	"github.com/mugai/mugai/sanitize/office"
-	"github.com/mugai/mugai/sanitize/office/officetest"
 )
 
 // legacyTemplates are the legacy Office files FuzzLegacyOffice swaps one

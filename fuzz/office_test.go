@@ -10,10 +10,10 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
-	"github.com/mugai/mugai/sanitize/archive/archivetest"
+	"github.com/mugai/mugai/internal/testinput/archivetest"
+	"github.com/mugai/mugai/internal/testinput/officetest"
 	"github.com/mugai/mugai/sanitize/flatten"
 	"github.com/mugai/mugai/sanitize/office"
-	"github.com/mugai/mugai/sanitize/office/officetest"
 )
 
 // Office fixtures: the packages are built here from their XML, as the

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/mugai/mugai/internal/testinput/payloadtest"
 	"github.com/mugai/mugai/sanitize/payload"
-	"github.com/mugai/mugai/sanitize/payload/payloadtest"
 )
 
 // pgpArmored wraps one new-format OpenPGP packet (RFC 9580 §4.2.1, §6.2).

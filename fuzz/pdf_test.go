@@ -14,9 +14,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/mugai/mugai/internal/testinput/pdftest"
 	"github.com/mugai/mugai/sanitize/flatten"
 	"github.com/mugai/mugai/sanitize/pdftext"
-	"github.com/mugai/mugai/sanitize/pdftext/pdftest"
 )
 
 // pdfAssemble writes the objects as a PDF file whose header is followed

@@ -12,9 +12,9 @@ import (
 	"golang.org/x/text/unicode/norm"
 	"golang.org/x/text/width"
 
+	"github.com/mugai/mugai/internal/testinput/archivetest"
 	"github.com/mugai/mugai/ppap"
 	"github.com/mugai/mugai/sanitize/archive"
-	"github.com/mugai/mugai/sanitize/archive/archivetest"
 	"github.com/mugai/mugai/sanitize/flatten"
 )
 

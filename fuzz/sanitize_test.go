@@ -9,24 +9,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mugai/mugai/internal/sanitizetest"
+	"github.com/mugai/mugai/internal/testcorpus"
 	"github.com/mugai/mugai/sanitize"
-	"github.com/mugai/mugai/sanitize/sanitizetest"
 )
 
 // addSeeds adds the messages of testdata (golden and attack messages)
 // and, when present, the shared corpus.
 func addSeeds(f *testing.F, max int) {
 	files, _ := filepath.Glob(filepath.Join("..", "testdata", "*", "*.eml"))
-	corpus := corpusDir()
-	if corpus == "" {
+	if corpus := testcorpus.Dir(); corpus != "" {
+		files = append(files, testcorpus.Messages(f, corpus)...)
+	} else {
 		f.Logf("shared corpus not found (set MUGAI_CORPUS or put it at ../shared/corpus): seeding %s from testdata only", f.Name())
 	}
-	filepath.WalkDir(corpus, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".eml") {
-			files = append(files, p)
-		}
-		return nil
-	})
 	for _, p := range files {
 		b, err := os.ReadFile(p)
 		if err == nil && len(b) <= max {

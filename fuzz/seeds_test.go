@@ -11,23 +11,9 @@ import (
 
 	"github.com/emersion/go-message"
 
+	"github.com/mugai/mugai/internal/testcorpus"
 	"github.com/mugai/mugai/sanitize/flatten"
 )
-
-// corpusDir is the shared corpus of real-world messages ($MUGAI_CORPUS,
-// else ../../shared/corpus beside the repository), or "" when it is
-// absent. Its files are read in place and never copied into the
-// repository: they seed the fuzzers of whoever has them.
-func corpusDir() string {
-	dir := os.Getenv("MUGAI_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "corpus")
-	}
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return ""
-	}
-	return dir
-}
 
 // maxCorpusSeed keeps one seed small enough that the fuzzer mutates it
 // many times a second; larger attachments add little coverage.
@@ -45,7 +31,7 @@ var (
 // log says once per target.
 func corpusAttachments(tb testing.TB, kinds ...flatten.Kind) [][]byte {
 	tb.Helper()
-	dir := corpusDir()
+	dir := testcorpus.Dir()
 	if dir == "" {
 		tb.Logf("shared corpus not found (set MUGAI_CORPUS or put it at ../shared/corpus): seeding %s from generated fixtures only", tb.Name())
 		return nil

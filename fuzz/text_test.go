@@ -8,9 +8,9 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/mugai/mugai/internal/htmltexttest"
 	"github.com/mugai/mugai/sanitize/charset"
 	"github.com/mugai/mugai/sanitize/htmltext"
-	"github.com/mugai/mugai/sanitize/htmltext/htmltexttest"
 	"github.com/mugai/mugai/sanitize/mimeparse"
 	"github.com/mugai/mugai/sanitize/textclean"
 )

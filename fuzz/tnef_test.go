@@ -9,11 +9,11 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/mugai/mugai/internal/testinput/tneftest"
 	"github.com/mugai/mugai/sanitize/charset"
 	"github.com/mugai/mugai/sanitize/flatten"
 	"github.com/mugai/mugai/sanitize/textclean"
 	"github.com/mugai/mugai/sanitize/tnef"
-	"github.com/mugai/mugai/sanitize/tnef/tneftest"
 )
 
 func tnefSeeds(tb testing.TB) [][]byte {

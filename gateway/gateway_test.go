@@ -17,10 +17,10 @@ import (
 	"time"
 
 	"github.com/mugai/mugai/config"
+	"github.com/mugai/mugai/internal/sanitizetest"
+	"github.com/mugai/mugai/internal/smtptest"
 	"github.com/mugai/mugai/sandbox"
-	"github.com/mugai/mugai/sanitize/sanitizetest"
 	"github.com/mugai/mugai/smtpd"
-	"github.com/mugai/mugai/smtpd/smtptest"
 )
 
 // workerCommand makes this test binary a conversion worker, as mugai's

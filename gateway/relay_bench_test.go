@@ -8,7 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/mugai/mugai/smtpd/smtptest"
+	"github.com/mugai/mugai/internal/smtptest"
 )
 
 // newsletterMail is a 60 KB HTML newsletter as mail tools send it: a short

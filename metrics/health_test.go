@@ -12,8 +12,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/mugai/mugai/internal/smtptest"
 	"github.com/mugai/mugai/metrics"
-	"github.com/mugai/mugai/smtpd/smtptest"
 )
 
 // fakeClock is a settable clock for the readiness cache.

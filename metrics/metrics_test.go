@@ -20,11 +20,11 @@ import (
 
 	"github.com/mugai/mugai/delivery"
 	"github.com/mugai/mugai/gateway"
+	"github.com/mugai/mugai/internal/smtptest"
 	"github.com/mugai/mugai/metrics"
 	"github.com/mugai/mugai/sanitize"
 	"github.com/mugai/mugai/smtpd"
 	"github.com/mugai/mugai/smtpd/reply"
-	"github.com/mugai/mugai/smtpd/smtptest"
 )
 
 // sanitizeFilter is the filter adapter as cmd/mugai builds it: the real

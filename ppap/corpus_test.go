@@ -11,22 +11,10 @@ import (
 
 	"github.com/emersion/go-message"
 
+	"github.com/mugai/mugai/internal/testcorpus"
 	"github.com/mugai/mugai/ppap"
 	"github.com/mugai/mugai/sanitize"
 )
-
-// corpusDir is the shared corpus of real-world messages (see its README);
-// MUGAI_CORPUS overrides the default location beside the repository.
-func corpusDir(t testing.TB) string {
-	dir := os.Getenv("MUGAI_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "corpus")
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("corpus not found at %s (set MUGAI_CORPUS to its path): %v", dir, err)
-	}
-	return dir
-}
 
 // TestCandidatesCorpus measures false positives: the corpus holds no
 // password mail, so every candidate found in it is one. Each message is
@@ -42,15 +30,9 @@ func corpusDir(t testing.TB) string {
 // message more than 3 (each candidate costs one quick check per archive
 // held for the same sender and recipient, within the try budget).
 func TestCandidatesCorpus(t *testing.T) {
-	dir := corpusDir(t)
+	dir := testcorpus.Require(t)
 	s := sanitize.New(sanitize.DefaultPolicy())
-	var files []string
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".eml") {
-			files = append(files, p)
-		}
-		return err
-	})
+	files := testcorpus.Messages(t, dir)
 	sort.Strings(files)
 	type hit struct {
 		file  string

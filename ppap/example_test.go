@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/mugai/mugai/internal/testinput/archivetest"
 	"github.com/mugai/mugai/ppap"
 	"github.com/mugai/mugai/sanitize/archive"
-	"github.com/mugai/mugai/sanitize/archive/archivetest"
 	"github.com/mugai/mugai/sanitize/flatten"
 )
 

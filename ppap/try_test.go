@@ -8,8 +8,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/mugai/mugai/internal/testinput/archivetest"
 	"github.com/mugai/mugai/sanitize/archive"
-	"github.com/mugai/mugai/sanitize/archive/archivetest"
 )
 
 func hold(t *testing.T, id string, data []byte) Held {

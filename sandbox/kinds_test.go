@@ -2,12 +2,11 @@ package sandbox
 
 import (
 	"bytes"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
+	"github.com/mugai/mugai/internal/testcorpus"
 	"github.com/mugai/mugai/sanitize"
 )
 
@@ -39,21 +38,7 @@ func TestCorpusConfined(t *testing.T) {
 	if testing.Short() || raceEnabled {
 		t.Skip("the corpus is run without -short and -race")
 	}
-	dir := os.Getenv("MUGAI_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "corpus")
-	}
-	var files []string
-	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".eml") {
-			files = append(files, path)
-		}
-		return nil
-	})
-	if len(files) == 0 {
-		t.Skipf("shared corpus not found at %s (set MUGAI_CORPUS)", dir)
-	}
-	sameAsInProcess(t, files)
+	sameAsInProcess(t, testcorpus.Messages(t, testcorpus.Require(t)))
 }
 
 // sameAsInProcess sanitizes each message with confined and in-process

@@ -20,9 +20,9 @@ import (
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/textproto"
 
+	"github.com/mugai/mugai/internal/sanitizetest"
+	"github.com/mugai/mugai/internal/testinput/pdftest"
 	"github.com/mugai/mugai/sanitize"
-	"github.com/mugai/mugai/sanitize/pdftext/pdftest"
-	"github.com/mugai/mugai/sanitize/sanitizetest"
 )
 
 // The adversarial regression suite: one hostile message per attack in

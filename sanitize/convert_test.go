@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mugai/mugai/internal/sanitizetest"
 	"github.com/mugai/mugai/sanitize"
 	"github.com/mugai/mugai/sanitize/flatten"
-	"github.com/mugai/mugai/sanitize/sanitizetest"
 )
 
 // fakeConverter stands in for the sandbox in tests of what the sanitizer

@@ -14,35 +14,15 @@ import (
 
 	"github.com/emersion/go-message"
 
+	"github.com/mugai/mugai/internal/sanitizetest"
+	"github.com/mugai/mugai/internal/testcorpus"
 	"github.com/mugai/mugai/sanitize"
 	"github.com/mugai/mugai/sanitize/charset"
-	"github.com/mugai/mugai/sanitize/sanitizetest"
 )
 
-// corpusDir is the shared corpus of real-world messages (see its README).
-// MUGAI_CORPUS overrides the default location beside the repository.
-func corpusDir(t testing.TB) string {
-	dir := os.Getenv("MUGAI_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "corpus")
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("corpus not found at %s (set MUGAI_CORPUS to its path): %v", dir, err)
-	}
-	return dir
-}
-
+// corpusFiles returns the corpus messages, sorted by path.
 func corpusFiles(t testing.TB) []string {
-	var files []string
-	err := filepath.WalkDir(corpusDir(t), func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".eml") {
-			files = append(files, p)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := testcorpus.Messages(t, testcorpus.Require(t))
 	sort.Strings(files)
 	return files
 }
@@ -72,7 +52,7 @@ func TestCorpus(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rel, _ := filepath.Rel(corpusDir(t), f)
+		rel, _ := filepath.Rel(testcorpus.Require(t), f)
 		var out bytes.Buffer
 		start := time.Now()
 		rep, err := s.Message(&out, bytes.NewReader(raw))

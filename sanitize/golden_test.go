@@ -13,8 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mugai/mugai/internal/sanitizetest"
 	"github.com/mugai/mugai/sanitize"
-	"github.com/mugai/mugai/sanitize/sanitizetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")

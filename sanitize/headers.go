@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
-	"io"
-	"mime"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -239,20 +237,6 @@ func encodeWords(s string) string {
 	return strings.Join(words, " ")
 }
 
-// newWordDecoder returns a decoder for the encoded words net/mail finds in
-// display names, in any charset sanitize/charset knows. (net/mail's own
-// knows only UTF-8, US-ASCII and ISO-8859-1.)
-func newWordDecoder() *mime.WordDecoder {
-	return &mime.WordDecoder{CharsetReader: func(label string, input io.Reader) (io.Reader, error) {
-		b, err := io.ReadAll(input)
-		if err != nil {
-			return nil, err
-		}
-		s, _ := charset.Decode(b, label)
-		return strings.NewReader(s), nil
-	}}
-}
-
 // parseAddresses reads an address list. It tries net/mail on the whole
 // value first; when that fails (real mail is often broken), each
 // comma-separated element on its own, then any addr-spec it can find.
@@ -260,7 +244,7 @@ func newWordDecoder() *mime.WordDecoder {
 func parseAddresses(raw []byte) (addrs []*mail.Address, group bool, ok bool) {
 	v := prepareAddressValue(raw)
 	group = strings.Contains(v, ":") && strings.Contains(v, ";")
-	p := mail.AddressParser{WordDecoder: newWordDecoder()}
+	p := mail.AddressParser{WordDecoder: mimeparse.NewWordDecoder()}
 	if list, err := p.ParseList(v); err == nil {
 		return cleanAddresses(list), group, true
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mugai/mugai/internal/testcorpus"
 	"github.com/mugai/mugai/sanitize"
 )
 
@@ -40,7 +41,7 @@ var corpusPayloads = map[string][]string{
 //	go test ./sanitize -run TestCorpusPayloadCuts -v
 func TestCorpusPayloadCuts(t *testing.T) {
 	files := corpusFiles(t)
-	dir := corpusDir(t)
+	dir := testcorpus.Require(t)
 	s := sanitize.New(sanitize.DefaultPolicy())
 	got := map[string][]string{}
 	for _, f := range files {

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mugai/mugai/internal/sanitizetest"
 	"github.com/mugai/mugai/sanitize"
-	"github.com/mugai/mugai/sanitize/sanitizetest"
 )
 
 func sanitizeString(t *testing.T, pol sanitize.Policy, msg string) (string, *sanitize.Report, error) {

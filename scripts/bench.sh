@@ -128,13 +128,13 @@ P_SINK=$BASE P_POSTFIX=$((BASE + 1)) P_MUGAI=$((BASE + 2))
 # --- build, inputs ------------------------------------------------------------
 say "building mugai and the harness; generating inputs in $T/in"
 CGO_ENABLED=0 go build -trimpath -o "$T/" ./cmd/mugai ./cmd/mugai-convert
-go build -o "$T/bench" ./bench
-B=$T/bench
+go build -o "$T/mugai-bench" ./cmd/mugai-bench
+B=$T/mugai-bench
 "$B" gen -dir "$T/in" -big 100
 IN=$T/in
 
 # --- the sink, Postfix, mugai ---------------------------------------------------
-# smtp-sink -c rewrites a counter line on every message; bench send reads
+# smtp-sink -c rewrites a counter line on every message; mugai-bench send reads
 # it to know when the last message arrived.
 smtp-sink -u nobody -c "127.0.0.1:$P_SINK" 1024 >"$T/sink.log" 2>&1 &
 SINK_PID=$!

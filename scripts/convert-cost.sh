@@ -32,8 +32,8 @@ say "building"
 mkdir -p "$T/now" "$T/alone" "$T/in"
 CGO_ENABLED=0 go build -trimpath -o "$T/now/" ./cmd/mugai ./cmd/mugai-convert
 cp "$T/now/mugai" "$T/alone/mugai"
-go build -o "$T/bench" ./bench
-"$T/bench" gen -dir "$T/in"
+go build -o "$T/mugai-bench" ./cmd/mugai-bench
+"$T/mugai-bench" gen -dir "$T/in"
 printf 'hello\n' >"$T/in/tiny.txt"
 if [ -n "${BASE:-}" ]; then
   mkdir -p "$T/src" "$T/base"
@@ -64,7 +64,7 @@ add "mugai file small.pdf (mugai-convert)" "$T/now/mugai file $T/in/small.pdf"
 add "pdftotext small.pdf" "pdftotext -enc UTF-8 $T/in/small.pdf -"
 
 say "timing ${#cmds[@]} commands, $N runs each, in turns"
-"$T/bench" time -n "$N" "${cmds[@]}" >"$T/times"
+"$T/mugai-bench" time -n "$N" "${cmds[@]}" >"$T/times"
 say "one conversion from a long-running parent (go test -bench ./cmd/mugai ./sandbox)"
 go test -run '^$' -bench 'ConvertWorker' -benchtime "${N}x" -count 3 ./cmd/mugai >"$T/bench.txt"
 go test -run '^$' -bench 'ConvertOverhead' -benchtime "${N}x" -count 3 ./sandbox >>"$T/bench.txt"

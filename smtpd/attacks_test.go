@@ -15,8 +15,8 @@ import (
 	"testing"
 
 	"github.com/mugai/mugai/gateway"
+	"github.com/mugai/mugai/internal/sanitizetest"
 	"github.com/mugai/mugai/sanitize"
-	"github.com/mugai/mugai/sanitize/sanitizetest"
 	"github.com/mugai/mugai/smtpd"
 )
 

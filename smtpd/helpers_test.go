@@ -20,9 +20,9 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/mugai/mugai/delivery"
+	"github.com/mugai/mugai/internal/smtptest"
 	"github.com/mugai/mugai/smtpd"
 	"github.com/mugai/mugai/smtpd/reply"
-	"github.com/mugai/mugai/smtpd/smtptest"
 )
 
 // upperFilter is the test Filter: it adds a header and upper-cases the

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mugai/mugai/internal/smtptest"
 	"github.com/mugai/mugai/smtpd"
-	"github.com/mugai/mugai/smtpd/smtptest"
 )
 
 // envelopes records the Envelope of every message the Filter sees.

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/mugai/mugai/delivery"
+	"github.com/mugai/mugai/internal/smtptest"
 	"github.com/mugai/mugai/smtpd"
-	"github.com/mugai/mugai/smtpd/smtptest"
 )
 
 // TestSlowNextHopRecipient: a next hop slower than RecipientTimeout costs

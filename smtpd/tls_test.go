@@ -10,8 +10,8 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/mugai/mugai/delivery"
+	"github.com/mugai/mugai/internal/smtptest"
 	"github.com/mugai/mugai/smtpd"
-	"github.com/mugai/mugai/smtpd/smtptest"
 )
 
 func TestSTARTTLSBothSides(t *testing.T) {

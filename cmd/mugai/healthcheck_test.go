@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mugai/mugai/smtpd/smtptest"
+	"github.com/mugai/mugai/internal/smtptest"
 )
 
 // TestHealthcheck runs "mugai healthcheck" against a running "mugai

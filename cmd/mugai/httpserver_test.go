@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mugai/mugai/smtpd/smtptest"
+	"github.com/mugai/mugai/internal/smtptest"
 )
 
 var httpListeningLine = regexp.MustCompile(`msg="http listening" addr=(\S+)`)

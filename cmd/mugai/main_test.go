@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mugai/mugai/internal/sanitizetest"
 	"github.com/mugai/mugai/sanitize"
-	"github.com/mugai/mugai/sanitize/sanitizetest"
 )
 
 // binary is the mugai binary built once for the end-to-end tests.

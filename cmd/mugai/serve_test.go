@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mugai/mugai/sanitize/sanitizetest"
-	"github.com/mugai/mugai/smtpd/smtptest"
+	"github.com/mugai/mugai/internal/sanitizetest"
+	"github.com/mugai/mugai/internal/smtptest"
 )
 
 // gatewayProcess is a running "mugai serve".

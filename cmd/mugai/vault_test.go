@@ -15,7 +15,7 @@ import (
 
 	_ "modernc.org/sqlite"
 
-	"github.com/mugai/mugai/smtpd/smtptest"
+	"github.com/mugai/mugai/internal/smtptest"
 	"github.com/mugai/mugai/vault"
 )
 

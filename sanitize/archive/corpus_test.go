@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mugai/mugai/internal/testcorpus"
 )
 
 // TestCorpus walks every archive attached to a message of the shared
@@ -20,13 +22,7 @@ import (
 // be detected and read without error. The corpus is read in place;
 // MUGAI_CORPUS overrides its default location beside the repository.
 func TestCorpus(t *testing.T) {
-	dir := os.Getenv("MUGAI_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("shared corpus not found at %s (set MUGAI_CORPUS): %v", dir, err)
-	}
+	dir := testcorpus.Require(t)
 	var found int
 	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".eml") {

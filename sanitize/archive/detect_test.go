@@ -6,7 +6,7 @@ import (
 	"image/png"
 	"testing"
 
-	"github.com/mugai/mugai/sanitize/archive/archivetest"
+	"github.com/mugai/mugai/internal/testinput/archivetest"
 )
 
 func TestDetect(t *testing.T) {

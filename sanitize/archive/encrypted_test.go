@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mugai/mugai/sanitize/archive/archivetest"
+	"github.com/mugai/mugai/internal/testinput/archivetest"
 )
 
 // fixturePassword is the password testdata/encrypted/make.sh uses.

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mugai/mugai/sanitize/archive/archivetest"
+	"github.com/mugai/mugai/internal/testinput/archivetest"
 )
 
 func TestGzip(t *testing.T) {

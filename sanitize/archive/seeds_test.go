@@ -5,7 +5,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/mugai/mugai/sanitize/archive/archivetest"
+	"github.com/mugai/mugai/internal/testinput/archivetest"
 )
 
 // seeds are small archives of every kind and shape the tests build.

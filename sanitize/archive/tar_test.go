@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mugai/mugai/sanitize/archive/archivetest"
+	"github.com/mugai/mugai/internal/testinput/archivetest"
 )
 
 func TestTar(t *testing.T) {

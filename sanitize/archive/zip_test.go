@@ -15,7 +15,7 @@ import (
 
 	"golang.org/x/text/encoding/japanese"
 
-	"github.com/mugai/mugai/sanitize/archive/archivetest"
+	"github.com/mugai/mugai/internal/testinput/archivetest"
 )
 
 func TestZipBasic(t *testing.T) {

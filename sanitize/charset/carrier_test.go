@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mugai/mugai/internal/testcorpus"
 )
 
 // TestCarrierEmoji: carrier emoji in Shift_JIS and ISO-2022-JP become the
@@ -75,14 +77,7 @@ func TestCarrierTables(t *testing.T) {
 // TestCarrierCorpus: the jpmobile fixtures of the shared corpus decode
 // without U+FFFD when the carrier is known from the sender.
 func TestCarrierCorpus(t *testing.T) {
-	dir := os.Getenv("MUGAI_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
-	dir = filepath.Join(dir, "jpmobile", "email-fixtures")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("corpus not found at %s (set MUGAI_CORPUS): %v", dir, err)
-	}
+	dir := testcorpus.Require(t, "jpmobile", "email-fixtures")
 	for _, tc := range []struct {
 		file, label string
 		carrier     Carrier

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/mugai/mugai/internal/testcorpus"
 )
 
 // The corpus test reads the shared collection of real-world messages (see
@@ -23,19 +25,6 @@ import (
 // used in Content-Type parameters and RFC 2047 encoded words, and checks
 // that Lookup knows each of them and that Decode turns every text part into
 // valid UTF-8, Japanese ones without a single replacement.
-
-// corpusDir is the shared corpus; MUGAI_CORPUS overrides the default
-// location beside the repository.
-func corpusDir(t testing.TB) string {
-	dir := os.Getenv("MUGAI_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("corpus not found at %s (set MUGAI_CORPUS to its path): %v", dir, err)
-	}
-	return dir
-}
 
 // bogusLabels are labels in the corpus that name no charset: test messages
 // with deliberately invalid charsets, and placeholders. Decode guesses for
@@ -66,7 +55,7 @@ type corpusPart struct {
 var encodedWordCharset = regexp.MustCompile(`=\?([^?\s]+)\?[bBqQ]\?`)
 
 func TestCorpus(t *testing.T) {
-	dir := corpusDir(t)
+	dir := testcorpus.Require(t)
 	labels := map[string][]string{} // label -> files
 	var parts []corpusPart
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
@@ -142,7 +131,7 @@ func TestCorpus(t *testing.T) {
 
 // TestCorpusJapaneseSamples checks decoded text of known Japanese messages.
 func TestCorpusJapaneseSamples(t *testing.T) {
-	dir := corpusDir(t)
+	dir := testcorpus.Require(t)
 	cases := []struct{ file, want string }{
 		// ISO-2022-JP with NEC row 13 and IBM extension characters from iPhone Mail.
 		{"jpmobile/email-fixtures/iphone-circled-numbers-in-jis.eml", "丸数字のテストです②ⅱ"},

@@ -208,35 +208,102 @@ func scoreWindows1252(b []byte) int {
 	return score
 }
 
+// Well-formed Shift_JIS and EUC-JP, character by character: the
+// validators below and the scorers of the guess share these steps.
+
+// sjisChar returns the length of the Shift_JIS (JIS X 0208 Annex 1, with
+// the CP932 lead-byte ranges) character at the start of b: 1 for ASCII and
+// half-width katakana 0xA1–0xDF, 2 for a lead byte 0x81–0x9F/0xE0–0xFC and
+// a trail byte 0x40–0x7E/0x80–0xFC; 0 when b starts with neither, -1 when
+// b ends after a lead byte.
+func sjisChar(b []byte) int {
+	switch c := b[0]; {
+	case c < 0x80 || 0xa1 <= c && c <= 0xdf:
+		return 1
+	case c < 0x81 || 0x9f < c && c < 0xe0 || c > 0xfc:
+		return 0
+	case len(b) < 2:
+		return -1
+	}
+	if t := b[1]; t < 0x40 || t == 0x7f || t > 0xfc {
+		return 0
+	}
+	return 2
+}
+
+// eucJPChar returns the length of the EUC-JP character at the start of b:
+// 1 for ASCII, 2 for a JIS X 0208 pair 0xA1–0xFE ×2 or SS2 (0x8E) and a
+// half-width katakana 0xA1–0xDF, 3 for SS3 (0x8F) and a JIS X 0212 pair;
+// 0 when a byte of it is out of range, -1 when b ends inside it.
+func eucJPChar(b []byte) int {
+	c := b[0]
+	n := 2
+	switch {
+	case c < 0x80:
+		return 1
+	case c == 0x8f:
+		n = 3
+	case c != 0x8e && (c < 0xa1 || c == 0xff):
+		return 0
+	}
+	for i := 1; i < n; i++ {
+		if i == len(b) {
+			return -1
+		}
+		if t := b[i]; t < 0xa1 || t == 0xff || c == 0x8e && t > 0xdf {
+			return 0
+		}
+	}
+	return n
+}
+
+// ValidShiftJIS reports whether b is well-formed Shift_JIS (CP932 lead
+// bytes, see sjisChar). truncated says b was cut from longer data, so a
+// lead byte at its end is not an error.
+func ValidShiftJIS(b []byte, truncated bool) bool {
+	return validSeq(b, truncated, sjisChar)
+}
+
+// ValidEUCJP reports whether b is well-formed EUC-JP (see eucJPChar).
+// truncated says b was cut from longer data, so a character cut at its
+// end is not an error.
+func ValidEUCJP(b []byte, truncated bool) bool {
+	return validSeq(b, truncated, eucJPChar)
+}
+
+func validSeq(b []byte, truncated bool, char func([]byte) int) bool {
+	for i := 0; i < len(b); {
+		switch n := char(b[i:]); n {
+		case 0:
+			return false
+		case -1:
+			return truncated
+		default:
+			i += n
+		}
+	}
+	return true
+}
+
 // scoreShiftJIS scores b as CP932.
 func scoreShiftJIS(b []byte, truncated bool) int {
 	score := 0
 	for i := 0; i < len(b); {
-		c := b[i]
-		switch {
-		case c < 0x80:
+		switch sjisChar(b[i:]) {
+		case 1: // ASCII; half-width katakana: valid but rare in mail
 			i++
 			continue
-		case 0xa1 <= c && c <= 0xdf: // half-width katakana: valid but rare in mail
-			i++
-			continue
-		case c < 0x81 || 0x9f < c && c < 0xe0 || c > 0xfc:
+		case 0:
 			score -= invalidCost
 			i++
 			continue
-		}
-		if i+1 >= len(b) {
+		case -1:
 			if !truncated {
 				score -= invalidCost
 			}
-			break
+			return score
 		}
-		t := b[i+1]
-		if t < 0x40 || t == 0x7f || t > 0xfc {
-			score -= invalidCost
-			i++
-			continue
-		}
+		c, t := b[i], b[i+1]
 		code := uint16(c)<<8 | uint16(t)
 		switch {
 		case 0x829f <= code && code <= 0x82f1, 0x8340 <= code && code <= 0x8396:
@@ -262,45 +329,27 @@ func scoreShiftJIS(b []byte, truncated bool) int {
 func scoreEUCJP(b []byte, truncated bool) int {
 	score := 0
 	for i := 0; i < len(b); {
-		c := b[i]
-		need := 2
-		switch {
-		case c < 0x80:
+		n := eucJPChar(b[i:])
+		if n == 0 && b[i] == 0x8f && len(b)-i < 3 {
+			// A JIS X 0212 character the end of b cuts counts as cut,
+			// whatever its second byte: b may be a prefix.
+			n = -1
+		}
+		switch n {
+		case 1:
 			i++
 			continue
-		case c == 0x8f: // JIS X 0212: three bytes
-			need = 3
-		case c != 0x8e && (c < 0xa1 || c == 0xff):
+		case 0:
 			score -= invalidCost
 			i++
 			continue
-		}
-		if i+need > len(b) {
+		case -1:
 			if !truncated {
 				score -= invalidCost
 			}
-			break
+			return score
 		}
-		t := b[i+1]
-		switch {
-		case c == 0x8e:
-			if t < 0xa1 || t > 0xdf {
-				score -= invalidCost
-				i++
-				continue
-			}
-		case c == 0x8f:
-			if t < 0xa1 || t == 0xff || b[i+2] < 0xa1 || b[i+2] == 0xff {
-				score -= invalidCost
-				i++
-				continue
-			}
-		default:
-			if t < 0xa1 || t == 0xff {
-				score -= invalidCost
-				i++
-				continue
-			}
+		if c, t := b[i], b[i+1]; c >= 0xa1 {
 			switch {
 			case c == 0xa4 && t <= 0xf3, c == 0xa5 && t <= 0xf6:
 				score += 3 // hiragana, katakana
@@ -314,7 +363,7 @@ func scoreEUCJP(b []byte, truncated bool) int {
 				score -= invalidCost // rows the jis0208 index leaves empty
 			}
 		}
-		i += need
+		i += n
 	}
 	return score
 }

@@ -166,3 +166,36 @@ func TestGuessLong(t *testing.T) {
 		}
 	}
 }
+
+func TestValidShiftJISEUCJP(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		in        string
+		truncated bool
+		sjis, euc bool
+	}{
+		{"ASCII", "plain text\r\n", false, true, true},
+		{"empty", "", false, true, true},
+		{"kanji and kana in Shift_JIS", "\x93\xfa\x96\x7b\x8c\xea\x82\xa0", false, true, false},
+		{"NEC row 13 (①)", "\x87\x40", false, true, false},
+		{"half-width katakana", "\xb1\xb2\xb3", false, true, false},
+		{"kanji and kana in EUC-JP", "\xc6\xfc\xcb\xdc\xb8\xec\xa4\xa2", false, true, true},
+		{"EUC-JP SS2 katakana", "\x8e\xb1", false, true, true},
+		{"EUC-JP SS2 out of range", "\x8e\xe0", false, true, false},
+		{"EUC-JP SS3 JIS X 0212", "\x8f\xb0\xa1", false, true, true},
+		{"Shift_JIS lead at the end", "a\x82", false, false, false},
+		{"... of cut data", "a\x82", true, true, false},
+		{"EUC-JP SS3 cut", "a\x8f\xb0", true, true, true},
+		{"EUC-JP SS3 with a bad byte, cut", "a\x8f\x20", true, false, false},
+		{"Shift_JIS bad trail", "\x82\x7f", false, false, false},
+		{"0x80 leads nothing", "\x80\x40", false, false, false},
+		{"UTF-8 kanji (Shift_JIS by chance)", "日本", false, true, false},
+	} {
+		if got := ValidShiftJIS([]byte(tc.in), tc.truncated); got != tc.sjis {
+			t.Errorf("%s: ValidShiftJIS = %v, want %v", tc.name, got, tc.sjis)
+		}
+		if got := ValidEUCJP([]byte(tc.in), tc.truncated); got != tc.euc {
+			t.Errorf("%s: ValidEUCJP = %v, want %v", tc.name, got, tc.euc)
+		}
+	}
+}

@@ -12,10 +12,10 @@ import (
 
 	"golang.org/x/text/encoding/japanese"
 
-	"github.com/mugai/mugai/sanitize/archive/archivetest"
-	"github.com/mugai/mugai/sanitize/imagesafe/imagetest"
-	"github.com/mugai/mugai/sanitize/office/officetest"
-	"github.com/mugai/mugai/sanitize/pdftext/pdftest"
+	"github.com/mugai/mugai/internal/testinput/archivetest"
+	"github.com/mugai/mugai/internal/testinput/imagetest"
+	"github.com/mugai/mugai/internal/testinput/officetest"
+	"github.com/mugai/mugai/internal/testinput/pdftest"
 )
 
 // minimalPDF builds a one-page PDF showing text in Helvetica (ISO 32000-1

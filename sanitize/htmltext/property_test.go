@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mugai/mugai/sanitize/htmltext/htmltexttest"
+	"github.com/mugai/mugai/internal/htmltexttest"
 )
 
 // checkOutput asserts what must hold for any input: valid UTF-8, the line

@@ -8,7 +8,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/mugai/mugai/sanitize/imagesafe/imagetest"
+	"github.com/mugai/mugai/internal/testinput/imagetest"
 )
 
 // photo is a 2 MP (1632×1224) image with gradients and noise, roughly as

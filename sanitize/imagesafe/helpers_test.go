@@ -6,7 +6,7 @@ import (
 	"encoding/binary"
 	"image/color"
 
-	"github.com/mugai/mugai/sanitize/imagesafe/imagetest"
+	"github.com/mugai/mugai/internal/testinput/imagetest"
 )
 
 // bombPNG declares w×h pixels with almost no data.

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mugai/mugai/sanitize/imagesafe/imagetest"
+	"github.com/mugai/mugai/internal/testinput/imagetest"
 )
 
 func TestDetect(t *testing.T) {

@@ -3,6 +3,8 @@ package mimeparse
 import (
 	"bytes"
 	"encoding/base64"
+	"io"
+	"mime"
 	"strings"
 	"unicode/utf8"
 
@@ -128,7 +130,8 @@ func parseWord(raw []byte, i int) (label string, data []byte, end int, ok bool) 
 	}
 	switch enc {
 	case 'b':
-		data = decodeBase64Lenient(text)
+		var d Base64Decoder
+		data = d.Append(nil, text)
 	case 'q':
 		data = decodeQWord(text)
 	default:
@@ -211,4 +214,21 @@ func JoinEncodedWords(raw []byte) []byte {
 		prevWord = true
 	}
 	return out
+}
+
+// NewWordDecoder returns a decoder for the RFC 2047 encoded words that
+// net/mail finds in display names (mail.AddressParser's WordDecoder), in
+// any charset sanitize/charset knows; net/mail's own knows only UTF-8,
+// US-ASCII and ISO-8859-1. It decodes word by word, as mime.WordDecoder
+// does: join the words first (JoinEncodedWords) where a mailer may have
+// split a character across them.
+func NewWordDecoder() *mime.WordDecoder {
+	return &mime.WordDecoder{CharsetReader: func(label string, input io.Reader) (io.Reader, error) {
+		b, err := io.ReadAll(input)
+		if err != nil {
+			return nil, err
+		}
+		s, _ := charset.Decode(b, label)
+		return strings.NewReader(s), nil
+	}}
 }

@@ -136,10 +136,15 @@ func TestWalkStructures(t *testing.T) {
 	}
 }
 
-func TestAmbiguities(t *testing.T) {
-	tests := []struct {
-		name, msg, want string
-	}{
+// caseMsg is a message of a table test and what it should give.
+type caseMsg struct {
+	name, msg, want string
+}
+
+// ambiguityCases are messages parsers read differently: each is an
+// *AmbiguityError whose reason contains want.
+func ambiguityCases() []caseMsg {
+	return []caseMsg{
 		{"two content types", "Content-Type: text/plain\nContent-Type: text/html\n\nx\n", "more than one Content-Type"},
 		{"two boundaries", "Content-Type: multipart/mixed; boundary=a; boundary=b\n\n--a\n\nx\n--a--\n", `duplicate parameter "boundary"`},
 		{"case variant boundary", "Content-Type: multipart/mixed; boundary=a; BOUNDARY=b\n\n--a\n\nx\n--a--\n", `duplicate parameter "boundary"`},
@@ -156,6 +161,10 @@ func TestAmbiguities(t *testing.T) {
 		{"filename forms differ", "Content-Type: application/pdf\nContent-Disposition: attachment; filename=a.pdf; filename*=utf-8''b.exe\n\nx\n", "more than one form"},
 		{"2231 section twice", "Content-Type: application/pdf\nContent-Disposition: attachment; filename*0=a; filename*0=b\n\nx\n", "section 0 given twice"},
 	}
+}
+
+func TestAmbiguities(t *testing.T) {
+	tests := ambiguityCases()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := dump(t, tt.msg, testLimits())
@@ -186,7 +195,16 @@ func TestNotAmbiguous(t *testing.T) {
 	}
 }
 
-func TestLimits(t *testing.T) {
+// limitCase is a message over one limit of lim; the *LimitError names
+// want.
+type limitCase struct {
+	name string
+	msg  string
+	lim  Limits
+	want string
+}
+
+func limitCases() []limitCase {
 	deep := func(n int) string {
 		var b strings.Builder
 		for i := 0; i < n; i++ {
@@ -210,12 +228,7 @@ func TestLimits(t *testing.T) {
 	tiny.PartBytes = 10
 	short := testLimits()
 	short.LineBytes = 100
-	tests := []struct {
-		name string
-		msg  string
-		lim  Limits
-		want string
-	}{
+	return []limitCase{
 		{"depth", deep(10000), testLimits(), "MIME nesting depth"},
 		{"parts", many(100000), testLimits(), "number of MIME parts"},
 		{"header", "Subject: " + strings.Repeat("x", 200) + "\n\nbody\n", small, "header section size"},
@@ -223,6 +236,10 @@ func TestLimits(t *testing.T) {
 		{"line", "Subject: x\n\n" + strings.Repeat("y", 100000) + "\n", short, "line length"},
 		{"message size", "Subject: x\n\n" + strings.Repeat("y\n", 1000), Limits{MessageBytes: 100, Depth: 5, Parts: 5, HeaderBytes: 1000, LineBytes: 1000, PartBytes: 1 << 20, TotalBytes: 1 << 20}, "message size"},
 	}
+}
+
+func TestLimits(t *testing.T) {
+	tests := limitCases()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var before, after runtime.MemStats

@@ -105,7 +105,7 @@ func (u *uuReader) Read(p []byte) (int, error) {
 		case string(line) == "end":
 			u.done = true
 		default:
-			u.out = decodeUULine(u.out[:0], line)
+			u.out = AppendUULine(u.out[:0], line)
 		}
 	}
 	n := copy(p, u.out)
@@ -120,47 +120,45 @@ func trimLineEnd(b []byte) []byte {
 	return b
 }
 
-// decodeUULine appends the bytes of one uuencoded line: a length
-// character, then groups of four characters of six bits each ('`' and
-// ' ' both mean zero). Characters missing at the end of the line are
-// zero too: they were trailing spaces, which mail transports and
-// trimLineEnd strip (a line of 45 NUL bytes arrives as a bare "M"), so the
-// line still yields the n bytes its length character promises — at most
-// 63, which also bounds the loop.
-func decodeUULine(dst, line []byte) []byte {
+// AppendUULine appends to dst the bytes of one uuencoded data line (POSIX
+// uuencode, the format of x-uuencode bodies and of uuencode pasted into
+// text): a length character, then groups of four characters of six bits
+// each (' ' and '`' both mean zero). Characters missing at the end of the
+// line are zero too: they were trailing spaces, which mail transports
+// strip (a line of 45 NUL bytes arrives as a bare "M"), so the line still
+// yields the n bytes its length character promises — at most 63, which
+// also bounds the loop. The line is decoded as given, without its line
+// end; an empty line yields nothing.
+func AppendUULine[S ~string | ~[]byte](dst []byte, line S) []byte {
 	if len(line) == 0 {
 		return dst
 	}
-	n := int((line[0] - ' ') & 63)
-	val := func(i int) byte {
-		if i >= len(line) {
-			return 0
-		}
-		return (line[i] - ' ') & 63
-	}
+	n := int(line[0]-' ') & 63
 	for i := 1; n > 0; i += 4 {
-		a, b, c, d := val(i), val(i+1), val(i+2), val(i+3)
-		for _, x := range []byte{a<<2 | b>>4, b<<4 | c>>2, c<<6 | d} {
-			if n > 0 {
-				dst = append(dst, x)
-				n--
+		var v [4]byte
+		for j := range v {
+			if i+j < len(line) {
+				v[j] = (line[i+j] - ' ') & 63
 			}
+		}
+		for _, x := range [3]byte{v[0]<<2 | v[1]>>4, v[1]<<4 | v[2]>>2, v[2]<<6 | v[3]} {
+			if n == 0 {
+				break
+			}
+			dst = append(dst, x)
+			n--
 		}
 	}
 	return dst
 }
 
-// base64Reader decodes base64 leniently, as mail clients do: characters
-// outside the alphabet (line ends, spaces, junk) are skipped, and '='
-// padding ends one quantum so that concatenated base64 runs decode too.
-// Go's encoding/base64 would stop at the first such byte.
+// base64Reader decodes a base64 body with a Base64Decoder.
 type base64Reader struct {
-	r    io.Reader
-	buf  [8192]byte
-	acc  uint32
-	bits uint
-	err  error
-	out  []byte
+	r   io.Reader
+	buf [8192]byte
+	dec Base64Decoder
+	err error
+	out []byte
 }
 
 func (b *base64Reader) Read(p []byte) (int, error) {
@@ -170,22 +168,42 @@ func (b *base64Reader) Read(p []byte) (int, error) {
 		}
 		n, err := b.r.Read(b.buf[:])
 		b.err = err
-		b.out = b.decode(b.buf[:n])
+		b.out = b.dec.Append(b.buf[:0], b.buf[:n])
 	}
 	n := copy(p, b.out)
 	b.out = b.out[n:]
 	return n, nil
 }
 
-// decode decodes in place: output never exceeds input.
-func (b *base64Reader) decode(in []byte) []byte {
-	out := in[:0]
+// Base64Decoder decodes base64 (RFC 2045 §6.8, RFC 4648 §4) leniently, as
+// mail clients do: characters outside the alphabet (line ends, spaces,
+// junk) are skipped, the URL-safe '-' and '_' (RFC 4648 §5) are read as
+// '+' and '/', and '=' padding ends one quantum, so that concatenated
+// base64 runs decode too. Go's encoding/base64 would stop at the first
+// such byte. The zero value is ready to use; it keeps the bits of an
+// unfinished quantum from one call to the next, so input may come in
+// pieces of any size.
+type Base64Decoder struct {
+	acc  uint32
+	bits uint
+}
+
+// Append appends the bytes src decodes to to dst. The output is never
+// longer than the input, so src may be decoded in place (dst = src[:0]).
+func (d *Base64Decoder) Append(dst, src []byte) []byte { return appendBase64(d, dst, src) }
+
+// AppendString is Append for a string.
+func (d *Base64Decoder) AppendString(dst []byte, src string) []byte {
+	return appendBase64(d, dst, src)
+}
+
+func appendBase64[S ~string | ~[]byte](d *Base64Decoder, out []byte, in S) []byte {
 	for i := 0; i < len(in); i++ {
 		// Fast path, same result: on a quantum boundary, four alphabet
 		// characters in a row (nearly all of a well-formed body) are
 		// three bytes. 0xfe and 0xff have the high bit set, so one OR
 		// tells all four are values below 64.
-		for b.bits == 0 && i+4 <= len(in) {
+		for d.bits == 0 && i+4 <= len(in) {
 			v0, v1, v2, v3 := base64Value[in[i]], base64Value[in[i+1]], base64Value[in[i+2]], base64Value[in[i+3]]
 			if v0|v1|v2|v3 >= 64 {
 				break
@@ -197,29 +215,22 @@ func (b *base64Reader) decode(in []byte) []byte {
 		if i == len(in) {
 			break
 		}
-		c := in[i]
-		v := base64Value[c]
+		v := base64Value[in[i]]
 		if v == 0xff {
 			continue
 		}
 		if v == 0xfe { // '='
-			b.acc, b.bits = 0, 0
+			d.acc, d.bits = 0, 0
 			continue
 		}
-		b.acc = b.acc<<6 | uint32(v)
-		b.bits += 6
-		if b.bits >= 8 {
-			b.bits -= 8
-			out = append(out, byte(b.acc>>b.bits))
+		d.acc = d.acc<<6 | uint32(v)
+		d.bits += 6
+		if d.bits >= 8 {
+			d.bits -= 8
+			out = append(out, byte(d.acc>>d.bits))
 		}
 	}
 	return out
-}
-
-// decodeBase64Lenient decodes a short base64 string (an encoded word).
-func decodeBase64Lenient(t []byte) []byte {
-	var d base64Reader
-	return d.decode(append([]byte(nil), t...))
 }
 
 // base64Value maps a byte to its 6-bit value; 0xfe marks '=', 0xff others.

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mugai/mugai/internal/testcorpus"
 )
 
 // The corpus test reads the shared collection of real-world messages (see
@@ -28,19 +30,6 @@ import (
 // checks that it converts, or is refused for a stated reason. Nothing of
 // the corpus is copied into the repository.
 
-// corpusDir is the shared corpus; MUGAI_CORPUS overrides the default
-// location beside the repository.
-func corpusDir(t testing.TB) string {
-	dir := os.Getenv("MUGAI_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("corpus not found at %s (set MUGAI_CORPUS to its path): %v", dir, err)
-	}
-	return dir
-}
-
 // corpusPart is one attachment found in the corpus.
 type corpusPart struct {
 	file, ctype, name string
@@ -48,7 +37,7 @@ type corpusPart struct {
 }
 
 func corpusParts(t testing.TB) []corpusPart {
-	dir := corpusDir(t)
+	dir := testcorpus.Require(t)
 	var out []corpusPart
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".eml") {

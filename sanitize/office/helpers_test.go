@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mugai/mugai/sanitize/archive/archivetest"
-	"github.com/mugai/mugai/sanitize/office/officetest"
+	"github.com/mugai/mugai/internal/testinput/archivetest"
+	"github.com/mugai/mugai/internal/testinput/officetest"
 )
 
 // The fixtures are built here, in Go, rather than checked in: each test

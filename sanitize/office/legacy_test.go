@@ -9,7 +9,7 @@ import (
 
 	"golang.org/x/text/encoding/japanese"
 
-	"github.com/mugai/mugai/sanitize/office/officetest"
+	"github.com/mugai/mugai/internal/testinput/officetest"
 )
 
 // Legacy binary documents built from the specifications by officetest.

@@ -26,7 +26,8 @@ import (
 	"time"
 
 	"github.com/mugai/mugai/internal/recall"
-	"github.com/mugai/mugai/sanitize/office/officetest"
+	"github.com/mugai/mugai/internal/testcorpus"
+	"github.com/mugai/mugai/internal/testinput/officetest"
 )
 
 type legacySample struct {
@@ -79,12 +80,8 @@ func legacySamples(t *testing.T) []legacySample {
 // corpus (corpusParts skips the test then).
 func corpusPartsIfAny(t *testing.T) []corpusPart {
 	var parts []corpusPart
-	dir := os.Getenv("MUGAI_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Logf("corpus not found at %s: corpus rows skipped", dir)
+	if testcorpus.Dir() == "" {
+		t.Logf("shared corpus not found (set %s to its path): corpus rows skipped", testcorpus.Env)
 		return nil
 	}
 	t.Run("corpus", func(t *testing.T) { parts = corpusParts(t) })

@@ -1,6 +1,10 @@
 package payload
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/mugai/mugai/sanitize/mimeparse"
+)
 
 // Base64 pasted into text (RFC 4648 §4; the URL-safe alphabet of §5 too).
 //
@@ -164,32 +168,29 @@ func popcount(x uint64) int {
 	return n
 }
 
-// b64Decoder decodes base64 digits of either alphabet as they come,
-// skipping anything else, and keeps at most limit bytes.
+// b64Decoder decodes base64 of either alphabet as it comes, skipping
+// anything else, with the decoder of MIME bodies (mimeparse.Base64Decoder),
+// keeps at most limit bytes, and counts the digits of all of it.
 type b64Decoder struct {
+	dec   mimeparse.Base64Decoder
 	out   []byte
 	limit int
-	acc   uint32
-	nbits uint
 	n     int64 // digits seen
 }
 
 func (d *b64Decoder) write(s string) {
 	for i := 0; i < len(s); i++ {
-		t := b64Class(s[i])
-		if t&b64Bad == b64Bad {
-			continue
+		if b64Class(s[i])&b64Bad != b64Bad {
+			d.n++
 		}
-		d.n++
-		if len(d.out) >= d.limit {
-			continue
-		}
-		d.acc = d.acc<<6 | uint32(t&0x3F)
-		d.nbits += 6
-		if d.nbits >= 8 {
-			d.nbits -= 8
-			d.out = append(d.out, byte(d.acc>>d.nbits))
-		}
+	}
+	for len(s) > 0 && len(d.out) < d.limit {
+		// Hand over no more than the room left can take (four digits
+		// make three bytes, one digit at most one), so that out never
+		// grows past limit and a long token past it is not decoded.
+		k := min(len(s), max(1, (d.limit-len(d.out))/3*4))
+		d.out = d.dec.AppendString(d.out, s[:k])
+		s = s[k:]
 	}
 }
 

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mugai/mugai/sanitize/payload/payloadtest"
+	"github.com/mugai/mugai/internal/testinput/payloadtest"
 )
 
 // plainText returns about n bytes of ordinary mail text: Japanese and

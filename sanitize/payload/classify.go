@@ -4,6 +4,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/gabriel-vasile/mimetype"
+
+	"github.com/mugai/mugai/sanitize/charset"
 )
 
 // isBinary reports whether decoded bytes are something other than readable
@@ -24,7 +26,7 @@ func isBinary(data []byte, truncated bool) bool {
 			return true
 		}
 	}
-	if !utf8.Valid(trimPartialRune(data, truncated)) && !validShiftJIS(data, truncated) && !validEUCJP(data, truncated) {
+	if !utf8.Valid(trimPartialRune(data, truncated)) && !charset.ValidShiftJIS(data, truncated) && !charset.ValidEUCJP(data, truncated) {
 		return true
 	}
 	return !readableText(mimetype.Detect(data))
@@ -72,60 +74,4 @@ func trimPartialRune(data []byte, truncated bool) []byte {
 		}
 	}
 	return data
-}
-
-// validShiftJIS reports whether data is well-formed Shift_JIS (JIS X 0208
-// Annex 1, with the CP932 lead-byte ranges): ASCII, half-width katakana
-// 0xA1–0xDF, or a lead byte 0x81–0x9F/0xE0–0xFC and a trail byte
-// 0x40–0x7E/0x80–0xFC.
-func validShiftJIS(data []byte, truncated bool) bool {
-	for i := 0; i < len(data); i++ {
-		c := data[i]
-		switch {
-		case c < 0x80 || (c >= 0xA1 && c <= 0xDF):
-		case (c >= 0x81 && c <= 0x9F) || (c >= 0xE0 && c <= 0xFC):
-			if i+1 == len(data) {
-				return truncated
-			}
-			i++
-			if t := data[i]; t < 0x40 || t == 0x7F || t > 0xFC {
-				return false
-			}
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// validEUCJP reports whether data is well-formed EUC-JP: ASCII, a JIS X
-// 0208 pair 0xA1–0xFE ×2, SS2 (0x8E) and a half-width katakana, or SS3
-// (0x8F) and a JIS X 0212 pair.
-func validEUCJP(data []byte, truncated bool) bool {
-	for i := 0; i < len(data); i++ {
-		c := data[i]
-		need := 0
-		switch {
-		case c < 0x80:
-			continue
-		case c == 0x8E:
-			need = 1
-		case c == 0x8F:
-			need = 2
-		case c >= 0xA1 && c <= 0xFE:
-			need = 1
-		default:
-			return false
-		}
-		for ; need > 0; need-- {
-			i++
-			if i == len(data) {
-				return truncated
-			}
-			if t := data[i]; t < 0xA1 || t > 0xFE || (c == 0x8E && t > 0xDF) {
-				return false
-			}
-		}
-	}
-	return true
 }

@@ -11,28 +11,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mugai/mugai/sanitize/payload/payloadtest"
+	"github.com/mugai/mugai/internal/testcorpus"
+	"github.com/mugai/mugai/internal/testinput/payloadtest"
 )
-
-// corpusDir returns the shared corpus of real messages (see its
-// README.md), read in place, never copied into the repository: the
-// directory beside the repository, or $MUGAI_CORPUS. Without it the test
-// is skipped.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("MUGAI_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("shared corpus not found at %s (set MUGAI_CORPUS to its path): %v; these tests read real messages from it", dir, err)
-	}
-	return dir
-}
 
 func readCorpus(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(corpusDir(t), name))
+	b, err := os.ReadFile(filepath.Join(testcorpus.Require(t), name))
 	if err != nil {
 		if os.IsNotExist(err) {
 			t.Skipf("corpus file %s not present: %v", name, err)
@@ -47,7 +32,7 @@ func readCorpus(t *testing.T, name string) string {
 // decoded by the sanitizer), so their lines may end in CRLF and their bytes
 // need not be UTF-8; Find must cope with both.
 func TestCorpusBlocks(t *testing.T) {
-	corpusDir(t)
+	testcorpus.Require(t)
 	type blk struct {
 		kind  Kind
 		name  string
@@ -120,7 +105,7 @@ func TestCorpusYEnc(t *testing.T) {
 // TestCorpusAll runs Find over every file of the corpus: no panic, the
 // invariants hold, and it reports what it found by kind.
 func TestCorpusAll(t *testing.T) {
-	dir := corpusDir(t)
+	dir := testcorpus.Require(t)
 	if testing.Short() {
 		t.Skip("reads the whole corpus")
 	}

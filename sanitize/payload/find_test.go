@@ -11,7 +11,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/mugai/mugai/sanitize/payload/payloadtest"
+	"github.com/mugai/mugai/internal/testinput/payloadtest"
 )
 
 const (

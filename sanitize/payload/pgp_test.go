@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mugai/mugai/sanitize/payload/payloadtest"
+	"github.com/mugai/mugai/internal/testinput/payloadtest"
 )
 
 // pgpPacket builds a new-format OpenPGP packet (RFC 9580 §4.2.1).

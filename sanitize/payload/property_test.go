@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mugai/mugai/sanitize/payload/payloadtest"
+	"github.com/mugai/mugai/internal/testinput/payloadtest"
 )
 
 // fragment builders for random texts: pieces of every block kind, whole,

@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mugai/mugai/sanitize/payload/payloadtest"
+	"github.com/mugai/mugai/internal/testinput/payloadtest"
 )
 
 const exeType = "application/vnd.microsoft.portable-executable"

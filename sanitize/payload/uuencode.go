@@ -1,6 +1,10 @@
 package payload
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/mugai/mugai/sanitize/mimeparse"
+)
 
 // uuencode, as the POSIX uuencode utility writes it (POSIX.1-2017, XCU
 // "uuencode", STDOUT section):
@@ -104,27 +108,12 @@ func uuChars(l string) bool {
 	return true
 }
 
-// uuDecodeLine appends the n bytes a data line encodes to dst, keeping at
-// most limit bytes in dst.
-func uuDecodeLine(dst []byte, l string, n, limit int) []byte {
-	body := l[1:]
-	for i := 0; n > 0; i += 4 {
-		var v [4]byte
-		for j := range v {
-			if i+j < len(body) {
-				v[j] = (body[i+j] - 0x20) & 0x3F
-			}
-		}
-		out := [3]byte{v[0]<<2 | v[1]>>4, v[1]<<4 | v[2]>>2, v[2]<<6 | v[3]}
-		for _, c := range out {
-			if n == 0 {
-				break
-			}
-			dst = appendCapped(dst, limit, c)
-			n--
-		}
-	}
-	return dst
+// uuDecodeLine appends the bytes a data line encodes to dst
+// (mimeparse.AppendUULine), keeping at most limit bytes in dst.
+func uuDecodeLine(dst []byte, l string, limit int) []byte {
+	var buf [63]byte
+	line := mimeparse.AppendUULine(buf[:0], l)
+	return append(dst, line[:min(len(line), max(0, limit-len(dst)))]...)
 }
 
 // uuencode reads the block whose header line is ln. It needs at least one
@@ -164,7 +153,7 @@ func (s *scanner) uuencode(ln line, prefix, name string, b64 bool) (Block, bool)
 		if !ok {
 			break
 		}
-		data = uuDecodeLine(data, l, n, s.opt.MaxDecoded)
+		data = uuDecodeLine(data, l, s.opt.MaxDecoded)
 		size += int64(n)
 		end, pos = d.next, d.next
 		if n == 0 {
@@ -245,7 +234,7 @@ func (s *scanner) uuRun(ln line, prefix string) (Block, bool, int) {
 		if !ok {
 			break
 		}
-		data = uuDecodeLine(data, l, n, s.opt.MaxDecoded)
+		data = uuDecodeLine(data, l, s.opt.MaxDecoded)
 		size += int64(n)
 		chars += len(l)
 		end, pos = d.next, d.next
@@ -273,7 +262,7 @@ func (s *scanner) uuRun(ln line, prefix string) (Block, bool, int) {
 			break
 		}
 		short, zero = short || n > 0, n == 0
-		data = uuDecodeLine(data, l, n, s.opt.MaxDecoded)
+		data = uuDecodeLine(data, l, s.opt.MaxDecoded)
 		size += int64(n)
 		end, pos = d.next, d.next
 	}

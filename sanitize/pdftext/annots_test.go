@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mugai/mugai/sanitize/pdftext/pdftest"
+	"github.com/mugai/mugai/internal/testinput/pdftest"
 )
 
 // TestFormsAndAnnotations (issue 15 item 2): form field values (text,

@@ -12,7 +12,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/traditionalchinese"
 
-	"github.com/mugai/mugai/sanitize/pdftext/pdftest"
+	"github.com/mugai/mugai/internal/testinput/pdftest"
 )
 
 // CJK fonts without a ToUnicode map (issue 15 item 1): predefined CMaps

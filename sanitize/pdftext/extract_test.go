@@ -12,11 +12,12 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/mugai/mugai/sanitize/pdftext/pdftest"
+	"github.com/mugai/mugai/internal/testinput/pdftest"
 )
 
 func extractT(t *testing.T, data []byte, lim Limits) (Result, error) {
 	t.Helper()
+	writeSample(t, t.Name(), data)
 	res, err := Extract(context.Background(), data, lim)
 	if !utf8.ValidString(res.Text) {
 		t.Errorf("text is not valid UTF-8: %q", res.Text)

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/mugai/mugai/sanitize/pdftext/pdftest"
+	"github.com/mugai/mugai/internal/testinput/pdftest"
 )
 
 // Generators of test documents. Each returns the PDF bytes; the text the

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mugai/mugai/sanitize/pdftext/pdftest"
+	"github.com/mugai/mugai/internal/testinput/pdftest"
 )
 
 // Hostile files: each must come back with the right error or a bounded

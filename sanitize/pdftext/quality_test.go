@@ -14,7 +14,8 @@ package pdftext
 // corpus it reads generated documents, among them one per kind of CJK font
 // without ToUnicode, and the fixtures made by TeX in testdata/fixtures;
 // scripts/converter-quality.sh adds PDFs made by Ghostscript.
-// MUGAI_CORPUS points at the corpus (default ../../../shared/corpus);
+// MUGAI_CORPUS points at the corpus (default ../shared/corpus beside the
+// repository);
 // MUGAI_PDF_EXTRA lists more directories of PDFs (colon separated), e.g.
 // /usr/share/doc. It is skipped unless MUGAI_PDF_QUALITY is set, and when
 // pdftotext is not installed (apt-get install poppler-utils).
@@ -41,7 +42,8 @@ import (
 	"golang.org/x/text/encoding/traditionalchinese"
 
 	"github.com/mugai/mugai/internal/recall"
-	"github.com/mugai/mugai/sanitize/pdftext/pdftest"
+	"github.com/mugai/mugai/internal/testcorpus"
+	"github.com/mugai/mugai/internal/testinput/pdftest"
 )
 
 type qualitySample struct {
@@ -50,19 +52,12 @@ type qualitySample struct {
 	copies int // corpus messages carrying the same file
 }
 
-func corpusPath() string {
-	if d := os.Getenv("MUGAI_CORPUS"); d != "" {
-		return d
-	}
-	return filepath.Join("..", "..", "..", "shared", "corpus")
-}
-
 // corpusPDFs returns the distinct PDF attachments of the corpus messages,
 // found with a MIME walk (go-message decodes the transfer encodings).
 func corpusPDFs(t testing.TB) ([]qualitySample, error) {
-	dir := corpusPath()
-	if _, err := os.Stat(dir); err != nil {
-		return nil, err
+	dir := testcorpus.Dir()
+	if dir == "" {
+		return nil, os.ErrNotExist
 	}
 	seen := map[string]int{}
 	var out []qualitySample
@@ -295,7 +290,7 @@ func TestQuality(t *testing.T) {
 	var samples []qualitySample
 	corpus, err := corpusPDFs(t)
 	if err != nil {
-		t.Logf("corpus not found at %s (set MUGAI_CORPUS): corpus rows skipped", corpusPath())
+		t.Logf("shared corpus not found (set %s to its path): corpus rows skipped", testcorpus.Env)
 	}
 	samples = append(samples, corpus...)
 	samples = append(samples, generatedSamples()...)
@@ -376,6 +371,55 @@ func TestQuality(t *testing.T) {
 	}
 	if sumOurs > 2*sumTheirs {
 		t.Errorf("total time %s is more than twice pdftotext's %s", sumOurs, sumTheirs)
+	}
+}
+
+// samplesEnv names a directory into which the tests write the documents
+// they read, for scripts/pdf-compare.sh to run other readers over: every
+// document extractT reads (the hostile ones: -run TestHostile) and, with
+// TestWriteSamples, those TestQuality measures.
+const samplesEnv = "MUGAI_PDF_SAMPLES"
+
+// writeSample writes data to $MUGAI_PDF_SAMPLES as name.pdf (slashes and
+// spaces made dashes and underscores), when that is set; a name taken
+// by other bytes already gets a number.
+func writeSample(t testing.TB, name string, data []byte) {
+	dir := os.Getenv(samplesEnv)
+	if dir == "" {
+		return
+	}
+	base := filepath.Join(dir, strings.NewReplacer("/", "--", " ", "_").Replace(name))
+	path := base + ".pdf"
+	for n := 2; ; n++ {
+		old, err := os.ReadFile(path)
+		if errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		if bytes.Equal(old, data) {
+			return // read again with other limits
+		}
+		path = fmt.Sprintf("%s-%d.pdf", base, n)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestWriteSamples writes the documents of the quality table into
+// $MUGAI_PDF_SAMPLES (see samplesEnv): the corpus's PDFs, the generated
+// ones and the fixtures.
+func TestWriteSamples(t *testing.T) {
+	if os.Getenv(samplesEnv) == "" {
+		t.Skipf("writes the quality table's documents for scripts/pdf-compare.sh: set %s to a directory", samplesEnv)
+	}
+	corpus, err := corpusPDFs(t)
+	if err != nil {
+		t.Logf("shared corpus not found (set %s to its path): corpus documents left out", testcorpus.Env)
+	}
+	for _, set := range [][]qualitySample{corpus, generatedSamples(), cjkSamples(t), fixtureSamples()} {
+		for _, s := range set {
+			writeSample(t, strings.TrimSuffix(strings.TrimSuffix(s.name, ".eml"), ".pdf"), s.data)
+		}
 	}
 }
 

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mugai/mugai/sanitize/pdftext/pdftest"
+	"github.com/mugai/mugai/internal/testinput/pdftest"
 )
 
 // Files that pdftotext reads and a strict reader would refuse (issue 15,

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mugai/mugai/sanitize/pdftext/pdftest"
+	"github.com/mugai/mugai/internal/testinput/pdftest"
 )
 
 // linesDoc draws each line 14 points below the previous one.

@@ -12,28 +12,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// corpusDir is the shared corpus of real-world mail (see its README); the
-// MUGAI_CORPUS environment variable overrides the default location beside
-// the repository. Corpus files are read in place, never copied.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("MUGAI_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "tnef-raw")); err != nil {
-		t.Skipf("shared corpus not found at %s (set MUGAI_CORPUS): %v", dir, err)
-	}
-	return dir
-}
+	"github.com/mugai/mugai/internal/testcorpus"
+)
 
 // corpusTNEF returns every raw TNEF payload of the corpus: the files of
 // tnef-raw, and the application/ms-tnef parts of the messages that carry
 // one, keyed by a readable name.
 func corpusTNEF(t *testing.T) map[string][]byte {
-	dir := corpusDir(t)
+	dir := filepath.Dir(testcorpus.Require(t, "tnef-raw"))
 	out := map[string][]byte{}
 	raw, _ := filepath.Glob(filepath.Join(dir, "tnef-raw", "*", "*"))
 	for _, f := range raw {

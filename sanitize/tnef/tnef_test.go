@@ -8,8 +8,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/mugai/mugai/internal/testinput/tneftest"
 	"github.com/mugai/mugai/sanitize/charset"
-	"github.com/mugai/mugai/sanitize/tnef/tneftest"
 	"golang.org/x/text/encoding/japanese"
 )
 

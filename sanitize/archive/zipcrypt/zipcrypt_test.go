@@ -7,7 +7,7 @@ import (
 	"hash/crc32"
 	"testing"
 
-	"github.com/mugai/mugai/sanitize/archive/archivetest"
+	"github.com/mugai/mugai/internal/testinput/archivetest"
 )
 
 // The encrypted data comes from archivetest, which encrypts as the

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"testing/iotest"
 )
@@ -82,5 +83,39 @@ func BenchmarkBase64Decode(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		io.Copy(io.Discard, &base64Reader{r: bytes.NewReader(enc.Bytes())})
+	}
+}
+
+// Base64Decoder keeps an unfinished quantum between calls, and strings
+// decode as bytes do.
+func TestBase64DecoderPieces(t *testing.T) {
+	// Two runs, the first padded: "日本語" and "ABC".
+	in := "5pel5pys\r\n6Kqe=\n=QUJD"
+	want := "日本語ABC"
+	for cut := range len(in) + 1 {
+		var d Base64Decoder
+		got := d.AppendString(nil, in[:cut])
+		got = d.Append(got, []byte(in[cut:]))
+		if string(got) != want {
+			t.Errorf("cut at %d: %q, want %q", cut, got, want)
+		}
+	}
+}
+
+func TestAppendUULine(t *testing.T) {
+	for _, tc := range []struct{ line, want string }{
+		{"#0V%T", "Cat"},
+		{"#0V%T\t", "Cat"}, // past the three bytes promised: ignored
+		{"%9V]L9@H ", "golf\n"},
+		{"%9V]L9@H`", "golf\n"}, // '`' for zero
+		{"%9V]L9@H", "golf\n"},  // its trailing space stripped in transit
+		{"$``$\"_P``", "\x00\x01\x02\xff"},
+		{"M", strings.Repeat("\x00", 45)},
+		{"", ""},
+		{"`", ""},
+	} {
+		if got := string(AppendUULine([]byte("x"), tc.line)); got != "x"+tc.want {
+			t.Errorf("AppendUULine(%q) = %q, want %q", tc.line, got[1:], tc.want)
+		}
 	}
 }

@@ -18,7 +18,7 @@ import (
 // the median wall time and the median CPU time (user and system, of the
 // command and every process it waited for) in milliseconds:
 //
-//	bench time -n N 'COMMAND ARGS' ...
+//	mugai-bench time -n N 'COMMAND ARGS' ...
 //
 // A command is split at white space; no shell is involved. A command that
 // fails is an error: the figures would be of something else.
@@ -27,7 +27,7 @@ func timeCommands(args []string) error {
 	n := fs.Int("n", 50, "runs of each command")
 	fs.Parse(args)
 	if fs.NArg() == 0 || *n < 1 {
-		return errors.New("usage: bench time -n N 'COMMAND ARGS' ...")
+		return errors.New("usage: mugai-bench time -n N 'COMMAND ARGS' ...")
 	}
 	wall := make([][]float64, fs.NArg())
 	cpu := make([][]float64, fs.NArg())

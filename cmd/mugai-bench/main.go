@@ -1,4 +1,4 @@
-// Command bench is the Go side of the performance harness
+// Command mugai-bench is the Go side of the performance harness
 // (scripts/bench.sh, docs/performance.md). Its subcommands:
 //
 //	gen -dir DIR [-big MB]   write the inputs: the three message kinds of
@@ -16,7 +16,10 @@
 //	                         run in turns
 //
 // Every input is generated from a fixed seed, so two runs send the same
-// bytes and their figures compare.
+// bytes and their figures compare. It is a measuring tool, built by the
+// scripts that need it (go build ./cmd/mugai-bench), and not shipped with
+// mugai: the Dockerfile and the packaging build only cmd/mugai and
+// cmd/mugai-convert.
 package main
 
 import (
@@ -54,12 +57,12 @@ func main() {
 		usage()
 	}
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "bench %s: %v\n", os.Args[1], err)
+		fmt.Fprintf(os.Stderr, "mugai-bench %s: %v\n", os.Args[1], err)
 		os.Exit(1)
 	}
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: bench gen -dir DIR [-big MB] | send ... | rss -- CMD ... | convert -kind html|pdf -n N FILE")
+	fmt.Fprintln(os.Stderr, "usage: mugai-bench gen -dir DIR [-big MB] | send ... | rss -- CMD ... | convert -kind html|pdf -n N FILE")
 	os.Exit(2)
 }

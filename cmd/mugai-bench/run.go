@@ -27,7 +27,7 @@ import (
 // finished and when the last message reached the sink, both from the
 // sender's start.
 //
-//	bench send -sink-log FILE -expect N [-timeout D] -- COMMAND ARGS...
+//	mugai-bench send -sink-log FILE -expect N [-timeout D] -- COMMAND ARGS...
 func send(args []string) error {
 	fs := flag.NewFlagSet("send", flag.ExitOnError)
 	sinkLog := fs.String("sink-log", "", "smtp-sink -c output file")
@@ -36,7 +36,7 @@ func send(args []string) error {
 	cpuPid := fs.Int("cpu-pid", 0, "also print the CPU time this process and its descendants used")
 	fs.Parse(args)
 	if *sinkLog == "" || *expect <= 0 || fs.NArg() == 0 {
-		return errors.New("usage: bench send -sink-log FILE -expect N -- COMMAND ARGS")
+		return errors.New("usage: mugai-bench send -sink-log FILE -expect N -- COMMAND ARGS")
 	}
 	base, err := sinkCount(*sinkLog)
 	if err != nil {
@@ -158,13 +158,13 @@ func sinkCount(path string) (int, error) {
 // the kernel's maximum over the process and its waited-for children
 // (converter processes), from wait4.
 //
-//	bench rss -- COMMAND ARGS...
+//	mugai-bench rss -- COMMAND ARGS...
 func rss(args []string) error {
 	if len(args) > 0 && args[0] == "--" {
 		args = args[1:]
 	}
 	if len(args) == 0 {
-		return errors.New("usage: bench rss -- COMMAND ARGS")
+		return errors.New("usage: mugai-bench rss -- COMMAND ARGS")
 	}
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
@@ -213,7 +213,7 @@ func vmHWM(pid int) (int64, error) {
 // "mugai file" includes): it prints "seconds=S bytes=N" for n
 // conversions of the file.
 //
-//	bench convert -kind html|pdf -n N [-cpuprofile FILE] FILE
+//	mugai-bench convert -kind html|pdf -n N [-cpuprofile FILE] FILE
 func convert(args []string) error {
 	fs := flag.NewFlagSet("convert", flag.ExitOnError)
 	kind := fs.String("kind", "html", "html or pdf")
@@ -221,7 +221,7 @@ func convert(args []string) error {
 	prof := fs.String("cpuprofile", "", "write a CPU profile to this file")
 	fs.Parse(args)
 	if fs.NArg() != 1 {
-		return errors.New("usage: bench convert -kind html|pdf -n N FILE")
+		return errors.New("usage: mugai-bench convert -kind html|pdf -n N FILE")
 	}
 	data, err := os.ReadFile(fs.Arg(0))
 	if err != nil {
@@ -245,14 +245,14 @@ func convert(args []string) error {
 // sanitizeMessage times the sanitizer in-process on one message (the
 // default policy; attachments converted in-process too), for profiling:
 //
-//	bench sanitize -n N [-cpuprofile FILE] MESSAGE
+//	mugai-bench sanitize -n N [-cpuprofile FILE] MESSAGE
 func sanitizeMessage(args []string) error {
 	fs := flag.NewFlagSet("sanitize", flag.ExitOnError)
 	n := fs.Int("n", 100, "messages")
 	prof := fs.String("cpuprofile", "", "write a CPU profile to this file")
 	fs.Parse(args)
 	if fs.NArg() != 1 {
-		return errors.New("usage: bench sanitize -n N [-cpuprofile FILE] MESSAGE")
+		return errors.New("usage: mugai-bench sanitize -n N [-cpuprofile FILE] MESSAGE")
 	}
 	data, err := os.ReadFile(fs.Arg(0))
 	if err != nil {
