@@ -128,21 +128,7 @@ func TestGolden(t *testing.T) {
 			if !bytes.Equal(out.Bytes(), again.Bytes()) {
 				t.Errorf("two runs gave different output")
 			}
-			got := render(out.Bytes(), rep, err)
-			golden := strings.TrimSuffix(f, ".eml") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s (run with -update and review the diff):\n%s", golden, firstDiff(got, want))
-			}
+			matchGolden(t, strings.TrimSuffix(f, ".eml")+".golden", render(out.Bytes(), rep, err))
 		})
 	}
 }
@@ -181,8 +167,13 @@ func TestReportExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got = append(got, '\n')
-	const golden = "../testdata/report/example.json"
+	matchGolden(t, "../testdata/report/example.json", append(got, '\n'))
+}
+
+// matchGolden compares got with the golden file, or writes it there
+// under -update.
+func matchGolden(t *testing.T, golden string, got []byte) {
+	t.Helper()
 	if *update {
 		if err := os.WriteFile(golden, got, 0o644); err != nil {
 			t.Fatal(err)
@@ -194,6 +185,6 @@ func TestReportExample(t *testing.T) {
 		t.Fatalf("%v (run with -update to create it)", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("the report differs from %s (run with -update and review the diff):\n%s", golden, firstDiff(got, want))
+		t.Errorf("output differs from %s (run with -update and review the diff):\n%s", golden, firstDiff(got, want))
 	}
 }

@@ -316,17 +316,17 @@ var itemWriters = map[itemKind]func(*notice, noticeItem){
 	itemTextKept:        (*notice).textKept,
 	itemPayload:         (*notice).payload,
 	itemPayloadRest:     (*notice).payloadRest,
-	itemSignature:       (*notice).signature,
+	itemSignature:       (*notice).onceLine,
 	itemEncrypted:       (*notice).encrypted,
-	itemPartial:         (*notice).partial,
+	itemPartial:         (*notice).onceLine,
 	itemCharset:         (*notice).charset,
-	itemTruncated:       (*notice).truncated,
+	itemTruncated:       (*notice).onceLine,
 	itemTextURLs:        (*notice).textURLs,
 	itemConverted:       (*notice).converted,
 	itemReencoded:       (*notice).reencoded,
 	itemExpanded:        (*notice).expanded,
 	itemAddressName:     (*notice).addressName,
-	itemUnreadable:      (*notice).unreadable,
+	itemUnreadable:      (*notice).onceLine,
 }
 
 // html says the HTML body was converted, once, with the links changed in
@@ -389,13 +389,6 @@ func (n *notice) expanded(it noticeItem) {
 	n.hash(it.part.SHA256)
 }
 
-func (n *notice) unreadable(noticeItem) {
-	if n.once("unreadable") {
-		n.line("一部の文字は読み取れなかったため、置換文字 (U+FFFD) で表示しています（文字コードの誤りや破損のため）。",
-			"Some characters could not be read and are shown as the replacement character U+FFFD (a wrong or broken character encoding).")
-	}
-}
-
 func (n *notice) addressName(it noticeItem) {
 	s := it.spoof
 	n.line("%s の表示名「%s」に、実際の送信元とは異なるアドレス %s が含まれています。実際のアドレスは %s です（表示名に書き添えました）。",
@@ -433,13 +426,6 @@ func (n *notice) payloadRest(it noticeItem) {
 	n.hash(it.part.SHA256)
 }
 
-func (n *notice) signature(noticeItem) {
-	if n.once("sig") {
-		n.line("電子署名は無害化後のメールでは検証できないため、検証せずに削除しました。",
-			"The digital signature was removed without verification (it cannot match the rebuilt message).")
-	}
-}
-
 // encrypted names an encrypted file like any removed file; encrypted
 // content that is no file (multipart/encrypted) is said once.
 func (n *notice) encrypted(it noticeItem) {
@@ -450,16 +436,27 @@ func (n *notice) encrypted(it noticeItem) {
 		n.hash(it.part.SHA256)
 		return
 	}
-	if n.once("enc") {
-		n.line("暗号化された部分は内容を検査できないため削除しました。",
-			"Encrypted content was removed because it cannot be inspected.")
-	}
+	n.onceLine(it)
 }
 
-func (n *notice) partial(noticeItem) {
-	if n.once("partial") {
-		n.line("分割されたメール (message/partial) または外部参照 (message/external-body) の部分を削除しました。",
-			"A message fragment (message/partial) or external reference (message/external-body) was removed.")
+// onceTexts are the lines said once however many items ask: [ja, en].
+var onceTexts = map[itemKind][2]string{
+	itemEncrypted: {"暗号化された部分は内容を検査できないため削除しました。",
+		"Encrypted content was removed because it cannot be inspected."},
+	itemSignature: {"電子署名は無害化後のメールでは検証できないため、検証せずに削除しました。",
+		"The digital signature was removed without verification (it cannot match the rebuilt message)."},
+	itemPartial: {"分割されたメール (message/partial) または外部参照 (message/external-body) の部分を削除しました。",
+		"A message fragment (message/partial) or external reference (message/external-body) was removed."},
+	itemTruncated: {"HTML に大きすぎる要素があったため、その手前までをテキストに変換しました。",
+		"The HTML had an oversized element; only the text before it was kept."},
+	itemUnreadable: {"一部の文字は読み取れなかったため、置換文字 (U+FFFD) で表示しています（文字コードの誤りや破損のため）。",
+		"Some characters could not be read and are shown as the replacement character U+FFFD (a wrong or broken character encoding)."},
+}
+
+// onceLine writes the line of it's kind, the first time only.
+func (n *notice) onceLine(it noticeItem) {
+	if n.once(fmt.Sprint("kind:", int(it.kind))) {
+		n.line("%s", "%s", pickLang(n.lang, onceTexts[it.kind]))
 	}
 }
 
@@ -467,13 +464,6 @@ func (n *notice) charset(it noticeItem) {
 	if n.once("cs:" + it.part.Charset) {
 		n.line("文字コードの指定がない、または誤っているため、%s と推定して変換しました。",
 			"The character set was missing or wrong; the text was decoded as %s (a guess).", it.part.Charset)
-	}
-}
-
-func (n *notice) truncated(noticeItem) {
-	if n.once("trunc") {
-		n.line("HTML に大きすぎる要素があったため、その手前までをテキストに変換しました。",
-			"The HTML had an oversized element; only the text before it was kept.")
 	}
 }
 

@@ -205,4 +205,3 @@ var exact = func() map[string]Info {
 	}
 	return m
 }()
-
