@@ -2,7 +2,6 @@ package console
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"sort"
@@ -135,12 +134,9 @@ func (c *Console) computeDashboard(ctx context.Context, now time.Time) (*dashboa
 		}
 		a.results[resultOf(s.Verdict, s.Delivered, s.Reply)]++
 		a.domains[senderDomain(s.MailFrom)]++
-		if s.Report != nil {
-			var rep report
-			if json.Unmarshal(s.Report, &rep) == nil {
-				for _, k := range rep.kinds() {
-					a.kinds[k]++
-				}
+		if rep := parseReport(s.Report); rep != nil {
+			for _, k := range rep.kinds() {
+				a.kinds[k]++
 			}
 		}
 		return nil

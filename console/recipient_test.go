@@ -314,12 +314,11 @@ func TestDashboardTraceAudit(t *testing.T) {
 }
 
 // TestReportFields keeps the console's reading of the Report complete: a
-// Report with every field set survives the round trip through it.
+// Report with every field set (by reflection, so a field added to the
+// sanitizer's is set too) survives the round trip through it.
 func TestReportFields(t *testing.T) {
-	full := sanitize.Report{MessageID: "m", InputBytes: 1, OutputBytes: 2, HTMLConverted: true, LinksChanged: 3,
-		Warnings: []string{"w"}, Rejected: &sanitize.Rejection{Kind: "k", Reason: "r", Replaced: true},
-		Parts: []sanitize.PartReport{{Path: "1", DeclaredType: "a/b", SniffedType: "c/d", Charset: "cs", CharsetGuessed: true,
-			Entry: "e", Filename: "f", Size: 4, SHA256: "s", Action: sanitize.ActionDropped, Reason: "why", Removed: []string{"x"}}}}
+	var full sanitize.Report
+	fillAll(reflect.ValueOf(&full).Elem())
 	b, _ := json.Marshal(full)
 	r := parseReport(b)
 	if r == nil {
@@ -331,6 +330,30 @@ func TestReportFields(t *testing.T) {
 	json.Unmarshal(back, &z)
 	if !reflect.DeepEqual(a, z) {
 		t.Errorf("the console's report loses fields:\n sanitize %s\n console  %s", b, back)
+	}
+}
+
+// fillAll sets every field of v to a value that is not zero.
+func fillAll(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString("x")
+	case reflect.Int, reflect.Int64:
+		v.SetInt(1)
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		fillAll(v.Elem())
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+		fillAll(v.Index(0))
+	case reflect.Struct:
+		for i := range v.NumField() {
+			fillAll(v.Field(i))
+		}
+	default:
+		panic("fillAll: " + v.Kind().String())
 	}
 }
 

@@ -5,29 +5,39 @@ import (
 	"strings"
 )
 
-// report is the sanitizer's Report as the vault keeps it (JSON), read for
-// display. The console does not import the sanitizer (it depends on the
-// vault only); report_test.go checks that these fields cover the
-// sanitizer's, so a field added there is noticed here.
+// report is the sanitizer's Report as the vault keeps it (JSON, schema
+// version 1 of docs/report.md), read for display. The console does not
+// import the sanitizer (it depends on the vault only); TestReportFields
+// checks that these fields cover the sanitizer's, so a field added there
+// is noticed here. Reports written before the schema had a version
+// (Schema 0) are read too (see upgrade).
 type report struct {
-	MessageID     string       `json:"message_id"`
-	InputBytes    int64        `json:"input_bytes"`
-	OutputBytes   int64        `json:"output_bytes"`
-	Parts         []reportPart `json:"parts"`
-	HTMLConverted bool         `json:"html_converted"`
-	LinksChanged  int          `json:"links_changed"`
-	Warnings      []string     `json:"warnings"`
+	Schema        int           `json:"schema"`
+	MessageID     string        `json:"message_id"`
+	InputBytes    int64         `json:"input_bytes"`
+	OutputBytes   int64         `json:"output_bytes"`
+	Parts         []reportPart  `json:"parts"`
+	Spoofs        []reportSpoof `json:"spoofs"`
+	HTMLConverted bool          `json:"html_converted"`
+	Unreadable    bool          `json:"unreadable"`
+	Warnings      []string      `json:"warnings"`
 	Rejected      *struct {
 		Kind     string `json:"kind"`
+		Limit    string `json:"limit"`
 		Reason   string `json:"reason"`
 		Replaced bool   `json:"replaced"`
 	} `json:"rejected"`
+	// LegacyLinksChanged is the total of a Schema 0 report; later ones
+	// count per part.
+	LegacyLinksChanged int `json:"links_changed,omitempty"`
 }
 
 type reportPart struct {
 	Path           string   `json:"path"`
 	DeclaredType   string   `json:"declared_type"`
 	SniffedType    string   `json:"sniffed_type"`
+	Kind           string   `json:"kind"`
+	Encoding       string   `json:"encoding"`
 	Charset        string   `json:"charset"`
 	CharsetGuessed bool     `json:"charset_guessed"`
 	Entry          string   `json:"entry"`
@@ -35,8 +45,25 @@ type reportPart struct {
 	Size           int64    `json:"size"`
 	SHA256         string   `json:"sha256"`
 	Action         string   `json:"action"`
+	Cause          string   `json:"cause"`
 	Reason         string   `json:"reason"`
+	Output         string   `json:"output"`
+	Members        int      `json:"members"`
 	Removed        []string `json:"removed"`
+	Mismatch       bool     `json:"mismatch"`
+	Truncated      bool     `json:"truncated"`
+	LinksChanged   int      `json:"links_changed"`
+	URLsChanged    int      `json:"urls_changed"`
+	Verbatim       bool     `json:"verbatim"`
+	Resource       bool     `json:"resource"`
+	Unchosen       bool     `json:"unchosen"`
+}
+
+type reportSpoof struct {
+	Field   string `json:"field"`
+	Name    string `json:"name"`
+	Shown   string `json:"shown"`
+	Address string `json:"address"`
 }
 
 // parseReport reads a Report; nil when there is none or it does not
@@ -49,15 +76,56 @@ func parseReport(b []byte) *report {
 	if json.Unmarshal(b, &r) != nil {
 		return nil
 	}
+	r.upgrade()
 	return &r
 }
 
-// Type is the detected type, else the declared one.
-func (p *reportPart) Type() string {
-	if p.SniffedType != "" && p.SniffedType != "application/octet-stream" {
-		return p.SniffedType
+// upgrade reads a Schema 0 report as Schema 1 where the difference
+// matters to the pages: a file cut out of a text had its encoding in
+// declared_type. (Its causes are still the first word of the reason,
+// "corrupt: pdftext: ...", which the pages show as they are.)
+func (r *report) upgrade() {
+	if r.Schema != 0 {
+		return
 	}
-	return p.DeclaredType
+	for i := range r.Parts {
+		p := &r.Parts[i]
+		if p.Action == "payload-removed" && p.Encoding == "" {
+			p.Encoding, p.DeclaredType = p.DeclaredType, ""
+		}
+	}
+}
+
+// LinksChanged counts the links and web addresses changed in the message.
+func (r *report) LinksChanged() int {
+	n := r.LegacyLinksChanged
+	for i := range r.Parts {
+		n += r.Parts[i].LinksChanged + r.Parts[i].URLsChanged
+	}
+	return n
+}
+
+// Type is the detected type, else the declared one, else (a file cut
+// out of a text) its encoding.
+func (p *reportPart) Type() string {
+	switch {
+	case p.SniffedType != "" && p.SniffedType != "application/octet-stream":
+		return p.SniffedType
+	case p.DeclaredType != "":
+		return p.DeclaredType
+	}
+	return p.Encoding
+}
+
+// Why is the cause of a drop or skip and what more the report says.
+func (p *reportPart) Why() string {
+	switch {
+	case p.Cause == "":
+		return p.Reason
+	case p.Reason == "":
+		return p.Cause
+	}
+	return p.Cause + ": " + p.Reason
 }
 
 // Name is the file name, or the member's path inside an archive.
@@ -71,7 +139,7 @@ func (p *reportPart) Name() string {
 	return p.Filename
 }
 
-// Removed reports whether the part did not reach the recipient as it was.
+// Changed reports whether the part did not reach the recipient as it was.
 func (p *reportPart) Changed() bool {
 	switch p.Action {
 	case "dropped", "converted", "reencoded", "payload-removed", "signature-removed", "body-from-html":
@@ -97,6 +165,9 @@ func (r *report) kinds() []string {
 		for _, x := range p.Removed {
 			out = append(out, "removed "+strings.ToLower(x))
 		}
+	}
+	if len(r.Spoofs) > 0 {
+		out = append(out, "display name shows another address")
 	}
 	if r.Rejected != nil {
 		what := "refused "

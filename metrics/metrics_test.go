@@ -214,8 +214,8 @@ func TestObserveReport(t *testing.T) {
 	m.ObserveReport(&sanitize.Report{
 		Rejected: &sanitize.Rejection{Kind: "limit", Replaced: true},
 		Parts: []sanitize.PartReport{
-			{Action: sanitize.ActionPayloadRemoved, DeclaredType: "uuencode"},
-			{Action: sanitize.ActionPayloadRemoved, DeclaredType: "evil\nlabel"},
+			{Action: sanitize.ActionPayloadRemoved, Encoding: "uuencode"},
+			{Action: sanitize.ActionPayloadRemoved, Encoding: "evil\nlabel"},
 			{Action: sanitize.ActionDropped, DeclaredType: "application/x-attacker-chosen-" + strings.Repeat("z", 100)},
 			{Action: sanitize.ActionDropped, SniffedType: "application/octet-stream", DeclaredType: "application/zip"},
 			{Action: sanitize.ActionBody, CharsetGuessed: true},
@@ -223,7 +223,7 @@ func TestObserveReport(t *testing.T) {
 		},
 	}, nil)
 	m.ObserveReport(nil, context.DeadlineExceeded)
-	m.ObserveReport(nil, &sanitize.RejectError{Kind: "something new", Code: 550})
+	m.ObserveReport(nil, &sanitize.RejectError{Kind: "something new"})
 	m.ConfigReloaded(false)
 
 	web := httptest.NewServer(metrics.Handler(reg, &metrics.Readiness{}, nil))

@@ -193,16 +193,16 @@ func checkRejected(t *testing.T, a attack, pol sanitize.Policy, raw, out []byte,
 	if !errors.As(err, &rej) {
 		t.Fatalf("want a rejection (%s: %s), got err=%v", a.Kind, a.Reason, err)
 	}
-	if rej.Kind != a.Kind || !strings.Contains(rej.Reason, a.Reason) {
+	if string(rej.Kind) != a.Kind || !strings.Contains(rej.Reason, a.Reason) {
 		t.Errorf("rejected as %s %q, want %s containing %q", rej.Kind, rej.Reason, a.Kind, a.Reason)
 	}
-	if rej.Code < 500 || rej.Code > 599 {
-		t.Errorf("reply code %d is not permanent", rej.Code)
+	if code, _, _ := rej.SMTPStatus(); code < 500 || code > 599 {
+		t.Errorf("reply code %d is not permanent", code)
 	}
 	if len(out) != 0 {
 		t.Errorf("rejected, yet %d bytes were written", len(out))
 	}
-	if rep == nil || rep.Rejected == nil || rep.Rejected.Kind != a.Kind {
+	if rep == nil || rep.Rejected == nil || string(rep.Rejected.Kind) != a.Kind {
 		t.Errorf("report does not record the rejection: %+v", rep)
 	}
 	// With the notice outcomes the same message becomes a notice-only

@@ -244,7 +244,7 @@ func TestConversionsFitTheMessageDeadline(t *testing.T) {
 		switch {
 		case p.Action == sanitize.ActionConverted:
 			converted++
-		case p.Action == sanitize.ActionDropped && strings.HasPrefix(p.Reason, "timeout"):
+		case p.Action == sanitize.ActionDropped && p.Cause == sanitize.CauseTimeout:
 			skipped++
 		}
 	}

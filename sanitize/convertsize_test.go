@@ -48,8 +48,8 @@ func TestConvertSize(t *testing.T) {
 			t.Errorf("size %d: report has size %d, sha %s; want the whole part", size, p.Size, p.SHA256)
 		}
 		tooLarge := strings.Contains(texts[0].Body, "大きすぎるため変換できません")
-		if want := size > limit; tooLarge != want || strings.HasPrefix(p.Reason, flatten.ReasonTooLarge) != want {
-			t.Errorf("size %d: dropped as too large %v, reason %q; want %v\n%s", size, tooLarge, p.Reason, want, texts[0].Body)
+		if want := size > limit; tooLarge != want || (p.Cause == sanitize.CauseTooLarge) != want {
+			t.Errorf("size %d: dropped as too large %v, cause %q; want %v\n%s", size, tooLarge, p.Cause, want, texts[0].Body)
 		}
 	}
 }

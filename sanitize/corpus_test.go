@@ -68,7 +68,7 @@ func TestCorpus(t *testing.T) {
 			if rej.Reason == "" || rep.Rejected == nil {
 				t.Errorf("%s: rejected without a reason", rel)
 			}
-			key := rej.Kind + ": " + reasonClass(rej.Reason)
+			key := string(rej.Kind) + ": " + reasonClass(rej.Reason)
 			reasons[key]++
 			examples[key] = rel
 			continue
@@ -80,10 +80,7 @@ func TestCorpus(t *testing.T) {
 		for _, p := range rep.Parts {
 			switch p.Action {
 			case sanitize.ActionConverted, sanitize.ActionDropped, sanitize.ActionReencoded, sanitize.ActionExpanded:
-				t := p.SniffedType
-				if t == "" || t == "application/octet-stream" {
-					t = p.DeclaredType
-				}
+				t := p.Type()
 				if conversions[t] == nil {
 					conversions[t] = map[sanitize.Action]int{}
 				}

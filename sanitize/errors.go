@@ -3,46 +3,102 @@ package sanitize
 import "fmt"
 
 // RejectError is returned by Sanitizer.Message when the policy refuses a
-// message (fail closed). Nothing was written to the destination. It carries
-// the SMTP reply a relay should give the sender: a permanent 5xx with an
-// RFC 3463 enhanced status code.
+// message (fail closed), and by Sanitizer.File for a file that cannot be
+// made safe. Nothing was written to the destination. Its kind (and, for a
+// limit, which one) decides the SMTP reply a relay gives the sender: see
+// SMTPCodes.
 type RejectError struct {
-	// Kind is "ambiguous", "limit", "malformed" or "policy" (see Rejection).
-	Kind string
+	// Kind is the class of the rejection.
+	Kind RejectKind
+	// Limit names the limit exceeded, for Kind RejectLimit.
+	Limit Limit
 	// Reason is one line of English, safe to show to the sender.
 	Reason string
-	// Code is the SMTP reply code, e.g. 550.
-	Code int
-	// Enhanced is the RFC 3463 status code, e.g. [3]int{5, 6, 0}.
-	Enhanced [3]int
 }
 
 func (e *RejectError) Error() string {
 	return fmt.Sprintf("message rejected: %s", e.Reason)
 }
 
-// SMTPStatus returns the reply the relay should send. smtpd matches this
-// method with an interface of its own, so sanitize need not import it.
+// SMTPStatus returns the reply the relay should send (SMTPCodes). smtpd
+// matches this method with an interface of its own, so sanitize need not
+// import it.
 func (e *RejectError) SMTPStatus() (code int, enhanced [3]int, message string) {
-	return e.Code, e.Enhanced, e.Reason
+	code, enhanced = SMTPCodes(e.Kind, e.Limit)
+	return code, enhanced, e.Reason
 }
+
+// RejectKind is the class of a rejection, a stable machine-readable word.
+type RejectKind string
 
 // Rejection kinds.
 const (
-	KindAmbiguous = "ambiguous"
-	KindLimit     = "limit"
-	KindMalformed = "malformed"
-	KindPolicy    = "policy"
+	// RejectAmbiguous: a MIME structure that parsers read differently
+	// (duplicate or conflicting parameters, boundaries, parts hidden by
+	// malformed boundaries).
+	RejectAmbiguous RejectKind = "ambiguous"
+	// RejectLimit: a limit was exceeded; the Limit says which.
+	RejectLimit RejectKind = "limit"
+	// RejectMalformed: input that cannot be read as a message at all
+	// (reserved; broken messages are read as far as they go today).
+	RejectMalformed RejectKind = "malformed"
+	// RejectPolicy: the policy refuses the content (a file that cannot be
+	// made safe).
+	RejectPolicy RejectKind = "policy"
 )
 
-// rejectCodes maps a rejection kind to its SMTP reply. A structural problem
-// is RFC 3463 5.6.0 "other or undefined media error"; size is 5.3.4
-// "message too big for system"; a policy refusal is 5.7.1.
-func newReject(kind, reason string) *RejectError {
-	e := &RejectError{Kind: kind, Reason: reason, Code: 550, Enhanced: [3]int{5, 6, 0}}
-	switch kind {
-	case KindPolicy:
-		e.Code, e.Enhanced = 554, [3]int{5, 7, 1}
+// Known reports whether k is one of the kinds above (a metric label must
+// be one of a bounded set).
+func (k RejectKind) Known() bool {
+	switch k {
+	case RejectAmbiguous, RejectLimit, RejectMalformed, RejectPolicy:
+		return true
 	}
-	return e
+	return false
+}
+
+// Limit names a limit of the Policy by its configuration key (limits.*).
+type Limit string
+
+// Limits a message or file can exceed.
+const (
+	LimitMessageSize Limit = "message_size"
+	LimitHeaderSize  Limit = "header_size"
+	LimitLineLength  Limit = "line_length"
+	LimitDepth       Limit = "mime_depth"
+	LimitParts       Limit = "mime_parts"
+	LimitPartSize    Limit = "part_size"
+	LimitDecodedSize Limit = "decoded_size"
+	LimitTime        Limit = "sanitize_time"
+	LimitConvertSize Limit = "convert_size"
+)
+
+// SMTPCodes is the one mapping of a rejection to the reply a relay gives
+// the sender: a permanent 5xx (RFC 5321 §4.2.2) with its RFC 3463
+// enhanced status code.
+//
+//   - the message size: 552 5.3.4 "message too big for system" (RFC 3463
+//     §3.4), the reply RFC 5321 §4.5.3.1.10 gives for a message over the
+//     size limit;
+//   - a policy refusal: 554 5.7.1 "delivery not authorized, message
+//     refused" (§3.8);
+//   - any other limit, an ambiguous or a malformed structure: 550 5.6.0
+//     "other or undefined media error" (§3.7).
+func SMTPCodes(kind RejectKind, limit Limit) (code int, enhanced [3]int) {
+	switch {
+	case kind == RejectPolicy:
+		return 554, [3]int{5, 7, 1}
+	case kind == RejectLimit && limit == LimitMessageSize:
+		return 552, [3]int{5, 3, 4}
+	}
+	return 550, [3]int{5, 6, 0}
+}
+
+func newReject(kind RejectKind, limit Limit, reason string) *RejectError {
+	return &RejectError{Kind: kind, Limit: limit, Reason: reason}
+}
+
+// rejection is what the Report records of e.
+func (e *RejectError) rejection() *Rejection {
+	return &Rejection{Kind: e.Kind, Limit: e.Limit, Reason: e.Reason}
 }

@@ -2,8 +2,6 @@ package sanitize
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"io"
 	"strings"
 
@@ -31,34 +29,29 @@ type FileResult struct {
 func (s *Sanitizer) File(ctx context.Context, name string, r io.Reader) (*FileResult, error) {
 	pol := s.policy
 	pol.Flatten = FlattenAttach // one file in, one content out
-	rep := &Report{Parts: []PartReport{}}
+	rep := newReport()
 	ctx, cancel := context.WithTimeout(ctx, pol.Limits.Time)
 	defer cancel()
 	w := newWalker(ctx, &pol, s.conv, rep)
-	hash := sha256.New()
-	cr := &countingReader{r: io.TeeReader(io.LimitReader(r, pol.Limits.PartBytes+1), hash)}
-	cctx, ccancel := context.WithCancel(ctx)
-	guard := &convertGuard{r: cr, left: pol.Limits.ConvertBytes, cancel: ccancel}
-	res, err := s.conv.Convert(cctx, flatten.Input{Name: name}, guard, w.flattenOptions())
-	ccancel()
-	if _, derr := io.Copy(io.Discard, cr); derr != nil && err == nil {
-		err = derr
-	}
-	rep.InputBytes = cr.n
-	switch {
-	case cr.n > pol.Limits.PartBytes:
-		return nil, newReject(KindLimit, "the file exceeds limits.part_size")
-	case guard.tripped:
-		return nil, newReject(KindLimit, "the file exceeds limits.convert_size")
-	case err != nil && ctx.Err() != nil:
-		return nil, newReject(KindLimit, "converting the file took longer than the limit")
-	case err != nil:
+	c, err := w.runConverter(ctx, flatten.Input{Name: name}, io.LimitReader(r, pol.Limits.PartBytes+1), true)
+	if err != nil {
 		return nil, err
 	}
-	res = verifyResult(res, pol.Limits.ImagePixels, 0)
+	rep.InputBytes = c.size
+	switch {
+	case c.size > pol.Limits.PartBytes:
+		return nil, newReject(RejectLimit, LimitPartSize, "the file exceeds limits.part_size")
+	case c.tooLarge:
+		return nil, newReject(RejectLimit, LimitConvertSize, "the file exceeds limits.convert_size")
+	case c.err != nil && ctx.Err() != nil:
+		return nil, newReject(RejectLimit, LimitTime, "converting the file took longer than the limit")
+	case c.err != nil:
+		return nil, c.err
+	}
 	d := &doc{}
-	rep.Parts = append(rep.Parts, PartReport{Filename: name})
-	w.emitConverted(d, 0, name, "", cr.n, hex.EncodeToString(hash.Sum(nil)), res, "")
+	rep.Parts = append(rep.Parts, PartReport{Filename: name, Size: c.size, SHA256: c.sum})
+	res := w.checked(c)
+	w.emitConverted(d, 0, name, res)
 
 	out := &FileResult{Report: rep}
 	var texts []outPart
@@ -77,14 +70,14 @@ func (s *Sanitizer) File(ctx context.Context, name string, r io.Reader) (*FileRe
 		if res.Reason != "" {
 			reason += " (" + res.Reason + ")"
 		}
-		rej := newReject(KindPolicy, reason)
-		rep.Rejected = &Rejection{Kind: rej.Kind, Reason: rej.Reason}
+		rej := newReject(RejectPolicy, "", reason)
+		rep.Rejected = rej.rejection()
 		return out, rej
 	case len(texts) == 1 && res.Action != flatten.ActionContainer:
 		out.Text = texts[0].text
 	default:
 		var b strings.Builder
-		if notice := renderNotice(pol.Language, pol.Links, d.items); notice != "" {
+		if notice := renderNotice(&pol, noticeItems(rep)); notice != "" {
 			b.WriteString(notice)
 			b.WriteString("\n" + noticeSeparator + "\n")
 		}

@@ -70,7 +70,8 @@ func render(out []byte, rep *sanitize.Report, err error) []byte {
 	var rej *sanitize.RejectError
 	switch {
 	case errors.As(err, &rej):
-		fmt.Fprintf(&b, "REJECTED %d %d.%d.%d %s\n", rej.Code, rej.Enhanced[0], rej.Enhanced[1], rej.Enhanced[2], rej.Reason)
+		code, enhanced, reason := rej.SMTPStatus()
+		fmt.Fprintf(&b, "REJECTED %d %d.%d.%d %s\n", code, enhanced[0], enhanced[1], enhanced[2], reason)
 	case err != nil:
 		fmt.Fprintf(&b, "ERROR %v\n", err)
 	default:
@@ -127,21 +128,7 @@ func TestGolden(t *testing.T) {
 			if !bytes.Equal(out.Bytes(), again.Bytes()) {
 				t.Errorf("two runs gave different output")
 			}
-			got := render(out.Bytes(), rep, err)
-			golden := strings.TrimSuffix(f, ".eml") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s (run with -update and review the diff):\n%s", golden, firstDiff(got, want))
-			}
+			matchGolden(t, strings.TrimSuffix(f, ".eml")+".golden", render(out.Bytes(), rep, err))
 		})
 	}
 }
@@ -162,4 +149,42 @@ func firstDiff(got, want []byte) string {
 		}
 	}
 	return ""
+}
+
+// TestReportExample keeps testdata/report/example.json, the example of
+// docs/report.md, the report of testdata/report/example.eml.
+func TestReportExample(t *testing.T) {
+	raw, err := os.ReadFile("../testdata/report/example.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	rep, err := sanitize.New(sanitize.DefaultPolicy()).Message(&out, bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	matchGolden(t, "../testdata/report/example.json", append(got, '\n'))
+}
+
+// matchGolden compares got with the golden file, or writes it there
+// under -update.
+func matchGolden(t *testing.T, golden string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (run with -update and review the diff):\n%s", golden, firstDiff(got, want))
+	}
 }

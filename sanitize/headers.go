@@ -56,11 +56,10 @@ const maxReferences = 50
 // decoded values. Nothing is copied raw: raw copies would keep bare CRs,
 // 8-bit bytes and encoded words that decode to control characters.
 //
-// It also returns the notice items the header needs: a display name that
-// shows another address than the real one.
-func (w *walker) rebuildHeaders(h *mimeparse.Header) ([]field, []noticeItem) {
+// A display name that shows another address than the real one is
+// reported (Report.Spoofs).
+func (w *walker) rebuildHeaders(h *mimeparse.Header) []field {
 	var out []field
-	var items []noticeItem
 	for _, a := range allowlist {
 		vs := h.Values(a.name)
 		if len(vs) == 0 {
@@ -69,11 +68,9 @@ func (w *walker) rebuildHeaders(h *mimeparse.Header) ([]field, []noticeItem) {
 		if len(vs) > 1 {
 			w.rep.Warnings = append(w.rep.Warnings, fmt.Sprintf("%d %s fields; only the first kept", len(vs), a.name))
 		}
-		v, its, ok := w.rebuildField(a.name, a.kind, vs[0])
-		if ok {
+		if v, ok := w.rebuildField(a.name, a.kind, vs[0]); ok {
 			out = append(out, field{a.name, v})
 		}
-		items = append(items, its...)
 	}
 	for _, name := range w.pol.ExtraHeaders {
 		if isReserved(name) {
@@ -85,10 +82,10 @@ func (w *walker) rebuildHeaders(h *mimeparse.Header) ([]field, []noticeItem) {
 			}
 		}
 	}
-	return out, items
+	return out
 }
 
-func (w *walker) rebuildField(name string, kind headerKind, raw []byte) (string, []noticeItem, bool) {
+func (w *walker) rebuildField(name string, kind headerKind, raw []byte) (string, bool) {
 	warn := func(what string) {
 		w.rep.Warnings = append(w.rep.Warnings, fmt.Sprintf("%s field %s; dropped", name, what))
 	}
@@ -98,54 +95,53 @@ func (w *walker) rebuildField(name string, kind headerKind, raw []byte) (string,
 		if !ok {
 			w.rep.Warnings = append(w.rep.Warnings, name+" field partly unparseable; kept what could be read")
 		}
-		var items []noticeItem
 		for _, a := range addrs {
 			if shown := otherAddress(a); shown != "" {
-				items = append(items, noticeItem{kind: itemAddressName, field: name, name: a.Name, declared: shown, typ: a.Address})
+				w.rep.Spoofs = append(w.rep.Spoofs, Spoof{Field: name, Name: a.Name, Shown: shown, Address: a.Address})
 				a.Name += actualAddressNote(w.pol.Language, a.Address)
 			}
 		}
 		if len(addrs) == 0 {
 			if group && (name == "To" || name == "Cc") {
 				// An empty group, as in "undisclosed-recipients:;".
-				return "undisclosed-recipients:;", items, true
+				return "undisclosed-recipients:;", true
 			}
 			warn("has no readable address")
-			return "", items, false
+			return "", false
 		}
-		return formatAddresses(addrs), items, true
+		return formatAddresses(addrs), true
 	case hdrText:
 		decoded, replaced := mimeparse.DecodeWordsCarrier(raw, w.carrier)
 		w.unreadable = w.unreadable || replaced > 0
 		s := textclean.Line(decoded)
-		return encodeText(s), nil, true
+		return encodeText(s), true
 	case hdrDate:
 		t, err := mail.ParseDate(textclean.Line(string(bytes.ToValidUTF8(raw, nil))))
 		if err != nil {
 			warn("is not a valid date")
-			return "", nil, false
+			return "", false
 		}
-		return t.Format("Mon, 02 Jan 2006 15:04:05 -0700"), nil, true
+		return t.Format("Mon, 02 Jan 2006 15:04:05 -0700"), true
 	case hdrMsgID:
 		ids := msgIDs(raw)
 		if len(ids) == 0 {
 			warn("holds no valid message id")
-			return "", nil, false
+			return "", false
 		}
 		w.rep.MessageID = ids[0]
-		return ids[0], nil, true
+		return ids[0], true
 	case hdrMsgIDList:
 		ids := msgIDs(raw)
 		if len(ids) == 0 {
 			warn("holds no valid message id")
-			return "", nil, false
+			return "", false
 		}
 		if len(ids) > maxReferences {
 			ids = ids[len(ids)-maxReferences:]
 		}
-		return strings.Join(ids, " "), nil, true
+		return strings.Join(ids, " "), true
 	}
-	return "", nil, false
+	return "", false
 }
 
 // isReserved names fields the sanitizer writes itself; configured extras

@@ -9,14 +9,17 @@ import (
 // TestNoticeBounded: however many files a message changes, the notice
 // stays near maxNoticeBytes and says how many it does not list.
 func TestNoticeBounded(t *testing.T) {
-	var items []noticeItem
+	rep := newReport()
+	rep.Parts = append(rep.Parts, PartReport{Action: ActionBody, URLsChanged: 3})
 	for i := range 10000 {
-		items = append(items, noticeItem{kind: itemPayload, name: fmt.Sprintf("f%d.bin", i), size: 1,
-			typ: "application/octet-stream", payload: "yenc", sha: strings.Repeat("0", 64)})
+		rep.Parts = append(rep.Parts, PartReport{Action: ActionPayloadRemoved, Filename: fmt.Sprintf("f%d.bin", i), Size: 1,
+			SniffedType: "application/octet-stream", Encoding: "yenc", SHA256: strings.Repeat("0", 64)})
 	}
-	items = append(items, noticeItem{kind: itemTextURLs, links: 3})
+	items := noticeItems(rep)
 	for _, lang := range []Language{Japanese, English} {
-		n := renderNotice(lang, LinksDefang, items)
+		pol := DefaultPolicy()
+		pol.Language, pol.Links = lang, LinksDefang
+		n := renderNotice(&pol, items)
 		if len(n) > maxNoticeBytes+1024 {
 			t.Errorf("%s: notice of %d bytes", lang, len(n))
 		}
@@ -29,7 +32,8 @@ func TestNoticeBounded(t *testing.T) {
 			t.Errorf("%s: the count of links is lost", lang)
 		}
 	}
-	if n := renderNotice(Japanese, LinksDefang, items[:100]); strings.Contains(n, "省略") {
+	pol := DefaultPolicy()
+	if n := renderNotice(&pol, items[:100]); strings.Contains(n, "省略") {
 		t.Error("a notice of 100 files is summarised")
 	}
 }

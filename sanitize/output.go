@@ -22,31 +22,30 @@ type outMessage struct {
 
 // compose builds the output from the rendered document.
 func (w *walker) compose(d *doc) *outMessage {
-	header, items := w.rebuildHeaders(&w.root.Header)
-	// What the header needs said comes first: it is about who wrote.
-	d.items = append(items, d.items...)
-	if w.unreadable && showsReplacement(header, d) {
-		d.items = append(d.items, noticeItem{kind: itemUnreadable})
-	}
-	notice := renderNotice(w.pol.Language, w.pol.Links, d.items)
+	header := w.rebuildHeaders(&w.root.Header)
+	w.rep.Unreadable = w.unreadable && showsReplacement(header, d)
+	items := noticeItems(w.rep)
+	notice := renderNotice(w.pol, items)
 	return &outMessage{
 		header:      header,
 		body:        placeNotice(w.pol.NoticePosition, notice, d.text()) + "\n",
 		attachments: d.attachments,
-		summary:     summarize(d.items, w.rep),
+		summary:     summarize(items, w.rep),
 	}
 }
 
 // noticeOnly builds the message that replaces one that failed closed
 // under Outcome "notice": the sender's headers and a notice, nothing else.
 func (w *walker) noticeOnly(reason string) *outMessage {
-	header, items := w.rebuildHeaders(&w.root.Header)
+	header := w.rebuildHeaders(&w.root.Header)
 	var b strings.Builder
 	b.WriteString(msg(w.pol.Language, msgHeading))
 	b.WriteByte('\n')
-	if len(items) > 0 {
-		// The heading once: the header's lines follow it.
-		b.WriteString(strings.TrimPrefix(renderNotice(w.pol.Language, w.pol.Links, items), msg(w.pol.Language, msgHeading)+"\n"))
+	if len(w.rep.Spoofs) > 0 {
+		// The heading once: the header's lines follow it. Of the parts
+		// read before the message failed, nothing is kept or told.
+		spoofs := &Report{Spoofs: w.rep.Spoofs}
+		b.WriteString(strings.TrimPrefix(renderNotice(w.pol, noticeItems(spoofs)), msg(w.pol.Language, msgHeading)+"\n"))
 		b.WriteByte('\n')
 	}
 	b.WriteString(msg(w.pol.Language, msgReplaced))
@@ -59,7 +58,7 @@ func (w *walker) noticeOnly(reason string) *outMessage {
 	return &outMessage{
 		header:  header,
 		body:    b.String() + "\n",
-		summary: "replaced; reason=" + w.rep.Rejected.Kind,
+		summary: "replaced; reason=" + string(w.rep.Rejected.Kind),
 	}
 }
 
@@ -98,42 +97,42 @@ func placeNotice(pos NoticePosition, notice, body string) string {
 	return notice + "\n" + noticeSeparator + "\n\n" + body
 }
 
+// summaryKeys are the words of the X-Mugai-Sanitized summary for the
+// notice's items, and whether each counts items or says "1" once.
+var summaryKeys = map[itemKind]struct {
+	key  string
+	once bool
+}{
+	itemHTML:            {"html-converted", true},
+	itemDropped:         {"dropped", false},
+	itemResourceDropped: {"dropped", false},
+	itemTextKept:        {"text-attachments", false},
+	itemPayload:         {"payloads-removed", false},
+	itemPayloadRest:     {"payloads-removed", false},
+	itemSignature:       {"signature-removed", true},
+	itemEncrypted:       {"encrypted-removed", false},
+	itemPartial:         {"partial-removed", false},
+	itemCharset:         {"charset-guessed", true},
+	itemTruncated:       {"html-truncated", true},
+	itemConverted:       {"converted", false},
+	itemReencoded:       {"images-reencoded", false},
+	itemExpanded:        {"archives-expanded", false},
+}
+
 // summarize writes the X-Mugai-Sanitized value: counts of each kind of
-// change, in a fixed order, so that it is deterministic and greppable.
+// change the notice tells, and of the links changed, in a fixed order, so
+// that it is deterministic and greppable.
 func summarize(items []noticeItem, rep *Report) string {
 	counts := map[string]int{}
 	for _, it := range items {
-		switch it.kind {
-		case itemHTML:
-			counts["html-converted"] = 1
-		case itemDropped, itemResourceDropped:
-			counts["dropped"]++
-		case itemTextKept:
-			counts["text-attachments"]++
-		case itemPayload, itemPayloadRest:
-			counts["payloads-removed"]++
-		case itemSignature:
-			counts["signature-removed"] = 1
-		case itemEncrypted:
-			counts["encrypted-removed"]++
-		case itemPartial:
-			counts["partial-removed"]++
-		case itemCharset:
-			counts["charset-guessed"] = 1
-		case itemTruncated:
-			counts["html-truncated"] = 1
-		case itemTextURLs:
-			// Counted in links-changed below.
-		case itemConverted:
-			counts["converted"]++
-		case itemReencoded:
-			counts["images-reencoded"]++
-		case itemExpanded:
-			counts["archives-expanded"]++
+		if k, ok := summaryKeys[it.kind]; ok && k.once {
+			counts[k.key] = 1
+		} else if ok {
+			counts[k.key]++
 		}
 	}
-	if rep.LinksChanged > 0 {
-		counts["links-changed"] = rep.LinksChanged
+	if n := rep.LinksChanged(); n > 0 {
+		counts["links-changed"] = n
 	}
 	keys := make([]string, 0, len(counts))
 	for k := range counts {

@@ -57,7 +57,7 @@ func TestCorpusPayloadCuts(t *testing.T) {
 		rel = filepath.ToSlash(rel)
 		for _, p := range rep.Parts {
 			if p.Action == sanitize.ActionPayloadRemoved {
-				got[rel] = append(got[rel], p.DeclaredType+" "+p.SniffedType)
+				got[rel] = append(got[rel], p.Encoding+" "+p.SniffedType)
 			}
 		}
 	}

@@ -1,32 +1,62 @@
 package sanitize
 
-// Report says what the sanitizer did to one message. It is JSON-serializable
-// and deterministic for a given input and policy.
+import (
+	"fmt"
+	"sort"
+)
+
+// ReportSchema is the version of the Report's JSON form, which
+// docs/report.md describes field by field. It changes when a field
+// changes meaning or goes away; new fields that older readers can ignore
+// keep the version.
+const ReportSchema = 1
+
+// Report says what the sanitizer did to one message: the one record of
+// it. The notice, the X-Mugai-Sanitized header, the log line's actions
+// and the metrics are all derived from it, and it is what the vault
+// indexes and the console shows. It is JSON-serializable and
+// deterministic for a given input and policy.
 type Report struct {
+	// Schema is ReportSchema.
+	Schema int `json:"schema"`
 	// MessageID is the Message-ID of the input, when it had a valid one.
 	MessageID string `json:"message_id,omitempty"`
 	// InputBytes and OutputBytes count raw octets read and written.
 	InputBytes  int64 `json:"input_bytes"`
 	OutputBytes int64 `json:"output_bytes"`
-	// Parts lists every MIME entity of the input in document order.
+	// Parts lists every MIME entity of the input in document order, each
+	// archive member after its archive and each file cut out of a text
+	// after that text.
 	Parts []PartReport `json:"parts"`
-	// HTMLConverted is true when some body text was converted from HTML.
+	// Spoofs lists the display names that show another address than the
+	// real one, in header order.
+	Spoofs []Spoof `json:"spoofs,omitempty"`
+	// HTMLConverted is true when some text was converted from HTML (also
+	// an HTML alternative converted and then not chosen).
 	HTMLConverted bool `json:"html_converted,omitempty"`
-	// LinksChanged counts links whose URL was defanged, removed or refused.
-	LinksChanged int `json:"links_changed,omitempty"`
-	// Warnings are things a human might want to know (a guessed charset,
-	// a header that could not be parsed) that did not change the outcome.
+	// Unreadable is true when some characters could not be decoded and
+	// show as U+FFFD in the output.
+	Unreadable bool `json:"unreadable,omitempty"`
+	// Warnings are things a human might want to know (a header that could
+	// not be parsed, an unknown transfer encoding read as 8bit) that did
+	// not change the outcome.
 	Warnings []string `json:"warnings,omitempty"`
 	// Rejected is set when the message failed closed: either refused (the
 	// error returned is a *RejectError) or replaced by a notice-only message.
 	Rejected *Rejection `json:"rejected,omitempty"`
 }
 
+// newReport returns an empty Report of the current schema.
+func newReport() *Report {
+	return &Report{Schema: ReportSchema, Parts: []PartReport{}}
+}
+
 // Rejection describes why a message failed closed.
 type Rejection struct {
-	// Kind is a stable machine-readable class: "ambiguous", "limit",
-	// "malformed" or "policy".
-	Kind string `json:"kind"`
+	// Kind is the class of the rejection.
+	Kind RejectKind `json:"kind"`
+	// Limit names the limit that was exceeded, for Kind "limit".
+	Limit Limit `json:"limit,omitempty"`
 	// Reason is one line of English for logs and SMTP replies.
 	Reason string `json:"reason"`
 	// Replaced is true when the message was delivered as a notice-only
@@ -34,17 +64,43 @@ type Rejection struct {
 	Replaced bool `json:"replaced,omitempty"`
 }
 
-// PartReport describes one MIME entity of the input.
+// Spoof is a display name that shows an address other than the one the
+// mail goes to or comes from ("総務課 <soumu@city.example.lg.jp>"
+// <attacker@example.net>). The real address was added to the name.
+type Spoof struct {
+	// Field is the header field: From, Sender, Reply-To, To or Cc.
+	Field string `json:"field"`
+	// Name is the display name as decoded and cleaned.
+	Name string `json:"name"`
+	// Shown is the address the name shows.
+	Shown string `json:"shown"`
+	// Address is the real address.
+	Address string `json:"address"`
+}
+
+// PartReport describes one MIME entity of the input, one member of an
+// archive, or one file cut out of a text.
 type PartReport struct {
 	// Path is the entity's position: "" for the top level, "1", "1.2", ...
 	// as in RFC 3501 section numbers (a message/rfc822 body adds no level of
 	// its own: its parts are numbered below the part that holds it).
+	// Archive members and files cut out of a text have the Path of the
+	// part that holds them.
 	Path string `json:"path"`
 	// DeclaredType is the media type from Content-Type (lower case), or the
-	// RFC 2045 default when there was none.
+	// RFC 2045 default when there was none; "" for archive members and
+	// files cut out of a text, which declare none.
 	DeclaredType string `json:"declared_type"`
 	// SniffedType is the type detected from the content, when it was looked at.
 	SniffedType string `json:"sniffed_type,omitempty"`
+	// Kind is the converter's kind for the content (flatten.Kind: "pdf",
+	// "docx", "zip", "executable", "unknown", ...), for parts a converter
+	// looked at.
+	Kind string `json:"kind,omitempty"`
+	// Encoding is the encoding of a file cut out of a text (a
+	// payload.Kind: "uuencode", "base64", ..., or "too-many" for the rest
+	// of a text that held more than limits.payloads).
+	Encoding string `json:"encoding,omitempty"`
 	// Charset used to decode text, and whether it was guessed.
 	Charset        string `json:"charset,omitempty"`
 	CharsetGuessed bool   `json:"charset_guessed,omitempty"`
@@ -59,11 +115,43 @@ type PartReport struct {
 	SHA256 string `json:"sha256,omitempty"`
 	// Action is what happened to the part.
 	Action Action `json:"action"`
-	// Reason explains the action when it was not the obvious one.
+	// Cause says why a part was dropped or skipped.
+	Cause Cause `json:"cause,omitempty"`
+	// Reason says more, in English, when there is more to say (the
+	// converter's own words).
 	Reason string `json:"reason,omitempty"`
+	// Output is the name of the attachment that carries the part's text
+	// or image in the output ("" for text shown in the body).
+	Output string `json:"output,omitempty"`
+	// Members is the number of files an expanded archive held; each
+	// follows it.
+	Members int `json:"members,omitempty"`
 	// Removed names active or external content the file had and the
 	// output does not carry ("macro (VBA)", "JavaScript", ...).
 	Removed []string `json:"removed,omitempty"`
+	// Mismatch is set when the declared type names another kind of file
+	// than the content is.
+	Mismatch bool `json:"mismatch,omitempty"`
+	// Truncated is set when the text was cut: a converted file's at
+	// limits.convert_output, an HTML text's before a token larger than
+	// limits.html_token.
+	Truncated bool `json:"truncated,omitempty"`
+	// LinksChanged counts the HTML links whose URL was defanged or removed.
+	LinksChanged int `json:"links_changed,omitempty"`
+	// URLsChanged counts the web addresses written in the text that were
+	// made non-clickable.
+	URLsChanged int `json:"urls_changed,omitempty"`
+	// Verbatim is set for a text attachment that went out as it came:
+	// UTF-8 or ASCII plain text under its own name, unchanged but for
+	// line ends (the notice does not mention it).
+	Verbatim bool `json:"verbatim,omitempty"`
+	// Resource is set for the parts of a multipart/related beside its
+	// root: the images and styles of an HTML body.
+	Resource bool `json:"resource,omitempty"`
+	// Unchosen is set for the parts of an alternative that was not chosen
+	// (RFC 2046 §5.1.4): its body text is not shown; the files it held
+	// are handled like any other.
+	Unchosen bool `json:"unchosen,omitempty"`
 }
 
 // Action is what the sanitizer did with one part.
@@ -88,8 +176,9 @@ const (
 	ActionReencoded Action = "reencoded"
 	// ActionExpanded: an archive or winmail.dat whose members follow.
 	ActionExpanded Action = "expanded"
-	// ActionSkipped: an alternative representation that was not chosen, or
-	// an unnamed inline resource of one (it is not named in the notice).
+	// ActionSkipped: an alternative representation that was not chosen,
+	// an unnamed inline resource of one, or an empty text: not shown and
+	// not named in the notice.
 	ActionSkipped Action = "skipped"
 	// ActionSignatureRemoved: a multipart/signed signature that was removed
 	// without verification.
@@ -98,3 +187,107 @@ const (
 	// base64 block, EICAR pattern) cut out of a text part.
 	ActionPayloadRemoved Action = "payload-removed"
 )
+
+// Cause says why a part was dropped or skipped: the converters' reason
+// codes (package flatten) and the sanitizer's own.
+type Cause string
+
+const (
+	// Set by the converters (flatten.Reason*).
+	CauseUnsupported Cause = "unsupported" // a type that cannot be made safe (executable, unknown binary)
+	CauseEncrypted   Cause = "encrypted"   // password-protected: cannot be inspected
+	CauseNoText      Cause = "no-text"     // a document without extractable text (scanned PDF)
+	CauseCorrupt     Cause = "corrupt"     // could not be read
+	CauseLimit       Cause = "limit"       // a limit tripped (size, entries, ratio, pixels, pages, payloads)
+	CauseImages      Cause = "images-off"  // an image, and images are dropped by policy
+	CauseDepth       Cause = "depth"       // an archive nested deeper than the limit
+	CauseTimeout     Cause = "timeout"     // the conversion took too long
+	CauseCrash       Cause = "crash"       // the converter failed, or what it returned was not valid
+	CauseEmpty       Cause = "empty"       // no content at all
+	CauseTooLarge    Cause = "too-large"   // larger than limits.convert_size
+	CauseScript      Cause = "script"      // a script file, and scripts are dropped by policy
+	// Set by the sanitizer.
+	CauseTransferEncoding Cause = "transfer-encoding" // a Content-Transfer-Encoding it cannot decode
+	CauseEncryptedMessage Cause = "encrypted-message" // S/MIME or PGP encrypted content (RFC 8551, RFC 3156)
+	CausePartial          Cause = "partial"           // message/partial or message/external-body (RFC 2046 §5.2.2–5.2.3)
+	CauseAlternative      Cause = "alternative"       // an alternative that was not chosen
+)
+
+// causes are the known causes: a converter's result naming another
+// reason is not trusted (verifyResult).
+var causes = map[Cause]bool{
+	CauseUnsupported: true, CauseEncrypted: true, CauseNoText: true, CauseCorrupt: true, CauseLimit: true,
+	CauseImages: true, CauseDepth: true, CauseTimeout: true, CauseCrash: true, CauseEmpty: true,
+	CauseTooLarge: true, CauseScript: true, CauseTransferEncoding: true, CauseEncryptedMessage: true,
+	CausePartial: true, CauseAlternative: true,
+}
+
+// Type is the part's type as the log, the metrics and the console name
+// it: the detected type, or the declared one when nothing specific was
+// detected.
+func (p *PartReport) Type() string {
+	if p.SniffedType != "" && p.SniffedType != "application/octet-stream" {
+		return p.SniffedType
+	}
+	return p.DeclaredType
+}
+
+// LinksChanged counts the links and web addresses changed in the whole
+// message (HTML links and addresses written in text, in every part).
+func (r *Report) LinksChanged() int {
+	n := 0
+	for i := range r.Parts {
+		n += r.Parts[i].LinksChanged + r.Parts[i].URLsChanged
+	}
+	return n
+}
+
+// LogActions summarises the report in short words for the relay's
+// per-message log line, sorted, each with its count when above one:
+// html-to-text, links-changed(N), dropped:<type>, text-attachment,
+// payload:<encoding>, signature-removed, charset-guessed,
+// rejected:<kind>, replaced:<kind>.
+func (r *Report) LogActions() []string {
+	if r == nil {
+		return nil
+	}
+	counts := map[string]int{}
+	if r.HTMLConverted {
+		counts["html-to-text"]++
+	}
+	if n := r.LinksChanged(); n > 0 {
+		counts["links-changed"] += n
+	}
+	for i := range r.Parts {
+		p := &r.Parts[i]
+		switch p.Action {
+		case ActionDropped:
+			counts["dropped:"+p.Type()]++
+		case ActionTextAttachment:
+			counts["text-attachment"]++
+		case ActionPayloadRemoved:
+			counts["payload:"+p.Encoding]++
+		case ActionSignatureRemoved:
+			counts["signature-removed"]++
+		}
+		if p.CharsetGuessed {
+			counts["charset-guessed"]++
+		}
+	}
+	if r.Rejected != nil {
+		if r.Rejected.Replaced {
+			counts["replaced:"+string(r.Rejected.Kind)]++
+		} else {
+			counts["rejected:"+string(r.Rejected.Kind)]++
+		}
+	}
+	out := make([]string, 0, len(counts))
+	for k, n := range counts {
+		if n > 1 {
+			k = fmt.Sprintf("%s(%d)", k, n)
+		}
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -88,7 +88,7 @@ func (s *Sanitizer) MessageContext(parent context.Context, dst io.Writer, src io
 	ctx, cancel := context.WithTimeout(parent, s.policy.Limits.Time)
 	defer cancel()
 	counted := &countingReader{r: src}
-	rep := &Report{Parts: []PartReport{}}
+	rep := newReport()
 	w := newWalker(ctx, &s.policy, s.conv, rep)
 	out, err := w.run(counted)
 	rep.InputBytes = counted.n
@@ -99,9 +99,9 @@ func (s *Sanitizer) MessageContext(parent context.Context, dst io.Writer, src io
 			// message's fault, so not a permanent refusal.
 			return rep, err
 		}
-		rep.Rejected = &Rejection{Kind: rej.Kind, Reason: rej.Reason}
+		rep.Rejected = rej.rejection()
 		outcome := s.policy.Ambiguous
-		if rej.Kind != KindAmbiguous {
+		if rej.Kind != RejectAmbiguous {
 			outcome = s.policy.OverLimit
 		}
 		if outcome != OutcomeNotice || w.root == nil {
@@ -160,18 +160,24 @@ func (s *Sanitizer) rejection(err error) (*RejectError, bool) {
 	case errors.As(err, &rej):
 		return rej, true
 	case errors.As(err, &le):
-		r := newReject(KindLimit, le.Error())
-		if le.What == "message size" {
-			// RFC 3463 §3.4: 5.3.4 "message too big for system".
-			r.Code, r.Enhanced = 552, [3]int{5, 3, 4}
-		}
-		return r, true
+		return newReject(RejectLimit, bounds[le.Bound], le.Error()), true
 	case errors.As(err, &ae):
-		return newReject(KindAmbiguous, ae.Error()), true
+		return newReject(RejectAmbiguous, "", ae.Error()), true
 	case errors.Is(err, context.DeadlineExceeded):
-		return newReject(KindLimit, fmt.Sprintf("sanitizing took longer than the limit of %s", s.policy.Limits.Time)), true
+		return newReject(RejectLimit, LimitTime, fmt.Sprintf("sanitizing took longer than the limit of %s", s.policy.Limits.Time)), true
 	}
 	return nil, false
+}
+
+// bounds name mimeparse's limits by their configuration keys.
+var bounds = map[mimeparse.Bound]Limit{
+	mimeparse.BoundMessage: LimitMessageSize,
+	mimeparse.BoundHeader:  LimitHeaderSize,
+	mimeparse.BoundLine:    LimitLineLength,
+	mimeparse.BoundDepth:   LimitDepth,
+	mimeparse.BoundParts:   LimitParts,
+	mimeparse.BoundPart:    LimitPartSize,
+	mimeparse.BoundTotal:   LimitDecodedSize,
 }
 
 // countingReader counts bytes read.

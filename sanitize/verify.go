@@ -25,9 +25,10 @@ import (
 //     writes — no ancillary PNG chunk, no JPEG application or comment
 //     segment, nothing after the end marker — and within the pixel limit;
 //     anything else is dropped ("could not be converted");
-//   - names, types and the list of removed content are cleaned before they
-//     appear in the notice or the report;
-//   - an unknown action is a drop.
+//   - names, kinds, types and the list of removed content are cleaned
+//     before they appear in the notice or the report;
+//   - an unknown action, or a drop for an unknown reason, is a drop for
+//     a crash.
 //
 // verifyResult applies the structural checks and returns the result to
 // use (a drop replacing an invalid one).
@@ -44,12 +45,19 @@ func verifyResult(res *flatten.Result, maxPixels int64, depth int) *flatten.Resu
 		}
 	}
 	out.Detail = textclean.Line(res.Detail)
+	if out.Kind != "" && !isToken(string(out.Kind), 32) {
+		out.Kind = flatten.KindUnknown
+	}
 	invalid := func(why string) *flatten.Result {
 		return &flatten.Result{Kind: out.Kind, MediaType: out.MediaType, Action: flatten.ActionDrop,
 			Reason: flatten.ReasonCrash, Detail: "converter result rejected: " + why}
 	}
 	switch res.Action {
-	case flatten.ActionText, flatten.ActionDrop:
+	case flatten.ActionDrop:
+		if !causes[Cause(res.Reason)] {
+			return invalid("unknown reason")
+		}
+	case flatten.ActionText:
 	case flatten.ActionImage:
 		if err := verifyImage(res.Image, res.ImageType, maxPixels); err != "" {
 			return invalid(err)

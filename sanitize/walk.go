@@ -43,10 +43,9 @@ func newWalker(ctx context.Context, pol *Policy, conv Converter, rep *Report) *w
 type doc struct {
 	blocks      []string  // body text, in order
 	attachments []outPart // text attachments and re-encoded images
-	items       []noticeItem
-	parts       []int // indices of the Report.Parts this doc added
-	fromHTML    bool  // some body text was converted from HTML
-	fromPlain   bool  // some body text came from text/plain
+	parts       []int     // indices of the Report.Parts this doc added
+	fromHTML    bool      // some body text was converted from HTML
+	fromPlain   bool      // some body text came from text/plain
 }
 
 // outPart is an attachment of the output: UTF-8 text, or (data set) an
@@ -61,7 +60,6 @@ type outPart struct {
 func (d *doc) merge(o *doc) {
 	d.blocks = append(d.blocks, o.blocks...)
 	d.attachments = append(d.attachments, o.attachments...)
-	d.items = append(d.items, o.items...)
 	d.parts = append(d.parts, o.parts...)
 	d.fromHTML = d.fromHTML || o.fromHTML
 	d.fromPlain = d.fromPlain || o.fromPlain
@@ -134,7 +132,7 @@ func (w *walker) walk(d *doc, e *mimeparse.Entity, inline bool) error {
 		case "multipart/signed":
 			return w.signed(d, e, inline)
 		case "multipart/encrypted":
-			w.dropOpaque(d, e, itemEncrypted)
+			w.dropOpaque(d, e, CauseEncryptedMessage)
 			return nil
 		}
 		// mixed, digest, report, parallel and unknown subtypes, which
@@ -229,23 +227,18 @@ func (w *walker) choose(alts []*doc) int {
 }
 
 // skip folds an alternative that was not chosen into d: its body text is
-// dropped (the chosen alternative says the same), its text attachments and
-// its named dropped files are kept.
+// dropped (the chosen alternative says the same), its text attachments are
+// kept. Its parts are marked, so the notice names only the files it held.
 func (w *walker) skip(d *doc, a *doc) {
 	for _, i := range a.parts {
 		p := &w.rep.Parts[i]
+		p.Unchosen = true
 		if p.Action == ActionBody || p.Action == ActionBodyFromHTML {
-			p.Action, p.Reason = ActionSkipped, "alternative not chosen"
+			p.Action, p.Cause = ActionSkipped, CauseAlternative
 		}
 	}
 	d.parts = append(d.parts, a.parts...)
 	d.attachments = append(d.attachments, a.attachments...)
-	for _, it := range a.items {
-		switch it.kind {
-		case itemDropped, itemTextKept, itemPayload, itemPayloadRest:
-			d.items = append(d.items, it)
-		}
-	}
 }
 
 // related renders the root part of a multipart/related (RFC 2387 §3.2:
@@ -264,10 +257,8 @@ func (w *walker) related(d *doc, e *mimeparse.Entity, inline bool) error {
 		if err := w.walk(sub, c, false); err != nil {
 			return err
 		}
-		for i := range sub.items {
-			if sub.items[i].kind == itemDropped && sub.items[i].name == "" {
-				sub.items[i].kind = itemResourceDropped
-			}
+		for _, i := range sub.parts {
+			w.rep.Parts[i].Resource = true
 		}
 		d.merge(sub)
 		return nil
@@ -292,17 +283,14 @@ func (w *walker) signed(d *doc, e *mimeparse.Entity, inline bool) error {
 			return w.walk(d, c, inline)
 		}
 		w.addPart(d, c, ActionSignatureRemoved)
-		d.items = append(d.items, noticeItem{kind: itemSignature, typ: c.ContentType.Value})
 		return nil
 	})
 }
 
 // dropOpaque drops an entity that cannot be inspected (encrypted) without
 // reading it; the enclosing reader skips its lines.
-func (w *walker) dropOpaque(d *doc, e *mimeparse.Entity, kind itemKind) {
-	i := w.addPart(d, e, ActionDropped)
-	w.rep.Parts[i].Reason = reasonText(kind)
-	d.items = append(d.items, noticeItem{kind: kind, typ: e.ContentType.Value})
+func (w *walker) dropOpaque(d *doc, e *mimeparse.Entity, cause Cause) {
+	w.rep.Parts[w.addPart(d, e, ActionDropped)].Cause = cause
 }
 
 // message renders an encapsulated message (RFC 2046 §5.2.1) as a quoted
@@ -324,7 +312,6 @@ func (w *walker) message(d *doc, e *mimeparse.Entity) error {
 	}
 	d.blocks = append(d.blocks, forwardBlock(w.pol.Language, forwardHeaders(&inner.Header), sub.text()))
 	d.attachments = append(d.attachments, sub.attachments...)
-	d.items = append(d.items, sub.items...)
 	d.parts = append(d.parts, sub.parts...)
 	d.fromPlain = d.fromPlain || sub.fromPlain || sub.fromHTML
 	return nil

@@ -51,8 +51,8 @@ type Outcome struct {
 	DeliveredSize   int64  `json:"delivered_size,omitempty"`
 	// Headers are the decoded fields of the original.
 	Headers Headers `json:"headers"`
-	// Report is the sanitizer's Report as JSON, kept as given (it must be
-	// valid JSON, or empty).
+	// Report is the sanitizer's Report as JSON (its schema, versioned, is
+	// docs/report.md), kept as given (it must be valid JSON, or empty).
 	Report json.RawMessage `json:"report,omitempty"`
 }
 

@@ -65,8 +65,8 @@ func (e *env) sanitize(args []string) int {
 	var rej *sanitize.RejectError
 	switch {
 	case errors.As(err, &rej):
-		return e.fail(exitRejected, "rejected: %d %d.%d.%d %s", rej.Code,
-			rej.Enhanced[0], rej.Enhanced[1], rej.Enhanced[2], rej.Reason)
+		code, enhanced, reason := rej.SMTPStatus()
+		return e.fail(exitRejected, "rejected: %d %d.%d.%d %s", code, enhanced[0], enhanced[1], enhanced[2], reason)
 	case err != nil:
 		return e.fail(exitError, "sanitize: %v", err)
 	}

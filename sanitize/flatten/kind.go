@@ -8,6 +8,7 @@ import (
 
 	"github.com/mugai/mugai/sanitize/archive"
 	"github.com/mugai/mugai/sanitize/imagesafe"
+	"github.com/mugai/mugai/sanitize/mediatype"
 	"github.com/mugai/mugai/sanitize/office"
 )
 
@@ -118,77 +119,13 @@ func (k Kind) ExternalName() string {
 	return string(k)
 }
 
-// MediaType is the usual media type of the kind.
+// MediaType is the usual media type of the kind (package mediatype's
+// table); a template is reported as its format's document.
 func (k Kind) MediaType() string {
-	switch k {
-	case KindPDF:
-		return "application/pdf"
-	case KindDOCX, KindDOTX:
-		return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-	case KindDOCM:
-		return "application/vnd.ms-word.document.macroEnabled.12"
-	case KindXLSX:
-		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-	case KindXLSM:
-		return "application/vnd.ms-excel.sheet.macroEnabled.12"
-	case KindPPTX:
-		return "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-	case KindPPTM:
-		return "application/vnd.ms-powerpoint.presentation.macroEnabled.12"
-	case KindODT:
-		return "application/vnd.oasis.opendocument.text"
-	case KindODS:
-		return "application/vnd.oasis.opendocument.spreadsheet"
-	case KindODP:
-		return "application/vnd.oasis.opendocument.presentation"
-	case KindRTF:
-		return "application/rtf"
-	case KindDOC:
-		return "application/msword"
-	case KindXLS:
-		return "application/vnd.ms-excel"
-	case KindPPT:
-		return "application/vnd.ms-powerpoint"
-	case KindOLE:
-		return "application/x-ole-storage"
-	case KindZIP:
-		return "application/zip"
-	case KindGZIP:
-		return "application/gzip"
-	case KindTAR:
-		return "application/x-tar"
-	case KindTGZ:
-		return "application/x-gtar-compressed"
-	case KindTNEF:
-		return "application/vnd.ms-tnef"
-	case KindPNG:
-		return "image/png"
-	case KindJPEG:
-		return "image/jpeg"
-	case KindGIF:
-		return "image/gif"
-	case KindExecutable:
-		return "application/x-executable"
-	case KindText:
-		return "text/plain"
-	case KindHTML:
-		return "text/html"
-	case "7z":
-		return "application/x-7z-compressed"
-	case "rar":
-		return "application/vnd.rar"
-	case "lzh":
-		return "application/x-lzh-compressed"
-	case "bzip2":
-		return "application/x-bzip2"
-	case "xz":
-		return "application/x-xz"
-	case "cab":
-		return "application/vnd.ms-cab-compressed"
-	case "zstd":
-		return "application/zstd"
+	if k == KindDOTX {
+		k = KindDOCX
 	}
-	return "application/octet-stream"
+	return mediatype.KindType(string(k))
 }
 
 // tnefSignature starts every TNEF stream (MS-OXTNEF 2.1.3.1), little endian.
@@ -224,28 +161,19 @@ func Detect(data []byte) Kind {
 	case "image/gif":
 		return KindGIF
 	}
-	m := mimetype.Detect(data)
-	t := m.String()
+	// Last, mimetype's name for the content, looked up in the table: only
+	// the kinds a converter is chosen by without a structure of their own.
+	t := mimetype.Detect(data).String()
 	if i := strings.IndexByte(t, ';'); i >= 0 {
 		t = t[:i]
 	}
-	switch {
-	case t == "application/msword":
-		return KindDOC
-	case t == "application/vnd.ms-excel":
-		return KindXLS
-	case t == "application/vnd.ms-powerpoint":
-		return KindPPT
-	case t == "application/x-ole-storage" || m.Is("application/x-ole-storage"):
-		return KindOLE
-	case strings.Contains(t, "executable") || t == "application/x-elf" || t == "application/x-mach-binary" ||
-		t == "application/x-msdownload" || t == "application/java-archive" || t == "application/x-sharedlib":
-		return KindExecutable
-	case strings.HasPrefix(t, "image/"):
+	switch k := Kind(mediatype.Lookup(t).Kind); k {
+	case KindDOC, KindXLS, KindPPT, KindOLE, KindExecutable, KindHTML:
+		return k
+	case KindPNG, KindJPEG, KindGIF, KindImage:
+		// imagesafe did not take it: an image, but none it re-encodes.
 		return KindImage
-	case t == "text/html":
-		return KindHTML
-	case strings.HasPrefix(t, "text/") || t == "application/json" || t == "application/xml":
+	case KindText:
 		if LooksText(data) {
 			return KindText
 		}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 
 	"github.com/gabriel-vasile/mimetype"
+
+	"github.com/mugai/mugai/sanitize/mediatype"
 )
 
 // SniffBytes is how much of a file Sniff needs: the PDF header may stand
@@ -22,21 +24,10 @@ func Sniff(head []byte) Kind {
 		// A truncated zip has no central directory for office.Detect;
 		// mimetype reads the names of the first entries instead.
 		for m := mimetype.Detect(head); m != nil; m = m.Parent() {
-			if k, ok := sniffedOffice[m.String()]; ok {
+			if k := Kind(mediatype.Lookup(m.String()).Kind); k.family() == familyOffice {
 				return k
 			}
 		}
 	}
 	return Detect(head)
-}
-
-// sniffedOffice maps mimetype's names of the zip-based Office formats to
-// kinds.
-var sniffedOffice = map[string]Kind{
-	"application/vnd.openxmlformats-officedocument.wordprocessingml.document":   KindDOCX,
-	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":         KindXLSX,
-	"application/vnd.openxmlformats-officedocument.presentationml.presentation": KindPPTX,
-	"application/vnd.oasis.opendocument.text":                                   KindODT,
-	"application/vnd.oasis.opendocument.spreadsheet":                            KindODS,
-	"application/vnd.oasis.opendocument.presentation":                           KindODP,
 }

@@ -39,7 +39,7 @@ type Reader struct {
 
 // NewReader returns a Reader over a raw message.
 func NewReader(r io.Reader, lim Limits) *Reader {
-	lr := &limitReader{r: r, max: lim.MessageBytes, what: "message size"}
+	lr := &limitReader{r: r, max: lim.MessageBytes}
 	lines := newBufLines(&newlineReader{r: lr}, lim.LineBytes)
 	return &Reader{lim: lim, src: &pushback{src: lines}}
 }
@@ -140,7 +140,7 @@ func (e *Entity) readHeader(top, inDigest bool) error {
 	h, err := hr.read()
 	e.Header = h
 	if errors.Is(err, errHeaderTooBig) {
-		return &LimitError{What: "header section size", Limit: int64(e.r.lim.HeaderBytes), Path: e.Path}
+		return &LimitError{Bound: BoundHeader, What: "header section size", Limit: int64(e.r.lim.HeaderBytes), Path: e.Path}
 	}
 	if err != nil {
 		return e.wrap(err)
@@ -307,10 +307,10 @@ func (e *Entity) wrap(err error) error {
 func (e *Entity) newChild(path string, body *pushback) (*Entity, error) {
 	e.r.parts++
 	if e.r.parts > e.r.lim.Parts {
-		return nil, &LimitError{What: "number of MIME parts", Limit: int64(e.r.lim.Parts), Path: path}
+		return nil, &LimitError{Bound: BoundParts, What: "number of MIME parts", Limit: int64(e.r.lim.Parts), Path: path}
 	}
 	if e.Depth+1 > e.r.lim.Depth {
-		return nil, &LimitError{What: "MIME nesting depth", Limit: int64(e.r.lim.Depth), Path: path}
+		return nil, &LimitError{Bound: BoundDepth, What: "MIME nesting depth", Limit: int64(e.r.lim.Depth), Path: path}
 	}
 	return &Entity{r: e.r, parent: e, Depth: e.Depth + 1, Path: path, body: body}, nil
 }
@@ -435,9 +435,9 @@ func (d *decodedLimit) Read(p []byte) (int, error) {
 	}
 	switch {
 	case d.n > d.e.r.lim.PartBytes:
-		return n, &LimitError{What: "decoded part size", Limit: d.e.r.lim.PartBytes, Path: d.e.Path}
+		return n, &LimitError{Bound: BoundPart, What: "decoded part size", Limit: d.e.r.lim.PartBytes, Path: d.e.Path}
 	case d.e.r.decoded > d.e.r.lim.TotalBytes:
-		return n, &LimitError{What: "total decoded size", Limit: d.e.r.lim.TotalBytes, Path: d.e.Path}
+		return n, &LimitError{Bound: BoundTotal, What: "total decoded size", Limit: d.e.r.lim.TotalBytes, Path: d.e.Path}
 	}
 	return n, err
 }

@@ -2,8 +2,24 @@ package mimeparse
 
 import "fmt"
 
+// Bound names one of the Limits.
+type Bound int
+
+// Bounds.
+const (
+	BoundMessage Bound = iota + 1 // Limits.MessageBytes
+	BoundHeader                   // Limits.HeaderBytes
+	BoundLine                     // Limits.LineBytes
+	BoundDepth                    // Limits.Depth
+	BoundParts                    // Limits.Parts
+	BoundPart                     // Limits.PartBytes
+	BoundTotal                    // Limits.TotalBytes
+)
+
 // LimitError reports that the message exceeded one of the Limits.
 type LimitError struct {
+	// Bound is the limit exceeded.
+	Bound Bound
 	// What names the limit in plain words, e.g. "MIME nesting depth".
 	What string
 	// Limit is the configured bound.

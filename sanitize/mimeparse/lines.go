@@ -40,19 +40,19 @@ func (n *newlineReader) Read(p []byte) (int, error) {
 	}
 }
 
-// limitReader fails with a *LimitError once more than max bytes were read.
+// limitReader fails with a *LimitError once more than max bytes of the
+// message were read.
 type limitReader struct {
-	r    io.Reader
-	n    int64
-	max  int64
-	what string
+	r   io.Reader
+	n   int64
+	max int64
 }
 
 func (l *limitReader) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
 	l.n += int64(n)
 	if l.n > l.max {
-		return 0, &LimitError{What: l.what, Limit: l.max}
+		return 0, &LimitError{Bound: BoundMessage, What: "message size", Limit: l.max}
 	}
 	return n, err
 }
@@ -125,7 +125,7 @@ func (s *bufLines) next() (frag, error) {
 func (s *bufLines) grow(n int) error {
 	s.cur += n
 	if s.cur > s.maxLine {
-		return &LimitError{What: "line length", Limit: int64(s.maxLine)}
+		return &LimitError{Bound: BoundLine, What: "line length", Limit: int64(s.maxLine)}
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/gabriel-vasile/mimetype"
 
 	"github.com/mugai/mugai/sanitize/charset"
+	"github.com/mugai/mugai/sanitize/mediatype"
 )
 
 // isBinary reports whether decoded bytes are something other than readable
@@ -34,22 +35,16 @@ func isBinary(data []byte, truncated bool) bool {
 
 // readableText reports whether a sniffed type is text a person reads: plain
 // text, or one of the text data formats below text/plain in mimetype's
-// tree (CSV, JSON, calendars, vCards, subtitles, a mail message — whose own
-// payloads Find looks for by recursion).
+// tree that package mediatype marks readable (CSV, JSON, calendars, vCards,
+// subtitles, a mail message — whose own payloads Find looks for by
+// recursion).
 func readableText(m *mimetype.MIME) bool {
 	for p := m; p != nil; p = p.Parent() {
 		if p.Is("text/plain") {
 			return p == m
 		}
-		for _, t := range []string{
-			"text/csv", "text/tab-separated-values", "application/json",
-			"application/x-ndjson", "application/x-subrip", "text/vtt",
-			"text/vcard", "text/calendar", "message/rfc822",
-			"text/vnd.familysearch.gedcom",
-		} {
-			if p.Is(t) {
-				return true
-			}
+		if mediatype.Lookup(p.String()).Readable {
+			return true
 		}
 	}
 	return false
