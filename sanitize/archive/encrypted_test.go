@@ -106,12 +106,15 @@ func checkFixtures(t *testing.T, dir string, all bool) {
 				t.Errorf("Scheme %q, want %q", a.Scheme(), fx.scheme)
 			}
 			for _, wrong := range []string{"", "abc123!", fx.password + " ", "Abc123", "パスワード1"} {
-				if a.Check(wrong) {
-					// One wrong password in 256 passes a traditional check
-					// byte; none of these happens to.
+				// One wrong password in 256 passes a traditional check
+				// byte (the archives are made anew, with new random
+				// headers, when the tools are installed); its data then
+				// fails the CRC-32 (TestEncryptedLuckyWrongPassword).
+				lucky := fx.scheme == "zipcrypto" && a.Check(wrong)
+				if a.Check(wrong) && !lucky {
 					t.Errorf("Check(%q) passed", wrong)
 				}
-				if _, err := a.Decrypt(ctx, wrong); !errors.Is(err, ErrPassword) {
+				if _, err := a.Decrypt(ctx, wrong); !errors.Is(err, ErrPassword) && !(lucky && errors.Is(err, ErrDamaged)) {
 					t.Errorf("Decrypt(%q): %v, want ErrPassword", wrong, err)
 				}
 			}
