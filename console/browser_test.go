@@ -205,11 +205,26 @@ func (b *browserSession) location() string {
 
 // shot saves a screenshot of the whole page as NN-name.png (quality
 // 100 asks for PNG).
+//
+// Chromium's Page.captureScreenshot now and then never answers on a
+// loaded machine (chromedp issues 770 and 924), so each try has its own
+// deadline, and a picture that cannot be taken in three tries is logged,
+// not failed: the pictures are artifacts, the assertions are the test.
 func (b *browserSession) shot(name string) {
 	b.t.Helper()
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	var png []byte
+	var err error
+	for try := 0; try < 3; try++ {
+		ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+		png, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		cancel()
+		if err == nil || b.ctx.Err() != nil {
+			break
+		}
+	}
 	if err != nil {
-		b.t.Fatalf("screenshot %s: %v", name, err)
+		b.t.Logf("screenshot %s: %v (not taken)", name, err)
+		return
 	}
 	b.n++
 	path := filepath.Join(b.shots, fmt.Sprintf("%02d-%s.png", b.n, name))
