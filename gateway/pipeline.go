@@ -72,11 +72,11 @@ func (m *message) begin(ctx context.Context, env *smtpd.Envelope) (smtpd.Deliver
 // Filter implements smtpd.Filter: the stages before the next hop. src is
 // smtpd's spool of the original; auth and the vault put are to come
 // before the sanitizer (package doc).
-func (m *message) Filter(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src io.Reader) (smtpd.FilterResult, error) {
+func (m *message) Filter(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src *smtpd.Original) (smtpd.FilterResult, error) {
 	if m.p.sanitizer == nil {
-		return passthrough(dst, src)
+		return passthrough(dst, src.Reader())
 	}
-	rep, err := m.p.sanitizer.MessageContext(ctx, dst, src)
+	rep, err := m.p.sanitizer.MessageContext(ctx, dst, src.Reader())
 	m.p.record.report(env, rep, err)
 	return smtpd.FilterResult{Actions: actions(rep)}, Rejection(err)
 }
