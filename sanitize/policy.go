@@ -223,14 +223,14 @@ const (
 )
 
 // DefaultPolicy returns the policy used when nothing is configured: plain
-// text preferred, links defanged, ambiguous or oversized messages rejected,
-// Japanese notice on top.
+// text preferred, links defanged, ambiguous or oversized messages
+// quarantined (refused where no original is kept), Japanese notice on top.
 func DefaultPolicy() Policy {
 	return Policy{
 		Prefer:         PreferText,
 		Links:          LinksDefang,
-		Ambiguous:      OutcomeReject,
-		OverLimit:      OutcomeReject,
+		Ambiguous:      OutcomeQuarantine,
+		OverLimit:      OutcomeQuarantine,
 		Language:       Japanese,
 		NoticePosition: NoticeTop,
 		Flatten:        FlattenAttach,
