@@ -25,9 +25,9 @@ type VaultSection struct {
 	RecipientsFile string `yaml:"recipients_file"`
 	// IdentityFile holds the private key for reading; "" =
 	// Path/identity.txt.
-	IdentityFile string       `yaml:"identity_file"`
-	Retention    Duration     `yaml:"retention"`
-	MaxSize      Size         `yaml:"max_size"`
+	IdentityFile string   `yaml:"identity_file"`
+	Retention    Duration `yaml:"retention"`
+	MaxSize      Size     `yaml:"max_size"`
 	// Notice is the notice's line about the original, by language.
 	Notice  VaultNotice  `yaml:"notice"`
 	Release VaultRelease `yaml:"release"`
