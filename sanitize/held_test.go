@@ -74,3 +74,17 @@ func TestQuarantineEntryPoint(t *testing.T) {
 		t.Errorf("report: %+v", rep.Rejected)
 	}
 }
+
+func TestReadHeaders(t *testing.T) {
+	msg := "From: =?ISO-2022-JP?B?GyRCOzNFRBsoQg==?= <yamada@example.jp>\r\nTo: a@example.lg.jp, =?UTF-8?B?57eP5YuZ?= <soumu@example.lg.jp>\r\n" +
+		"Subject: =?UTF-8?B?6KaL56mN5pu4?=\u202e\r\nMessage-ID: <abc@example.jp> <def@example.jp>\r\nDate: Tue, 14 Jan 2025 09:30:00 +0900 (JST)\r\n\r\nbody\r\n"
+	got := sanitize.ReadHeaders(strings.NewReader(msg))
+	want := sanitize.Headers{From: "山田 <yamada@example.jp>", To: "a@example.lg.jp, 総務 <soumu@example.lg.jp>", Subject: "見積書",
+		MessageID: "<abc@example.jp>", Date: "Tue, 14 Jan 2025 09:30:00 +0900"}
+	if got != want {
+		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
+	if got := sanitize.ReadHeaders(strings.NewReader("Subject: " + strings.Repeat("x", 300<<10) + "\r\n\r\n")); got != (sanitize.Headers{}) {
+		t.Errorf("over the header limit: %+v", got)
+	}
+}

@@ -78,7 +78,13 @@ func openSQLiteDB(path string) (*sql.DB, error) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
+	// An absolute path: a relative one ("mugai-vault/index.db", from the
+	// default ./mugai-vault) would be read as the URI's authority.
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("vault index: %w", err)
+	}
+	u := url.URL{Scheme: "file", Path: abs, RawQuery: q.Encode()}
 	// Create the file private before SQLite would (0644); its -wal and
 	// -shm files take the same mode.
 	if f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err == nil {

@@ -139,6 +139,9 @@ type PutResult struct {
 	// Size is the original's size in bytes, SHA256 its hex SHA-256.
 	Size   int64
 	SHA256 string
+	// Expires is when the entry's retention ends (for a reused entry,
+	// the first receipt's), for the recipient link's expiry.
+	Expires time.Time
 }
 
 // Put stores an original durably: the encrypted object is synced and
@@ -165,7 +168,7 @@ func (v *Vault) Put(ctx context.Context, env Envelope, r io.Reader) (PutResult, 
 			if err != nil {
 				return PutResult{}, err
 			}
-			return PutResult{ID: id, Reused: true, Size: e.Size, SHA256: e.SHA256}, nil
+			return PutResult{ID: id, Reused: true, Size: e.Size, SHA256: e.SHA256, Expires: e.Expires}, nil
 		}
 	}
 	if err := v.checkSpace(ctx); err != nil {
@@ -191,7 +194,7 @@ func (v *Vault) Put(ctx context.Context, env Envelope, r io.Reader) (PutResult, 
 	if err != nil {
 		return PutResult{}, err
 	}
-	res := PutResult{ID: id, Size: cnt.n, SHA256: hex.EncodeToString(h.Sum(nil))}
+	res := PutResult{ID: id, Size: cnt.n, SHA256: hex.EncodeToString(h.Sum(nil)), Expires: env.Received.Add(v.opts.Retention)}
 	row := &row{
 		Entry: Entry{
 			ID: id, Envelope: env, SHA256: res.SHA256, Size: res.Size, StoredSize: stored,
@@ -212,6 +215,9 @@ func (v *Vault) Put(ctx context.Context, env Envelope, r io.Reader) (PutResult, 
 			return PutResult{}, err
 		}
 		res.ID, res.Reused = gotID, true
+		if e, err := v.ix.get(ctx, v.ix.db, gotID); err == nil {
+			res.Expires = e.Expires
+		}
 		return res, nil
 	}
 	v.mu.Lock()
