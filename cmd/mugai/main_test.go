@@ -43,7 +43,15 @@ func TestMain(m *testing.M) {
 // and the exit code.
 func runBinary(t *testing.T, stdin []byte, args ...string) (string, string, int) {
 	t.Helper()
+	return runBinaryIn(t, "", stdin, args...)
+}
+
+// runBinaryIn is runBinary in the directory dir ("": this one), where a
+// relative vault.path such as the default ./mugai-vault is.
+func runBinaryIn(t *testing.T, dir string, stdin []byte, args ...string) (string, string, int) {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
 	cmd.Stdin = bytes.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
