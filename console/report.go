@@ -174,7 +174,10 @@ func (r *report) kinds() []string {
 	}
 	if r.Rejected != nil {
 		what := "refused "
-		if r.Rejected.Replaced {
+		switch {
+		case r.Rejected.Quarantined:
+			what = "quarantined "
+		case r.Rejected.Replaced:
 			what = "replaced by notice "
 		}
 		out = append(out, what+r.Rejected.Kind)
