@@ -49,8 +49,9 @@ const (
 )
 
 // OpenSQLite opens the embedded vault in dir: an SQLite index (WAL,
-// synchronous=FULL, so a commit is on disk when it returns) and the
-// encrypted objects in files below dir/objects.
+// synchronous=FULL, so a commit is on disk when it returns; concurrent
+// writers' commits grouped, see committer) that also holds the encrypted
+// objects up to 1 MiB, and larger objects in files below dir/objects.
 func OpenSQLite(ctx context.Context, dir string, opts Options) (*Vault, error) {
 	if dir == "" {
 		return nil, errors.New("vault: no directory given")
@@ -58,7 +59,7 @@ func OpenSQLite(ctx context.Context, dir string, opts Options) (*Vault, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("vault: %w", err)
 	}
-	store, err := NewDirStore(filepath.Join(dir, objectsDirName))
+	files, err := NewDirStore(filepath.Join(dir, objectsDirName))
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +67,7 @@ func OpenSQLite(ctx context.Context, dir string, opts Options) (*Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	return open(ctx, db, sqliteDialect, store, opts, db.Close)
+	return open(ctx, db, sqliteDialect, &sqliteStore{files: files}, opts, db.Close)
 }
 
 // openSQLiteDB opens the index database. Every transaction begins

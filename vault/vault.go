@@ -83,6 +83,18 @@ func open(ctx context.Context, db *sql.DB, d dialect, store Store, opts Options,
 		closeFn()
 		return nil, err
 	}
+	if d.name == sqliteDialect.name {
+		c := newCommitter(db)
+		v.ix.batch = c
+		if s, ok := store.(*sqliteStore); ok {
+			s.ix = v.ix
+		}
+		inner := v.closeFn
+		v.closeFn = func() error {
+			c.close()
+			return inner()
+		}
+	}
 	if err := v.noteKeys(ctx); err != nil {
 		closeFn()
 		return nil, err
@@ -158,35 +170,18 @@ func (v *Vault) Put(ctx context.Context, env Envelope, r io.Reader) (PutResult, 
 		env.Received = now
 	}
 	env.Received = env.Received.UTC().Truncate(time.Microsecond)
-	if env.QueueID != "" {
-		id, err := v.ix.byQueueID(ctx, env.QueueID)
-		if err != nil {
-			return PutResult{}, err
-		}
-		if id != "" {
-			e, err := v.ix.get(ctx, v.ix.db, id)
-			if err != nil {
-				return PutResult{}, err
-			}
-			return PutResult{ID: id, Reused: true, Size: e.Size, SHA256: e.SHA256, Expires: e.Expires}, nil
-		}
-	}
 	if err := v.checkSpace(ctx); err != nil {
 		return PutResult{}, err
 	}
-	entryKey, err := age.GenerateX25519Identity()
-	if err != nil {
-		return PutResult{}, fmt.Errorf("vault: %w", err)
-	}
-	wrapped, err := wrapKey(entryKey, v.opts.Recipients)
-	if err != nil {
-		return PutResult{}, fmt.Errorf("vault: wrap key: %w", err)
-	}
 	h := sha256.New()
 	cnt := &counter{}
-	enc, err := age.EncryptReader(io.TeeReader(r, io.MultiWriter(h, cnt)), entryKey.Recipient())
+	enc, objKey, err := encryptObject(io.TeeReader(r, io.MultiWriter(h, cnt)))
 	if err != nil {
-		return PutResult{}, fmt.Errorf("vault: encrypt: %w", err)
+		return PutResult{}, err
+	}
+	wrapped, err := wrapKey(objKey.key, v.opts.Recipients)
+	if err != nil {
+		return PutResult{}, fmt.Errorf("vault: wrap key: %w", err)
 	}
 	id := newID()
 	key := objectKey(id, env.Received.Format(dayLayout))
