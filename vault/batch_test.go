@@ -107,3 +107,28 @@ func TestLegacyEntryKey(t *testing.T) {
 		}
 	})
 }
+
+// TestStoreQueriesUseIndexes: what Put runs for every message reads
+// through indexes, not every row (a scan costs in proportion to the
+// vault's size: a month of mail).
+func TestStoreQueriesUseIndexes(t *testing.T) {
+	p := newPlace(t, BackendSQLite)
+	v := p.open(t, Options{Recipients: newKeys(t).rcp})
+	for _, q := range []string{queueLookup} {
+		rows, err := v.ix.db.Query(`EXPLAIN QUERY PLAN `+q, "QUEUEID")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			if strings.HasPrefix(detail, "SCAN") {
+				t.Errorf("%s: %s", q, detail)
+			}
+		}
+		rows.Close()
+	}
+}

@@ -136,6 +136,12 @@ func (ix *index) get(ctx context.Context, q querier, id string) (*row, error) {
 	return r, nil
 }
 
+// queueLookup finds the entry of a relay transaction (a queue id of any
+// attempt). "<> ''" lets the database use the partial index events_queue:
+// without it SQLite reads every event, for each message stored.
+const queueLookup = `SELECT id FROM entries WHERE queue_id = $1
+	UNION SELECT entry_id FROM events WHERE queue_id = $1 AND queue_id <> '' LIMIT 1`
+
 // insert adds a stored entry, or returns the id of the entry with reused
 // set: the entry of the same queue id (the same transaction of the
 // relay, stored already), or an undelivered entry with the same dedupe
@@ -148,8 +154,7 @@ func (ix *index) insert(ctx context.Context, r *row, dedupe string, since time.T
 		// up in the write transaction: a read of its own would cost
 		// SQLite more than the insert.)
 		if env.QueueID != "" {
-			switch err := tx.QueryRowContext(ctx, `SELECT id FROM entries WHERE queue_id = $1
-				UNION SELECT entry_id FROM events WHERE queue_id = $1 LIMIT 1`, env.QueueID).Scan(&id); {
+			switch err := tx.QueryRowContext(ctx, queueLookup, env.QueueID).Scan(&id); {
 			case err == nil:
 				reused = true
 				return nil
@@ -333,7 +338,8 @@ func (ix *index) search(ctx context.Context, q *Query) (Page, error) {
 	}
 	if q.QueueID != "" {
 		p := arg(q.QueueID)
-		where = append(where, "(queue_id = "+p+" OR id IN (SELECT entry_id FROM events WHERE queue_id = "+p+"))")
+		// "<> ''" lets the database use the partial index events_queue.
+		where = append(where, "(queue_id = "+p+" OR id IN (SELECT entry_id FROM events WHERE queue_id = "+p+" AND queue_id <> ''))")
 	}
 	eq("message_id", bareMessageID(q.MessageID))
 	if q.SHA256 != "" {
