@@ -142,6 +142,12 @@ func (ix *index) get(ctx context.Context, q querier, id string) (*row, error) {
 const queueLookup = `SELECT id FROM entries WHERE queue_id = $1
 	UNION SELECT entry_id FROM events WHERE queue_id = $1 AND queue_id <> '' LIMIT 1`
 
+// retryLookup finds an undelivered entry of the same message (the dedupe
+// key) seen since $2; the state condition is the partial index
+// entries_undelivered's, written the same so the database uses it.
+const retryLookup = `SELECT id FROM entries WHERE dedupe = $1 AND last_seen >= $2
+	AND state IN ('stored', 'undelivered') ORDER BY last_seen DESC LIMIT 1`
+
 // insert adds a stored entry, or returns the id of the entry with reused
 // set: the entry of the same queue id (the same transaction of the
 // relay, stored already), or an undelivered entry with the same dedupe
@@ -163,9 +169,7 @@ func (ix *index) insert(ctx context.Context, r *row, dedupe string, since time.T
 			}
 		}
 		if !since.IsZero() {
-			err := tx.QueryRowContext(ctx, `SELECT id FROM entries WHERE dedupe = $1 AND last_seen >= $2
-				AND state IN ('stored', 'undelivered') ORDER BY last_seen DESC LIMIT 1`,
-				dedupe, micros(since)).Scan(&id)
+			err := tx.QueryRowContext(ctx, retryLookup, dedupe, micros(since)).Scan(&id)
 			switch {
 			case err == nil:
 				reused = true

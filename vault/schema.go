@@ -209,14 +209,20 @@ func (d dialect) schemaV2() []string {
 	}
 }
 
-// schemaV3 gives SQLite an objects table like PostgreSQL's, with the
-// data in the row: the SQLite backend keeps small objects in its
-// database (sqliteStore). PostgreSQL has its objects tables already.
+// schemaV3 indexes the undelivered entries for retries, and gives SQLite
+// an objects table like PostgreSQL's, with the data in the row: the
+// SQLite backend keeps small objects in its database (sqliteStore).
+// PostgreSQL has its objects tables already.
 func (d dialect) schemaV3() []string {
+	// The retries Put looks for: only undelivered entries, so that a
+	// message sent again and again (delivered each time) does not make
+	// each Put read all its copies.
+	undelivered := `CREATE INDEX IF NOT EXISTS entries_undelivered ON entries (dedupe, last_seen)
+		WHERE state IN ('stored', 'undelivered')`
 	if d.name != sqliteDialect.name {
-		return nil
+		return []string{undelivered}
 	}
-	return []string{
+	return []string{undelivered,
 		`CREATE TABLE IF NOT EXISTS objects (
 			key TEXT PRIMARY KEY,
 			size BIGINT NOT NULL,
