@@ -137,8 +137,9 @@ func (ix *index) get(ctx context.Context, q querier, id string) (*row, error) {
 }
 
 // queueLookup finds the entry of a relay transaction (a queue id of any
-// attempt). "<> ”" lets the database use the partial index events_queue:
-// without it SQLite reads every event, for each message stored.
+// attempt). The condition that the queue id is not empty lets the
+// database use the partial index events_queue: without it SQLite reads
+// every event, for each message stored.
 const queueLookup = `SELECT id FROM entries WHERE queue_id = $1
 	UNION SELECT entry_id FROM events WHERE queue_id = $1 AND queue_id <> '' LIMIT 1`
 
