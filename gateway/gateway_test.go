@@ -91,6 +91,13 @@ func startRelay(t testing.TB, yaml string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveGateway(t, gw)
+}
+
+// serveGateway serves gw's SMTP on a loopback port until the test ends
+// and returns the address.
+func serveGateway(t testing.TB, gw *Gateway) string {
+	t.Helper()
 	srv, err := smtpd.New(gw.ServerConfig())
 	if err != nil {
 		t.Fatal(err)

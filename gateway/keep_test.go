@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/smtp"
 	"regexp"
 	"strings"
@@ -74,21 +73,7 @@ func startVaultRelay(t *testing.T, yaml string) *vaultRelay {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := smtpd.New(gw.ServerConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	})
-	r.addr = ln.Addr().String()
+	r.addr = serveGateway(t, gw)
 	return r
 }
 

@@ -71,11 +71,7 @@ func (s *Sanitizer) Quarantine(ctx context.Context, dst io.Writer, src io.Reader
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.policy.Limits.Time)
 	defer cancel()
-	counted := &countingReader{r: src}
-	rep := newReport()
-	w := newWalker(ctx, &s.policy, s.conv, rep, h)
-	_, err := w.run(counted)
-	rep.InputBytes = counted.n
+	w, rep, _, err := s.read(ctx, src, h)
 	if err != nil {
 		if _, ok := s.rejection(err); !ok || ctx.Err() != nil {
 			// Not the message's fault (a read error, the caller gone):

@@ -95,11 +95,7 @@ func (s *Sanitizer) MessageContext(parent context.Context, dst io.Writer, src io
 func (s *Sanitizer) MessageHeld(parent context.Context, dst io.Writer, src io.Reader, h *Held) (*Report, error) {
 	ctx, cancel := context.WithTimeout(parent, s.policy.Limits.Time)
 	defer cancel()
-	counted := &countingReader{r: src}
-	rep := newReport()
-	w := newWalker(ctx, &s.policy, s.conv, rep, h)
-	out, err := w.run(counted)
-	rep.InputBytes = counted.n
+	w, rep, out, err := s.read(ctx, src, h)
 	if err != nil {
 		rej, ok := s.rejection(err)
 		if !ok || parent.Err() != nil {
@@ -127,6 +123,17 @@ func (s *Sanitizer) MessageHeld(parent context.Context, dst io.Writer, src io.Re
 		}
 	}
 	return rep, s.writeOut(dst, rep, out)
+}
+
+// read reads and renders the message in src: the walker (whose state
+// the notice-only messages need), the report and the output.
+func (s *Sanitizer) read(ctx context.Context, src io.Reader, h *Held) (*walker, *Report, *outMessage, error) {
+	counted := &countingReader{r: src}
+	rep := newReport()
+	w := newWalker(ctx, &s.policy, s.conv, rep, h)
+	out, err := w.run(counted)
+	rep.InputBytes = counted.n
+	return w, rep, out, err
 }
 
 // writeOut writes the output message to dst and counts it in rep.

@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,49 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mugai/mugai/internal/pgtest"
 	"github.com/mugai/mugai/internal/smtptest"
 	"github.com/mugai/mugai/vault"
 )
-
-// pgEnv names the test PostgreSQL server's DSN (scripts/pg-start.sh).
-const pgEnv = "MUGAI_TEST_PG_DSN"
-
-// pgSchema returns a DSN on a schema of its own in the test server,
-// dropped at the end, or skips (fails under CI, where .ci/run starts
-// the server).
-func pgSchema(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv(pgEnv)
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set under CI: .ci/run must start PostgreSQL (scripts/pg-start.sh)", pgEnv)
-		}
-		t.Skipf("PostgreSQL test skipped: %s is not set; run eval \"$(bash scripts/pg-start.sh)\" first", pgEnv)
-	}
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "t_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		admin.Close()
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
-		admin.Close()
-	})
-	if strings.Contains(dsn, "://") {
-		sep := "?"
-		if strings.Contains(dsn, "?") {
-			sep = "&"
-		}
-		return dsn + sep + "search_path=" + schema
-	}
-	return dsn + " search_path=" + schema
-}
 
 // TestServeTwoInstancesPostgres runs two `mugai serve` on one PostgreSQL
 // vault, as behind one MX or load balancer: mail goes through each, each
@@ -67,7 +25,7 @@ func pgSchema(t *testing.T) string {
 // that got a 250 — from either — has its original in the vault and its
 // sanitized copy at the next hop.
 func TestServeTwoInstancesPostgres(t *testing.T) {
-	dsn := pgSchema(t)
+	dsn := pgtest.Schema(t)
 	hop := smtptest.NewServer(t, nil)
 	inet := smtptest.NewServer(t, nil)
 	dir := t.TempDir()
