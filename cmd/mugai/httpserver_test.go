@@ -172,7 +172,7 @@ func TestServeHTTPListenFails(t *testing.T) {
 	// The next hop's own port is taken, by definition.
 	cfg := fmt.Sprintf("listen:\n  smtp: 127.0.0.1:0\n  http: %s\ndelivery:\n  next_hop: %s\n", next.Addr, next.Addr)
 	os.WriteFile(cfgPath, []byte(cfg), 0o644)
-	_, errOut, code := runBinary(t, nil, "serve", "-config", cfgPath)
+	_, errOut, code := runBinaryIn(t, dir, nil, "serve", "-config", cfgPath)
 	if code != 1 || !strings.Contains(errOut, "listen.http") {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}

@@ -36,6 +36,15 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
+	// The default vault and maildir are relative to the directory mugai
+	// runs in: a test that forgot to run it in its own would leave them
+	// in this package's directory, in the repository.
+	for _, d := range []string{"mugai-vault", "mugai-outbox"} {
+		if _, err := os.Stat(d); err == nil {
+			os.Stderr.WriteString("a test left ./" + d + " in cmd/mugai: run mugai in the test's own directory (runBinaryIn)\n")
+			code = 1
+		}
+	}
 	os.Exit(code)
 }
 
