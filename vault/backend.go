@@ -51,7 +51,7 @@ const (
 // OpenSQLite opens the embedded vault in dir: an SQLite index (WAL,
 // synchronous=FULL, so a commit is on disk when it returns; concurrent
 // writers' commits grouped, see committer) that also holds the encrypted
-// objects up to 1 MiB, and larger objects in files below dir/objects.
+// objects up to 64 KiB, and larger objects in files below dir/objects.
 func OpenSQLite(ctx context.Context, dir string, opts Options) (*Vault, error) {
 	if dir == "" {
 		return nil, errors.New("vault: no directory given")

@@ -34,7 +34,7 @@
 //
 // The encrypted objects live in a Store (a small interface, so that
 // S3-compatible object storage can follow): in the embedded default, the
-// SQLite index database for objects up to 1 MiB and a directory of files
+// SQLite index database for objects up to 64 KiB and a directory of files
 // written with fsync and rename for larger ones; or chunks in PostgreSQL.
 // The index — entries, subject search terms, per-entry events and the
 // audit chain — is SQL: SQLite (modernc.org/sqlite, no cgo), or the same

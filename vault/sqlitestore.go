@@ -8,15 +8,25 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"sync"
 	"time"
 )
 
 // inlineLimit is the largest object the SQLite backend keeps in its
-// database; larger ones are files. Mail is mostly far smaller: an object
-// of a few tens of KB in the database costs a share of one grouped
+// database; larger ones are files. Plain and HTML mail is mostly
+// smaller: an object of a few tens of KB in the database costs a share of one grouped
 // commit (committer), where a file of its own costs a file creation in a
 // busy directory and two fsyncs (the file and its directory) of its own.
-const inlineLimit = 1 << 20
+// It is also what each message being stored may hold in memory (the
+// object is read before its commit), so it stays small.
+const inlineLimit = 64 << 10
+
+// inlineBuffers hold what Put reads of an object before it knows whether
+// it stays in the database: one buffer a message being stored, reused.
+var inlineBuffers = sync.Pool{New: func() any {
+	b := make([]byte, inlineLimit+1)
+	return &b
+}}
 
 // sqliteStore is the SQLite backend's Store: objects up to inlineLimit in
 // the index database (a row of the objects table each), written in the
@@ -33,15 +43,17 @@ func (s *sqliteStore) Put(ctx context.Context, key string, r io.Reader) (int64, 
 	if err := checkKey(key); err != nil {
 		return 0, err
 	}
-	var buf bytes.Buffer
-	n, err := io.Copy(&buf, io.LimitReader(ctxReader{ctx, r}, inlineLimit+1))
-	if err != nil {
+	bp := inlineBuffers.Get().(*[]byte)
+	defer inlineBuffers.Put(bp)
+	m, err := io.ReadFull(ctxReader{ctx, r}, *bp)
+	switch {
+	case err == nil:
+		// More than inlineLimit: a file, the bytes read first and the rest.
+		return s.files.Put(ctx, key, io.MultiReader(bytes.NewReader((*bp)[:m]), r))
+	case err != io.EOF && err != io.ErrUnexpectedEOF:
 		return 0, fmt.Errorf("vault store: read: %w", err)
 	}
-	if n > inlineLimit {
-		return s.files.Put(ctx, key, io.MultiReader(&buf, r))
-	}
-	data := buf.Bytes()
+	data, n := (*bp)[:m], int64(m)
 	err = s.ix.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO objects (key, size, created, data) VALUES ($1, $2, $3, $4)`,
 			key, n, micros(time.Now()), data)
