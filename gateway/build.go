@@ -12,9 +12,11 @@ import (
 	"time"
 
 	"github.com/mugai/mugai/config"
+	"github.com/mugai/mugai/console"
 	"github.com/mugai/mugai/sandbox"
 	"github.com/mugai/mugai/sanitize"
 	"github.com/mugai/mugai/smtpd"
+	"github.com/mugai/mugai/vault"
 )
 
 // converterCheckTime bounds the start-up check of the conversion worker.
@@ -30,6 +32,14 @@ type Options struct {
 	Observer Observer
 	// Worker is the conversion worker program (package sandbox).
 	Worker Worker
+	// Vault keeps the originals when vault.enabled is true: the
+	// process's one handle, shared with the console and the sweeper
+	// (OpenVault). A reload keeps it; vault.required and vault.notice
+	// are read at each Build.
+	Vault *vault.Vault
+	// Links makes the recipient page's links for the notices; nil: the
+	// console is off and notices carry none.
+	Links *console.Links
 }
 
 // Observer is told about the relay: smtpd's events and the report of each
@@ -73,7 +83,11 @@ func Build(cfg *config.Config, opts Options) (*Gateway, error) {
 	if err := checkConverter(conv); err != nil {
 		return nil, err
 	}
-	pipelines, err := newPipelines(cfg, conv, recorder{log: log, observer: opts.Observer})
+	k, err := newKeeper(cfg, opts, log)
+	if err != nil {
+		return nil, err
+	}
+	pipelines, err := newPipelines(cfg, conv, recorder{log: log, observer: opts.Observer}, k)
 	if err != nil {
 		return nil, err
 	}

@@ -45,14 +45,42 @@ func testOptions(t testing.TB) Options {
 	return Options{Logger: slog.New(slog.DiscardHandler), Worker: Worker{Exe: exe, Args: []string{workerCommand}}}
 }
 
-// build is Build of yaml with testOptions.
+// build is Build of yaml with testOptions; with the vault on (the
+// default), on a fresh vault in a temporary directory, opened as serve
+// opens it (keys made at first start, recipient links).
 func build(t testing.TB, yaml string) (*Gateway, error) {
 	t.Helper()
 	cfg, err := config.Parse("test.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Build(cfg, testOptions(t))
+	return Build(cfg, testVaultOptions(t, cfg))
+}
+
+// testVaultOptions are testOptions with cfg's vault opened, in a
+// temporary directory unless cfg names one (not the default).
+func testVaultOptions(t testing.TB, cfg *config.Config) Options {
+	t.Helper()
+	opts := testOptions(t)
+	if !cfg.Vault.Enabled {
+		return opts
+	}
+	if cfg.Vault.Backend == config.VaultSQLite && cfg.Vault.Path == config.Default().Vault.Path {
+		cfg.Vault.Path = t.TempDir()
+	}
+	ctx := context.Background()
+	v, err := OpenVault(ctx, cfg, opts.Logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	opts.Vault = v
+	if cfg.Listen.Console != "" {
+		if opts.Links, err = NewLinks(ctx, cfg, v, opts.Logger); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return opts
 }
 
 // startRelay runs the gateway built from yaml in-process, with the real
@@ -63,6 +91,13 @@ func startRelay(t testing.TB, yaml string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveGateway(t, gw)
+}
+
+// serveGateway serves gw's SMTP on a loopback port until the test ends
+// and returns the address.
+func serveGateway(t testing.TB, gw *Gateway) string {
+	t.Helper()
 	srv, err := smtpd.New(gw.ServerConfig())
 	if err != nil {
 		t.Fatal(err)

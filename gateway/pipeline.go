@@ -28,11 +28,15 @@ type pipeline struct {
 	// entering it.
 	sanitizer *sanitize.Sanitizer
 	record    recorder
+	// keeper is the vault and record stages (keep.go); nil: no vault.
+	keeper *keeper
+	// lang is the policy's notice language.
+	lang sanitize.Language
 }
 
 // newPipelines makes the pipeline of each policy of cfg, by name;
 // "default" is the sanitize section.
-func newPipelines(cfg *config.Config, conv *sandbox.Converter, rec recorder) (map[string]*pipeline, error) {
+func newPipelines(cfg *config.Config, conv *sandbox.Converter, rec recorder, k *keeper) (map[string]*pipeline, error) {
 	names := []string{defaultPolicy}
 	for name := range cfg.Policies {
 		names = append(names, name)
@@ -43,7 +47,7 @@ func newPipelines(cfg *config.Config, conv *sandbox.Converter, rec recorder) (ma
 		if !ok {
 			return nil, fmt.Errorf("policy %q is not defined", name)
 		}
-		p := &pipeline{record: rec}
+		p := &pipeline{record: rec, keeper: k, lang: pol.Language}
 		if !passthrough {
 			p.sanitizer = sanitize.New(pol, sanitize.WithConverter(conv))
 		}
@@ -55,38 +59,80 @@ func newPipelines(cfg *config.Config, conv *sandbox.Converter, rec recorder) (ma
 // message is one transaction in a pipeline, to a target: Route makes one
 // for each recipient and smtpd keeps that of the transaction's first, then
 // calls its begin (as Route.Begin), its Filter, and Deliver on the
-// Delivery begin opened. The stages to come keep their per-message state
-// here (the vault id, the auth verdict) between Filter and the Delivery.
+// Delivery begin opened. The stages keep their per-message state here
+// between Filter and the Delivery.
 type message struct {
 	p      *pipeline
 	target Target
+	// Set by the stages (keep.go): the kept original, the verdict, the
+	// report and the decoded header fields for the record stage.
+	kept    *kept
+	verdict string
+	rep     *sanitize.Report
+	headers sanitize.Headers
 }
 
 func (p *pipeline) message(t Target) *message { return &message{p: p, target: t} }
 
-// begin opens the transaction at the target.
+// begin opens the transaction at the target; with the vault, the record
+// stage wraps its Delivery.
 func (m *message) begin(ctx context.Context, env *smtpd.Envelope) (smtpd.Delivery, error) {
-	return m.target.Begin(ctx, env)
+	d, err := m.target.Begin(ctx, env)
+	if err != nil || m.p.keeper == nil {
+		return d, err
+	}
+	return &recordingDelivery{Delivery: d, m: m, env: env}, nil
 }
 
-// Filter implements smtpd.Filter: the stages before the next hop. src is
-// smtpd's spool of the original; auth and the vault put are to come
-// before the sanitizer (package doc).
-func (m *message) Filter(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src io.Reader) (smtpd.FilterResult, error) {
-	if m.p.sanitizer == nil {
-		return passthrough(dst, src)
+// Filter implements smtpd.Filter: the stages before the next hop
+// (package doc), each in a function of its own.
+func (m *message) Filter(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src *smtpd.Original) (smtpd.FilterResult, error) {
+	if err := m.store(ctx, env, src); err != nil {
+		return m.result(nil), err
 	}
-	rep, err := m.p.sanitizer.MessageContext(ctx, dst, src)
+	if m.p.sanitizer == nil {
+		err := passthrough(dst, src.Reader())
+		return smtpd.FilterResult{Actions: []string{"passthrough"}, Log: m.result(nil).Log},
+			m.filtered(ctx, env, src, verdictPassthrough, nil, err)
+	}
+	rep, err := m.sanitize(ctx, env, dst, src)
+	return m.result(rep), m.filtered(ctx, env, src, rep.Verdict(), rep, err)
+}
+
+// sanitize is the sanitize stage: the rebuild into dst, with the kept
+// original's notice line; a rejection becomes its reply.
+func (m *message) sanitize(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src *smtpd.Original) (*sanitize.Report, error) {
+	rep, err := m.p.sanitizer.MessageHeld(ctx, dst, src.Reader(), m.held(env, src))
 	m.p.record.report(env, rep, err)
-	return smtpd.FilterResult{Actions: actions(rep)}, Rejection(err)
+	return rep, Rejection(err)
+}
+
+// quarantine is the entry point for a stage that holds a message back
+// before the sanitizer (sender authentication's on_fail: quarantine):
+// called after the vault stage instead of sanitize, it writes the
+// quarantine notice — what arrived, why (why), the vault id and link —
+// into dst, to be delivered in place of the rebuild. Without a kept
+// original (the vault off, or not stored under vault.required: false) it
+// returns sanitize.ErrNotHeld and writes nothing: the caller then
+// refuses the message instead.
+func (m *message) quarantine(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src *smtpd.Original, why sanitize.QuarantineReason) (*sanitize.Report, error) {
+	s := m.p.sanitizer
+	if s == nil {
+		return nil, sanitize.ErrNotHeld // passthrough: nothing is held back
+	}
+	rep, err := s.Quarantine(ctx, dst, src.Reader(), m.held(env, src), why)
+	if !errors.Is(err, sanitize.ErrNotHeld) {
+		m.p.record.report(env, rep, err)
+	}
+	return rep, err
 }
 
 // passthrough forwards a message unchanged.
-func passthrough(dst io.Writer, src io.Reader) (smtpd.FilterResult, error) {
+func passthrough(dst io.Writer, src io.Reader) error {
 	if _, err := io.Copy(dst, src); err != nil {
-		return smtpd.FilterResult{}, fmt.Errorf("passthrough: %w", err)
+		return fmt.Errorf("passthrough: %w", err)
 	}
-	return smtpd.FilterResult{Actions: []string{"passthrough"}}, nil
+	return nil
 }
 
 // Rejection turns the sanitizer's refusal of a message into the reply for

@@ -26,6 +26,9 @@ func (w *walker) compose(d *doc) *outMessage {
 	w.rep.Unreadable = w.unreadable && showsReplacement(header, d)
 	items := noticeItems(w.rep)
 	notice := renderNotice(w.pol, items)
+	if notice != "" && w.held.held() && w.held.Notice != "" {
+		notice += "\n" + strings.TrimRight(heldLines(w.pol.Language, w.held), "\n")
+	}
 	return &outMessage{
 		header:      header,
 		body:        placeNotice(w.pol.NoticePosition, notice, d.text()) + "\n",
@@ -117,6 +120,7 @@ var summaryKeys = map[itemKind]struct {
 	itemConverted:       {"converted", false},
 	itemReencoded:       {"images-reencoded", false},
 	itemExpanded:        {"archives-expanded", false},
+	itemNearDelimiter:   {"near-delimiters", true},
 }
 
 // summarize writes the X-Mugai-Sanitized value: counts of each kind of

@@ -32,10 +32,12 @@ type walker struct {
 	// payloads counts the files cut out of the message's text so far
 	// and listed one by one (see cutPayloadsAt).
 	payloads int
+	// held is the kept original (nil: none), for the notice.
+	held *Held
 }
 
-func newWalker(ctx context.Context, pol *Policy, conv Converter, rep *Report) *walker {
-	return &walker{ctx: ctx, pol: pol, conv: conv, rep: rep}
+func newWalker(ctx context.Context, pol *Policy, conv Converter, rep *Report, held *Held) *walker {
+	return &walker{ctx: ctx, pol: pol, conv: conv, rep: rep, held: held}
 }
 
 // doc is what a subtree renders to. Sub-docs are merged into their parent
@@ -90,7 +92,9 @@ func (w *walker) run(src io.Reader) (*outMessage, error) {
 		return nil, err
 	}
 	d := &doc{}
-	if err := w.walk(d, root, true); err != nil {
+	err = w.walk(d, root, true)
+	w.rep.NearDelimiters = r.NearDelimiters()
+	if err != nil {
 		return nil, err
 	}
 	return w.compose(d), nil

@@ -158,11 +158,17 @@ hostname: mugai-docker.test.invalid
 listen:
   smtp: 127.0.0.1:$P_SMTP
   http: 127.0.0.1:$P_HTTP
+  # The host's network: no console on a fixed port here.
+  console: ""
 relay:
   domains: [city.example.lg.jp]
   networks: [127.0.0.0/8]
 delivery:
   maildir: /var/spool/mugai/outbox
+# The vault as by default, in the working directory; no sender
+# authentication (it would ask DNS resolvers beyond this machine).
+auth:
+  enabled: false
 EOF
 chmod 644 "$T/mugai.yaml"
 

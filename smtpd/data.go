@@ -101,18 +101,16 @@ func (s *session) process(tx *transaction, r io.Reader, m *messageLog) *smtp.SMT
 	defer out.Close()
 	var res FilterResult
 	err = safeCall(log, "filter", func() (err error) {
-		res, err = tx.route.Filter.Filter(ctx, env, out, in.Reader())
+		res, err = tx.route.Filter.Filter(ctx, env, out, &Original{s: in})
 		return err
 	})
-	m.filter, m.actions, m.bytesOut = elapsed(t), res.Actions, out.Size()
+	m.filter, m.actions, m.extra, m.bytesOut = elapsed(t), res.Actions, res.Log, out.Size()
 	release()
 	in.Close() // not needed any more; free it before delivering
 	switch {
-	case errors.Is(err, errSpoolFull):
-		return replyOutputTooLarge()
 	case err != nil:
 		m.err = err
-		return mapError(err)
+		return filterReply(err)
 	case out.Size() == 0:
 		// A Filter that "succeeds" with nothing is broken; never deliver
 		// just our header.
@@ -134,6 +132,23 @@ func (s *session) process(tx *transaction, r io.Reader, m *messageLog) *smtp.SMT
 	}
 	tx.delivered = true
 	return replyQueued(env.ID)
+}
+
+// filterReply is the reply to a Filter's error.
+func filterReply(err error) *smtp.SMTPError {
+	if errors.Is(err, errSpoolFull) {
+		return replyOutputTooLarge()
+	}
+	return mapError(err)
+}
+
+// ReplyTo is what the client is told when a Filter or a Delivery returns
+// err, as it goes on the wire ("451 4.3.0 Internal error, try again
+// later"): for a Filter that records the outcome of a message it will
+// not see delivered.
+func ReplyTo(err error) string {
+	r := filterReply(err)
+	return fmt.Sprintf("%d %d.%d.%d %s", r.Code, r.EnhancedCode[0], r.EnhancedCode[1], r.EnhancedCode[2], r.Message)
 }
 
 // receive copies the message into the spool through the line-end check.
@@ -209,6 +224,7 @@ type messageLog struct {
 	start             time.Time
 	bytesIn, bytesOut int64
 	actions           []string
+	extra             []slog.Attr // FilterResult.Log
 	spool, queue      time.Duration
 	filter, deliver   time.Duration
 	step              Step  // where the reply was decided, for the Observer
@@ -237,6 +253,9 @@ func (m *messageLog) finish(log *slog.Logger, obs Observer, r *smtp.SMTPError) *
 		slog.Int64("bytes_in", m.bytesIn),
 		slog.Int64("bytes_out", m.bytesOut),
 		slog.Any("actions", m.actions),
+	}
+	attrs = append(attrs, m.extra...)
+	attrs = append(attrs,
 		slog.String("result", result),
 		slog.Int("code", r.Code),
 		slog.String("reply", fmt.Sprintf("%d.%d.%d %s", r.EnhancedCode[0], r.EnhancedCode[1], r.EnhancedCode[2], r.Message)),
@@ -245,7 +264,7 @@ func (m *messageLog) finish(log *slog.Logger, obs Observer, r *smtp.SMTPError) *
 		slog.Duration("filter", m.filter),
 		slog.Duration("deliver", m.deliver),
 		slog.Duration("total", total),
-	}
+	)
 	// The client and its load balancer (proxy=) are on log already.
 	if o := env.Forwarded; o != nil {
 		attrs = append(attrs, originAttr(o))

@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/mugai/mugai/config"
+	"github.com/mugai/mugai/console"
 	"github.com/mugai/mugai/gateway"
+	"github.com/mugai/mugai/metrics"
 	"github.com/mugai/mugai/smtpd"
 	"github.com/mugai/mugai/vault"
 )
@@ -49,7 +51,17 @@ func (e *env) serve(args []string) int {
 	if err != nil {
 		return e.fail(exitError, "serve: %v", err)
 	}
-	opts := gateway.Options{Logger: log, Observer: obs.observer(), Worker: worker}
+	ctx, stopUpkeep := context.WithCancel(context.Background())
+	defer stopUpkeep()
+	v, links, err := openRelayVault(ctx, cfg, log)
+	if err != nil {
+		return e.fail(exitError, "serve: %s", oneLine(err))
+	}
+	if v != nil {
+		defer v.Close()
+		obs.also = []metrics.Target{gateway.VaultReadiness(v)}
+	}
+	opts := gateway.Options{Logger: log, Observer: obs.observer(), Worker: worker, Vault: v, Links: links}
 
 	gw, err := gateway.Build(cfg, opts)
 	if err != nil {
@@ -71,12 +83,16 @@ func (e *env) serve(args []string) int {
 		return e.fail(exitError, "serve: %v", err)
 	}
 	defer obs.stop()
-	stopConsole, err := startConsole(cfg, log)
+	stopConsole, err := startConsole(cfg, v, links, obs, log)
 	if err != nil {
 		ln.Close()
 		return e.fail(exitError, "serve: %v", err)
 	}
 	defer stopConsole()
+	if v != nil {
+		// Retention's sweep and the usage metrics, in every instance.
+		go gateway.RunVaultUpkeep(ctx, v, obs.upkeepObserver(), log)
+	}
 
 	signals := make(chan os.Signal, 4)
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
@@ -139,33 +155,61 @@ func reload(path string, old *config.Config, srv *smtpd.Server, opts gateway.Opt
 	if cfg.Log.Format != old.Log.Format {
 		log.Warn("log.format changed; it takes effect at the next restart")
 	}
+	if restartOnly(old, cfg) {
+		log.Warn("the vault's location, keys, retention or max_size, listen.console or the console's base URL changed; that takes effect at the next restart (vault.required and vault.notice apply now)")
+	}
 	log.Info("configuration reloaded", "config", configName(path))
 	return cfg
 }
 
-// startConsole serves the web console on listen.console when the vault
-// is enabled, with a vault handle of its own (the relay does not hold one
-// yet); the returned function stops it.
-func startConsole(cfg *config.Config, log *slog.Logger) (stop func(), err error) {
-	if !cfg.Vault.Enabled || cfg.Listen.Console == "" {
-		return func() {}, nil
+// openRelayVault opens the vault when it is enabled — the process's one
+// handle, which the relay, the console and the upkeep share — and, with
+// the console on, the recipient links its notices carry. Both are nil
+// with the vault off.
+func openRelayVault(ctx context.Context, cfg *config.Config, log *slog.Logger) (*vault.Vault, *console.Links, error) {
+	if !cfg.Vault.Enabled {
+		return nil, nil, nil
 	}
-	ctx := context.Background()
-	v, err := vault.Open(ctx, gateway.VaultConfig(cfg, log))
+	v, err := gateway.OpenVault(ctx, cfg, log)
 	if err != nil {
-		return nil, fmt.Errorf("console: %w", err)
+		return nil, nil, fmt.Errorf("vault: %w", err)
 	}
-	srv, err := gateway.StartConsole(ctx, cfg, v, log)
+	if cfg.Listen.Console == "" {
+		return v, nil, nil
+	}
+	links, err := gateway.NewLinks(ctx, cfg, v, log)
 	if err != nil {
 		v.Close()
+		return nil, nil, err
+	}
+	return v, links, nil
+}
+
+// startConsole serves the web console on listen.console when the vault
+// is enabled, on the relay's vault handle v; the returned function stops
+// it.
+func startConsole(cfg *config.Config, v *vault.Vault, links *console.Links, obs *observability, log *slog.Logger) (stop func(), err error) {
+	if v == nil || cfg.Listen.Console == "" {
+		return func() {}, nil
+	}
+	srv, err := gateway.StartConsole(context.Background(), cfg, v, links, obs.releaseObserver(), log)
+	if err != nil {
 		return nil, err
 	}
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), consoleStopTimeout)
 		defer cancel()
 		srv.Shutdown(ctx)
-		v.Close()
 	}, nil
+}
+
+// restartOnly reports whether the keys that the vault, the console and
+// the recipient links were opened with at start differ.
+func restartOnly(old, cfg *config.Config) bool {
+	o, n := old.Vault, cfg.Vault
+	return o.Backend != n.Backend || o.Path != n.Path || o.DSN != n.DSN || o.RecipientsFile != n.RecipientsFile ||
+		o.IdentityFile != n.IdentityFile || o.Retention != n.Retention || o.MaxSize != n.MaxSize ||
+		old.Listen.Console != cfg.Listen.Console || old.ConsoleBaseURL() != cfg.ConsoleBaseURL()
 }
 
 func configName(path string) string {
