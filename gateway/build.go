@@ -93,6 +93,16 @@ func (g *Gateway) ServerConfig() smtpd.Config { return g.server }
 // readiness checks).
 func (g *Gateway) Targets() []Target { return slices.Clone(g.routing.targets) }
 
+// Close releases what the targets keep between messages: the next hops'
+// idle connections are closed with QUIT. A reload calls it on the
+// gateway it replaced; sessions still in flight on that one finish, on
+// connections that are closed after their message.
+func (g *Gateway) Close() {
+	for _, t := range g.routing.targets {
+		t.Close()
+	}
+}
+
 // hostname is cfg's hostname, else this host's name, else "localhost":
 // our name in the greeting, Received:, EHLO to the next hop and maildir
 // file names.
