@@ -24,7 +24,9 @@
 //
 // The protocol on the child's standard input is one JSON line (the
 // request, which carries the confinement) followed by the file's bytes;
-// on its standard output, one JSON document (the flatten.Result). An
+// on its standard output, one JSON line (the flatten.Result without its
+// text, and the text's length) followed by the text's bytes: a text of
+// hundreds of kilobytes is not escaped into JSON and parsed back. An
 // administrator may name an external command per file type (pdftotext,
 // antiword, ...); the worker runs it in place of the built-in converter,
 // inside the same confinement.
@@ -51,7 +53,14 @@ import (
 // protocol is the version of the request and result format. A worker of
 // another version refuses the request, so a mugai-convert left over from
 // an upgrade fails loudly instead of misreading it.
-const protocol = 2
+const protocol = 3
+
+// resultHeader is the worker's first line of output: the result, whose
+// Text follows the line as TextBytes raw bytes.
+type resultHeader struct {
+	*flatten.Result
+	TextBytes int `json:"text_bytes"`
+}
 
 // request is the first line the worker reads.
 type request struct {
@@ -259,7 +268,11 @@ func (c *Converter) Convert(ctx context.Context, in flatten.Input, r io.Reader, 
 		stdin.Close()
 		fed <- err
 	}()
-	out, readErr := io.ReadAll(io.LimitReader(stdout, c.Output+resultOverhead+1))
+	// bytes.Buffer doubles as it grows; io.ReadAll would grow a quarter
+	// at a time, allocating five times the output.
+	var outBuf bytes.Buffer
+	_, readErr := outBuf.ReadFrom(io.LimitReader(stdout, c.Output+resultOverhead+1))
+	out := outBuf.Bytes()
 	tooBig := int64(len(out)) > c.Output+resultOverhead
 	if tooBig {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
@@ -284,11 +297,43 @@ func (c *Converter) Convert(ctx context.Context, in flatten.Input, r io.Reader, 
 	case readErr != nil:
 		return fail(flatten.ReasonCrash, "reading converter output: "+readErr.Error())
 	}
-	var res flatten.Result
-	if err := json.Unmarshal(out, &res); err != nil {
+	res, err := decodeResult(out)
+	if err != nil {
 		return fail(flatten.ReasonCrash, "converter output unreadable: "+err.Error())
 	}
-	return &res, nil
+	return res, nil
+}
+
+// decodeResult reads the worker's output: the header line and the text.
+func decodeResult(out []byte) (*flatten.Result, error) {
+	line, text, ok := bytes.Cut(out, []byte("\n"))
+	if !ok {
+		return nil, errors.New("no result line")
+	}
+	h := resultHeader{Result: new(flatten.Result)}
+	if err := json.Unmarshal(line, &h); err != nil {
+		return nil, err
+	}
+	if h.TextBytes != len(text) || h.Text != "" {
+		return nil, fmt.Errorf("%d bytes of text after the result, which announced %d", len(text), h.TextBytes)
+	}
+	h.Text = string(text)
+	return h.Result, nil
+}
+
+// encodeResult writes res as decodeResult reads it.
+func encodeResult(w io.Writer, res *flatten.Result) error {
+	r := *res
+	r.Text = ""
+	line, err := json.Marshal(resultHeader{Result: &r, TextBytes: len(res.Text)})
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(line)
+	bw.WriteByte('\n')
+	bw.WriteString(res.Text)
+	return bw.Flush()
 }
 
 // describeExit says how the worker ended, with the last line it wrote

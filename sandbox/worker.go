@@ -73,7 +73,7 @@ func work(stdin io.Reader, stdout, stderr io.Writer, confine func(confinement) e
 			return fail("%v", err)
 		}
 	}
-	if err := json.NewEncoder(stdout).Encode(res); err != nil {
+	if err := encodeResult(stdout, res); err != nil {
 		return fail("write result: %v", err)
 	}
 	return 0

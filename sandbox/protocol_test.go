@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"io"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 	"testing/iotest"
+
+	"github.com/mugai/mugai/sanitize/flatten"
 )
 
 func TestReadInput(t *testing.T) {
@@ -32,5 +35,29 @@ func TestReadInput(t *testing.T) {
 	}
 	if _, err := readInput(iotest.ErrReader(io.ErrUnexpectedEOF), reserve); err != io.ErrUnexpectedEOF {
 		t.Errorf("read error: %v", err)
+	}
+}
+
+func TestResultEncoding(t *testing.T) {
+	res := &flatten.Result{Kind: flatten.KindPDF, MediaType: "application/pdf", Action: flatten.ActionText,
+		Text: "一行目\n\"quoted\" \\ \x00 two\n\nlast", Removed: []string{"JavaScript"},
+		Entries: []flatten.Entry{{Path: "a.txt", Size: 3, Result: &flatten.Result{Kind: flatten.KindText, Action: flatten.ActionText, Text: "abc\n"}}}}
+	var buf bytes.Buffer
+	if err := encodeResult(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeResult(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, res) {
+		t.Errorf("round trip:\n got %+v\nwant %+v", got, res)
+	}
+	// A worker cut short, or one that says more than it announced.
+	out := buf.Bytes()
+	for _, bad := range [][]byte{out[:len(out)-1], append(bytes.Clone(out), 'x'), []byte(`{"kind":"pdf","text":"x","text_bytes":0}` + "\n")} {
+		if _, err := decodeResult(bad); err == nil {
+			t.Errorf("decoded %q", bad)
+		}
 	}
 }
