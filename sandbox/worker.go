@@ -177,4 +177,3 @@ func readInput(r io.Reader, reserve int) ([]byte, error) {
 	}
 	return append(buf[:n:n], rest...), nil
 }
-
