@@ -18,6 +18,9 @@
 //	                         time conversions in sandboxed workers started
 //	                         from a long-running process, as the relay runs
 //	                         them: CPU of the parent and of the workers
+//	newsletter -corpus DIR [-size BYTES] -html FILE -eml FILE
+//	                         one large newsletter of a mail corpus's real
+//	                         HTML bodies, as HTML and as a message
 //
 // Every input is generated from a fixed seed, so two runs send the same
 // bytes and their figures compare. It is a measuring tool, built by the
@@ -59,6 +62,8 @@ func main() {
 		err = timeCommands(args)
 	case "worker":
 		err = worker(args)
+	case "newsletter":
+		err = newsletter(args)
 	default:
 		usage()
 	}

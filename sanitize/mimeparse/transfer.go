@@ -284,6 +284,19 @@ func (q *qpReader) fill() {
 	out := q.buf[:0]
 	for i := 0; i < len(line); i++ {
 		c := line[i]
+		if !qpSpecial[c] {
+			// A run of bytes that stand for themselves, appended at once:
+			// most of a line.
+			j := i + 1
+			for j < len(line) && !qpSpecial[line[j]] {
+				j++
+			}
+			out = append(out, q.ws...)
+			q.ws = q.ws[:0]
+			out = append(out, line[i:j]...)
+			i = j - 1
+			continue
+		}
 		switch {
 		case c == ' ' || c == '\t':
 			q.ws = append(q.ws, c)
@@ -295,11 +308,7 @@ func (q *qpReader) fill() {
 		}
 		out = append(out, q.ws...)
 		q.ws = q.ws[:0]
-		if c != '=' {
-			out = append(out, c)
-			continue
-		}
-		rest := line[i+1:]
+		rest := line[i+1:] // c is '='
 		switch {
 		case len(rest) >= 2 && isHex(rest[0]) && isHex(rest[1]):
 			out = append(out, unhex(rest[0])<<4|unhex(rest[1]))
@@ -321,6 +330,10 @@ func (q *qpReader) fill() {
 	}
 	q.buf, q.out = out, out
 }
+
+// qpSpecial marks the bytes quoted-printable decoding looks at: white
+// space (maybe trailing padding), the line end and the escape.
+var qpSpecial = [256]bool{' ': true, '\t': true, '\n': true, '=': true}
 
 func isSoftBreak(rest []byte) bool {
 	for _, c := range rest {
