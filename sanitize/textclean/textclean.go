@@ -125,6 +125,15 @@ func rewrite(s string, m mode) string {
 				// other controls are dropped
 			case m == modeFilename && isFilenameForbidden(c):
 				buf = append(buf, '_')
+			case m == modeText:
+				// Text is mostly printable ASCII: the run is copied at
+				// once.
+				j := i
+				for j < len(s) && s[j] >= 0x20 && s[j] < 0x7f {
+					j++
+				}
+				buf = append(buf, s[i-1:j]...)
+				i = j
 			default:
 				buf = append(buf, c)
 			}
@@ -282,10 +291,17 @@ func joinable(r rune) bool {
 // keepContextual rejects, judging each by the character kept before it and
 // the one after it, in place. It reports whether it removed any.
 func dropContextual(b []byte) ([]byte, bool) {
-	out := b[:0]
+	start := firstContextual(b)
+	if start < 0 {
+		return b, false // the usual case, found without decoding
+	}
+	out := b[:start]
 	dropped := false
-	prev := rune(0)
-	for i := 0; i < len(b); {
+	prev, _ := utf8.DecodeLastRune(b[:start])
+	if start == 0 {
+		prev = 0
+	}
+	for i := start; i < len(b); {
 		r, size := utf8.DecodeRune(b[i:])
 		if isContextual(r) {
 			next := rune(0)
@@ -304,6 +320,20 @@ func dropContextual(b []byte) ([]byte, bool) {
 		i += size
 	}
 	return out, dropped
+}
+
+// firstContextual returns the index of the first contextual character of
+// b, or -1. Their UTF-8 forms all start with 0xE1 or 0xE2, bytes that
+// never stand inside another character's form, so a byte scan finds them.
+func firstContextual(b []byte) int {
+	for i := 0; i+2 < len(b); i++ {
+		if c := b[i]; c == 0xe1 || c == 0xe2 {
+			if r, _ := utf8.DecodeRune(b[i:]); isContextual(r) {
+				return i
+			}
+		}
+	}
+	return -1
 }
 
 // isFilenameForbidden reports ASCII characters a file name cannot hold: path
