@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // HTML parts in other charsets
@@ -116,7 +117,8 @@ func htmlParts(path string) [][]byte {
 		}
 		// The resource-exhaustion fixtures (a 1 MB page of nested tags)
 		// are no newsletters.
-		if b, err := io.ReadAll(io.LimitReader(p.Body, maxNewsletterPart+1)); err == nil && len(b) > 0 && len(b) <= maxNewsletterPart {
+		// A part whose charset was not decoded is no UTF-8 newsletter.
+		if b, err := io.ReadAll(io.LimitReader(p.Body, maxNewsletterPart+1)); err == nil && len(b) > 0 && len(b) <= maxNewsletterPart && utf8.Valid(b) {
 			out = append(out, b)
 		}
 	}

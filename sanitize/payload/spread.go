@@ -161,6 +161,44 @@ func (e *encoding) classify(l string) lineInfo {
 			return lineInfo{kind: lineShort, lo: 0, hi: len(l)}
 		}
 	}
+	if !e.mayHoldCore(l) {
+		return lineInfo{} // most lines of prose, told without finding runs
+	}
+	return e.classifyCore(l)
+}
+
+// mayHoldCore reports whether l (without trailing blanks) may have a
+// core. A core has at most maxAround bytes, blanks at either end not
+// counted, before and after it (see core), so on a long line it must
+// cover the middle of l, from X, the last start with a short enough
+// prefix, to Y, the first end with a short enough suffix; and a core
+// holds only digits, padding and the spaces between groups. A line whose
+// middle holds anything else has none — and, longer than maxAround, is
+// not blank either: classifyCore would find it of no kind.
+func (e *encoding) mayHoldCore(l string) bool {
+	lead := 0
+	for lead < len(l) && (l[lead] == ' ' || l[lead] == '\t') {
+		lead++
+	}
+	x := lead + maxAround
+	for x < len(l) && (l[x] == ' ' || l[x] == '\t' || l[x] == '\r') {
+		x++
+	}
+	x = max(x, maxAround)
+	y := len(l) - maxAround
+	for y > 0 && (l[y-1] == ' ' || l[y-1] == '\t') {
+		y--
+	}
+	for i := x; i < y; i++ {
+		if c := l[i]; !e.isDigit(c) && c != '=' && c != ' ' {
+			return false
+		}
+	}
+	return true
+}
+
+// classifyCore is classify's full path, on l without trailing blanks.
+func (e *encoding) classifyCore(l string) lineInfo {
 	lo, hi, n, width := e.core(l)
 	if n == 0 {
 		if len(trimBlanks(l)) <= maxAround && !hasAlnum(l) {

@@ -380,3 +380,32 @@ func TestFileStart(t *testing.T) {
 		t.Errorf("%d of 65,536 random 16-byte strings pass", n)
 	}
 }
+
+// TestMayHoldCoreIsExact checks classify's quick way out against its full
+// path: on random lines of prose, data, blanks and padding, a line
+// mayHoldCore turns away is one classifyCore finds of no kind.
+func TestMayHoldCoreIsExact(t *testing.T) {
+	pieces := []string{" ", "  ", "\t", "\r", "=", "==", "~>", "AAAA", "Zm9v", "0f3a", "QUJD", "a", "the ", "word", ".", ",", "\"", "9:", "0000", "|", "-", "日本"}
+	rng := mrand.New(mrand.NewPCG(8, 9))
+	encs := spreadEncodings()
+	turned := 0
+	for range 30000 {
+		var sb strings.Builder
+		for k := rng.IntN(50); k > 0; k-- {
+			sb.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		l := strings.TrimRight(sb.String(), " \t\r")
+		for i := range encs {
+			e := &encs[i]
+			if !e.mayHoldCore(l) {
+				turned++
+				if got := e.classifyCore(l); got != (lineInfo{}) {
+					t.Fatalf("%v: %q turned away, but its full classification is %+v", e.kind, l, got)
+				}
+			}
+		}
+	}
+	if turned == 0 {
+		t.Fatal("no line was turned away: the test tests nothing")
+	}
+}
