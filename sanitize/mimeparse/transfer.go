@@ -299,7 +299,20 @@ func (q *qpReader) fill() {
 		}
 		switch {
 		case c == ' ' || c == '\t':
-			q.ws = append(q.ws, c)
+			j := i + 1
+			for j < len(line) && (line[j] == ' ' || line[j] == '\t') {
+				j++
+			}
+			if j < len(line) && line[j] != '\n' {
+				// Something follows on the line: not trailing, so kept
+				// (HTML's indentation, at once).
+				out = append(out, q.ws...)
+				q.ws = q.ws[:0]
+				out = append(out, line[i:j]...)
+			} else {
+				q.ws = append(q.ws, line[i:j]...)
+			}
+			i = j - 1
 			continue
 		case c == '\n':
 			q.ws = q.ws[:0] // trailing white space is padding
