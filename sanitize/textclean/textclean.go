@@ -162,19 +162,28 @@ func rewrite(s string, m mode) string {
 		// and fillers are judged by their neighbours in the NFC text, and
 		// again after each removal lets more compose: the loop ends,
 		// since every round that continues removes a character.
-		buf = norm.NFC.Bytes(buf)
+		buf = toNFC(buf)
 		for {
 			var dropped bool
 			if buf, dropped = dropContextual(buf); !dropped {
 				break
 			}
-			buf = norm.NFC.Bytes(buf)
+			buf = toNFC(buf)
 		}
 	}
 	if m != modeText {
 		buf = collapseSpaces(buf)
 	}
 	return string(buf)
+}
+
+// toNFC is norm.NFC.Bytes without its copy of text that is NFC already,
+// as most is: QuickSpan says so without allocating.
+func toNFC(b []byte) []byte {
+	if norm.NFC.QuickSpan(b) == len(b) {
+		return b
+	}
+	return norm.NFC.Bytes(b)
 }
 
 func lineBreak(m mode) byte {
