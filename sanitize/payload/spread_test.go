@@ -409,3 +409,49 @@ func TestMayHoldCoreIsExact(t *testing.T) {
 		t.Fatal("no line was turned away: the test tests nothing")
 	}
 }
+
+// labelShapeString is the shape of a label as a string, the way
+// sameLabelShape compared labels before it compared them word by word.
+func labelShapeString(label string) string {
+	var b strings.Builder
+	for i := 0; i < len(label); {
+		j := i
+		digit := false
+		for j < len(label) && isAlnum(label[j]) {
+			digit = digit || label[j] >= '0' && label[j] <= '9'
+			j++
+		}
+		switch {
+		case j == i:
+			b.WriteByte(label[i])
+			j++
+		case digit:
+			b.WriteByte('9')
+		default:
+			b.WriteString(label[i:j])
+		}
+		i = j
+	}
+	return b.String()
+}
+
+func TestSameLabelShape(t *testing.T) {
+	pieces := []string{"9", "10", "a", "ab", "x1", ":", " ", "\t", "0000", "X-PART", "-", "日"}
+	rng := mrand.New(mrand.NewPCG(10, 11))
+	label := func() string {
+		var sb strings.Builder
+		for k := rng.IntN(5); k > 0; k-- {
+			sb.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		return sb.String()
+	}
+	for range 20000 {
+		a, b := label(), label()
+		if got, want := sameLabelShape(a, b), labelShapeString(a) == labelShapeString(b); got != want {
+			t.Fatalf("sameLabelShape(%q, %q) = %v, want %v", a, b, got, want)
+		}
+	}
+	if !sameLabelShape("00000490:", "000004a0:") || !sameLabelShape("9\t", "10\t") || sameLabelShape("a:", "b:") {
+		t.Error("the documented cases")
+	}
+}
