@@ -262,16 +262,27 @@ type qpReader struct {
 	ws  []byte // white space held back until we know it is not trailing
 }
 
+// Read decodes line after line into p while input is at hand: one line
+// per call would cost the callers' loops (bytes.Buffer.ReadFrom, the
+// limits) once per line of the message.
 func (q *qpReader) Read(p []byte) (int, error) {
-	for len(q.out) == 0 {
-		if q.err != nil {
-			return 0, q.err
+	n := 0
+	for n < len(p) {
+		if len(q.out) == 0 {
+			if q.err != nil || n > 0 && q.br.Buffered() == 0 {
+				break // the error comes with the next call; or no waiting for more
+			}
+			q.fill()
+			continue
 		}
-		q.fill()
+		c := copy(p[n:], q.out)
+		q.out = q.out[c:]
+		n += c
 	}
-	n := copy(p, q.out)
-	q.out = q.out[n:]
-	return n, nil
+	if n > 0 {
+		return n, nil
+	}
+	return 0, q.err
 }
 
 // fill decodes up to one input line into q.out.
