@@ -2,6 +2,7 @@ package mimeparse
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"strings"
 )
@@ -285,79 +286,81 @@ func (q *qpReader) Read(p []byte) (int, error) {
 	return 0, q.err
 }
 
-// fill decodes up to one input line into q.out.
+// fill decodes up to one input line into q.out. The text between escapes
+// is copied in runs found with bytes.IndexByte; blanks at the end of the
+// line are padding and are cut when the line end comes (keep marks where
+// they begin), or held in q.ws when the line goes on in the next read.
 func (q *qpReader) fill() {
 	line, err := q.br.ReadSlice('\n')
 	if err == bufio.ErrBufferFull {
 		err = nil // a long line: decode this piece, continue after
 	}
 	q.err = err
-	out := q.buf[:0]
-	for i := 0; i < len(line); i++ {
-		c := line[i]
-		if !qpSpecial[c] {
-			// A run of bytes that stand for themselves, appended at once:
-			// most of a line.
-			j := i + 1
-			for j < len(line) && !qpSpecial[line[j]] {
-				j++
-			}
-			out = append(out, q.ws...)
-			q.ws = q.ws[:0]
-			out = append(out, line[i:j]...)
-			i = j - 1
-			continue
+	// Blanks held from the previous piece of this line stay only if
+	// something follows them.
+	out := append(q.buf[:0], q.ws...)
+	q.ws = q.ws[:0]
+	keep := 0
+	body, eol := line, false
+	if len(line) > 0 && line[len(line)-1] == '\n' {
+		body, eol = line[:len(line)-1], true
+	}
+	for i := 0; i < len(body); {
+		j := bytes.IndexByte(body[i:], '=')
+		if j < 0 {
+			j = len(body)
+		} else {
+			j += i
 		}
-		switch {
-		case c == ' ' || c == '\t':
-			j := i + 1
-			for j < len(line) && (line[j] == ' ' || line[j] == '\t') {
-				j++
+		if j > i {
+			out = append(out, body[i:j]...)
+			if k := lastNonBlank(body[i:j]); k >= 0 {
+				keep = len(out) - (j - i) + k + 1
 			}
-			if j < len(line) && line[j] != '\n' {
-				// Something follows on the line: not trailing, so kept
-				// (HTML's indentation, at once).
-				out = append(out, q.ws...)
-				q.ws = q.ws[:0]
-				out = append(out, line[i:j]...)
-			} else {
-				q.ws = append(q.ws, line[i:j]...)
+			if i = j; i == len(body) {
+				break
 			}
-			i = j - 1
-			continue
-		case c == '\n':
-			q.ws = q.ws[:0] // trailing white space is padding
-			out = append(out, '\n')
-			continue
 		}
-		out = append(out, q.ws...)
-		q.ws = q.ws[:0]
-		rest := line[i+1:] // c is '='
+		rest := line[i+1:] // body[i] is '='
 		switch {
 		case len(rest) >= 2 && isHex(rest[0]) && isHex(rest[1]):
 			out = append(out, unhex(rest[0])<<4|unhex(rest[1]))
-			i += 2
+			i += 3
 		case isSoftBreak(rest):
 			// "=" then optional white space then the line end: a soft line
 			// break; skip through the LF.
-			i = len(line)
+			i, eol = len(body), false
 		default:
 			// Not an escape: keep the '=' as a mail client would. (An
 			// escape cut by the end of the read buffer, possible only on
 			// lines over 4 KiB, lands here too.)
 			out = append(out, '=')
+			i++
 		}
+		keep = len(out)
 	}
-	if q.err != nil {
-		// White space at the very end of the data is padding too.
-		q.ws = q.ws[:0]
+	switch {
+	case eol:
+		out = append(out[:keep], '\n') // trailing white space is padding
+	case q.err != nil:
+		out = out[:keep] // white space at the very end of the data is padding too
+	default:
+		q.ws = append(q.ws, out[keep:]...)
+		out = out[:keep]
 	}
 	q.buf, q.out = out, out
 }
 
-// qpSpecial marks the bytes quoted-printable decoding looks at: white
-// space (maybe trailing padding), the line end and the escape.
-var qpSpecial = [256]bool{' ': true, '\t': true, '\n': true, '=': true}
+// lastNonBlank returns the index of the last byte of b that is not a
+// space or TAB, or -1.
+func lastNonBlank(b []byte) int {
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] != ' ' && b[i] != '\t' {
+			return i
+		}
+	}
+	return -1
+}
 
 func isSoftBreak(rest []byte) bool {
 	for _, c := range rest {
