@@ -99,7 +99,8 @@ func clean(s string, m mode) string {
 
 // rewrite is the full path of clean.
 func rewrite(s string, m mode) string {
-	buf := make([]byte, 0, len(s))
+	var b strings.Builder
+	b.Grow(len(s))
 	ascii := true
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -113,19 +114,19 @@ func rewrite(s string, m mode) string {
 				if i < len(s) && s[i] == '\n' {
 					i++
 				}
-				buf = append(buf, lineBreak(m))
+				b.WriteByte(lineBreak(m))
 			case c == '\n':
-				buf = append(buf, lineBreak(m))
+				b.WriteByte(lineBreak(m))
 			case c == '\t':
 				if m == modeText {
-					buf = append(buf, '\t')
+					b.WriteByte('\t')
 				} else {
-					buf = append(buf, ' ')
+					b.WriteByte(' ')
 				}
 			case c < 0x20 || c == 0x7f:
 				// other controls are dropped
 			case m == modeFilename && isFilenameForbidden(c):
-				buf = append(buf, '_')
+				b.WriteByte('_')
 			case m == modeText:
 				// Text is mostly printable ASCII: the run is copied at
 				// once.
@@ -133,10 +134,10 @@ func rewrite(s string, m mode) string {
 				for j < len(s) && s[j] >= 0x20 && s[j] < 0x7f {
 					j++
 				}
-				buf = append(buf, s[i-1:j]...)
+				b.WriteString(s[i-1 : j])
 				i = j
 			default:
-				buf = append(buf, c)
+				b.WriteByte(c)
 			}
 			continue
 		}
@@ -145,24 +146,26 @@ func rewrite(s string, m mode) string {
 		i += size
 		switch {
 		case r == utf8.RuneError && size == 1:
-			buf = append(buf, "\uFFFD"...)
+			b.WriteString("\uFFFD")
 		case isRemoved(r, m):
 		case r == '\u2028' || r == '\u2029':
-			buf = append(buf, lineBreak(m))
+			b.WriteByte(lineBreak(m))
 		case isFiller(r):
-			buf = append(buf, ' ')
+			b.WriteByte(' ')
 		default:
-			buf = append(buf, s[i-size:i]...)
+			b.WriteString(s[i-size : i])
 		}
 	}
-	if !ascii {
+	out := b.String()
+	if !ascii && (norm.NFC.QuickSpanString(out) != len(out) || hasContextual(out)) {
 		// NFC after removal: a removed character between a letter and a
 		// combining mark must not keep them apart. NFC never produces any
 		// of the removed characters, so the result stays clean. Joiners
 		// and fillers are judged by their neighbours in the NFC text, and
 		// again after each removal lets more compose: the loop ends,
-		// since every round that continues removes a character.
-		buf = toNFC(buf)
+		// since every round that continues removes a character. (Most
+		// text is NFC and holds none of them: it is not copied again.)
+		buf := toNFC([]byte(out))
 		for {
 			var dropped bool
 			if buf, dropped = dropContextual(buf); !dropped {
@@ -170,11 +173,12 @@ func rewrite(s string, m mode) string {
 			}
 			buf = toNFC(buf)
 		}
+		out = string(buf)
 	}
 	if m != modeText {
-		buf = collapseSpaces(buf)
+		out = string(collapseSpaces([]byte(out)))
 	}
-	return string(buf)
+	return out
 }
 
 // toNFC is norm.NFC.Bytes without its copy of text that is NFC already,
@@ -330,6 +334,16 @@ func dropContextual(b []byte) ([]byte, bool) {
 		i += size
 	}
 	return out, dropped
+}
+
+// hasContextual reports whether s holds a contextual character.
+func hasContextual(s string) bool {
+	for _, form := range [...]string{"\u200c", "\u200d", "\u115f", "\u1160"} {
+		if strings.Contains(s, form) {
+			return true
+		}
+	}
+	return false
 }
 
 // firstContextual returns the index of the first contextual character of
