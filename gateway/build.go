@@ -13,6 +13,7 @@ import (
 
 	"github.com/mugai/mugai/config"
 	"github.com/mugai/mugai/sandbox"
+	"github.com/mugai/mugai/sandbox/syscallfilter"
 	"github.com/mugai/mugai/sanitize"
 	"github.com/mugai/mugai/smtpd"
 )
@@ -179,7 +180,9 @@ func NewConverter(cfg *config.Config, w Worker, log *slog.Logger) (*sandbox.Conv
 		Commands:  commands,
 		Landlock:  sandbox.LandlockMode(cfg.Sandbox.Landlock),
 		ReadPaths: cfg.Sandbox.ReadPaths,
-		Logger:    log,
+		// Built for each worker here; the worker only loads it.
+		SyscallFilter: syscallfilter.Build,
+		Logger:        log,
 	})
 	if err != nil {
 		return nil, err

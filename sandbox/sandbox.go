@@ -102,6 +102,13 @@ type Converter struct {
 	// ReadPaths are the files and directories external converters may
 	// read besides their programs (default DefaultReadPaths).
 	ReadPaths []string
+	// SyscallFilter builds the seccomp program of the worker of process
+	// id pid (package sandbox/syscallfilter's Build; external: the wider
+	// one for external converters). Required: a worker handed no filter
+	// refuses to convert. It is passed in rather than called here so that
+	// the worker, which links this package, does not link the filter's
+	// assembler.
+	SyscallFilter func(external bool, pid int) ([]byte, error)
 	// Logger receives a line for each conversion that fails.
 	Logger *slog.Logger
 
@@ -220,10 +227,6 @@ func (c *Converter) Convert(ctx context.Context, in flatten.Input, r io.Reader, 
 	opt.Limits.OutputBytes = c.Output
 	req := request{Protocol: protocol, Input: in, Options: opt, Memory: c.Memory, CPU: c.Time + time.Second,
 		Output: c.Output, Command: c.commands, Sandbox: c.sandbox}
-	line, err := json.Marshal(req)
-	if err != nil {
-		return nil, fmt.Errorf("sandbox: encode request: %w", err)
-	}
 
 	tctx, cancel := context.WithTimeout(ctx, c.Time)
 	defer cancel()
@@ -253,6 +256,23 @@ func (c *Converter) Convert(ctx context.Context, in flatten.Input, r io.Reader, 
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("sandbox: start worker: %w", err)
+	}
+	// The filter names the worker's process id: the signals it may send
+	// go to itself only.
+	if c.SyscallFilter != nil {
+		prog, err := c.SyscallFilter(req.Sandbox.External, cmd.Process.Pid)
+		if err != nil {
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			cmd.Wait()
+			return nil, fmt.Errorf("sandbox: system call filter: %w", err)
+		}
+		req.Sandbox.Filter = prog
+	}
+	line, err := json.Marshal(req)
+	if err != nil {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		cmd.Wait()
+		return nil, fmt.Errorf("sandbox: encode request: %w", err)
 	}
 	fed := make(chan error, 1)
 	go func() {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mugai/mugai/sandbox"
+	"github.com/mugai/mugai/sandbox/syscallfilter"
 	"github.com/mugai/mugai/sanitize/flatten"
 )
 
@@ -44,7 +45,7 @@ func worker(args []string) error {
 	if *env != "" {
 		extra = strings.Split(*env, ",")
 	}
-	c, err := sandbox.New(sandbox.Converter{Exe: prog, Env: extra, Time: time.Minute})
+	c, err := sandbox.New(sandbox.Converter{Exe: prog, Env: extra, Time: time.Minute, SyscallFilter: syscallfilter.Build})
 	if err != nil {
 		return err
 	}
