@@ -18,7 +18,7 @@
 //	                         time conversions in sandboxed workers started
 //	                         from a long-running process, as the relay runs
 //	                         them: CPU of the parent and of the workers
-//	newsletter -corpus DIR [-size BYTES] -html FILE -eml FILE
+//	newsletter [-corpus DIR] [-size BYTES] -html FILE -eml FILE
 //	                         one large newsletter of a mail corpus's real
 //	                         HTML bodies, as HTML and as a message
 //

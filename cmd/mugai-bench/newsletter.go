@@ -6,17 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"mime/quotedprintable"
 	"os"
-	"path/filepath"
-	"slices"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // HTML parts in other charsets
 	"github.com/emersion/go-message/mail"
+
+	"github.com/mugai/mugai/internal/testcorpus"
 )
 
 // newsletter writes one large HTML newsletter made of the real HTML
@@ -26,16 +24,16 @@ import (
 // It writes the HTML as a file, for w3m, and as a message
 // (quoted-printable UTF-8, as newsletters are sent), for mugai sanitize:
 //
-//	mugai-bench newsletter -corpus DIR [-size BYTES] -html FILE -eml FILE
+//	mugai-bench newsletter [-corpus DIR] [-size BYTES] -html FILE -eml FILE
 func newsletter(args []string) error {
 	fs := flag.NewFlagSet("newsletter", flag.ExitOnError)
-	corpus := fs.String("corpus", "", "the corpus directory")
+	corpus := fs.String("corpus", testcorpus.Dir(), "the corpus directory (default $MUGAI_CORPUS, else ../shared/corpus)")
 	size := fs.Int("size", 5<<20, "bytes of HTML")
 	htmlOut := fs.String("html", "", "HTML file to write")
 	emlOut := fs.String("eml", "", "message file to write")
 	fs.Parse(args)
 	if *corpus == "" || *htmlOut == "" || *emlOut == "" {
-		return errors.New("usage: mugai-bench newsletter -corpus DIR [-size BYTES] -html FILE -eml FILE")
+		return errors.New("usage: mugai-bench newsletter [-corpus DIR] [-size BYTES] -html FILE -eml FILE")
 	}
 	bodies, err := corpusHTML(*corpus)
 	if err != nil {
@@ -72,17 +70,10 @@ const maxNewsletterPart = 256 << 10
 
 // corpusHTML returns the decoded text/html parts of the corpus's messages.
 func corpusHTML(dir string) ([][]byte, error) {
-	var files []string
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".eml") {
-			files = append(files, path)
-		}
-		return err
-	})
+	files, err := testcorpus.List(dir)
 	if err != nil {
 		return nil, err
 	}
-	slices.Sort(files)
 	var out [][]byte
 	for _, f := range files {
 		out = append(out, htmlParts(f)...)
