@@ -246,6 +246,12 @@ func TestPoolDropsConnectionsThatFailed(t *testing.T) {
 			wantStatus(t, send(t, h, []string{"bob@example.jp"}, strings.NewReader(testMessage)), 451, [3]int{4, 3, 0})
 			srv.SetBehavior(smtptest.Behavior{})
 		}},
+		{"a reply out of turn", func(t *testing.T, srv *smtptest.Server, h *NextHop) {
+			// 354 to RCPT: the next hop does not speak SMTP as we do.
+			srv.SetBehavior(smtptest.Behavior{RejectRcpt: map[string]*smtp.SMTPError{"bob@example.jp": {Code: 354, Message: "go ahead"}}})
+			wantStatus(t, send(t, h, []string{"bob@example.jp"}, strings.NewReader(testMessage)), 451, [3]int{4, 5, 0})
+			srv.SetBehavior(smtptest.Behavior{})
+		}},
 		{"context ended", func(t *testing.T, _ *smtptest.Server, h *NextHop) {
 			ctx, cancel := context.WithCancel(context.Background())
 			d, err := h.Begin(ctx, testEnv())
