@@ -116,11 +116,10 @@ func (p *pool) get(preferTLS bool) *session {
 		p.idle = slices.Delete(p.idle, i, i+1)
 		s.idleTimer.Stop()
 		if time.Since(s.idleSince) >= p.idleTimeout {
-			// Its timer is late; it is retired as if it had fired.
-			p.mu.Unlock()
+			// Its timer is late; it is retired as if it had fired, without
+			// making this transaction wait for the QUIT.
 			p.log.Debug("delivery: idle connection retired", "idle", time.Since(s.idleSince).Round(time.Millisecond).String())
-			s.retire(true)
-			p.mu.Lock()
+			go s.retire(true)
 			s = nil
 		}
 	}
@@ -156,16 +155,20 @@ func (p *pool) expire(s *session) {
 	}
 }
 
-// close retires every idle connection and keeps none from now on.
+// close retires every idle connection and keeps none from now on. The
+// QUITs go out at once and it waits for them, each bounded by
+// abortTimeout.
 func (p *pool) close() {
 	p.mu.Lock()
 	idle := p.idle
 	p.idle, p.closed = nil, true
 	p.mu.Unlock()
+	var wg sync.WaitGroup
 	for _, s := range idle {
 		s.idleTimer.Stop()
-		s.retire(true)
+		wg.Go(func() { s.retire(true) })
 	}
+	wg.Wait()
 }
 
 // idleCount is the number of idle connections (for tests).

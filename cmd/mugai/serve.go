@@ -130,7 +130,9 @@ func reload(path string, old *config.Config, oldGW *gateway.Gateway, srv *smtpd.
 		log.Error("reload failed; keeping the previous configuration", "config", configName(path), "err", oneLine(err))
 		return old, oldGW
 	}
-	oldGW.Close()
+	// QUIT to the old configuration's idle next-hop connections, without
+	// holding up the signal loop.
+	go oldGW.Close()
 	level.Set(cfg.Log.SlogLevel())
 	obs.reloaded(gw)
 	if cfg.Listen.SMTP != old.Listen.SMTP {
