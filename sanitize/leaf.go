@@ -84,14 +84,15 @@ func (w *walker) leaf(d *doc, e *mimeparse.Entity, inline bool) error {
 }
 
 // readText returns head and the rest of r in one slice. The rest is read
-// in pieces of up to 256 KiB and joined once: a growing bytes.Buffer
+// in pieces from 4 KiB (most texts are a few kilobytes) doubling up to
+// 256 KiB, and joined once: a growing bytes.Buffer
 // would clear and copy megabytes at a time, in calls that cannot be
 // preempted, which stalls every garbage collection meanwhile (each
 // retrying its signal to this goroutine) and faults in twice the memory.
 func readText(head []byte, r io.Reader) ([]byte, error) {
 	pieces := [][]byte{head}
 	total := len(head)
-	for size := 32 << 10; ; size = min(2*size, 256<<10) {
+	for size := 4 << 10; ; size = min(2*size, 256<<10) {
 		p := make([]byte, size)
 		n, err := io.ReadFull(r, p)
 		pieces = append(pieces, p[:n])
