@@ -54,6 +54,8 @@ func TestDefault(t *testing.T) {
 			// The next hop's budgets for the recipients (issue 19).
 			RecipientTimeout: Duration(100 * time.Second),
 			EnvelopeTime:     Duration(5 * time.Minute),
+			PoolSize:         16,
+			IdleTimeout:      Duration(10 * time.Second),
 		},
 		Limits: Limits{
 			MessageSize:      50 << 20,

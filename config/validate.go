@@ -177,6 +177,8 @@ func (v *validator) delivery() {
 	v.duration("delivery.command_timeout", d.CommandTimeout, time.Second, time.Hour)
 	v.duration("delivery.recipient_timeout", d.RecipientTimeout, time.Second, time.Hour)
 	v.duration("delivery.envelope_time", d.EnvelopeTime, time.Second, 24*time.Hour)
+	v.number("delivery.pool_size", d.PoolSize, 0, 1000)
+	v.duration("delivery.idle_timeout", d.IdleTimeout, time.Second, time.Hour)
 }
 
 // The bounds below are sanity checks, not recommendations: wide enough for

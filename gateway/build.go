@@ -14,6 +14,7 @@ import (
 	"github.com/mugai/mugai/config"
 	"github.com/mugai/mugai/console"
 	"github.com/mugai/mugai/sandbox"
+	"github.com/mugai/mugai/sandbox/syscallfilter"
 	"github.com/mugai/mugai/sanitize"
 	"github.com/mugai/mugai/smtpd"
 	"github.com/mugai/mugai/vault"
@@ -107,6 +108,16 @@ func (g *Gateway) ServerConfig() smtpd.Config { return g.server }
 // readiness checks).
 func (g *Gateway) Targets() []Target { return slices.Clone(g.routing.targets) }
 
+// Close releases what the targets keep between messages: the next hops'
+// idle connections are closed with QUIT. A reload calls it on the
+// gateway it replaced; sessions still in flight on that one finish, on
+// connections that are closed after their message.
+func (g *Gateway) Close() {
+	for _, t := range g.routing.targets {
+		t.Close()
+	}
+}
+
 // hostname is cfg's hostname, else this host's name, else "localhost":
 // our name in the greeting, Received:, EHLO to the next hop and maildir
 // file names.
@@ -183,7 +194,9 @@ func NewConverter(cfg *config.Config, w Worker, log *slog.Logger) (*sandbox.Conv
 		Commands:  commands,
 		Landlock:  sandbox.LandlockMode(cfg.Sandbox.Landlock),
 		ReadPaths: cfg.Sandbox.ReadPaths,
-		Logger:    log,
+		// Built for each worker here; the worker only loads it.
+		SyscallFilter: syscallfilter.Build,
+		Logger:        log,
 	})
 	if err != nil {
 		return nil, err

@@ -31,7 +31,7 @@ func (w *walker) compose(d *doc) *outMessage {
 	}
 	return &outMessage{
 		header:      header,
-		body:        placeNotice(w.pol.NoticePosition, notice, d.text()) + "\n",
+		body:        placeNotice(w.pol.NoticePosition, notice, d.text()),
 		attachments: d.attachments,
 		summary:     summarize(items, w.rep),
 	}
@@ -88,16 +88,20 @@ func showsReplacement(header []field, d *doc) bool {
 	return false
 }
 
+// placeNotice puts the notice above or below the body (with the
+// separator line between them) and ends the text with a line end.
 func placeNotice(pos NoticePosition, notice, body string) string {
+	// One concatenation each, the final line end included: the body may
+	// be megabytes.
 	switch {
 	case notice == "":
-		return body
+		return body + "\n"
 	case body == "":
-		return notice
+		return notice + "\n"
 	case pos == NoticeBottom:
-		return body + "\n\n" + noticeSeparator + "\n" + notice
+		return body + "\n\n" + noticeSeparator + "\n" + notice + "\n"
 	}
-	return notice + "\n" + noticeSeparator + "\n\n" + body
+	return notice + "\n" + noticeSeparator + "\n\n" + body + "\n"
 }
 
 // summaryKeys are the words of the X-Mugai-Sanitized summary for the

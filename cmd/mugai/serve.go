@@ -110,7 +110,7 @@ func (e *env) serve(args []string) int {
 			return exitError
 		case sig := <-signals:
 			if sig == syscall.SIGHUP {
-				cfg = reload(*cfgPath, cfg, srv, opts, level, obs)
+				cfg, gw = reload(*cfgPath, cfg, gw, srv, opts, level, obs)
 				continue
 			}
 			obs.draining()
@@ -121,6 +121,7 @@ func (e *env) serve(args []string) int {
 			if err != nil {
 				log.Warn("sessions closed at the end of the grace period", "err", err)
 			}
+			gw.Close() // QUIT to the next hops' idle connections
 			log.Info("stopped")
 			return exitOK
 		}
@@ -128,9 +129,10 @@ func (e *env) serve(args []string) int {
 }
 
 // reload reads the configuration again and swaps it in atomically:
-// sessions in flight finish with the old one. An invalid file changes
-// nothing; the old configuration stays and the problems are logged.
-func reload(path string, old *config.Config, srv *smtpd.Server, opts gateway.Options, level *slog.LevelVar, obs *observability) *config.Config {
+// sessions in flight finish with the old one, whose idle next-hop
+// connections are closed. An invalid file changes nothing; the old
+// configuration stays and the problems are logged.
+func reload(path string, old *config.Config, oldGW *gateway.Gateway, srv *smtpd.Server, opts gateway.Options, level *slog.LevelVar, obs *observability) (*config.Config, *gateway.Gateway) {
 	log := opts.Logger
 	var gw *gateway.Gateway
 	cfg, err := loadConfig(path)
@@ -142,8 +144,11 @@ func reload(path string, old *config.Config, srv *smtpd.Server, opts gateway.Opt
 	if err != nil {
 		obs.reloaded(nil)
 		log.Error("reload failed; keeping the previous configuration", "config", configName(path), "err", oneLine(err))
-		return old
+		return old, oldGW
 	}
+	// QUIT to the old configuration's idle next-hop connections, without
+	// holding up the signal loop.
+	go oldGW.Close()
 	level.Set(cfg.Log.SlogLevel())
 	obs.reloaded(gw)
 	if cfg.Listen.SMTP != old.Listen.SMTP {
@@ -159,7 +164,7 @@ func reload(path string, old *config.Config, srv *smtpd.Server, opts gateway.Opt
 		log.Warn("the vault's location, keys, retention or max_size, listen.console or the console's base URL changed; that takes effect at the next restart (vault.required and vault.notice apply now)")
 	}
 	log.Info("configuration reloaded", "config", configName(path))
-	return cfg
+	return cfg, gw
 }
 
 // openRelayVault opens the vault when it is enabled — the process's one

@@ -180,20 +180,30 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Errorf("log line without vault=: %s", line)
 	}
 
+	// Every transaction so far used the one pooled connection.
+	if n, open := next.Connections(), next.OpenConnections(); n != 1 || open != 1 {
+		t.Errorf("%d connections to the next hop, %d open; want 1 kept open", n, open)
+	}
+
 	// SIGHUP with a broken file keeps the old configuration...
 	os.WriteFile(cfgPath, []byte("sanitize:\n  language: klingon\n"), 0o644)
 	g.signal(t, syscall.SIGHUP)
 	g.waitLog(t, "reload failed", 10*time.Second)
-	// ...and with a good one switches to it: English notices now.
+	// ...and with a good one switches to it: English notices now, and the
+	// old configuration's idle connection is closed with QUIT.
 	writeConfig(t, cfgPath, next.Addr, "sanitize:\n  language: en\n")
 	g.signal(t, syscall.SIGHUP)
 	g.waitLog(t, "configuration reloaded", 10*time.Second)
+	waitOpen(t, next, 0)
 	if out, err := swaks(t, g.addr, "yamada@example.jp", "soumu@city.example.lg.jp", msgFile); err != nil {
 		t.Fatalf("swaks after reload: %v\n%s", err, out)
 	}
 	msgs = next.WaitMessages(3, 10*time.Second)
 	if len(msgs) != 3 || !strings.Contains(decodedBody(t, msgs[2].Data), "[Sanitization notice]") {
 		t.Errorf("after reload: %d messages; want an English notice", len(msgs))
+	}
+	if n := next.Connections(); n != 2 {
+		t.Errorf("%d connections to the next hop, want 2 (a new one after the reload)", n)
 	}
 
 	g.signal(t, syscall.SIGTERM)
@@ -212,6 +222,27 @@ func TestServeEndToEnd(t *testing.T) {
 	out, errOut, code := runBinaryIn(t, dir, nil, "vault", "list", "-config", cfgPath)
 	if code != 0 || strings.Count(out, "delivered") != 3 {
 		t.Errorf("vault list: %d %s %s", code, out, errOut)
+	}
+	waitOpen(t, next, 0)
+	quits := 0
+	for _, c := range next.Commands() {
+		if c == "QUIT" {
+			quits++
+		}
+	}
+	if quits != 2 {
+		t.Errorf("%d QUIT, want 2: one at the reload, one at the stop", quits)
+	}
+}
+
+// waitOpen waits up to ten seconds for the next hop to have n open
+// connections.
+func waitOpen(t *testing.T, next *smtptest.Server, n int) {
+	t.Helper()
+	for end := time.Now().Add(10 * time.Second); next.OpenConnections() != n; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("the next hop has %d open connections, want %d", next.OpenConnections(), n)
+		}
 	}
 }
 
