@@ -3,6 +3,7 @@ package auth
 import (
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
@@ -162,7 +163,11 @@ func editDistance(a, b string, limit int) int {
 
 // addrInName finds something shaped like an address in a display name,
 // after NFKC has turned fullwidth "＠" and letters into ASCII.
-var addrInName = regexp.MustCompile(`[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)+`)
+// Compiled at first use, not at start: every mugai process (each
+// converter child among them) would pay for it otherwise.
+var addrInName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)+`)
+})
 
 // displayNameAddress reports a display name that shows an address other
 // than the author's: "soumu@city.example.lg.jp" <x@attacker.example>.
@@ -171,7 +176,7 @@ func displayNameAddress(from FromHeader) (Finding, bool) {
 		return Finding{}, false
 	}
 	name := norm.NFKC.String(from.Name)
-	for _, shown := range addrInName.FindAllString(name, 4) {
+	for _, shown := range addrInName().FindAllString(name, 4) {
 		if !strings.EqualFold(shown, from.Address) {
 			return Finding{Kind: DisplayNameAddress, Shown: shown, Real: from.Address}, true
 		}

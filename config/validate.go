@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mugai/mugai/sanitize"
@@ -252,7 +253,9 @@ func (v *validator) sanitize(path string, s SanitizeSection) {
 }
 
 // policyName keeps names simple: they appear in logs and in routes.
-var policyName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+// Compiled at first use, not at start: every mugai process (each
+// converter child among them) would pay for it otherwise.
+var policyName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`) })
 
 func (v *validator) policies() {
 	for _, name := range slices.Sorted(maps.Keys(v.c.Policies)) {
@@ -260,7 +263,7 @@ func (v *validator) policies() {
 		switch {
 		case name == "default" || name == "passthrough":
 			v.errorf(path, "the name %s is reserved; choose another", quote(name))
-		case !policyName.MatchString(name):
+		case !policyName().MatchString(name):
 			v.errorf(path, "the name %s is not allowed; use letters, digits, - and _ (at most 64)", quote(name))
 		}
 		if !v.c.Policies[name].Passthrough {

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pquerna/otp"
@@ -17,11 +18,13 @@ import (
 
 // userName keeps names simple: they appear in the audit log as
 // console:<name>.
-var userName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+// Compiled at first use, not at start: every mugai process (each
+// converter child among them) would pay for it otherwise.
+var userName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`) })
 
 // UserNameProblem says what is wrong with a user name, or "".
 func UserNameProblem(name string) string {
-	if !userName.MatchString(name) {
+	if !userName().MatchString(name) {
 		return "a user name is 1 to 64 lower-case letters, digits, '.', '_' and '-', starting with a letter or digit"
 	}
 	return ""

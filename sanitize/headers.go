@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -389,7 +390,11 @@ func splitAddressList(v string) []string {
 	return append(out, v[start:])
 }
 
-var addrSpecPattern = regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?`)
+// Compiled at first use, not at start: every mugai process (each
+// converter child among them) would pay for it otherwise.
+var addrSpecPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?`)
+})
 
 // salvageAddress finds an addr-spec in a broken element, preferring one in
 // angle brackets, and takes the decoded text before it as display name.
@@ -397,12 +402,12 @@ func salvageAddress(elem string) *mail.Address {
 	spec, name := "", ""
 	if i := strings.LastIndexByte(elem, '<'); i >= 0 {
 		if j := strings.IndexByte(elem[i:], '>'); j > 0 {
-			spec = addrSpecPattern.FindString(elem[i : i+j])
+			spec = addrSpecPattern().FindString(elem[i : i+j])
 			name = elem[:i]
 		}
 	}
 	if spec == "" {
-		spec = addrSpecPattern.FindString(elem)
+		spec = addrSpecPattern().FindString(elem)
 	}
 	if spec == "" {
 		return nil
@@ -476,7 +481,7 @@ func otherAddress(a *mail.Address) string {
 	if !strings.Contains(name, "@") {
 		return ""
 	}
-	for _, shown := range addrSpecPattern.FindAllString(name, -1) {
+	for _, shown := range addrSpecPattern().FindAllString(name, -1) {
 		if !strings.EqualFold(strings.TrimRight(shown, "."), a.Address) {
 			return shown
 		}
