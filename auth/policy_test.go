@@ -94,22 +94,6 @@ func TestDecide(t *testing.T) {
 	}
 }
 
-func TestTagSubject(t *testing.T) {
-	v := Verdict{SubjectTags: []string{"[なりすまし注意]", "[外部]"}}
-	for in, want := range map[string]string{
-		"見積書":          "[なりすまし注意] [外部] 見積書",
-		"Re: [外部] 見積書": "[なりすまし注意] Re: [外部] 見積書",
-		"":             "[なりすまし注意] [外部]",
-	} {
-		if got := v.TagSubject(in); got != want {
-			t.Errorf("TagSubject(%q) = %q, want %q", in, got, want)
-		}
-	}
-	if got := (Verdict{}).TagSubject("x"); got != "x" {
-		t.Errorf("no tags: %q", got)
-	}
-}
-
 func TestAuthenticationResults(t *testing.T) {
 	r := results(Pass, Pass, PolicyReject, DKIMResult{Value: Pass, Domain: "example.jp", Identifier: "@example.jp"},
 		DKIMResult{Value: Fail, Domain: "esp.example", Reason: "body hash did not verify"})

@@ -77,7 +77,7 @@ func (s *Sanitizer) File(ctx context.Context, name string, r io.Reader) (*FileRe
 		out.Text = texts[0].text
 	default:
 		var b strings.Builder
-		if notice := renderNotice(&pol, noticeItems(rep)); notice != "" {
+		if notice := renderNotice(&pol, nil, noticeItems(rep)); notice != "" {
 			b.WriteString(notice)
 			b.WriteString("\n" + noticeSeparator + "\n")
 		}

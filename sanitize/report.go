@@ -44,6 +44,9 @@ type Report struct {
 	// Rejected is set when the message failed closed: either refused (the
 	// error returned is a *RejectError) or replaced by a notice-only message.
 	Rejected *Rejection `json:"rejected,omitempty"`
+	// Auth is the sender authentication of the original, set by the relay
+	// (never by the sanitizer).
+	Auth *AuthReport `json:"auth,omitempty"`
 }
 
 // newReport returns an empty Report of the current schema.

@@ -85,11 +85,17 @@ func (s *Sanitizer) Message(dst io.Writer, src io.Reader) (*Report, error) {
 // MessageContext is Message with a context: the message fails closed (a
 // "limit" rejection) if ctx ends or the policy's time limit passes first.
 func (s *Sanitizer) MessageContext(parent context.Context, dst io.Writer, src io.Reader) (*Report, error) {
+	return s.message(parent, dst, src, MessageOptions{})
+}
+
+// message is MessageWith.
+func (s *Sanitizer) message(parent context.Context, dst io.Writer, src io.Reader, opts MessageOptions) (*Report, error) {
 	ctx, cancel := context.WithTimeout(parent, s.policy.Limits.Time)
 	defer cancel()
 	counted := &countingReader{r: src}
 	rep := newReport()
 	w := newWalker(ctx, &s.policy, s.conv, rep)
+	w.additions = opts.Additions
 	out, err := w.run(counted)
 	rep.InputBytes = counted.n
 	if err != nil {

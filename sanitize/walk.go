@@ -32,6 +32,12 @@ type walker struct {
 	// payloads counts the files cut out of the message's text so far
 	// and listed one by one (see cutPayloadsAt).
 	payloads int
+	// additions is MessageOptions.Additions; authors are the addresses
+	// the rebuilt From field shows and subject the decoded, cleaned
+	// Subject, both as the top-level header was rebuilt.
+	additions func(authors []string) Additions
+	authors   []string
+	subject   string
 }
 
 func newWalker(ctx context.Context, pol *Policy, conv Converter, rep *Report) *walker {
