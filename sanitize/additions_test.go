@@ -70,8 +70,8 @@ func TestAdditions(t *testing.T) {
 	add := sanitize.Additions{
 		Fields: []sanitize.Field{
 			{Name: "Authentication-Results", Value: "gw.example.lg.jp; spf=pass smtp.mailfrom=example.jp; dkim=none; dmarc=fail header.from=example.jp"},
-			{Name: "X-Injected\r\nBcc", Value: "x"},         // not a field name: left out
-			{Name: "Content-Type", Value: "text/html"},      // written by the sanitizer: left out
+			{Name: "X-Injected\r\nBcc", Value: "x"},        // not a field name: left out
+			{Name: "Content-Type", Value: "text/html"},     // written by the sanitizer: left out
 			{Name: "X-Mugai-Note", Value: "a\r\nBcc: x@y"}, // one line
 		},
 		Notice:      []string{"差出人のドメイン認証 (DMARC) に失敗しました。", "two\nlines"},
