@@ -69,7 +69,7 @@ func TestDecide(t *testing.T) {
 		{"first contact", results(Pass, Pass, PolicyNone), with(tag, func(p *Policy) { p.FirstContactNote = true }), Facts{FirstContact: true}, Deliver, nil, nil, "", "この差出人 (yamada@example.jp) から初めて届いたメールです。"},
 		{"first contact off", results(Pass, Pass, PolicyNone), tag, Facts{FirstContact: true}, Deliver, nil, nil, "", ""},
 		{"english", results(Fail, Fail, PolicyNone), with(tag, func(p *Policy) { p.Language = "en" }), Facts{}, Deliver, []string{"dmarc"}, []string{"[なりすまし注意]"}, "", "The sender's domain authentication (DMARC) failed. The sender may be forged."},
-		{"skipped", skippedResults(), with(tag, func(p *Policy) { p.OnFail = FailReject }), Facts{}, Deliver, nil, nil, "", ""},
+		{"skipped", NotChecked(), with(tag, func(p *Policy) { p.OnFail = FailReject }), Facts{}, Deliver, nil, nil, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v := Decide(tc.res, tc.policy, tc.facts)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mugai/mugai/config"
+	"github.com/mugai/mugai/internal/authtest"
 	"github.com/mugai/mugai/internal/sanitizetest"
 	"github.com/mugai/mugai/internal/smtptest"
 	"github.com/mugai/mugai/sandbox"
@@ -35,14 +36,26 @@ func TestMain(m *testing.M) {
 }
 
 // testOptions are Build's options for tests: quiet, with this test binary
-// as the conversion worker.
+// as the conversion worker, and a DNS guard that fails the test when a
+// query would leave loopback (sender authentication is on by default: a
+// test's configuration points dns.servers at an authtest server, see
+// authDNS, or sets auth.enabled: false).
 func testOptions(t testing.TB) Options {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Options{Logger: slog.New(slog.DiscardHandler), Worker: Worker{Exe: exe, Args: []string{workerCommand}}}
+	return Options{Logger: slog.New(slog.DiscardHandler), Worker: Worker{Exe: exe, Args: []string{workerCommand}},
+		DNS: &DNS{Guard: authtest.LoopbackOnly(t)}}
+}
+
+// authDNS starts a DNS server on loopback for a relay's sender
+// authentication; yaml is the dns section that points at it.
+func authDNS(t testing.TB) (s *authtest.DNSServer, yaml string) {
+	t.Helper()
+	s = authtest.StartDNS(t)
+	return s, fmt.Sprintf("dns: {servers: [%q], timeout: 200ms, attempts: 1}\n", s.Addr)
 }
 
 // build is Build of yaml with testOptions.
@@ -86,7 +99,8 @@ func TestRoutes(t *testing.T) {
 	lgwan := smtptest.NewServer(t, nil)
 	strictHop := smtptest.NewServer(t, nil)
 	internet := smtptest.NewServer(t, nil)
-	addr := startRelay(t, fmt.Sprintf(`
+	_, dnsYAML := authDNS(t)
+	addr := startRelay(t, dnsYAML+fmt.Sprintf(`
 hostname: gw.test.example
 listen: {smtp: "127.0.0.1:0"}
 relay:
@@ -183,7 +197,7 @@ func isReply(err error, code int, enhanced string) bool {
 
 func bodyOf(t *testing.T, data []byte) string {
 	t.Helper()
-	texts, err := sanitizetest.Check(data, sanitizetest.Options{AllowReceived: true})
+	texts, err := sanitizetest.Check(data, sanitizetest.Options{AllowReceived: true, AllowAuthResults: true})
 	if err != nil {
 		t.Fatalf("not sanitized: %v\n%s", err, data)
 	}
@@ -197,7 +211,8 @@ func bodyOf(t *testing.T, data []byte) string {
 // canonical RFC 5321 form.
 func TestRelayCheckIsOnTheSentAddress(t *testing.T) {
 	lgwan := smtptest.NewServer(t, nil)
-	addr := startRelay(t, fmt.Sprintf(`
+	_, dnsYAML := authDNS(t)
+	addr := startRelay(t, dnsYAML+fmt.Sprintf(`
 listen: {smtp: "127.0.0.1:0"}
 relay: {domains: [city.example.lg.jp], networks: [127.0.0.0/8]}
 delivery: {next_hop: "%s", tls: none}

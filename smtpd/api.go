@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"io"
+	"log/slog"
 	"net/netip"
 	"time"
 )
@@ -66,6 +67,9 @@ func (f FilterFunc) Filter(ctx context.Context, env *Envelope, dst io.Writer, sr
 type FilterResult struct {
 	// Actions are short words such as "html-to-text" or "dropped:exe".
 	Actions []string
+	// Log are more fields for the message's log line (the gateway's
+	// sender authentication results), kept also when Filter fails.
+	Log []slog.Attr
 }
 
 // Delivery is one transaction at the next hop, opened by Route.Begin.

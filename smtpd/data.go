@@ -104,7 +104,7 @@ func (s *session) process(tx *transaction, r io.Reader, m *messageLog) *smtp.SMT
 		res, err = tx.route.Filter.Filter(ctx, env, out, in.Reader())
 		return err
 	})
-	m.filter, m.actions, m.bytesOut = elapsed(t), res.Actions, out.Size()
+	m.filter, m.actions, m.filterLog, m.bytesOut = elapsed(t), res.Actions, res.Log, out.Size()
 	release()
 	in.Close() // not needed any more; free it before delivering
 	switch {
@@ -209,6 +209,7 @@ type messageLog struct {
 	start             time.Time
 	bytesIn, bytesOut int64
 	actions           []string
+	filterLog         []slog.Attr // FilterResult.Log
 	spool, queue      time.Duration
 	filter, deliver   time.Duration
 	step              Step  // where the reply was decided, for the Observer
@@ -250,6 +251,7 @@ func (m *messageLog) finish(log *slog.Logger, obs Observer, r *smtp.SMTPError) *
 	if o := env.Forwarded; o != nil {
 		attrs = append(attrs, originAttr(o))
 	}
+	attrs = append(attrs, m.filterLog...)
 	if m.refused > 0 {
 		attrs = append(attrs, slog.Int("rcpts_refused", m.refused))
 	}

@@ -6,7 +6,9 @@ package authtest
 
 import (
 	"context"
+	"fmt"
 	"net"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -236,3 +238,31 @@ func (NoDNS) LookupIPAddr(_ context.Context, name string) ([]net.IPAddr, error) 
 	return nil, noRecord(name)
 }
 func (NoDNS) LookupAddr(_ context.Context, addr string) ([]string, error) { return nil, noRecord(addr) }
+
+// LoopbackOnly is a DNS guard for tests (auth.DNSConfig.Guard,
+// gateway.DNS.Guard): it fails the test, and keeps the query from being
+// sent, when a server is not on loopback. With sender authentication on
+// by default, a test whose configuration forgot dns.servers would
+// otherwise ask the machine's resolver about the test's domains.
+func LoopbackOnly(tb testing.TB) func(server string) error {
+	return func(server string) error {
+		if err := CheckLoopback(server); err != nil {
+			tb.Errorf("DNS query refused: %v (point dns.servers at an authtest server on loopback, or set auth.enabled: false)", err)
+			return err
+		}
+		return nil
+	}
+}
+
+// CheckLoopback returns an error unless server (host:port) is an IP
+// address on loopback (127.0.0.0/8, ::1).
+func CheckLoopback(server string) error {
+	host, _, err := net.SplitHostPort(server)
+	if err != nil {
+		return fmt.Errorf("DNS server %q: %v", server, err)
+	}
+	if ip, err := netip.ParseAddr(host); err != nil || !ip.Unmap().IsLoopback() {
+		return fmt.Errorf("DNS server %s is not on loopback", server)
+	}
+	return nil
+}
