@@ -70,3 +70,18 @@ type AuthFinding struct {
 	// cousin or embedded.
 	How string `json:"how,omitempty"`
 }
+
+// DKIMSummary is one DKIM result for the message: pass when a signature
+// passed, else the first signature's result (none without one). The log
+// line and the metrics count messages by it.
+func (r *AuthReport) DKIMSummary() string {
+	for _, d := range r.DKIM {
+		if d.Result == "pass" {
+			return d.Result
+		}
+	}
+	if len(r.DKIM) == 0 {
+		return "none"
+	}
+	return r.DKIM[0].Result
+}
