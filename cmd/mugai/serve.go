@@ -49,7 +49,9 @@ func (e *env) serve(args []string) int {
 	if err != nil {
 		return e.fail(exitError, "serve: %v", err)
 	}
-	opts := gateway.Options{Logger: log, Observer: obs.observer(), Worker: worker}
+	// One resolver for sender authentication, kept across reloads with its
+	// cache.
+	opts := gateway.Options{Logger: log, Observer: obs.observer(), Worker: worker, DNS: &gateway.DNS{Guard: dnsGuard(log)}}
 
 	gw, err := gateway.Build(cfg, opts)
 	if err != nil {
