@@ -407,7 +407,9 @@ func counterValue(t *testing.T, reg *prometheus.Registry, name string, values ..
 // history is a History from a table of authors who wrote before.
 type history map[string]bool
 
-func (h history) HasWritten(_ context.Context, from string, _ []string) (bool, error) { return h[from], nil }
+func (h history) HasWritten(_ context.Context, from string, _ []string) (bool, error) {
+	return h[from], nil
+}
 
 type lockedWriter struct {
 	w  io.Writer
