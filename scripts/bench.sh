@@ -61,7 +61,7 @@ getent passwd postfix >/dev/null || die "no postfix user after installing postfi
 T=$(mktemp -d /tmp/mugai-bench.XXXXXX)
 chmod 755 "$T" # Postfix's unprivileged daemons walk into the queue below it
 PF=$T/postfix
-SINK_PID="" MUGAI_PID="" POSTFIX_STARTED=""
+SINK_PID="" MUGAI_PID="" TESTDNS_PID="" POSTFIX_STARTED=""
 started=$(date +%s)
 
 stop_pid() { # stop_pid PID: TERM, up to 10 s, then KILL; only that process
@@ -89,6 +89,7 @@ cleanup() {
   stop_mugai
   stop_postfix
   stop_pid "$SINK_PID"
+  stop_pid "$TESTDNS_PID"
   if [ $rc -ne 0 ]; then
     say "--- mugai log (last 10 lines)"; tail -n 10 "$T/mugai.log" 2>/dev/null >&2 || true
     say "--- Postfix log (last 10 lines)"; tail -n 10 "$PF/maillog" 2>/dev/null >&2 || true
@@ -196,8 +197,21 @@ wait_for 20 "Postfix on port $P_POSTFIX" port_open "$P_POSTFIX"
 wait_for 10 "Postfix's master.pid" test -s "$PF/spool/pid/master.pid"
 POSTFIX_PID=$(tr -d ' \n' < "$PF/spool/pid/master.pid")
 
+# Sender authentication is on, as by default, with its DNS answered by
+# a server of the bench's own on loopback (internal/authtest/testdns,
+# an empty zone: every name "does not exist"): nothing is asked beyond
+# loopback.
+go build -o "$T/testdns" ./internal/authtest/testdns || die "building testdns failed"
+: >"$T/zone"
+"$T/testdns" "$T/zone" >"$T/testdns.out" 2>&1 &
+TESTDNS_PID=$!
+testdns_up() { grep -q '^listening 127\.' "$T/testdns.out"; }
+wait_for 10 "the test DNS server" testdns_up
+TESTDNS_ADDR=$(sed -n 's/^listening //p' "$T/testdns.out")
+
 # mugai with the defaults but for its addresses: loopback clients, the
-# sink as next hop, and room for the 50 sessions of the memory run.
+# sink as next hop, room for the 50 sessions of the memory run, and the
+# test DNS.
 cat >"$T/mugai.yaml" <<EOF
 hostname: mugai.bench.invalid
 listen:
@@ -209,6 +223,8 @@ delivery:
   tls: none
 limits:
   connections_per_ip: 100
+dns:
+  servers: ["$TESTDNS_ADDR"]
 EOF
 start_mugai() {
   "$T/mugai" serve -config "$T/mugai.yaml" >>"$T/mugai.log" 2>&1 &
