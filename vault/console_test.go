@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -49,7 +50,7 @@ func TestMigrateFromV1(t *testing.T) {
 			t.Fatalf("console tables after migration: %v", err)
 		}
 		var ver string
-		if err := db.QueryRowContext(ctx, `SELECT v FROM meta WHERE k = 'schema_version'`).Scan(&ver); err != nil || ver != "2" {
+		if err := db.QueryRowContext(ctx, `SELECT v FROM meta WHERE k = 'schema_version'`).Scan(&ver); err != nil || ver != strconv.Itoa(schemaVersion) {
 			t.Errorf("schema_version = %q, %v", ver, err)
 		}
 		// A second open finds the current version and changes nothing.
