@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mugai/mugai/config"
 	"github.com/mugai/mugai/internal/smtptest"
 	"github.com/mugai/mugai/smtpd"
 )
@@ -67,11 +66,7 @@ func BenchmarkAuthStage(b *testing.B) {
 // pipelineFilter builds the relay of yaml and returns a function that
 // runs env's message through its pipeline (Filter), as smtpd would.
 func pipelineFilter(b *testing.B, yaml string, env *smtpd.Envelope, msg []byte) func() {
-	cfg, err := config.Parse("bench.yaml", []byte(yaml))
-	if err != nil {
-		b.Fatal(err)
-	}
-	gw, err := Build(cfg, testOptions(b))
+	gw, err := build(b, yaml)
 	if err != nil {
 		b.Fatal(err)
 	}

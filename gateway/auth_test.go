@@ -79,34 +79,6 @@ delivery: {next_hop: "%s", tls: none}
 %s`, next, extra)
 }
 
-// startRelayWith is startRelay with opts.
-func startRelayWith(t testing.TB, yaml string, opts Options) string {
-	t.Helper()
-	cfg, err := config.Parse("test.yaml", []byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := Build(cfg, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := smtpd.New(gw.ServerConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	})
-	return ln.Addr().String()
-}
-
 // submission is one message sent to the relay.
 type submission struct {
 	client   string // the local address the test connects from

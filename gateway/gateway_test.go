@@ -61,18 +61,30 @@ func authDNS(t testing.TB) (s *authtest.DNSServer, yaml string) {
 // build is Build of yaml with testOptions.
 func build(t testing.TB, yaml string) (*Gateway, error) {
 	t.Helper()
+	return buildWith(t, yaml, testOptions(t))
+}
+
+// buildWith is Build of yaml with opts.
+func buildWith(t testing.TB, yaml string, opts Options) (*Gateway, error) {
+	t.Helper()
 	cfg, err := config.Parse("test.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Build(cfg, testOptions(t))
+	return Build(cfg, opts)
 }
 
 // startRelay runs the gateway built from yaml in-process, with the real
 // sanitizer and smtpd, on a loopback port.
 func startRelay(t testing.TB, yaml string) string {
 	t.Helper()
-	gw, err := build(t, yaml)
+	return startRelayWith(t, yaml, testOptions(t))
+}
+
+// startRelayWith is startRelay with opts.
+func startRelayWith(t testing.TB, yaml string, opts Options) string {
+	t.Helper()
+	gw, err := buildWith(t, yaml, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
