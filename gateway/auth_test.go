@@ -7,10 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"mime"
-	"net"
 	"net/mail"
 	"net/netip"
-	"net/smtp"
 	"os"
 	"slices"
 	"strings"
@@ -90,15 +88,7 @@ type submission struct {
 // send sends s to the relay at addr over SMTP.
 func send(t *testing.T, addr string, s submission) error {
 	t.Helper()
-	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(s.client)}, Timeout: 5 * time.Second}
-	conn, err := d.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := smtp.NewClient(conn, "127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := dialFrom(t, addr, netip.MustParseAddr(s.client))
 	defer c.Close()
 	if err := c.Hello("client.test"); err != nil {
 		t.Fatal(err)

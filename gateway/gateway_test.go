@@ -134,15 +134,7 @@ routes:
 
 	send := func(t *testing.T, from netip.Addr, rcpts ...string) error {
 		t.Helper()
-		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: from.AsSlice()}, Timeout: 5 * time.Second}
-		conn, err := d.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := smtp.NewClient(conn, "127.0.0.1")
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := dialFrom(t, addr, from)
 		defer c.Close()
 		if err := c.Mail("a@example.jp"); err != nil {
 			return err
@@ -199,6 +191,21 @@ routes:
 	if len(m) != 1 || !bytes.Contains(m[0].Data, []byte(`<a href="https://example.jp/page">`)) {
 		t.Errorf("outbound passthrough changed the message or lost it")
 	}
+}
+
+// dialFrom connects to the relay at addr from the loopback address from.
+func dialFrom(t *testing.T, addr string, from netip.Addr) *smtp.Client {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: from.AsSlice()}, Timeout: 5 * time.Second}
+	conn, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := smtp.NewClient(conn, "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // isReply reports whether err is the SMTP reply code with enhanced code.
