@@ -483,3 +483,32 @@ func TestAuthQuarantine(t *testing.T) {
 		"come with the vault's branch; this test is to relay a DMARC failure under on_fail: quarantine and " +
 		"find it held in the vault, not at the next hop, with the sender answered 250")
 }
+
+// TestQuarantineReason: what a held message's notice and report say
+// (for the vault's quarantine, SEAM), and the reply when it cannot be
+// held.
+func TestQuarantineReason(t *testing.T) {
+	w := newAuthWorld(t)
+	cfg, err := config.Parse("t.yaml", []byte(w.relayConfig("127.0.0.1:1", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := newAuthStage(cfg, testOptions(t), "gw.test", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &smtpd.Envelope{ID: "Q", Client: netip.MustParseAddrPort("127.0.0.9:25"), From: "yamada@sender.jp",
+		Rcpts: []string{"soumu@city.example.lg.jp"}}
+	am, err := a.check(context.Background(), env, bytes.NewReader(authMail("yamada@sender.jp", "held", "")), "ja")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, detail := am.quarantineReason()
+	if !strings.Contains(text, "差出人のドメイン認証 (DMARC) に失敗しました。") ||
+		detail != "spf=fail dkim=none dmarc=fail header.from=sender.jp problems=dmarc" {
+		t.Errorf("reason %q / %q", text, detail)
+	}
+	if err := am.rejectReply(); err == nil || !strings.HasPrefix(err.Error(), "550 5.7.26 ") {
+		t.Errorf("reply when it cannot be held: %v", am.rejectReply())
+	}
+}

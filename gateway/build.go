@@ -36,8 +36,6 @@ type Options struct {
 	// History, when set, answers auth.first_contact_note's question (the
 	// vault).
 	History History
-	// Quarantine, when set, holds messages for auth.on_fail: quarantine.
-	Quarantine Quarantiner
 }
 
 // Observer is told about the relay: smtpd's events, the report of each

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 
-	"github.com/mugai/mugai/auth"
 	"github.com/mugai/mugai/config"
 	"github.com/mugai/mugai/sandbox"
 	"github.com/mugai/mugai/sanitize"
@@ -82,47 +81,7 @@ func (m *message) Filter(ctx context.Context, env *smtpd.Envelope, dst io.Writer
 	if m.p.sanitizer == nil {
 		return passthrough(dst, src)
 	}
-	orig := newOriginal(src)
-	am, err := m.p.auth.check(ctx, env, orig.Reader(), m.p.language)
-	if err != nil {
-		return smtpd.FilterResult{}, err
-	}
-	switch am.verdict.Action {
-	case auth.Reject, auth.Defer:
-		// Nothing is rebuilt for a message the sender gets back.
-		return m.p.record.authOnly(am), am.verdict.Err()
-	case auth.Quarantine:
-		return m.p.record.authOnly(am), m.quarantine(ctx, env, orig, am)
-	}
-	rep, err := m.p.sanitizer.MessageWith(ctx, dst, orig.Reader(), sanitize.MessageOptions{Additions: am.additions})
-	rec := am.report() // after the sanitizer: the From it shows may have changed the verdict
-	if rep != nil {
-		rep.Auth = rec
-	}
-	m.p.record.report(env, rep, err)
-	res := m.p.record.auth(rec)
-	res.Actions = actions(rep)
-	if err != nil {
-		return res, Rejection(err)
-	}
-	switch am.verdict.Action {
-	case auth.Reject, auth.Defer:
-		return res, am.verdict.Err()
-	case auth.Quarantine:
-		return res, m.quarantine(ctx, env, orig, am)
-	}
-	return res, nil
-}
-
-// quarantine holds the original instead of delivering it (SEAM, see
-// Quarantiner): Build refuses auth.on_fail: quarantine without one, so
-// without one this is not reached; should it be, the sender retries.
-func (m *message) quarantine(ctx context.Context, env *smtpd.Envelope, orig original, am *authMessage) error {
-	q := m.p.auth.quarantine
-	if q == nil {
-		return errors.New("auth: quarantine is not available")
-	}
-	return q.Quarantine(ctx, env, orig.Reader(), am.report())
+	return m.authenticated(ctx, env, dst, newOriginal(src))
 }
 
 // passthrough forwards a message unchanged.
@@ -154,20 +113,6 @@ func Rejection(err error) error {
 type recorder struct {
 	log      *slog.Logger
 	observer Observer // nil: none
-}
-
-// authOnly records a message that auth stopped before the rebuild.
-func (r recorder) authOnly(am *authMessage) smtpd.FilterResult {
-	return r.auth(am.report())
-}
-
-// auth records one message's sender authentication: in the metrics, and
-// as the auth fields of its log line (the FilterResult).
-func (r recorder) auth(rec *sanitize.AuthReport) smtpd.FilterResult {
-	if r.observer != nil {
-		r.observer.ObserveAuth(rec)
-	}
-	return smtpd.FilterResult{Log: []slog.Attr{authLog(rec)}}
 }
 
 // queuedReport is a sanitize report with the queue id of its message,

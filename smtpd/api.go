@@ -67,8 +67,9 @@ func (f FilterFunc) Filter(ctx context.Context, env *Envelope, dst io.Writer, sr
 type FilterResult struct {
 	// Actions are short words such as "html-to-text" or "dropped:exe".
 	Actions []string
-	// Log are more fields for the message's log line (the gateway's
-	// sender authentication results), kept also when Filter fails.
+	// Log are more fields for the message's log line, after the
+	// actions: what the Filter's stages want on it, such as the vault
+	// id (vault=ID). Returned with an error too.
 	Log []slog.Attr
 }
 

@@ -104,7 +104,7 @@ func (s *session) process(tx *transaction, r io.Reader, m *messageLog) *smtp.SMT
 		res, err = tx.route.Filter.Filter(ctx, env, out, in.Reader())
 		return err
 	})
-	m.filter, m.actions, m.filterLog, m.bytesOut = elapsed(t), res.Actions, res.Log, out.Size()
+	m.filter, m.actions, m.extra, m.bytesOut = elapsed(t), res.Actions, res.Log, out.Size()
 	release()
 	in.Close() // not needed any more; free it before delivering
 	switch {
@@ -209,7 +209,7 @@ type messageLog struct {
 	start             time.Time
 	bytesIn, bytesOut int64
 	actions           []string
-	filterLog         []slog.Attr // FilterResult.Log
+	extra             []slog.Attr // FilterResult.Log
 	spool, queue      time.Duration
 	filter, deliver   time.Duration
 	step              Step  // where the reply was decided, for the Observer
@@ -238,6 +238,9 @@ func (m *messageLog) finish(log *slog.Logger, obs Observer, r *smtp.SMTPError) *
 		slog.Int64("bytes_in", m.bytesIn),
 		slog.Int64("bytes_out", m.bytesOut),
 		slog.Any("actions", m.actions),
+	}
+	attrs = append(attrs, m.extra...)
+	attrs = append(attrs,
 		slog.String("result", result),
 		slog.Int("code", r.Code),
 		slog.String("reply", fmt.Sprintf("%d.%d.%d %s", r.EnhancedCode[0], r.EnhancedCode[1], r.EnhancedCode[2], r.Message)),
@@ -246,12 +249,11 @@ func (m *messageLog) finish(log *slog.Logger, obs Observer, r *smtp.SMTPError) *
 		slog.Duration("filter", m.filter),
 		slog.Duration("deliver", m.deliver),
 		slog.Duration("total", total),
-	}
+	)
 	// The client and its load balancer (proxy=) are on log already.
 	if o := env.Forwarded; o != nil {
 		attrs = append(attrs, originAttr(o))
 	}
-	attrs = append(attrs, m.filterLog...)
 	if m.refused > 0 {
 		attrs = append(attrs, slog.Int("rcpts_refused", m.refused))
 	}
