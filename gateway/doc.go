@@ -23,8 +23,9 @@
 //	          rebuilt (auth.go): auth.Checker.Check of the original client
 //	          (Envelope.Origin; unknown for a forwarder that did not say)
 //	          or the trusted upstream's results, then auth.Decide; a
-//	          Reject or Defer ends here with the verdict's *reply.Reply, a
-//	          Quarantine skips sanitize and deliver (the vault's, to come)
+//	          Reject or Defer ends here with the verdict's *reply.Reply; a
+//	          Quarantine is to deliver the vault's quarantine notice
+//	          instead of the rebuild (to come: message.quarantine)
 //	vault put (to come) vault.Put of the original and envelope, durable
 //	          before anything is acknowledged; a *vault.FullError is 452
 //	          4.3.1 by itself; the vault id goes into the notice and the
