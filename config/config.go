@@ -165,6 +165,11 @@ type Delivery struct {
 	// for all recipients of a message together.
 	RecipientTimeout Duration `yaml:"recipient_timeout"`
 	EnvelopeTime     Duration `yaml:"envelope_time"`
+	// PoolSize is the most idle connections kept per next hop for the
+	// next messages (0: a connection per message); IdleTimeout how long
+	// one is kept.
+	PoolSize    int      `yaml:"pool_size"`
+	IdleTimeout Duration `yaml:"idle_timeout"`
 }
 
 // TLSMode is delivery.tls.

@@ -54,6 +54,8 @@ func TestDefault(t *testing.T) {
 			// The next hop's budgets for the recipients (issue 19).
 			RecipientTimeout: Duration(100 * time.Second),
 			EnvelopeTime:     Duration(5 * time.Minute),
+			PoolSize:         16,
+			IdleTimeout:      Duration(10 * time.Second),
 		},
 		Limits: Limits{
 			MessageSize:      50 << 20,
@@ -92,8 +94,8 @@ func TestDefault(t *testing.T) {
 		Sanitize: SanitizeSection{
 			Prefer:         sanitize.PreferText,
 			Links:          sanitize.LinksDefang,
-			Ambiguous:      sanitize.OutcomeReject,
-			OverLimit:      sanitize.OutcomeReject,
+			Ambiguous:      sanitize.OutcomeQuarantine,
+			OverLimit:      sanitize.OutcomeQuarantine,
 			Language:       sanitize.Japanese,
 			NoticePosition: sanitize.NoticeTop,
 			ExtraHeaders:   []string{},
@@ -103,11 +105,16 @@ func TestDefault(t *testing.T) {
 		},
 		Log: Log{Format: "text", Level: "info"},
 		Vault: VaultSection{
+			Enabled:   true,
 			Required:  true,
 			Backend:   VaultSQLite,
 			Path:      "./mugai-vault",
 			Retention: Duration(30 * 24 * time.Hour),
 			Release:   VaultRelease{InternetTLS: TLSOpportunistic, LGWAN: ReleaseDeny},
+			Notice: VaultNotice{
+				JA: "原本は {retention}保管しています（受付番号 {id}）。必要な場合は受付番号を添えて管理者にお問い合わせください。",
+				EN: "The original is kept for {retention} (reference {id}). If you need it, ask your administrator, quoting the reference.",
+			},
 		},
 		PPAP: PPAP{
 			Enabled: true, ByPage: true, ByMail: true, Window: Duration(24 * time.Hour),

@@ -177,6 +177,8 @@ func (v *validator) delivery() {
 	v.duration("delivery.command_timeout", d.CommandTimeout, time.Second, time.Hour)
 	v.duration("delivery.recipient_timeout", d.RecipientTimeout, time.Second, time.Hour)
 	v.duration("delivery.envelope_time", d.EnvelopeTime, time.Second, 24*time.Hour)
+	v.number("delivery.pool_size", d.PoolSize, 0, 1000)
+	v.duration("delivery.idle_timeout", d.IdleTimeout, time.Second, time.Hour)
 }
 
 // The bounds below are sanity checks, not recommendations: wide enough for
@@ -234,8 +236,9 @@ func (v *validator) limits() {
 func (v *validator) sanitize(path string, s SanitizeSection) {
 	v.oneOf(path+".prefer", string(s.Prefer), string(sanitize.PreferText), string(sanitize.PreferHTML))
 	v.oneOf(path+".links", string(s.Links), string(sanitize.LinksKeep), string(sanitize.LinksDefang), string(sanitize.LinksRemove))
-	v.oneOf(path+".ambiguous", string(s.Ambiguous), string(sanitize.OutcomeReject), string(sanitize.OutcomeNotice))
-	v.oneOf(path+".over_limit", string(s.OverLimit), string(sanitize.OutcomeReject), string(sanitize.OutcomeNotice))
+	outcomes := []string{string(sanitize.OutcomeReject), string(sanitize.OutcomeNotice), string(sanitize.OutcomeQuarantine)}
+	v.oneOf(path+".ambiguous", string(s.Ambiguous), outcomes...)
+	v.oneOf(path+".over_limit", string(s.OverLimit), outcomes...)
 	v.oneOf(path+".language", string(s.Language), string(sanitize.Japanese), string(sanitize.English))
 	v.oneOf(path+".notice_position", string(s.NoticePosition), string(sanitize.NoticeTop), string(sanitize.NoticeBottom))
 	v.oneOf(path+".flatten", string(s.Flatten), string(sanitize.FlattenAttach), string(sanitize.FlattenInline))

@@ -25,11 +25,25 @@ type VaultSection struct {
 	RecipientsFile string `yaml:"recipients_file"`
 	// IdentityFile holds the private key for reading; "" =
 	// Path/identity.txt.
-	IdentityFile string       `yaml:"identity_file"`
-	Retention    Duration     `yaml:"retention"`
-	MaxSize      Size         `yaml:"max_size"`
-	Release      VaultRelease `yaml:"release"`
+	IdentityFile string   `yaml:"identity_file"`
+	Retention    Duration `yaml:"retention"`
+	MaxSize      Size     `yaml:"max_size"`
+	// Notice is the notice's line about the original, by language.
+	Notice  VaultNotice  `yaml:"notice"`
+	Release VaultRelease `yaml:"release"`
 }
+
+// VaultNotice is vault.notice: the line each notice ends with when the
+// original is kept, in the notice's language (sanitize.language). {id}
+// is the vault id, {retention} the retention in words, {expires} the
+// date it ends.
+type VaultNotice struct {
+	JA string `yaml:"ja"`
+	EN string `yaml:"en"`
+}
+
+// NoticePlaceholders are the words vault.notice may hold.
+var NoticePlaceholders = []string{"{id}", "{retention}", "{expires}"}
 
 // VaultRelease is vault.release.
 type VaultRelease struct {
@@ -114,10 +128,37 @@ func (v *validator) vault() {
 			v.errorf("vault.release.mail_from", "%s is not an address; write it alone, e.g. vault@city.example.jp", quote(r.MailFrom))
 		}
 	}
+	for _, n := range []struct{ key, text string }{{"vault.notice.ja", s.Notice.JA}, {"vault.notice.en", s.Notice.EN}} {
+		v.noticeText(n.key, n.text)
+	}
 	v.oneOf("vault.release.lgwan", r.LGWAN, ReleaseDeny, ReleaseAllow)
 	if r.LGWANNextHop != "" {
 		if p := hostPortProblem(r.LGWANNextHop, false); p != "" {
 			v.errorf("vault.release.lgwan_next_hop", "%s", p)
+		}
+	}
+}
+
+// noticeText checks a vault.notice line: one line of text that names the
+// vault id (the notice is how a recipient finds the original), with only
+// known placeholders.
+func (v *validator) noticeText(key, text string) {
+	switch {
+	case strings.TrimSpace(text) == "":
+		v.errorf(key, "empty; the notice must say how to get the original, with {id}")
+	case strings.ContainsAny(text, "\r\n"):
+		v.errorf(key, "must be one line")
+	case len(text) > 1000:
+		v.errorf(key, "longer than 1000 bytes")
+	case !strings.Contains(text, "{id}"):
+		v.errorf(key, "%s does not name {id}, the vault id a recipient quotes to get the original", quote(text))
+	default:
+		rest := text
+		for _, p := range NoticePlaceholders {
+			rest = strings.ReplaceAll(rest, p, "")
+		}
+		if i := strings.Index(rest, "{"); i >= 0 && strings.Contains(rest[i:], "}") {
+			v.errorf(key, "%s holds an unknown placeholder; use %s", quote(text), strings.Join(NoticePlaceholders, ", "))
 		}
 	}
 }

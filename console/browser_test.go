@@ -1,20 +1,26 @@
 package console
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/smtp"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
-	"filippo.io/age"
 	"github.com/chromedp/chromedp"
 
+	"github.com/mugai/mugai/internal/sanitizetest"
 	"github.com/mugai/mugai/internal/smtptest"
 	"github.com/mugai/mugai/vault"
 )
@@ -24,14 +30,14 @@ import (
 // report, releases it to the Internet-side mailbox, sees the audit
 // record, opens a recipient link and asks for a release, and checks that
 // a page without a session, a form without its CSRF token and forged or
-// expired links are refused. It saves a screenshot of every page in
+// expired links are refused. Mail goes through the built `mugai serve`
+// over SMTP; the recipient link is the one in the notice the LGWAN side
+// received. It saves a screenshot of every page in
 // $MUGAI_SCREENSHOTS (or the test's temporary directory); the README's
 // pictures are two of them (docs/images).
 //
-// The gateway under test is a browserStack. This one runs the console in
-// the test process and fills the vault as the relay will (inProcessStack);
-// once the relay stores originals, a stack that runs `mugai serve` and
-// sends the messages over SMTP can replace it without changing the test.
+// The gateway under test is a browserStack: the built `mugai serve`,
+// fed over SMTP (serveStack).
 type browserStack interface {
 	// URL is the console's base URL.
 	URL() string
@@ -40,77 +46,167 @@ type browserStack interface {
 	AdminPassword(t *testing.T) string
 	// Deliver sends a message through the gateway and returns its vault id.
 	Deliver(t *testing.T, env vault.Envelope, msg []byte) string
-	// RecipientURL is the link a notice carries for id and rcpt, valid
-	// until expires.
-	RecipientURL(t *testing.T, id, rcpt string, expires time.Time) string
+	// NoticeLink is the recipient link in the notice the next hop
+	// received for vault entry id.
+	NoticeLink(t *testing.T, id string) string
+	// Link is a link for id and rcpt signed with the gateway's key, valid
+	// until expires (to try an expired one).
+	Link(t *testing.T, id, rcpt string, expires time.Time) string
 	// Internet is the Internet-side mail server releases go to.
 	Internet() *smtptest.Server
 	Vault() *vault.Vault
 }
 
-// inProcessStack: the console served on 127.0.0.1 over plain HTTP, as
-// the default configuration does, on a fresh SQLite vault.
-type inProcessStack struct {
-	url   string
-	dir   string
-	v     *vault.Vault
-	rl    *relay
-	links *Links
-	inet  *smtptest.Server
+// serveStack is the built `mugai serve` with the vault and the console on,
+// as the default configuration has them (SQLite vault, key pair made at
+// first start, console on 127.0.0.1 over plain HTTP), delivering to an
+// LGWAN-side test server, releasing to an Internet-side one. The test
+// opens the same SQLite vault to look at entries and to write the week
+// of history the dashboard draws, which SMTP cannot backdate.
+type serveStack struct {
+	url     string
+	smtp    string
+	dir     string
+	v       *vault.Vault
+	history *relay
+	links   *Links
+	lgwan   *smtptest.Server
+	inet    *smtptest.Server
+	logs    chan string
 }
 
-func newInProcessStack(t *testing.T) *inProcessStack {
-	t.Helper()
-	ctx := context.Background()
-	id, err := age.GenerateX25519Identity()
+// buildMugai builds mugai and its conversion worker into a temporary
+// directory, once per test binary.
+var buildMugai = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "mugai-browser-")
+	if err != nil {
+		return "", err
+	}
+	out, err := exec.Command("go", "build", "-o", dir, "../cmd/mugai", "../cmd/mugai-convert").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("build mugai: %v\n%s", err, out)
+	}
+	return filepath.Join(dir, "mugai"), nil
+})
+
+// freePort returns a loopback address with a port that was free a moment
+// ago: the console's base URL (in the notices' links) must name its
+// port before it listens.
+func freePort(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &inProcessStack{dir: t.TempDir(), inet: smtptest.NewServer(t, nil)}
-	log := slog.New(slog.DiscardHandler)
-	s.v, err = vault.OpenSQLite(ctx, s.dir, vault.Options{Recipients: []age.Recipient{id.Recipient()}, Logger: log})
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func newServeStack(t *testing.T) *serveStack {
+	t.Helper()
+	bin, err := buildMugai()
 	if err != nil {
+		t.Fatal(err)
+	}
+	s := &serveStack{dir: t.TempDir(), lgwan: smtptest.NewServer(t, nil), inet: smtptest.NewServer(t, nil), logs: make(chan string, 10000)}
+	console := freePort(t)
+	cfg := fmt.Sprintf(`hostname: gw.city.example.lg.jp
+listen: {smtp: "127.0.0.1:0", console: "%s"}
+relay: {domains: [city.example.lg.jp], networks: [127.0.0.0/8]}
+delivery: {next_hop: "%s", tls: none}
+vault:
+  path: ./vault
+  release:
+    internet_relay: "%s"
+    internet_tls: none
+    address: "{local}@inet.city.example.jp"
+auth: {enabled: false}
+`, console, s.lgwan.Addr, s.inet.Addr)
+	cfgPath := filepath.Join(s.dir, "mugai.yaml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "serve", "-config", cfgPath)
+	cmd.Dir = s.dir
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			select {
+			case s.logs <- sc.Text():
+			default:
+			}
+		}
+		cmd.Wait()
+		close(done)
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			cmd.Process.Kill()
+		}
+	})
+	listening := regexp.MustCompile(`msg="mugai listening" addr=(\S+)`)
+	for s.smtp == "" || s.url == "" {
+		line := s.waitLog(t, "listening")
+		if m := listening.FindStringSubmatch(line); m != nil {
+			s.smtp = m[1]
+		}
+		if strings.Contains(line, "console listening") {
+			s.url = "http://" + console
+		}
+	}
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	rcpts, err := vault.LoadRecipients(filepath.Join(s.dir, "vault", vault.RecipientsFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.v, err = vault.OpenSQLite(ctx, filepath.Join(s.dir, "vault"), vault.Options{Recipients: rcpts, Logger: log}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.v.Close() })
-	s.rl = newRelay(s.v)
-	key, err := LoadLinkKey(ctx, s.v, filepath.Join(s.dir, LinkKeyFileName), log)
+	s.history = newRelay(s.v)
+	key, err := readKeyFile(filepath.Join(s.dir, "vault", LinkKeyFileName))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The base URL is known once the listener is; the links are set
-	// before anything is served.
-	links := &Links{key: key}
-	c, err := New(Options{Vault: s.v, Identities: []age.Identity{id}, StateDir: s.dir, RecipientSelfRelease: true, Links: links,
-		LGWANApproval: true, Logger: log, Hash: testHash,
-		Releaser: &vault.Releaser{Vault: s.v, Internet: smtpSender(s.inet.Addr), LGWAN: smtpSender(smtptest.NewServer(t, nil).Addr),
-			Addresses: vault.AddressMap{Template: "{local}@inet.city.example.jp"}}})
-	if err != nil {
+	if s.links, err = NewLinks(s.url, key); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.EnsureAdmin(ctx); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := c.Serve(ListenConfig{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	})
-	s.url = "http://" + srv.Addr().String()
-	links.base, s.links = s.url, links
 	return s
 }
 
-func (s *inProcessStack) URL() string                { return s.url }
-func (s *inProcessStack) Internet() *smtptest.Server { return s.inet }
-func (s *inProcessStack) Vault() *vault.Vault        { return s.v }
+// waitLog returns the next log line of the gateway that holds want.
+func (s *serveStack) waitLog(t *testing.T, want string) string {
+	t.Helper()
+	deadline := time.After(60 * time.Second)
+	for {
+		select {
+		case line := <-s.logs:
+			if strings.Contains(line, want) {
+				return line
+			}
+		case <-deadline:
+			t.Fatalf("mugai logged no %q", want)
+		}
+	}
+}
 
-func (s *inProcessStack) AdminPassword(t *testing.T) string {
-	data, err := os.ReadFile(filepath.Join(s.dir, AdminFileName))
+func (s *serveStack) URL() string                { return s.url }
+func (s *serveStack) Internet() *smtptest.Server { return s.inet }
+func (s *serveStack) Vault() *vault.Vault        { return s.v }
+
+func (s *serveStack) AdminPassword(t *testing.T) string {
+	data, err := os.ReadFile(filepath.Join(s.dir, "vault", AdminFileName))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,11 +219,47 @@ func (s *inProcessStack) AdminPassword(t *testing.T) string {
 	return ""
 }
 
-func (s *inProcessStack) Deliver(t *testing.T, env vault.Envelope, msg []byte) string {
-	return s.rl.deliver(t, env, msg)
+var logVault = regexp.MustCompile(` vault=([0-9A-Z-]{19}) `)
+
+// Deliver sends msg through mugai over SMTP and returns the vault id its
+// log line names. A message received over an hour ago (the dashboard's
+// history) is written into the vault as the relay would have then.
+func (s *serveStack) Deliver(t *testing.T, env vault.Envelope, msg []byte) string {
+	t.Helper()
+	if !env.Received.IsZero() && time.Since(env.Received) > time.Hour {
+		return s.history.deliver(t, env, msg)
+	}
+	if err := smtp.SendMail(s.smtp, nil, env.MailFrom, env.Rcpts, msg); err != nil {
+		t.Fatalf("send through mugai: %v", err)
+	}
+	m := logVault.FindStringSubmatch(s.waitLog(t, "smtpd: message"))
+	if m == nil {
+		t.Fatal("no vault id on mugai's log line")
+	}
+	return m[1]
 }
 
-func (s *inProcessStack) RecipientURL(t *testing.T, id, rcpt string, expires time.Time) string {
+var noticeLink = regexp.MustCompile(`https?://[^\s]+/r/[A-Za-z0-9_-]+`)
+
+func (s *serveStack) NoticeLink(t *testing.T, id string) string {
+	t.Helper()
+	for _, m := range s.lgwan.Messages() {
+		texts, err := sanitizetest.Check(m.Data, sanitizetest.Options{AllowReceived: true, AllowAuthResults: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body := texts[0].Body; strings.Contains(body, "受付番号 "+id) {
+			if l := noticeLink.FindString(body); l != "" {
+				return l
+			}
+			t.Fatalf("the notice of %s has no link:\n%s", id, body)
+		}
+	}
+	t.Fatalf("the next hop has no notice for %s", id)
+	return ""
+}
+
+func (s *serveStack) Link(t *testing.T, id, rcpt string, expires time.Time) string {
 	u, err := s.links.URL(id, rcpt, expires)
 	if err != nil {
 		t.Fatal(err)
@@ -233,8 +365,9 @@ func (b *browserSession) shot(name string) {
 	}
 }
 
-// fillStack sends a week of mail: most delivered, some refused, some
-// not yet delivered, with attachments of several kinds.
+// fillStack sends a week of mail: most delivered, some quarantined or
+// refused, some not yet delivered, with attachments of several kinds;
+// the first ten now, through the gateway.
 func fillStack(t *testing.T, s browserStack) {
 	now := time.Now()
 	kinds := []string{"exe", "html", "text", "exe", "html"}
@@ -242,7 +375,9 @@ func fillStack(t *testing.T, s browserStack) {
 	for i := range 60 {
 		env := testEnvelope(fmt.Sprintf("W%d", i))
 		env.MailFrom = fmt.Sprintf("user%d@%s", i%7, senders[i%len(senders)])
-		env.Received = now.Add(-time.Duration(i*i%168) * time.Hour).Add(-time.Duration(i) * time.Minute)
+		if i >= 10 {
+			env.Received = now.Add(-time.Duration(i*i%168) * time.Hour).Add(-time.Duration(i) * time.Minute)
+		}
 		var msg []byte
 		switch kinds[i%len(kinds)] {
 		case "exe":
@@ -256,7 +391,7 @@ func fillStack(t *testing.T, s browserStack) {
 		if i%11 == 5 {
 			msg = []byte("From: x@example.net\r\nSubject: broken\r\nContent-Type: multipart/mixed; boundary=a; boundary=b\r\n\r\n--a\r\n\r\nx\r\n--a--\r\n")
 		}
-		if i%13 == 7 {
+		if i%13 == 7 && i >= 10 {
 			if _, err := s.Vault().Put(context.Background(), env, strings.NewReader(string(msg))); err != nil {
 				t.Fatal(err)
 			}
@@ -276,7 +411,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshots in %s", shots)
-	var s browserStack = newInProcessStack(t)
+	var s browserStack = newServeStack(t)
 	fillStack(t, s)
 	msg := testMessage("見積書の送付について")
 	id := s.Deliver(t, testEnvelope("Q-ESTIMATE", "soumu@city.example.lg.jp"), msg)
@@ -362,7 +497,7 @@ func TestBrowser(t *testing.T) {
 	// Japanese; ask the administrator for the original.
 	r := newBrowser(t, exe, shots)
 	r.n = b.n
-	link := s.RecipientURL(t, id, "soumu@city.example.lg.jp", time.Now().Add(30*24*time.Hour))
+	link := s.NoticeLink(t, id)
 	r.do("recipient page", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#parts")))
 	r.shot("recipient")
 	if p := r.text("main"); !strings.Contains(p, "見積書の送付について") || !strings.Contains(p, "setup.exe") || !strings.Contains(p, "削除しました") {
@@ -391,17 +526,33 @@ func TestBrowser(t *testing.T) {
 	if e := r.text("#error"); !strings.Contains(e, "無効") {
 		t.Errorf("forged link: %s", e)
 	}
-	expired := s.RecipientURL(t, id, "soumu@city.example.lg.jp", time.Now().Add(-time.Minute))
+	expired := s.Link(t, id, "soumu@city.example.lg.jp", time.Now().Add(-time.Minute))
 	r.do("expired link", chromedp.Navigate(expired), chromedp.WaitVisible(chromedp.CSS("#error")))
 	if e := r.text("#error"); !strings.Contains(e, "有効期限") {
 		t.Errorf("expired link: %s", e)
+	}
+
+	// A message to two recipients carries one link for both: its page
+	// shows neither and asks for the person's own address.
+	two := s.Deliver(t, testEnvelope("Q-TWO", "soumu@city.example.lg.jp", "kikaku@city.example.lg.jp"), testMessage("会議資料（2 名宛て）"))
+	r.do("entry link", chromedp.Navigate(s.NoticeLink(t, two)), chromedp.WaitVisible(chromedp.CSS("#address-note")))
+	r.shot("recipient-several")
+	if p := r.text("main"); strings.Contains(p, "soumu@") || strings.Contains(p, "kikaku@") {
+		t.Errorf("the entry link's page shows a recipient:\n%s", p)
+	}
+	r.do("ask as kikaku", chromedp.SendKeys(chromedp.CSS("#ask input[name=address]"), "kikaku@city.example.lg.jp"),
+		chromedp.Click(chromedp.CSS("#ask-button")), chromedp.WaitVisible(chromedp.CSS("#done")))
+	if reqs, err := s.Vault().RequestedReleases(context.Background(), vault.RequestPending, two, 0); err != nil || len(reqs) != 1 ||
+		reqs[0].Recipient != "kikaku@city.example.lg.jp" {
+		t.Errorf("request on the entry link: %+v %v", reqs, err)
 	}
 
 	// The administrator sees the request.
 	b.n = r.n
 	b.do("requests", chromedp.Navigate(base+"/requests"), chromedp.WaitVisible(chromedp.CSS(".request")))
 	b.shot("requests")
-	if q := b.text(".request"); !strings.Contains(q, "インストーラが必要です") || !strings.Contains(q, "recipient:soumu@city.example.lg.jp") {
+	if q := b.text("main"); !strings.Contains(q, "インストーラが必要です") || !strings.Contains(q, "recipient:soumu@city.example.lg.jp") ||
+		!strings.Contains(q, "recipient:kikaku@city.example.lg.jp") {
 		t.Errorf("request:\n%s", q)
 	}
 	// Signed out, the console is closed again.

@@ -35,9 +35,22 @@ import (
 // recipients the link is for, without putting the address in the URL;
 // the MAC covers the whole address. The MAC is cut to 128 bits, plenty
 // for a value an attacker must guess online, at the page's rate limit.
+//
+// The sanitized copy of a message goes to every recipient of its
+// transaction alike, so a link made for one recipient would be read by
+// the others — Bcc recipients' links included. A transaction with
+// several recipients therefore gets an entry link (version 2): the same
+// layout with a zero tag and a MAC over the vault id and expiry alone.
+// Its page asks the person for their own address and acts only for an
+// address that is one of the envelope recipients (which it never shows);
+// the guesses count against the link's rate limit. Per-recipient links
+// need one recipient per transaction: Postfix's
+// <transport>_destination_recipient_limit = 1 (docs/operations.md).
 
 const (
 	tokenVersion = 1
+	// entryVersion is a link bound to the vault entry, not a recipient.
+	entryVersion = 2
 	tokenIDLen   = 16
 	tokenLen     = 1 + tokenIDLen + 5 + 4 + 16
 	linkKeyLen   = 32
@@ -79,22 +92,52 @@ func (l *Links) URL(id, rcpt string, expires time.Time) (string, error) {
 	return l.base + "/r/" + tok, nil
 }
 
+// URLFor returns the link the notice of a message to rcpts carries: with
+// one recipient, bound to it (URL); with several, an entry link whose
+// page asks for the person's address (EntryURL), because every recipient
+// reads the same notice.
+func (l *Links) URLFor(id string, rcpts []string, expires time.Time) (string, error) {
+	if len(rcpts) == 1 {
+		return l.URL(id, rcpts[0], expires)
+	}
+	return l.EntryURL(id, expires)
+}
+
+// EntryURL returns the recipient page's address for the vault entry id,
+// bound to no recipient (see URLFor), valid until expires.
+func (l *Links) EntryURL(id string, expires time.Time) (string, error) {
+	tok, err := l.token(entryVersion, id, "", expires)
+	if err != nil {
+		return "", err
+	}
+	return l.base + "/r/" + tok, nil
+}
+
 // Token returns the token of URL.
 func (l *Links) Token(id, rcpt string, expires time.Time) (string, error) {
+	if rcpt == "" {
+		return "", errors.New("console: a link needs a recipient")
+	}
+	return l.token(tokenVersion, id, rcpt, expires)
+}
+
+// token makes a token of version v; rcpt is "" for an entry link.
+func (l *Links) token(v byte, id, rcpt string, expires time.Time) (string, error) {
 	id, err := vault.ParseID(id)
 	if err != nil {
 		return "", err
 	}
-	if rcpt == "" {
-		return "", errors.New("console: a link needs a recipient")
-	}
 	b := make([]byte, 0, tokenLen)
-	b = append(b, tokenVersion)
+	b = append(b, v)
 	b = append(b, strings.ReplaceAll(id, "-", "")...)
 	var exp [8]byte
 	binary.BigEndian.PutUint64(exp[:], uint64(max(expires.Unix(), 0)))
 	b = append(b, exp[3:]...)
-	b = append(b, recipientTag(rcpt)...)
+	if v == entryVersion {
+		b = append(b, 0, 0, 0, 0)
+	} else {
+		b = append(b, recipientTag(rcpt)...)
+	}
 	b = append(b, l.mac(b[:1+tokenIDLen+5], rcpt)...)
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
@@ -104,7 +147,8 @@ func recipientTag(rcpt string) []byte {
 	return h[:4]
 }
 
-// mac is the token's MAC over its fixed fields and the recipient.
+// mac is the token's MAC over its fixed fields (the version first) and
+// the recipient ("" in an entry link, whose version differs).
 func (l *Links) mac(fields []byte, rcpt string) []byte {
 	m := hmac.New(sha256.New, l.key)
 	m.Write([]byte("mugai recipient link\x00"))
@@ -122,6 +166,8 @@ type link struct {
 	tag     []byte
 	fields  []byte
 	sum     []byte
+	// entry is set for an entry link (bound to no recipient).
+	entry bool
 }
 
 var errBadToken = errors.New("console: not a valid recipient link")
@@ -132,7 +178,7 @@ func (l *Links) parse(token string) (*link, error) {
 		return nil, errBadToken
 	}
 	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || len(b) != tokenLen || b[0] != tokenVersion {
+	if err != nil || len(b) != tokenLen || (b[0] != tokenVersion && b[0] != entryVersion) {
 		return nil, errBadToken
 	}
 	id, err := vault.ParseID(string(b[1 : 1+tokenIDLen]))
@@ -143,12 +189,46 @@ func (l *Links) parse(token string) (*link, error) {
 	copy(exp[3:], b[1+tokenIDLen:1+tokenIDLen+5])
 	n := 1 + tokenIDLen + 5
 	return &link{token: token, id: id, expires: time.Unix(int64(binary.BigEndian.Uint64(exp[:])), 0),
-		fields: b[:n], tag: b[n : n+4], sum: b[n+4:]}, nil
+		fields: b[:n], tag: b[n : n+4], sum: b[n+4:], entry: b[0] == entryVersion}, nil
+}
+
+// entryValid checks the MAC of an entry link.
+func (l *Links) entryValid(k *link) bool {
+	return k.entry && hmac.Equal(l.mac(k.fields, ""), k.sum)
+}
+
+// claimed returns which of rcpts the address a person typed on an entry
+// link's page is, "" when none, in any letter case (a domain's case never
+// matters, and a local part's does not in practice). A case variant of
+// one recipient's address can only name that recipient's own mailbox.
+func claimed(typed string, rcpts []string) string {
+	typed = strings.TrimSpace(typed)
+	if typed == "" || len(typed) > 320 {
+		return ""
+	}
+	for _, r := range rcpts {
+		if strings.EqualFold(r, typed) {
+			return r
+		}
+	}
+	return ""
+}
+
+// claimToken vouches, in the forms of an entry link's page, for the
+// address the person proved: the actions take it back without asking
+// again, and it cannot be changed to another recipient.
+func (l *Links) claimToken(token, rcpt string) string {
+	m := hmac.New(sha256.New, l.key)
+	m.Write([]byte("mugai recipient claim\x00" + token + "\x00" + strings.ToLower(rcpt)))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
 }
 
 // recipient returns which of rcpts the link was made for, checking the
 // MAC; "" when none (a forged or altered token).
 func (l *Links) recipient(k *link, rcpts []string) string {
+	if k.entry {
+		return ""
+	}
 	for _, r := range rcpts {
 		if bytes.Equal(recipientTag(r), k.tag) && hmac.Equal(l.mac(k.fields, r), k.sum) {
 			return r

@@ -17,10 +17,13 @@ import (
 // beyond the token; every use is recorded; rate limited per address
 // (viewing) and per link (actions).
 
-// recipientLink is a checked link: its entry and recipient.
+// recipientLink is a checked link: its entry and recipient. An entry
+// link (several recipients, see URLFor) names no recipient until the
+// person proves one (claim).
 type recipientLink struct {
 	token, lang, rcpt string
 	e                 *vault.Entry
+	entry             bool
 }
 
 // pageText are the recipient page's words, by language.
@@ -58,6 +61,11 @@ var pageText = map[string]map[string]string{
 		"form_refused": "フォームを受け付けられませんでした。ページを読み込み直してからお試しください。",
 		"lang_other":   "English",
 		"warning":      "原本には無害化前の添付ファイルやリンクが含まれます。心当たりのないメールの原本は取り出さないでください。",
+		"address":      "あなたのメールアドレス（このメールの宛先）：",
+		"address_note": "このリンクは、このメールの宛先の全員に同じものが届いています。原本の送付や依頼の前に、あなた自身のメールアドレスを入力してください。",
+		"send_entry":   "原本（無害化前のメール）を、入力したアドレスのインターネット側のメールボックスに送ります。",
+		"not_rcpt":     "入力されたアドレスは、このメールの宛先ではありません。あなた自身のアドレスを入力してください。",
+		"no_internet":  "このアドレスのインターネット側のメールボックスは登録されていません。管理者への依頼をお使いください。",
 	},
 	"en": {
 		"title":        "The original of a message you received",
@@ -92,6 +100,11 @@ var pageText = map[string]map[string]string{
 		"form_refused": "The form was refused. Reload the page and try again.",
 		"lang_other":   "日本語",
 		"warning":      "The original holds the attachments and links as they were sent. Do not take out the original of a message you do not expect.",
+		"address":      "Your e-mail address (one this message was sent to):",
+		"address_note": "Every recipient of this message got this same link. Type your own e-mail address before you ask for the original.",
+		"send_entry":   "The original (the message before sanitization) goes to the Internet-side mailbox of the address you type.",
+		"not_rcpt":     "That address is not one this message was sent to. Type your own address.",
+		"no_internet":  "No Internet-side mailbox is known for that address. Ask the administrator instead.",
 	},
 }
 
@@ -153,6 +166,8 @@ func (c *Console) checkLink(w http.ResponseWriter, r *http.Request) *recipientLi
 	}
 	rcpt := c.opts.Links.recipient(k, e.Envelope.Rcpts)
 	switch {
+	case k.entry && c.opts.Links.entryValid(k):
+		// Any recipient's: who it is, the person says before acting.
 	case rcpt == "":
 		c.log.Warn("console: a recipient link that does not verify", "client", ip, "vault", e.ID)
 		c.recipientFail(w, r, http.StatusNotFound, lang, "invalid", "")
@@ -164,7 +179,15 @@ func (c *Console) checkLink(w http.ResponseWriter, r *http.Request) *recipientLi
 		c.recipientFail(w, r, http.StatusGone, lang, "purged", "")
 		return nil
 	}
-	return &recipientLink{token: token, lang: lang, rcpt: rcpt, e: e}
+	return &recipientLink{token: token, lang: lang, rcpt: rcpt, e: e, entry: k.entry}
+}
+
+// actor names the link's user in the events and the audit log.
+func (l *recipientLink) actor() string {
+	if l.rcpt == "" {
+		return "recipient:(any of the message's)"
+	}
+	return "recipient:" + l.rcpt
 }
 
 // recipientPart is a line of the page's table.
@@ -180,7 +203,7 @@ func (c *Console) recipientPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	if err := c.v.RecordAction(ctx, l.e.ID, vault.EventView, "recipient:"+l.rcpt, vault.AuditView,
+	if err := c.v.RecordAction(ctx, l.e.ID, vault.EventView, l.actor(), vault.AuditView,
 		"recipient page client="+clientAddr(r)); err != nil {
 		c.serverError(w, r, err)
 		return
@@ -210,7 +233,7 @@ func (c *Console) recipientPage(w http.ResponseWriter, r *http.Request) {
 	}
 	var pending time.Time
 	for _, q := range reqs {
-		if q.Recipient == l.rcpt && q.Target == "" {
+		if l.rcpt != "" && q.Recipient == l.rcpt && q.Target == "" {
 			pending = q.Requested
 		}
 	}
@@ -234,21 +257,28 @@ func (c *Console) recipientPage(w http.ResponseWriter, r *http.Request) {
 		Done     string
 		Error    string
 		CanSend  bool
-	}{T: pageText[l.lang], E: l.e, H: h, Rcpt: l.rcpt, Parts: parts, Internet: c.internetAddress(l.rcpt),
+		Entry    bool
+	}{T: pageText[l.lang], E: l.e, H: h, Rcpt: l.rcpt, Parts: parts, Internet: c.internetAddress(l.rcpt), Entry: l.entry,
 		Token: l.token, Form: c.opts.Links.formToken(l.token), Lang: l.lang, Other: pageText[l.lang]["lang_other"],
 		OtherURL: "/r/" + l.token + "?lang=" + other, Pending: pending,
 		Done:    pageText[l.lang]["done_"+r.URL.Query().Get("done")],
-		CanSend: c.canSelfRelease(l.rcpt)}}, nil)
+		CanSend: c.canSelfRelease(l)}}, nil)
 }
 
-// canSelfRelease reports whether rcpt may send the original to their own
-// Internet-side mailbox from the page.
-func (c *Console) canSelfRelease(rcpt string) bool {
-	return c.opts.RecipientSelfRelease && c.canInternet() && c.internetAddress(rcpt) != ""
+// canSelfRelease reports whether the link's recipient may send the
+// original to their own Internet-side mailbox from the page (for an
+// entry link: whether anyone may, the address is checked when they do).
+func (c *Console) canSelfRelease(l *recipientLink) bool {
+	if !c.opts.RecipientSelfRelease || !c.canInternet() {
+		return false
+	}
+	return l.rcpt == "" && l.entry || c.internetAddress(l.rcpt) != ""
 }
 
 // recipientAction checks a POST of the page: the link, its form token
-// and the per-link limit.
+// and the per-link limit; on an entry link, the address typed must be
+// one of the envelope recipients (they are never shown, and the guesses
+// count against the same limit).
 func (c *Console) recipientAction(w http.ResponseWriter, r *http.Request) *recipientLink {
 	l := c.checkLink(w, r)
 	if l == nil {
@@ -262,6 +292,13 @@ func (c *Console) recipientAction(w http.ResponseWriter, r *http.Request) *recip
 		c.recipientFail(w, r, http.StatusTooManyRequests, l.lang, "too_many", "")
 		return nil
 	}
+	if l.entry {
+		if l.rcpt = claimed(r.PostFormValue("address"), l.e.Envelope.Rcpts); l.rcpt == "" {
+			c.log.Warn("console: an address that is not a recipient typed on an entry link", "client", clientAddr(r), "vault", l.e.ID)
+			c.recipientFail(w, r, http.StatusForbidden, l.lang, "not_rcpt", "")
+			return nil
+		}
+	}
 	return l
 }
 
@@ -274,8 +311,12 @@ func (c *Console) recipientSend(w http.ResponseWriter, r *http.Request) {
 	if l == nil {
 		return
 	}
-	if !c.canSelfRelease(l.rcpt) {
+	if !c.canSelfRelease(l) {
 		c.recipientFail(w, r, http.StatusForbidden, l.lang, "failed", l.e.ID)
+		return
+	}
+	if c.internetAddress(l.rcpt) == "" {
+		c.recipientFail(w, r, http.StatusForbidden, l.lang, "no_internet", "")
 		return
 	}
 	_, err := c.opts.Releaser.Release(r.Context(), vault.ReleaseRequest{ID: l.e.ID, Target: vault.TargetInternet,

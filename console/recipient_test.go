@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
 	"log/slog"
@@ -142,6 +143,97 @@ func TestRecipientPage(t *testing.T) {
 	}
 	if p := b.get(path2); p.status != http.StatusGone {
 		t.Errorf("purged original: %d", p.status)
+	}
+}
+
+// TestEntryLink: a message to several recipients carries one link bound
+// to the entry (every recipient reads the same notice). Its page shows no
+// recipient and acts only for an address the person types that is one of
+// the envelope's; a wrong guess is refused and counts against the link's
+// limit; a forged entry link is refused.
+func TestEntryLink(t *testing.T) {
+	f := newFixture(t, nil)
+	rcpts := []string{"soumu@city.example.lg.jp", "kikaku@city.example.lg.jp", "bcc-boss@city.example.lg.jp"}
+	id := f.relay.deliver(t, testEnvelope("Q1", rcpts...), testMessage("宛先が複数"))
+	e, _ := f.v.Entry(context.Background(), id)
+	u, err := f.links.URLFor(id, rcpts, e.Expires)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one, _ := f.links.URLFor(id, rcpts[:1], e.Expires); one == u || !strings.HasPrefix(u, f.links.BaseURL()+"/r/") {
+		t.Fatalf("one recipient %s, several %s", one, u)
+	}
+	path := strings.TrimPrefix(u, f.links.BaseURL())
+	b := f.browser()
+	p := b.get(path)
+	if p.status != http.StatusOK || !strings.Contains(p.body, "宛先が複数") || !strings.Contains(p.body, `id="address-note"`) ||
+		!strings.Contains(p.body, `name="address"`) {
+		t.Fatalf("entry link page: %d\n%s", p.status, p.body)
+	}
+	for _, r := range rcpts {
+		if strings.Contains(p.body, strings.Split(r, "@")[0]) {
+			t.Errorf("the page shows the recipient %s", r)
+		}
+	}
+	form := csrfField.FindStringSubmatch(p.body)[1]
+	if p := b.post(path+"/send", url.Values{"csrf": {form}, "address": {"stranger@city.example.lg.jp"}}); p.status != http.StatusForbidden ||
+		!strings.Contains(p.body, "宛先ではありません") {
+		t.Errorf("a stranger's address: %d", p.status)
+	}
+	if p := b.post(path+"/send", url.Values{"csrf": {form}}); p.status != http.StatusForbidden {
+		t.Errorf("no address: %d", p.status)
+	}
+	if len(f.inet.Messages()) != 0 {
+		t.Fatal("sent for a wrong address")
+	}
+	// The Bcc recipient proves their address (any ASCII letter case) and
+	// gets the original at their own Internet-side mailbox.
+	if p := b.post(path+"/send", url.Values{"csrf": {form}, "address": {" BCC-Boss@City.Example.LG.JP "}}); p.status != http.StatusSeeOther {
+		t.Fatalf("send: %d %s", p.status, p.body)
+	}
+	got := f.inet.WaitMessages(1, 5*time.Second)
+	if len(got) != 1 || got[0].Rcpts[0] != "bcc-boss@inet.city.example.jp" {
+		t.Fatalf("Internet side got %+v", got)
+	}
+	if p := b.post(path+"/ask", url.Values{"csrf": {form}, "address": {"kikaku@city.example.lg.jp"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("ask: %d", p.status)
+	}
+	reqs, _ := f.v.RequestedReleases(context.Background(), vault.RequestPending, id, 0)
+	if len(reqs) != 1 || reqs[0].RequestedBy != "recipient:kikaku@city.example.lg.jp" {
+		t.Errorf("requests %+v", reqs)
+	}
+	// Guesses count: the sixth action on the link is refused, even with
+	// a right address.
+	if p := b.post(path+"/send", url.Values{"csrf": {form}, "address": {"guess@city.example.lg.jp"}}); p.status != http.StatusForbidden {
+		t.Errorf("5th try: %d", p.status)
+	}
+	if p := b.post(path+"/ask", url.Values{"csrf": {form}, "address": {"soumu@city.example.lg.jp"}}); p.status != http.StatusTooManyRequests {
+		t.Errorf("6th try: %d", p.status)
+	}
+	// An entry link signed with another key, or changed, is not valid.
+	otherKey, _ := NewLinks("https://x.example", []byte("another key, 32 bytes long......"))
+	forged, _ := otherKey.EntryURL(id, e.Expires)
+	tok := strings.TrimPrefix(path, "/r/")
+	for _, tk := range []string{forged[strings.LastIndex(forged, "/")+1:], tok[:30] + "A" + tok[31:]} {
+		if tk == tok {
+			continue
+		}
+		if p := b.get("/r/" + tk); p.status != http.StatusNotFound {
+			t.Errorf("forged entry link %q: %d", tk, p.status)
+		}
+	}
+	// A recipient link's MAC does not make an entry link: the version
+	// byte is under the MAC.
+	rl, _ := f.links.Token(id, rcpts[0], e.Expires)
+	raw, _ := base64.RawURLEncoding.DecodeString(rl)
+	raw[0] = entryVersion
+	if p := b.get("/r/" + base64.RawURLEncoding.EncodeToString(raw)); p.status != http.StatusNotFound {
+		t.Errorf("a recipient link turned into an entry link: %d", p.status)
+	}
+	audit := auditText(t, f.v)
+	if !strings.Contains(audit, "recipient:(any of the message's) view "+id) ||
+		!strings.Contains(audit, "recipient:bcc-boss@city.example.lg.jp release "+id) {
+		t.Errorf("audit:\n%s", audit)
 	}
 }
 

@@ -20,12 +20,15 @@ type report struct {
 	Spoofs        []reportSpoof `json:"spoofs"`
 	HTMLConverted bool          `json:"html_converted"`
 	Unreadable    bool          `json:"unreadable"`
-	Warnings      []string      `json:"warnings"`
-	Rejected      *struct {
-		Kind     string `json:"kind"`
-		Limit    string `json:"limit"`
-		Reason   string `json:"reason"`
-		Replaced bool   `json:"replaced"`
+	// NearDelimiters: lines that began with a boundary, read as content.
+	NearDelimiters []string `json:"near_delimiters"`
+	Warnings       []string `json:"warnings"`
+	Rejected       *struct {
+		Kind        string `json:"kind"`
+		Limit       string `json:"limit"`
+		Reason      string `json:"reason"`
+		Replaced    bool   `json:"replaced"`
+		Quarantined bool   `json:"quarantined"`
 	} `json:"rejected"`
 	// LegacyLinksChanged is the total of a Schema 0 report; later ones
 	// count per part.
@@ -237,7 +240,10 @@ func (r *report) kinds() []string {
 	}
 	if r.Rejected != nil {
 		what := "refused "
-		if r.Rejected.Replaced {
+		switch {
+		case r.Rejected.Quarantined:
+			what = "quarantined "
+		case r.Rejected.Replaced:
 			what = "replaced by notice "
 		}
 		out = append(out, what+r.Rejected.Kind)

@@ -12,6 +12,11 @@
 //     modes, greeting once per session (EHLO, and again only inside TLS)
 //   - addresses written only in smtpd's canonical RFC 5321 form (go-smtp's
 //     client puts whatever it is given between angle brackets)
+//   - reuse of next-hop connections (pool.go), as Postfix's connection
+//     cache: RSET before each reuse (RFC 5321 §4.1.1.5), a bounded number
+//     of idle connections per next hop for a bounded time, QUIT when one
+//     is retired (§4.1.1.10), and a new connection, once, when a kept one
+//     fails before MAIL FROM is accepted
 //   - Maildir delivery (https://cr.yp.to/proto/maildir.html): write in
 //     tmp/, fsync, rename into new/, fsync new/
 //

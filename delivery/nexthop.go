@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/textproto"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -48,10 +49,12 @@ const (
 const abortTimeout = 10 * time.Second
 
 // NextHop delivers to an SMTP server. Its Begin is an smtpd Route's
-// Begin. Each transaction uses a new connection, closed at its end:
-// simpler than a pool, and a relay in front of one server gains little
-// from reuse. The zero value of a field means its default; a NextHop must
-// not be modified once in use.
+// Begin. With PoolSize set, a connection whose transaction ended cleanly
+// is kept for the next one (RSET between them, RFC 5321 §4.1.1.5), as
+// Postfix's connection cache does: it saves the connection, the greeting,
+// EHLO and STARTTLS of every message. The zero value of a field means its
+// default; a NextHop must not be modified once in use, and Close retires
+// its idle connections.
 type NextHop struct {
 	// Addr is host:port.
 	Addr string
@@ -75,33 +78,93 @@ type NextHop struct {
 	CommandTimeout time.Duration
 	// DataTimeout bounds the wait for the reply to the final dot.
 	DataTimeout time.Duration
+	// PoolSize is the most idle connections kept for reuse; 0 keeps none
+	// (a connection per transaction, QUIT at its end).
+	PoolSize int
+	// IdleTimeout is how long an idle connection is kept before it is
+	// retired with QUIT; default DefaultIdleTimeout.
+	IdleTimeout time.Duration
 	// Logger; default slog.Default().
 	Logger *slog.Logger
+
+	poolOnce sync.Once
+	idle     *pool // nil with PoolSize 0
 }
 
 var _ func(context.Context, *smtpd.Envelope) (smtpd.Delivery, error) = (*NextHop)(nil).Begin
 
-// Begin connects, greets, starts TLS as configured and sends MAIL FROM.
-// ctx bounds only this call; each method of the returned Delivery takes
-// its own.
+// Begin opens a transaction and sends MAIL FROM: on an idle connection
+// of the pool (after RSET) if there is one, else on a new connection,
+// greeted and in TLS as configured. A pooled connection that fails before
+// MAIL FROM is accepted — the next hop closed it while it was idle, say —
+// is dropped and the transaction starts again, once, on a new
+// connection; the next hop's own refusal of MAIL FROM is final. ctx
+// bounds only this call; each method of the returned Delivery takes its
+// own.
 func (h *NextHop) Begin(ctx context.Context, env *smtpd.Envelope) (smtpd.Delivery, error) {
 	if err := wireAddress(env.From, true); err != nil {
 		return nil, err // before connecting: nothing of it is sent
 	}
 	log := h.logger().With("id", env.ID, "next_hop", h.Addr)
-	t, err := h.open(ctx, h.TLS, log)
+	if p := h.pool(); p != nil {
+		if s := p.get(h.TLS == TLSOpportunistic); s != nil {
+			t := h.transaction(s, log)
+			err := t.reset(ctx)
+			if err == nil {
+				err = t.mail(ctx, env)
+			}
+			if err == nil {
+				return t, nil
+			}
+			t.Abort()
+			if t.broken == nil {
+				// The next hop refused MAIL FROM on a working connection
+				// (or the address was refused here): a new connection
+				// would fare no better.
+				return nil, err
+			}
+			log.Debug("delivery: reused connection failed, opening a new one", "err", err)
+		}
+	}
+	s, err := h.open(ctx, h.TLS, log)
 	if err != nil && h.TLS == TLSOpportunistic && errors.Is(err, errTLSHandshake) {
 		log.Warn("delivery: STARTTLS failed, retrying without TLS", "err", err)
-		t, err = h.open(ctx, TLSNone, log)
+		s, err = h.open(ctx, TLSNone, log)
 	}
 	if err != nil {
 		return nil, err
 	}
+	t := h.transaction(s, log)
 	if err := t.mail(ctx, env); err != nil {
 		t.Abort()
 		return nil, err
 	}
 	return t, nil
+}
+
+// Close retires the idle connections (QUIT) and keeps none from now on:
+// a reload built new targets. Transactions in flight finish; their
+// connections are then closed. Begin still works, without reuse.
+func (h *NextHop) Close() {
+	if p := h.pool(); p != nil {
+		p.close()
+	}
+}
+
+// pool is the pool of idle connections, nil without PoolSize.
+func (h *NextHop) pool() *pool {
+	h.poolOnce.Do(func() {
+		if h.PoolSize > 0 {
+			h.idle = &pool{size: h.PoolSize, idleTimeout: orDefault(h.IdleTimeout, DefaultIdleTimeout), log: h.logger().With("next_hop", h.Addr)}
+		}
+	})
+	return h.idle
+}
+
+// transaction starts a transaction on s.
+func (h *NextHop) transaction(s *session, log *slog.Logger) *transaction {
+	s.transactions++
+	return &transaction{hop: h, session: s, log: log}
 }
 
 // open makes the connection ready for MAIL FROM. It greets once per
@@ -111,7 +174,7 @@ func (h *NextHop) Begin(ctx context.Context, env *smtpd.Envelope) (smtpd.Deliver
 // (Sending EHLO again on the plain-text session is allowed by RFC 5321
 // §4.1.4 but refused by some servers with 503, after which every message
 // would wait for ever.)
-func (h *NextHop) open(ctx context.Context, mode TLSMode, log *slog.Logger) (*transaction, error) {
+func (h *NextHop) open(ctx context.Context, mode TLSMode, log *slog.Logger) (*session, error) {
 	d := net.Dialer{Timeout: h.connectTimeout()}
 	raw, err := d.DialContext(ctx, "tcp", h.Addr)
 	if err != nil {
@@ -127,14 +190,15 @@ func (h *NextHop) open(ctx context.Context, mode TLSMode, log *slog.Logger) (*tr
 		return nil, replyError("EHLO", true, err)
 	}
 	var state *tls.ConnectionState
+	var rw net.Conn = hc
 	if mode != TLSNone {
-		tc, st, err := h.startTLS(ctx, c, hc, mode)
+		tc, tconn, st, err := h.startTLS(ctx, c, hc, mode)
 		if err != nil {
 			c.Close()
 			return nil, err
 		}
 		if tc != nil {
-			c, state = tc, st
+			c, rw, state = tc, tconn, st
 		}
 	}
 	tlsVersion := ""
@@ -142,7 +206,7 @@ func (h *NextHop) open(ctx context.Context, mode TLSMode, log *slog.Logger) (*tr
 		tlsVersion = tls.VersionName(state.Version)
 	}
 	log.Debug("delivery: connected", "tls", tlsVersion)
-	return &transaction{hop: h, c: c, conn: hc, log: log, tls: state}, nil
+	return &session{c: c, conn: hc, rw: rw, tls: state}, nil
 }
 
 // client is go-smtp's client on conn with our timeouts.
@@ -154,32 +218,33 @@ func (h *NextHop) client(conn net.Conn) *smtp.Client {
 }
 
 // startTLS sends STARTTLS on the session c has greeted and, once the
-// handshake is done, returns a new client greeted in the TLS session. It
-// returns a nil client, and no error, when the session is to go on in
-// plain text: in opportunistic mode when the next hop does not offer
-// STARTTLS or refuses it (RFC 3207 §4: the session continues).
+// handshake is done, returns a new client greeted in the TLS session and
+// the connection it talks on. It returns a nil client, and no error, when
+// the session is to go on in plain text: in opportunistic mode when the
+// next hop does not offer STARTTLS or refuses it (RFC 3207 §4: the
+// session continues).
 //
 // go-smtp v0.25 has no exported way to send STARTTLS on a client whose
 // EHLO name was set (NewClientStartTLS greets as "localhost"), so the
 // command is sent here, on the connection below c: c has read the EHLO
 // reply whole and the server says nothing unasked, so nothing of it waits
 // in c's buffer.
-func (h *NextHop) startTLS(ctx context.Context, c *smtp.Client, hc *hopConn, mode TLSMode) (*smtp.Client, *tls.ConnectionState, error) {
-	plain := func(err error) (*smtp.Client, *tls.ConnectionState, error) {
+func (h *NextHop) startTLS(ctx context.Context, c *smtp.Client, hc *hopConn, mode TLSMode) (*smtp.Client, net.Conn, *tls.ConnectionState, error) {
+	plain := func(err error) (*smtp.Client, net.Conn, *tls.ConnectionState, error) {
 		if mode == TLSRequired {
-			return nil, nil, replyError("STARTTLS", true, err)
+			return nil, nil, nil, replyError("STARTTLS", true, err)
 		}
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
 	if ok, _ := c.Extension("STARTTLS"); !ok {
 		return plain(errTLSNotOffered)
 	}
 	if err := hc.SetDeadline(time.Now().Add(h.commandTimeout())); err != nil {
-		return nil, nil, replyError("STARTTLS", true, err)
+		return nil, nil, nil, replyError("STARTTLS", true, err)
 	}
 	tp := textproto.NewConn(hc)
 	if err := tp.PrintfLine("STARTTLS"); err != nil {
-		return nil, nil, replyError("STARTTLS", true, err)
+		return nil, nil, nil, replyError("STARTTLS", true, err)
 	}
 	if _, _, err := tp.ReadResponse(220); err != nil {
 		var te *textproto.Error
@@ -187,29 +252,30 @@ func (h *NextHop) startTLS(ctx context.Context, c *smtp.Client, hc *hopConn, mod
 			// Refused, but the plain-text session goes on (RFC 3207 §4).
 			return plain(fmt.Errorf("%w: refused: %d %s", errTLSNotOffered, te.Code, te.Msg))
 		}
-		return nil, nil, replyError("STARTTLS", true, err)
+		return nil, nil, nil, replyError("STARTTLS", true, err)
 	}
 	// Anything the server sent after its 220 would be read as if it came
 	// through TLS: the STARTTLS injection of CVE-2011-0411, refused.
 	if tp.R.Buffered() > 0 {
-		return nil, nil, replyError("STARTTLS", true, fmt.Errorf("%w: data after the 220 reply to STARTTLS", errTLSHandshake))
+		return nil, nil, nil, replyError("STARTTLS", true, fmt.Errorf("%w: data after the 220 reply to STARTTLS", errTLSHandshake))
 	}
 	cfg, err := h.tlsConfig(mode)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	tc := tls.Client(hc, cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
-		return nil, nil, replyError("STARTTLS", true, fmt.Errorf("%w: %w", errTLSHandshake, err))
+		return nil, nil, nil, replyError("STARTTLS", true, fmt.Errorf("%w: %w", errTLSHandshake, err))
 	}
 	hc.SetDeadline(time.Time{}) // go-smtp sets its own per command
 	state := tc.ConnectionState()
-	tlsClient := h.client(&greetConn{Conn: tc, pending: []byte("220 TLS session\r\n")})
+	gc := &greetConn{Conn: tc, pending: []byte("220 TLS session\r\n")}
+	tlsClient := h.client(gc)
 	if err := tlsClient.Hello(h.heloName()); err != nil {
 		tlsClient.Close()
-		return nil, nil, replyError("EHLO", true, err)
+		return nil, nil, nil, replyError("EHLO", true, err)
 	}
-	return tlsClient, &state, nil
+	return tlsClient, gc, &state, nil
 }
 
 // tlsConfig is the client TLS configuration for mode.

@@ -2,7 +2,6 @@ package delivery
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -17,18 +16,33 @@ import (
 // errBroken is the cause given for commands after the connection failed.
 var errBroken = errors.New("connection unusable after an earlier error")
 
-// transaction is the smtpd.Delivery of NextHop: one SMTP transaction on
-// its own connection.
+// errUnexpected marks a reply the next hop should not have sent.
+var errUnexpected = errors.New("unexpected reply")
+
+// transaction is the smtpd.Delivery of NextHop: one SMTP transaction on a
+// connection of its own until it ends, when the connection goes back to
+// the pool or is closed.
 type transaction struct {
-	hop  *NextHop
-	c    *smtp.Client
-	conn *hopConn
-	log  *slog.Logger
-	tls  *tls.ConnectionState
+	hop *NextHop
+	*session
+	log *slog.Logger
 
 	utf8   bool         // MAIL FROM carried SMTPUTF8
 	broken *reply.Reply // set once the connection failed; later calls return it
-	closed bool
+	closed bool         // ended: the session is no longer ours
+}
+
+// reset sends RSET on a connection taken from the pool. Any failure,
+// even a reply other than 250, makes the connection unusable.
+func (t *transaction) reset(ctx context.Context) error {
+	stop := t.conn.watch(ctx)
+	defer stop()
+	if err := t.session.reset(t.hop.commandTimeout()); err != nil {
+		e := t.fail("RSET", err)
+		t.broken = e
+		return e
+	}
+	return nil
 }
 
 // mail sends MAIL FROM. go-smtp adds BODY=8BITMIME whenever the next hop
@@ -86,9 +100,14 @@ func (t *transaction) Deliver(ctx context.Context, msg io.Reader) error {
 		return temporary(reply.SystemOther, "next hop: transaction already ended", errBroken)
 	}
 	stop := t.conn.watch(ctx)
-	defer stop()
-	defer t.close()
+	err := t.send(msg)
+	stop() // before the connection can go to another transaction
+	t.end()
+	return err
+}
 
+// send sends DATA, the message and the final dot, and reads the reply.
+func (t *transaction) send(msg io.Reader) error {
 	w, err := t.c.Data()
 	if err != nil {
 		return t.fail("DATA", err)
@@ -114,35 +133,35 @@ func (t *transaction) Deliver(ctx context.Context, msg io.Reader) error {
 	return nil
 }
 
-// Abort ends the transaction without delivery: QUIT (which abandons the
-// unfinished transaction; the connection is never reused, so RSET would
-// add a round trip for nothing) and close. It is harmless after Deliver.
-func (t *transaction) Abort() {
-	if t.closed {
-		return
-	}
-	t.close()
-}
+// Abort ends the transaction without delivery. It is harmless after
+// Deliver.
+func (t *transaction) Abort() { t.end() }
 
-// close says QUIT if the connection is healthy, briefly, and closes it.
-func (t *transaction) close() {
+// end hands the connection back to the pool when nothing went wrong on it
+// (the RSET before its next use abandons an unfinished transaction), or
+// retires it: QUIT if it is still healthy, then close.
+func (t *transaction) end() {
 	if t.closed {
 		return
 	}
 	t.closed = true
-	if t.broken == nil && !t.conn.isDead() {
-		t.c.CommandTimeout = min(t.c.CommandTimeout, abortTimeout)
-		t.c.Quit() // a courtesy: the outcome is already decided
+	if t.broken == nil && t.healthy() {
+		if p := t.hop.pool(); p != nil && p.put(t.session) {
+			return
+		}
 	}
-	t.c.Close()
+	t.retire(t.broken == nil)
 }
 
-// fail maps err and, unless it is a reply of the next hop (after which
-// the connection goes on), marks the connection broken.
+// fail maps err and, unless it is a reply of the next hop after which
+// the session goes on (RFC 5321 §4.2: a 4yz or 5yz refusal of this
+// command), marks the connection broken: a lost connection, a timeout, a
+// 421 (the next hop is closing the channel, §3.8) or a reply no command
+// expects.
 func (t *transaction) fail(step string, err error) *reply.Reply {
 	e := replyError(step, false, err)
 	var se *smtp.SMTPError
-	if !errors.As(err, &se) {
+	if !errors.As(err, &se) || se.Code < 400 || se.Code > 599 || se.Code == 421 {
 		t.broken = e
 	}
 	t.log.Info("delivery: next hop failed", "step", step, "code", e.Code, "err", err)

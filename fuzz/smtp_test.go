@@ -79,8 +79,8 @@ func startSMTP(f *testing.F) (string, *recorder) {
 
 // copyFilter passes messages through unchanged.
 func copyFilter() smtpd.Filter {
-	return smtpd.FilterFunc(func(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src io.Reader) (smtpd.FilterResult, error) {
-		_, err := io.Copy(dst, src)
+	return smtpd.FilterFunc(func(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src *smtpd.Original) (smtpd.FilterResult, error) {
+		_, err := io.Copy(dst, src.Reader())
 		return smtpd.FilterResult{}, err
 	})
 }

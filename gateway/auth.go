@@ -1,9 +1,7 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -88,10 +86,6 @@ func newAuthStage(cfg *config.Config, opts Options, hostname string, log *slog.L
 		forwarders: cfg.Relay.Forwarders, internal: cfg.Relay.InternalNetworks,
 		history: opts.History, log: log,
 	}
-	if a.enabled && a.policy.OnFail == auth.FailQuarantine {
-		// SEAM: see message.quarantine.
-		return nil, errors.New("auth.on_fail: quarantine needs the vault's quarantine, which this build does not have yet: use tag or reject")
-	}
 	if a.enabled && a.policy.FirstContactNote && a.history == nil {
 		log.Warn("auth.first_contact_note needs the vault's index; no first-contact note is added")
 	}
@@ -172,66 +166,6 @@ func (a *authStage) check(ctx context.Context, env *smtpd.Envelope, msg io.Reade
 	return m, nil
 }
 
-// authenticated is the auth stage and the stages after it (package
-// doc): the checks on the original, then — unless the verdict ends the
-// message here — the rebuild with the results (sanitize), and the record.
-func (m *message) authenticated(ctx context.Context, env *smtpd.Envelope, dst io.Writer, orig original) (smtpd.FilterResult, error) {
-	am, err := m.p.auth.check(ctx, env, orig.Reader(), m.p.language)
-	if err != nil {
-		return smtpd.FilterResult{}, err
-	}
-	if stop, err := m.authVerdict(ctx, env, dst, orig, am); stop {
-		// Nothing is rebuilt for a message the sender gets back.
-		return m.p.record.auth(am.report()), err
-	}
-	rep, err := m.p.sanitizer.MessageWith(ctx, dst, orig.Reader(), sanitize.MessageOptions{Additions: am.additions})
-	rec := am.report() // after the rebuild: the From it shows may have changed the verdict
-	if rep != nil {
-		rep.Auth = rec
-	}
-	m.p.record.report(env, rep, err)
-	res := m.p.record.auth(rec)
-	res.Actions = actions(rep)
-	if err != nil {
-		return res, Rejection(err)
-	}
-	if _, err := m.authVerdict(ctx, env, dst, orig, am); err != nil {
-		return res, err
-	}
-	return res, nil
-}
-
-// authVerdict acts on a verdict that ends the message: Reject and Defer
-// with its reply, Quarantine by holding it back. stop is false for
-// Deliver.
-func (m *message) authVerdict(ctx context.Context, env *smtpd.Envelope, dst io.Writer, orig original, am *authMessage) (stop bool, err error) {
-	switch am.verdict.Action {
-	case auth.Reject, auth.Defer:
-		return true, am.verdict.Err()
-	case auth.Quarantine:
-		return true, m.quarantine(ctx, env, dst, orig, am)
-	}
-	return false, nil
-}
-
-// quarantine holds a message back for auth.on_fail: quarantine.
-//
-// SEAM: the vault's quarantine entry point comes with the vault's branch
-// (message.quarantine there: the quarantine notice, naming the kept
-// original, delivered in place of the rebuild; sanitize.ErrNotHeld when no
-// original is kept). Wiring it here is:
-//
-//	text, detail := am.quarantineReason()
-//	_, err := m.quarantine(ctx, env, dst, src, sanitize.QuarantineReason{Kind: "auth", Text: text, Detail: detail})
-//	if errors.Is(err, sanitize.ErrNotHeld) { err = am.rejectReply() } // refused instead
-//
-// and dropping Build's refusal of on_fail: quarantine. Until then Build
-// refuses it, so this is not reached (TestAuthQuarantine is skipped with
-// a note); should it be, the sender retries.
-func (m *message) quarantine(context.Context, *smtpd.Envelope, io.Writer, original, *authMessage) error {
-	return errors.New("auth: quarantine is not available")
-}
-
 // quarantineReason says why a message is held back: text for the
 // recipient (the verdict's notice sentences, in the policy's language)
 // and detail, one line of English with the results.
@@ -249,6 +183,18 @@ func (am *authMessage) rejectReply() error {
 	p := am.policy
 	p.OnFail = auth.FailReject
 	return auth.Decide(am.res, p, am.facts).Err()
+}
+
+// refused is the report the vault records for a message the auth stage
+// refused (nothing was rebuilt): its checks, and under Reject the
+// refusal; a Defer is a temporary failure, with no rejection.
+func (am *authMessage) refused() *sanitize.Report {
+	rep := &sanitize.Report{Auth: am.report()}
+	if am.verdict.Action != auth.Defer {
+		_, detail := am.quarantineReason()
+		rep.Rejected = &sanitize.Rejection{Kind: sanitize.RejectAuth, Reason: detail}
+	}
+	return rep
 }
 
 // originalClient is the client SPF checks: the one the upstream reported
@@ -282,6 +228,12 @@ func (m *authMessage) additions(authors []string) sanitize.Additions {
 	}
 	if m.skipped == "" {
 		add.Notice, add.SubjectTags = m.verdict.Notice, m.verdict.SubjectTags
+	}
+	if m.verdict.Action == auth.Quarantine {
+		// The From shown failed where the original's passed: held back
+		// after all (or refused, when no original is kept).
+		text, detail := m.quarantineReason()
+		add.Hold = &sanitize.QuarantineReason{Kind: sanitize.RejectAuth, Text: text, Detail: detail}
 	}
 	return add
 }
@@ -347,50 +299,6 @@ func authLog(r *sanitize.AuthReport) slog.Attr {
 	}
 	attrs = append(attrs, slog.String("action", r.Action))
 	return slog.Group("auth", attrs...)
-}
-
-// original is the spooled original as the stages read it, from its
-// start, more than once (auth, then the sanitizer; the vault's put will
-// be a third).
-type original interface{ Reader() io.Reader }
-
-// newOriginal makes smtpd's source of the original re-readable. smtpd
-// hands the Filter one reader today: over a spool file an io.SectionReader
-// (read again from its start), over a spool in memory (at most
-// limits' spool memory, 1 MiB) a plain reader, whose first reading is kept
-// for the second. A source that offers Reader itself (smtpd's spool, once
-// the Filter gets it) is used as it is.
-func newOriginal(src io.Reader) original {
-	switch s := src.(type) {
-	case original:
-		return s
-	case *io.SectionReader:
-		return sectionOriginal{s}
-	}
-	return &teeOriginal{src: src}
-}
-
-type sectionOriginal struct{ s *io.SectionReader }
-
-func (o sectionOriginal) Reader() io.Reader { return io.NewSectionReader(o.s, 0, o.s.Size()) }
-
-// teeOriginal keeps what was read of the source; a reader reads what is
-// kept, then the rest of the source (kept too). Readers are used one
-// after another, never at the same time.
-type teeOriginal struct {
-	src  io.Reader
-	kept []byte
-}
-
-func (o *teeOriginal) Reader() io.Reader {
-	return io.MultiReader(bytes.NewReader(o.kept), io.TeeReader(o.src, (*keeper)(o)))
-}
-
-type keeper teeOriginal
-
-func (k *keeper) Write(p []byte) (int, error) {
-	k.kept = append(k.kept, p...)
-	return len(p), nil
 }
 
 // auth records one message's sender authentication (the record stage):

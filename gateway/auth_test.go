@@ -3,13 +3,13 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"mime"
 	"net/mail"
 	"net/netip"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -24,7 +24,9 @@ import (
 	"github.com/mugai/mugai/internal/authtest"
 	"github.com/mugai/mugai/internal/smtptest"
 	"github.com/mugai/mugai/metrics"
+	"github.com/mugai/mugai/sanitize"
 	"github.com/mugai/mugai/smtpd"
+	"github.com/mugai/mugai/vault"
 )
 
 // authWorld is the DNS of the sender authentication tests: senders with
@@ -410,35 +412,6 @@ func TestOriginalClient(t *testing.T) {
 	}
 }
 
-// TestOriginalReadTwice: the stages read the same original from its
-// start, however smtpd hands it over.
-func TestOriginalReadTwice(t *testing.T) {
-	data := bytes.Repeat([]byte("0123456789"), 10000)
-	f, err := os.CreateTemp(t.TempDir(), "spool")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.Write(data)
-	defer f.Close()
-	for name, src := range map[string]io.Reader{
-		"memory": bytes.NewReader(data),
-		"file":   io.NewSectionReader(f, 0, int64(len(data))),
-	} {
-		o := newOriginal(src)
-		// The first reader stops halfway, as auth does without DKIM.
-		half := make([]byte, len(data)/2)
-		if _, err := io.ReadFull(o.Reader(), half); err != nil {
-			t.Fatal(err)
-		}
-		for i := range 2 {
-			got, err := io.ReadAll(o.Reader())
-			if err != nil || !bytes.Equal(got, data) {
-				t.Errorf("%s: reading %d: %d bytes, %v", name, i+2, len(got), err)
-			}
-		}
-	}
-}
-
 // TestDNSKeptAcrossReloads: a reload with the same dns section keeps the
 // resolver, and so its cache; another section makes a new one.
 func TestDNSKeptAcrossReloads(t *testing.T) {
@@ -464,30 +437,57 @@ func TestDNSKeptAcrossReloads(t *testing.T) {
 	}
 }
 
-// TestAuthQuarantineNeedsTheVault: auth.on_fail: quarantine is refused at
-// start until the vault's quarantine is wired (the SEAM of message.quarantine).
-func TestAuthQuarantineNeedsTheVault(t *testing.T) {
-	_, yaml := authDNS(t)
-	if _, err := build(t, yaml+"auth: {on_fail: quarantine}\n"); err == nil || !strings.Contains(err.Error(), "quarantine") {
-		t.Errorf("got %v, want a start-up error", err)
-	}
-	if _, err := build(t, yaml+"auth: {on_fail: quarantine, enabled: false}\n"); err != nil {
-		t.Errorf("auth off: %v", err)
-	}
-}
-
 // TestAuthQuarantine: a failing message under auth.on_fail: quarantine
-// is held back: its original kept in the vault, the quarantine notice
-// delivered in its place.
+// is held back — its original kept in the vault, the quarantine notice
+// delivered in its place, with the results — and, with the vault off,
+// refused as under on_fail: reject, since nothing could be held.
 func TestAuthQuarantine(t *testing.T) {
-	t.Skip("SEAM: the vault's quarantine entry point (message.quarantine and sanitize.Quarantine of the vault's " +
-		"branch) is not on this branch; once merged, this test relays a DMARC failure under on_fail: quarantine " +
-		"with the vault on and finds the quarantine notice at the next hop (naming the vault id and " +
-		"quarantineReason's text) and the original in the vault, and without a kept original the 550 of rejectReply")
+	w := newAuthWorld(t)
+	next := smtptest.NewServer(t, nil)
+	cfg, err := config.Parse("test.yaml", []byte(w.relayConfig(next.Addr, "auth: {on_fail: quarantine}\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := withTestVault(t, cfg, testOptions(t))
+	gw, err := Build(cfg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := serveGateway(t, gw)
+	spoofed := submission{client: "127.0.0.9", mailFrom: "yamada@sender.jp", data: authMail("yamada@sender.jp", "spoofed", "")}
+	if err := send(t, held, spoofed); err != nil {
+		t.Fatalf("held back: %v", err)
+	}
+	got := lastDelivered(t, next, 1)
+	for _, want := range []string{"原本を隔離しました", "差出人のドメイン認証 (DMARC) に失敗しました。", "dmarc=fail header.from=sender.jp", "受付番号"} {
+		if !strings.Contains(got.body, want) {
+			t.Errorf("quarantine notice lacks %q:\n%s", want, got.body)
+		}
+	}
+	if strings.Contains(got.body, "お世話になっております") {
+		t.Errorf("the held message's text crossed:\n%s", got.body)
+	}
+	if len(got.authResults) != 1 || !strings.Contains(got.authResults[0], "dmarc=fail") {
+		t.Errorf("Authentication-Results: %q", got.authResults)
+	}
+	page, err := opts.Vault.Search(context.Background(), vault.Query{})
+	if err != nil || len(page.Entries) != 1 || page.Entries[0].Outcome == nil || page.Entries[0].Outcome.Verdict != sanitize.VerdictQuarantined {
+		t.Fatalf("vault: %v %+v", err, page.Entries)
+	}
+	var rep sanitize.Report
+	if err := json.Unmarshal(page.Entries[0].Outcome.Report, &rep); err != nil || rep.Auth == nil || rep.Auth.DMARC.Result != "fail" {
+		t.Errorf("the vault's report lacks the checks: %v %+v", err, rep.Auth)
+	}
+
+	off := startRelay(t, w.relayConfig(next.Addr, "auth: {on_fail: quarantine}\nvault: {enabled: false}\n"))
+	err = send(t, off, spoofed)
+	if err == nil || !strings.HasPrefix(err.Error(), "550 ") || !strings.Contains(err.Error(), "5.7.26 ") {
+		t.Errorf("vault off: %v, want the 550 of on_fail: reject", err)
+	}
 }
 
 // TestQuarantineReason: what a held message's notice and report say
-// (for the vault's quarantine, SEAM), and the reply when it cannot be
+// (the vault's quarantine), and the reply when it cannot be
 // held.
 func TestQuarantineReason(t *testing.T) {
 	w := newAuthWorld(t)

@@ -12,9 +12,12 @@ import (
 	"time"
 
 	"github.com/mugai/mugai/config"
+	"github.com/mugai/mugai/console"
 	"github.com/mugai/mugai/sandbox"
+	"github.com/mugai/mugai/sandbox/syscallfilter"
 	"github.com/mugai/mugai/sanitize"
 	"github.com/mugai/mugai/smtpd"
+	"github.com/mugai/mugai/vault"
 )
 
 // converterCheckTime bounds the start-up check of the conversion worker.
@@ -36,6 +39,14 @@ type Options struct {
 	// History, when set, answers auth.first_contact_note's question (the
 	// vault).
 	History History
+	// Vault keeps the originals when vault.enabled is true: the
+	// process's one handle, shared with the console and the sweeper
+	// (OpenVault). A reload keeps it; vault.required and vault.notice
+	// are read at each Build.
+	Vault *vault.Vault
+	// Links makes the recipient page's links for the notices; nil: the
+	// console is off and notices carry none.
+	Links *console.Links
 }
 
 // Observer is told about the relay: smtpd's events, the report of each
@@ -85,7 +96,11 @@ func Build(cfg *config.Config, opts Options) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	pipelines, err := newPipelines(cfg, conv, as, recorder{log: log, observer: opts.Observer})
+	k, err := newKeeper(cfg, opts, log)
+	if err != nil {
+		return nil, err
+	}
+	pipelines, err := newPipelines(cfg, conv, as, recorder{log: log, observer: opts.Observer}, k)
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +119,16 @@ func (g *Gateway) ServerConfig() smtpd.Config { return g.server }
 // Targets are the configuration's destinations, sorted by name (for the
 // readiness checks).
 func (g *Gateway) Targets() []Target { return slices.Clone(g.routing.targets) }
+
+// Close releases what the targets keep between messages: the next hops'
+// idle connections are closed with QUIT. A reload calls it on the
+// gateway it replaced; sessions still in flight on that one finish, on
+// connections that are closed after their message.
+func (g *Gateway) Close() {
+	for _, t := range g.routing.targets {
+		t.Close()
+	}
+}
 
 // hostname is cfg's hostname, else this host's name, else "localhost":
 // our name in the greeting, Received:, EHLO to the next hop and maildir
@@ -181,7 +206,9 @@ func NewConverter(cfg *config.Config, w Worker, log *slog.Logger) (*sandbox.Conv
 		Commands:  commands,
 		Landlock:  sandbox.LandlockMode(cfg.Sandbox.Landlock),
 		ReadPaths: cfg.Sandbox.ReadPaths,
-		Logger:    log,
+		// Built for each worker here; the worker only loads it.
+		SyscallFilter: syscallfilter.Build,
+		Logger:        log,
 	})
 	if err != nil {
 		return nil, err

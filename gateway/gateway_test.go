@@ -58,7 +58,9 @@ func authDNS(t testing.TB) (s *authtest.DNSServer, yaml string) {
 	return s, fmt.Sprintf("dns: {servers: [%q], timeout: 200ms, attempts: 1}\n", s.Addr)
 }
 
-// build is Build of yaml with testOptions.
+// build is Build of yaml with testOptions; with the vault on (the
+// default), on a fresh vault in a temporary directory, opened as serve
+// opens it (keys made at first start, recipient links).
 func build(t testing.TB, yaml string) (*Gateway, error) {
 	t.Helper()
 	return buildWith(t, yaml, testOptions(t))
@@ -71,7 +73,36 @@ func buildWith(t testing.TB, yaml string, opts Options) (*Gateway, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Build(cfg, opts)
+	return Build(cfg, withTestVault(t, cfg, opts))
+}
+
+// withTestVault is opts with cfg's vault opened as serve opens it, in a
+// temporary directory unless cfg names one (not the default), and as the
+// sender history when opts has none.
+func withTestVault(t testing.TB, cfg *config.Config, opts Options) Options {
+	t.Helper()
+	if !cfg.Vault.Enabled {
+		return opts
+	}
+	if cfg.Vault.Backend == config.VaultSQLite && cfg.Vault.Path == config.Default().Vault.Path {
+		cfg.Vault.Path = t.TempDir()
+	}
+	ctx := context.Background()
+	v, err := OpenVault(ctx, cfg, opts.Logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	opts.Vault = v
+	if opts.History == nil {
+		opts.History = v
+	}
+	if cfg.Listen.Console != "" {
+		if opts.Links, err = NewLinks(ctx, cfg, v, opts.Logger); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return opts
 }
 
 // startRelay runs the gateway built from yaml in-process, with the real
@@ -88,6 +119,13 @@ func startRelayWith(t testing.TB, yaml string, opts Options) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveGateway(t, gw)
+}
+
+// serveGateway serves gw's SMTP on a loopback port until the test ends
+// and returns the address.
+func serveGateway(t testing.TB, gw *Gateway) string {
+	t.Helper()
 	srv, err := smtpd.New(gw.ServerConfig())
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/mugai/mugai/auth"
 	"github.com/mugai/mugai/config"
 	"github.com/mugai/mugai/sandbox"
 	"github.com/mugai/mugai/sanitize"
@@ -27,16 +28,19 @@ type pipeline struct {
 	// relay.internal_networks: mail leaving the closed network, not
 	// entering it.
 	sanitizer *sanitize.Sanitizer
-	// auth checks the sender of what the sanitizer rebuilds; language
-	// is the policy's, for its notice sentences.
-	auth     *authStage
-	language sanitize.Language
-	record   recorder
+	record    recorder
+	// auth checks the sender of what the sanitizer rebuilds; nil for a
+	// passthrough policy.
+	auth *authStage
+	// keeper is the vault and record stages (keep.go); nil: no vault.
+	keeper *keeper
+	// lang is the policy's notice language.
+	lang sanitize.Language
 }
 
 // newPipelines makes the pipeline of each policy of cfg, by name;
 // "default" is the sanitize section.
-func newPipelines(cfg *config.Config, conv *sandbox.Converter, as *authStage, rec recorder) (map[string]*pipeline, error) {
+func newPipelines(cfg *config.Config, conv *sandbox.Converter, as *authStage, rec recorder, k *keeper) (map[string]*pipeline, error) {
 	names := []string{defaultPolicy}
 	for name := range cfg.Policies {
 		names = append(names, name)
@@ -47,10 +51,10 @@ func newPipelines(cfg *config.Config, conv *sandbox.Converter, as *authStage, re
 		if !ok {
 			return nil, fmt.Errorf("policy %q is not defined", name)
 		}
-		p := &pipeline{record: rec}
+		p := &pipeline{record: rec, keeper: k, lang: pol.Language}
 		if !passthrough {
 			p.sanitizer = sanitize.New(pol, sanitize.WithConverter(conv))
-			p.auth, p.language = as, p.sanitizer.Policy().Language
+			p.auth = as
 		}
 		out[name] = p
 	}
@@ -60,36 +64,126 @@ func newPipelines(cfg *config.Config, conv *sandbox.Converter, as *authStage, re
 // message is one transaction in a pipeline, to a target: Route makes one
 // for each recipient and smtpd keeps that of the transaction's first, then
 // calls its begin (as Route.Begin), its Filter, and Deliver on the
-// Delivery begin opened. The stages to come keep their per-message state
-// here (the vault id, the auth verdict) between Filter and the Delivery.
+// Delivery begin opened. The stages keep their per-message state here
+// between Filter and the Delivery.
 type message struct {
 	p      *pipeline
 	target Target
+	// Set by the stages (keep.go): the kept original, the verdict, the
+	// report and the decoded header fields for the record stage.
+	kept    *kept
+	verdict string
+	rep     *sanitize.Report
+	headers sanitize.Headers
 }
 
 func (p *pipeline) message(t Target) *message { return &message{p: p, target: t} }
 
-// begin opens the transaction at the target.
+// begin opens the transaction at the target; with the vault, the record
+// stage wraps its Delivery.
 func (m *message) begin(ctx context.Context, env *smtpd.Envelope) (smtpd.Delivery, error) {
-	return m.target.Begin(ctx, env)
+	d, err := m.target.Begin(ctx, env)
+	if err != nil || m.p.keeper == nil {
+		return d, err
+	}
+	return &recordingDelivery{Delivery: d, m: m, env: env}, nil
 }
 
-// Filter implements smtpd.Filter: the stages before the next hop. src is
-// smtpd's spool of the original; the vault put is to come between auth
-// and the sanitizer (package doc).
-func (m *message) Filter(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src io.Reader) (smtpd.FilterResult, error) {
-	if m.p.sanitizer == nil {
-		return passthrough(dst, src)
+// Filter implements smtpd.Filter: the stages before the next hop
+// (package doc), each in a function of its own: auth, vault, sanitize.
+func (m *message) Filter(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src *smtpd.Original) (smtpd.FilterResult, error) {
+	var am *authMessage
+	if m.p.auth != nil {
+		var err error
+		if am, err = m.p.auth.check(ctx, env, src.Reader(), m.p.lang); err != nil {
+			return m.result(nil), err
+		}
 	}
-	return m.authenticated(ctx, env, dst, newOriginal(src))
+	if err := m.store(ctx, env, src); err != nil {
+		return m.result(nil), err
+	}
+	if m.p.sanitizer == nil {
+		err := passthrough(dst, src.Reader())
+		return smtpd.FilterResult{Actions: []string{"passthrough"}, Log: m.result(nil).Log},
+			m.filtered(ctx, env, src, verdictPassthrough, nil, err)
+	}
+	rep, err := m.sanitize(ctx, env, dst, src, am)
+	res := m.result(rep)
+	if am != nil {
+		res.Log = append(res.Log, m.p.record.auth(am.report()).Log...)
+	}
+	return res, m.filtered(ctx, env, src, rep.Verdict(), rep, err)
+}
+
+// sanitize is the sanitize stage: the rebuild into dst, with the kept
+// original's notice line and the auth stage's additions (am, nil when
+// not checked); a rejection becomes its reply. A verdict of the auth
+// stage that ends the message acts here: Reject and Defer with its reply,
+// nothing rebuilt; Quarantine with the quarantine notice instead of the
+// rebuild.
+func (m *message) sanitize(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src *smtpd.Original, am *authMessage) (*sanitize.Report, error) {
+	opts := sanitize.MessageOptions{Held: m.held(env, src)}
+	if am == nil {
+		rep, err := m.p.sanitizer.MessageWith(ctx, dst, src.Reader(), opts)
+		m.p.record.report(env, rep, err)
+		return rep, Rejection(err)
+	}
+	opts.Additions = am.additions
+	switch am.verdict.Action {
+	case auth.Reject, auth.Defer:
+		// Nothing is rebuilt for a message the sender gets back; the
+		// vault's record has the checks.
+		return am.refused(), am.verdict.Err()
+	case auth.Quarantine:
+		return m.quarantine(ctx, env, dst, src, opts, am)
+	}
+	rep, err := m.p.sanitizer.MessageWith(ctx, dst, src.Reader(), opts)
+	if errors.Is(err, sanitize.ErrNotHeld) {
+		// The From the rebuild shows failed, to be held back, and no
+		// original is kept: refused as under on_fail: reject.
+		return am.refused(), am.rejectReply()
+	}
+	if rep != nil {
+		// After the rebuild: the From it shows may have changed the verdict.
+		rep.Auth = am.report()
+	}
+	m.p.record.report(env, rep, err)
+	if err != nil {
+		return rep, Rejection(err)
+	}
+	if a := am.verdict.Action; a == auth.Reject || a == auth.Defer {
+		// The From the rebuild shows failed: the rebuild in dst is
+		// discarded with the reply.
+		return am.refused(), am.verdict.Err()
+	}
+	return rep, nil
+}
+
+// quarantine holds a message back (auth.on_fail: quarantine): the
+// quarantine notice — what arrived, why, the vault id and link — is
+// written into dst, to be delivered in place of the rebuild. Without a
+// kept original (the vault off, or not stored under vault.required:
+// false) nothing can be held: the message is refused as under on_fail:
+// reject.
+func (m *message) quarantine(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src *smtpd.Original, opts sanitize.MessageOptions, am *authMessage) (*sanitize.Report, error) {
+	text, detail := am.quarantineReason()
+	rep, err := m.p.sanitizer.Quarantine(ctx, dst, src.Reader(), opts, sanitize.QuarantineReason{Kind: sanitize.RejectAuth, Text: text, Detail: detail})
+	if errors.Is(err, sanitize.ErrNotHeld) {
+		return am.refused(), am.rejectReply()
+	}
+	if rep != nil {
+		rep.Auth = am.report()
+	}
+	m.p.record.report(env, rep, err)
+	return rep, err
 }
 
 // passthrough forwards a message unchanged.
-func passthrough(dst io.Writer, src io.Reader) (smtpd.FilterResult, error) {
+func passthrough(dst io.Writer, src io.Reader) error {
 	if _, err := io.Copy(dst, src); err != nil {
-		return smtpd.FilterResult{}, fmt.Errorf("passthrough: %w", err)
+		return fmt.Errorf("passthrough: %w", err)
 	}
-	return smtpd.FilterResult{Actions: []string{"passthrough"}}, nil
+	return nil
 }
 
 // Rejection turns the sanitizer's refusal of a message into the reply for

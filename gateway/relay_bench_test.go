@@ -49,9 +49,16 @@ func base64Lines(s string) string {
 // smtpd, the sanitizer, delivery — from 20 concurrent clients to a
 // recording next hop on loopback, and reports messages per second.
 func benchRelay(b *testing.B, msg []byte) {
+	for _, v := range []struct{ name, config string }{{"vault=off", "vault: {enabled: false}\n"}, {"vault=sqlite", ""}} {
+		b.Run(v.name, func(b *testing.B) { benchRelayWith(b, msg, v.config) })
+	}
+}
+
+// benchRelayWith is benchRelay with more configuration.
+func benchRelayWith(b *testing.B, msg []byte, extra string) {
 	next := smtptest.NewServer(b, nil)
 	_, dnsYAML := authDNS(b)
-	addr := startRelay(b, dnsYAML+fmt.Sprintf("listen: {smtp: \"127.0.0.1:0\"}\nrelay: {networks: [127.0.0.0/8]}\ndelivery: {next_hop: \"%s\", tls: none}\nlimits: {connections_per_ip: 100}\n", next.Addr))
+	addr := startRelay(b, dnsYAML+fmt.Sprintf("listen: {smtp: \"127.0.0.1:0\"}\nrelay: {networks: [127.0.0.0/8]}\ndelivery: {next_hop: \"%s\", tls: none}\nlimits: {connections_per_ip: 100}\n%s", next.Addr, extra))
 	b.SetBytes(int64(len(msg)))
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -78,7 +85,8 @@ func benchRelay(b *testing.B, msg []byte) {
 
 // BenchmarkRelay measures the whole relay in-process: 20 concurrent
 // clients send a 10 KB plain-text message each through smtpd and the
-// sanitizer to a recording next hop on loopback.
+// sanitizer to a recording next hop on loopback, with the vault off and
+// on (SQLite in a temporary directory).
 func BenchmarkRelay(b *testing.B) {
 	body := strings.Repeat("This is a line of a plain text message of about ten kilobytes.\r\n", 160)
 	benchRelay(b, []byte("From: a@example.jp\r\nTo: b@example.jp\r\nSubject: load\r\n\r\n"+body))

@@ -23,6 +23,9 @@ type Target interface {
 	Begin(ctx context.Context, env *smtpd.Envelope) (smtpd.Delivery, error)
 	// Readiness is how /readyz checks the target.
 	Readiness() metrics.Target
+	// Close releases what the target keeps between messages (the next
+	// hop's idle connections); Begin still works after it.
+	Close()
 }
 
 // nextHopTarget is an SMTP next hop.
@@ -43,8 +46,11 @@ func (t maildirTarget) Readiness() metrics.Target {
 	return metrics.Target{Name: t.Name(), Maildir: t.Path}
 }
 
-// nextHop is a next hop at addr with the delivery section's timeouts,
-// STARTTLS in mode; the caller sets the certificate checks.
+func (t maildirTarget) Close() {}
+
+// nextHop is a next hop at addr with the delivery section's timeouts and
+// connection pool, STARTTLS in mode; the caller sets the certificate
+// checks.
 func nextHop(cfg *config.Config, hostname, addr string, mode config.TLSMode, log *slog.Logger) *delivery.NextHop {
 	d := cfg.Delivery
 	return &delivery.NextHop{
@@ -53,6 +59,8 @@ func nextHop(cfg *config.Config, hostname, addr string, mode config.TLSMode, log
 		TLS:            tlsMode(mode),
 		ConnectTimeout: time.Duration(d.ConnectTimeout),
 		CommandTimeout: time.Duration(d.CommandTimeout),
+		PoolSize:       d.PoolSize,
+		IdleTimeout:    time.Duration(d.IdleTimeout),
 		Logger:         log,
 	}
 }

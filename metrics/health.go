@@ -23,14 +23,16 @@ const (
 	DefaultProbeTTL = 5 * time.Second
 )
 
-// Target is a place mugai delivers to, checked by Readiness.
+// Target is a place mugai delivers to, or stores in, checked by
+// Readiness.
 type Target struct {
 	// Name identifies the target in /readyz and in mugai_target_up:
-	// "smtp:host:port" or "maildir:path".
+	// "smtp:host:port", "maildir:path" or "vault".
 	Name string
 	// NextHop is the host:port of an SMTP next hop, or Maildir the path
-	// of a maildir; exactly one is set.
+	// of a maildir, or Check checks it (the vault); exactly one is set.
 	NextHop, Maildir string
+	Check            func(ctx context.Context) error
 }
 
 // Readiness answers /readyz: ready once a configuration is in use
@@ -192,6 +194,9 @@ func (r *Readiness) now() time.Time {
 
 // probe checks one target.
 func probe(ctx context.Context, t Target) error {
+	if t.Check != nil {
+		return t.Check(ctx)
+	}
 	if t.NextHop != "" {
 		return probeSMTP(ctx, t.NextHop)
 	}

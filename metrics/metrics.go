@@ -63,6 +63,8 @@ type Metrics struct {
 	targetUp     *prometheus.GaugeVec // target
 	buildInfo    *prometheus.GaugeVec // version
 	startSeconds prometheus.Gauge
+
+	vault *vaultMetrics
 }
 
 var _ smtpd.Observer = (*Metrics)(nil)
@@ -99,7 +101,7 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 			Name: "delivery_duration_seconds", Help: "Time spent handing each sanitized message to the next hop or the maildir.", Buckets: durationBuckets()}),
 		sanitized: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace,
 			Name: "sanitize_messages_total",
-			Help: "Sanitizer outcomes: sanitized, rejected (fail closed, 5xx), replaced (by a notice-only message), failed (error, 4xx); kind says why it failed closed."},
+			Help: "Sanitizer outcomes: sanitized, rejected (fail closed, 5xx), replaced (by a notice-only message), quarantined (a quarantine notice delivered, the original held in the vault), failed (error, 4xx); kind says why it failed closed."},
 			[]string{"outcome", "kind"}),
 		actions: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace,
 			Name: "sanitize_actions_total",
@@ -138,6 +140,7 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 		m.size, m.queueWait, m.sanitizeTime, m.deliveryTime, m.sanitized, m.actions,
 		m.authResults, m.authVerdicts, m.authProblems,
 		m.reloads, m.reloadOK, m.reloadTime, m.targetUp, m.buildInfo, m.startSeconds)
+	m.vault = newVaultMetrics(reg)
 	m.buildInfo.WithLabelValues(version).Set(1)
 	start := float64(m.now().Unix())
 	m.startSeconds.Set(start)

@@ -31,8 +31,8 @@ import (
 // sanitizer, its report handed to the metrics.
 func sanitizeFilter(m *metrics.Metrics) smtpd.Filter {
 	s := sanitize.New(sanitize.DefaultPolicy())
-	return smtpd.FilterFunc(func(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src io.Reader) (smtpd.FilterResult, error) {
-		rep, err := s.MessageContext(ctx, dst, src)
+	return smtpd.FilterFunc(func(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src *smtpd.Original) (smtpd.FilterResult, error) {
+		rep, err := s.MessageContext(ctx, dst, src.Reader())
 		m.ObserveReport(rep, err)
 		return smtpd.FilterResult{}, gateway.Rejection(err)
 	})

@@ -21,6 +21,8 @@ func (m *Metrics) ObserveReport(rep *sanitize.Report, err error) {
 		// A timeout, an I/O error: the message is deferred (451), not
 		// judged.
 		m.sanitized.WithLabelValues("failed", "").Inc()
+	case rep != nil && rep.Rejected != nil && rep.Rejected.Quarantined:
+		m.sanitized.WithLabelValues("quarantined", rejectKind(rep.Rejected.Kind)).Inc()
 	case rep != nil && rep.Rejected != nil:
 		m.sanitized.WithLabelValues("replaced", rejectKind(rep.Rejected.Kind)).Inc()
 	default:

@@ -50,6 +50,10 @@ type confinement struct {
 	// data. Only with External; the built-in converters read nothing.
 	ReadFiles []string `json:"read_files,omitempty"`
 	ReadDirs  []string `json:"read_dirs,omitempty"`
+	// Filter is the seccomp program, built for this worker's process id
+	// by the gateway (Converter.SyscallFilter); without it the worker
+	// refuses to convert.
+	Filter []byte `json:"filter,omitempty"`
 }
 
 // Status says how conversions are confined on this machine; the gateway

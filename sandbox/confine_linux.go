@@ -1,12 +1,14 @@
 package sandbox
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
+	"unsafe"
 
-	seccomp "github.com/elastic/go-seccomp-bpf"
 	"github.com/landlock-lsm/go-landlock/landlock"
 	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
 	"golang.org/x/sys/unix"
@@ -49,7 +51,8 @@ func closeInherited() error {
 
 // confine applies c to every thread of the process: Landlock first (its
 // own system calls are not on the allowlist), then no_new_privs and the
-// seccomp filter. No file of the conversion has been read yet.
+// seccomp filter the gateway built. No file of the conversion has been
+// read yet.
 func confine(c confinement) error {
 	return confineWith(c, landlockABI())
 }
@@ -63,15 +66,40 @@ func confineWith(c confinement, abi int) error {
 	} else if err := restrictFiles(c); err != nil {
 		return fmt.Errorf("landlock: %w", err)
 	}
-	policy, err := syscallPolicy(c.External, os.Getpid())
-	if err != nil {
+	if err := loadFilter(c.Filter); err != nil {
 		return fmt.Errorf("seccomp: %w", err)
 	}
-	// NoNewPrivs: setuid programs run by an external converter get no
-	// privileges (and the kernel requires it for an unprivileged filter).
-	// TSync: the filter covers every thread the runtime has started.
-	if err := seccomp.LoadFilter(seccomp.Filter{NoNewPrivs: true, Flag: seccomp.FilterFlagTSync, Policy: policy}); err != nil {
-		return fmt.Errorf("seccomp: %w", err)
+	return nil
+}
+
+// loadFilter sets no_new_privs — setuid programs run by an external
+// converter get no privileges, and the kernel requires it for an
+// unprivileged filter — and loads prog (package syscallfilter's Build)
+// for every thread the runtime has started (SECCOMP_FILTER_FLAG_TSYNC).
+// Both on one thread: no_new_privs is a thread's, and TSYNC passes it on
+// from the thread that loads the filter.
+func loadFilter(prog []byte) error {
+	if len(prog) == 0 || len(prog)%8 != 0 || len(prog)/8 > 4096 {
+		// Refusing to run without the filter is the safe failure.
+		return fmt.Errorf("no system call filter in the request (%d bytes)", len(prog))
+	}
+	filter := make([]unix.SockFilter, len(prog)/8)
+	for i := range filter {
+		in := prog[8*i:]
+		filter[i] = unix.SockFilter{Code: binary.NativeEndian.Uint16(in), Jt: in[2], Jf: in[3], K: binary.NativeEndian.Uint32(in[4:])}
+	}
+	fprog := unix.SockFprog{Len: uint16(len(filter)), Filter: &filter[0]}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("no_new_privs: %w", err)
+	}
+	tid, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, unix.SECCOMP_FILTER_FLAG_TSYNC, uintptr(unsafe.Pointer(&fprog)))
+	switch {
+	case errno != 0:
+		return errno
+	case tid != 0:
+		return fmt.Errorf("thread %d could not be synchronized", tid)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mugai/mugai/sandbox/syscallfilter"
 	"github.com/mugai/mugai/sanitize/flatten"
 )
 
@@ -104,7 +105,7 @@ func TestEscape(t *testing.T) {
 	}
 	for _, mode := range modes {
 		t.Run(mode.name, func(t *testing.T) {
-			c, err := New(Converter{Exe: worker, Commands: mode.commands, Time: 20 * time.Second})
+			c, err := New(Converter{Exe: worker, Commands: mode.commands, Time: 20 * time.Second, SyscallFilter: syscallfilter.Build})
 			if err != nil {
 				t.Fatal(err)
 			}

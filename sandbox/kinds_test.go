@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/mugai/mugai/internal/testcorpus"
+	"github.com/mugai/mugai/sandbox/syscallfilter"
 	"github.com/mugai/mugai/sanitize"
 )
 
@@ -48,7 +49,7 @@ func sameAsInProcess(t *testing.T, files []string) {
 	pol.Images = sanitize.ImagesReencode
 	l := pol.Limits
 	conv, err := New(Converter{Exe: os.Args[0], Env: []string{"MUGAI_SANDBOX_WORKER=1"},
-		Time: l.ConvertTime, Memory: l.ConvertMemory, Output: l.ConvertOutput})
+		Time: l.ConvertTime, Memory: l.ConvertMemory, Output: l.ConvertOutput, SyscallFilter: syscallfilter.Build})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,9 @@
 //
 // The protocol on the child's standard input is one JSON line (the
 // request, which carries the confinement) followed by the file's bytes;
-// on its standard output, one JSON document (the flatten.Result). An
+// on its standard output, one JSON line (the flatten.Result without its
+// text, and the text's length) followed by the text's bytes: a text of
+// hundreds of kilobytes is not escaped into JSON and parsed back. An
 // administrator may name an external command per file type (pdftotext,
 // antiword, ...); the worker runs it in place of the built-in converter,
 // inside the same confinement.
@@ -51,7 +53,14 @@ import (
 // protocol is the version of the request and result format. A worker of
 // another version refuses the request, so a mugai-convert left over from
 // an upgrade fails loudly instead of misreading it.
-const protocol = 2
+const protocol = 3
+
+// resultHeader is the worker's first line of output: the result, whose
+// Text follows the line as TextBytes raw bytes.
+type resultHeader struct {
+	*flatten.Result
+	TextBytes int `json:"text_bytes"`
+}
 
 // request is the first line the worker reads.
 type request struct {
@@ -93,6 +102,13 @@ type Converter struct {
 	// ReadPaths are the files and directories external converters may
 	// read besides their programs (default DefaultReadPaths).
 	ReadPaths []string
+	// SyscallFilter builds the seccomp program of the worker of process
+	// id pid (package sandbox/syscallfilter's Build; external: the wider
+	// one for external converters). Required: a worker handed no filter
+	// refuses to convert. It is passed in rather than called here so that
+	// the worker, which links this package, does not link the filter's
+	// assembler.
+	SyscallFilter func(external bool, pid int) ([]byte, error)
 	// Logger receives a line for each conversion that fails.
 	Logger *slog.Logger
 
@@ -211,10 +227,6 @@ func (c *Converter) Convert(ctx context.Context, in flatten.Input, r io.Reader, 
 	opt.Limits.OutputBytes = c.Output
 	req := request{Protocol: protocol, Input: in, Options: opt, Memory: c.Memory, CPU: c.Time + time.Second,
 		Output: c.Output, Command: c.commands, Sandbox: c.sandbox}
-	line, err := json.Marshal(req)
-	if err != nil {
-		return nil, fmt.Errorf("sandbox: encode request: %w", err)
-	}
 
 	tctx, cancel := context.WithTimeout(ctx, c.Time)
 	defer cancel()
@@ -245,6 +257,23 @@ func (c *Converter) Convert(ctx context.Context, in flatten.Input, r io.Reader, 
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("sandbox: start worker: %w", err)
 	}
+	// The filter names the worker's process id: the signals it may send
+	// go to itself only.
+	if c.SyscallFilter != nil {
+		prog, err := c.SyscallFilter(req.Sandbox.External, cmd.Process.Pid)
+		if err != nil {
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			cmd.Wait()
+			return nil, fmt.Errorf("sandbox: system call filter: %w", err)
+		}
+		req.Sandbox.Filter = prog
+	}
+	line, err := json.Marshal(req)
+	if err != nil {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		cmd.Wait()
+		return nil, fmt.Errorf("sandbox: encode request: %w", err)
+	}
 	fed := make(chan error, 1)
 	go func() {
 		// A worker that dies early closes the pipe; the caller still
@@ -259,7 +288,11 @@ func (c *Converter) Convert(ctx context.Context, in flatten.Input, r io.Reader, 
 		stdin.Close()
 		fed <- err
 	}()
-	out, readErr := io.ReadAll(io.LimitReader(stdout, c.Output+resultOverhead+1))
+	// bytes.Buffer doubles as it grows; io.ReadAll would grow a quarter
+	// at a time, allocating five times the output.
+	var outBuf bytes.Buffer
+	_, readErr := outBuf.ReadFrom(io.LimitReader(stdout, c.Output+resultOverhead+1))
+	out := outBuf.Bytes()
 	tooBig := int64(len(out)) > c.Output+resultOverhead
 	if tooBig {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
@@ -284,11 +317,43 @@ func (c *Converter) Convert(ctx context.Context, in flatten.Input, r io.Reader, 
 	case readErr != nil:
 		return fail(flatten.ReasonCrash, "reading converter output: "+readErr.Error())
 	}
-	var res flatten.Result
-	if err := json.Unmarshal(out, &res); err != nil {
+	res, err := decodeResult(out)
+	if err != nil {
 		return fail(flatten.ReasonCrash, "converter output unreadable: "+err.Error())
 	}
-	return &res, nil
+	return res, nil
+}
+
+// decodeResult reads the worker's output: the header line and the text.
+func decodeResult(out []byte) (*flatten.Result, error) {
+	line, text, ok := bytes.Cut(out, []byte("\n"))
+	if !ok {
+		return nil, errors.New("no result line")
+	}
+	h := resultHeader{Result: new(flatten.Result)}
+	if err := json.Unmarshal(line, &h); err != nil {
+		return nil, err
+	}
+	if h.TextBytes != len(text) || h.Text != "" {
+		return nil, fmt.Errorf("%d bytes of text after the result, which announced %d", len(text), h.TextBytes)
+	}
+	h.Text = string(text)
+	return h.Result, nil
+}
+
+// encodeResult writes res as decodeResult reads it.
+func encodeResult(w io.Writer, res *flatten.Result) error {
+	r := *res
+	r.Text = ""
+	line, err := json.Marshal(resultHeader{Result: &r, TextBytes: len(res.Text)})
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(line)
+	bw.WriteByte('\n')
+	bw.WriteString(res.Text)
+	return bw.Flush()
 }
 
 // describeExit says how the worker ended, with the last line it wrote

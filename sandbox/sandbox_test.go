@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mugai/mugai/sandbox/syscallfilter"
 	"github.com/mugai/mugai/sanitize/flatten"
 )
 
@@ -64,6 +65,8 @@ func converter(t testing.TB, misbehave string, commands map[string][]string) *Co
 		Memory:   256 << 20,
 		Output:   1 << 20,
 		Commands: commands,
+		// The gateway's filter, as in production.
+		SyscallFilter: syscallfilter.Build,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +117,8 @@ func TestWithoutLandlock(t *testing.T) {
 		mode LandlockMode
 		want flatten.Action
 	}{{LandlockEnforce, flatten.ActionDrop}, {LandlockBestEffort, flatten.ActionText}} {
-		c, err := New(Converter{Exe: os.Args[0], Env: []string{"MUGAI_SANDBOX_WORKER=1", "MUGAI_SANDBOX_MISBEHAVE=no-landlock"}, Landlock: tt.mode})
+		c, err := New(Converter{Exe: os.Args[0], Env: []string{"MUGAI_SANDBOX_WORKER=1", "MUGAI_SANDBOX_MISBEHAVE=no-landlock"}, Landlock: tt.mode,
+			SyscallFilter: syscallfilter.Build})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -199,4 +203,23 @@ func BenchmarkConvertOverhead(b *testing.B) {
 			flatten.Convert(context.Background(), flatten.Input{}, []byte("hello"), flatten.Options{})
 		}
 	})
+}
+
+// TestWorkerWithoutFilterRefuses: a worker handed no system call filter
+// (a Converter made without SyscallFilter) does not convert unconfined.
+func TestWorkerWithoutFilterRefuses(t *testing.T) {
+	c, err := New(Converter{Exe: os.Args[0], Env: []string{"MUGAI_SANDBOX_WORKER=1"}, Time: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Convert(context.Background(), flatten.Input{Name: "a.txt"}, strings.NewReader("hello\n"), flatten.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Action != flatten.ActionDrop || !strings.Contains(res.Detail, "no system call filter") {
+		t.Errorf("got %+v, want a drop for the missing filter", res)
+	}
+	if err := c.Check(context.Background()); err == nil {
+		t.Error("the start-up check passed a worker that cannot confine itself")
+	}
 }

@@ -59,7 +59,7 @@ func work(stdin io.Reader, stdout, stderr io.Writer, confine func(confinement) e
 	}
 	// The file may be as large as the part limit; reading it is bounded
 	// by the address-space limit just set.
-	data, err := io.ReadAll(br)
+	data, err := readInput(br, inputReserve(req.Memory))
 	if err != nil {
 		return fail("read file: %v", err)
 	}
@@ -73,7 +73,7 @@ func work(stdin io.Reader, stdout, stderr io.Writer, confine func(confinement) e
 			return fail("%v", err)
 		}
 	}
-	if err := json.NewEncoder(stdout).Encode(res); err != nil {
+	if err := encodeResult(stdout, res); err != nil {
 		return fail("write result: %v", err)
 	}
 	return 0
@@ -136,4 +136,44 @@ func vmSize() (uint64, error) {
 		}
 	}
 	return 0, errors.New("no VmSize in /proc/self/status")
+}
+
+// inputReserve is the address space set aside for the file: an eighth of
+// the worker's memory, more than limits.convert_size's default.
+func inputReserve(memory int64) int {
+	if memory <= 0 {
+		return 64 << 20
+	}
+	return int(memory / 8)
+}
+
+// readInput reads the file into an anonymous mapping of reserve bytes,
+// of which the kernel provides only the pages the file fills, and reads on
+// into the Go heap if the file is larger. io.ReadAll would grow its
+// buffer a quarter at a time, allocating five times the file's size, all
+// of it new memory for a fresh process to fault in and clear, and make
+// the garbage collector run for it (docs/performance.md, "Fixed cost per
+// conversion").
+func readInput(r io.Reader, reserve int) ([]byte, error) {
+	buf, err := syscall.Mmap(-1, 0, reserve, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	if err != nil {
+		return io.ReadAll(r) // the address space is short: the Go heap will do
+	}
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err == io.EOF {
+			return buf[:n:n], nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	// Larger than the reservation: on in the heap.
+	rest, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	return append(buf[:n:n], rest...), nil
 }

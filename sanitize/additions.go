@@ -1,16 +1,14 @@
 package sanitize
 
 import (
-	"context"
-	"io"
 	"slices"
 	"strings"
 
 	"github.com/mugai/mugai/sanitize/textclean"
 )
 
-// MessageOptions are what the caller of MessageWith adds to one message;
-// the zero value adds nothing (Message and MessageContext).
+// MessageOptions are what the caller adds to one message (MessageWith,
+// Quarantine); the zero value adds nothing (Message and MessageContext).
 type MessageOptions struct {
 	// Additions, when set, is called once per message, when the
 	// sanitizer knows the addresses the rebuilt From field will show and
@@ -22,6 +20,11 @@ type MessageOptions struct {
 	// results: a callback rather than fixed values because they depend on
 	// that check.
 	Additions func(authors []string) Additions
+	// Held says that the original is kept (see Held); nil: it is not.
+	// The notice then ends with its line about the original, a message
+	// that fails closed under OutcomeQuarantine is quarantined instead of
+	// refused, and the Additions may hold the message back (Hold).
+	Held *Held
 }
 
 // Additions are header fields, notice lines and subject tags added to one
@@ -41,16 +44,18 @@ type Additions struct {
 	// subject does not hold it yet (a reply to a tagged message keeps one
 	// tag, not one per round trip). A message without Subject gets one.
 	SubjectTags []string
+	// Hold, when set, holds the message back after all (the relay: the
+	// From the output shows failed the check the original passed, under
+	// auth.on_fail: quarantine): the quarantine notice for Hold is
+	// written instead of the rebuild, as Quarantine writes it, with the
+	// other additions. Without a kept original (MessageOptions.Held)
+	// nothing is written and MessageWith returns ErrNotHeld.
+	Hold *QuarantineReason
 }
 
 // Field is one header field: a name and an unstructured value.
 type Field struct {
 	Name, Value string
-}
-
-// MessageWith is MessageContext with additions for this message.
-func (s *Sanitizer) MessageWith(ctx context.Context, dst io.Writer, src io.Reader, opts MessageOptions) (*Report, error) {
-	return s.message(ctx, dst, src, opts)
 }
 
 // maxAdditionalFields bounds the fields one message gets added.
@@ -125,16 +130,36 @@ func (w *walker) applySubjectTags(header []field, tags []string) []field {
 // additions; it returns the notice lines they add.
 func (w *walker) header() ([]field, []string) {
 	header := w.rebuildHeaders(&w.root.Header)
-	if w.additions == nil {
+	return w.withAdditions(header)
+}
+
+// withAdditions applies the caller's additions to an output header
+// (rebuilt, or of the envelope sender's): the subject tags and the
+// fields; it returns the notice lines they add. The caller's function is
+// called the first time, with the authors the last rebuild found.
+func (w *walker) withAdditions(header []field) ([]field, []string) {
+	if w.opts.Additions == nil {
 		return header, nil
 	}
-	add := w.additions(append([]string(nil), w.authors...))
-	header = w.applySubjectTags(header, add.SubjectTags)
+	if w.add == nil {
+		add := w.opts.Additions(append([]string(nil), w.authors...))
+		w.add = &add
+	}
+	header = w.applySubjectTags(header, w.add.SubjectTags)
 	var lines []string
-	for _, l := range add.Notice {
+	for _, l := range w.add.Notice {
 		if l = textclean.Line(l); l != "" {
 			lines = append(lines, l)
 		}
 	}
-	return addFields(header, add.Fields), lines
+	return addFields(header, w.add.Fields), lines
+}
+
+// hold is the reason the caller's additions hold the message back, nil
+// when they do not (or were not asked).
+func (w *walker) hold() *QuarantineReason {
+	if w.add == nil {
+		return nil
+	}
+	return w.add.Hold
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -225,6 +226,28 @@ func checkRejected(t *testing.T, a attack, pol sanitize.Policy, raw, out []byte,
 	texts := checkOutput(t, a, pol, notice.Bytes())
 	if len(texts) != 1 || !strings.Contains(texts[0].Body, "本文と添付をすべて削除しました") {
 		t.Errorf("notice-only message:\n%+v", texts)
+	}
+
+	// Quarantined (the default with the vault on): without a kept
+	// original it is refused as before; with one, the recipient gets a
+	// quarantine notice, as safe as any other output, naming the vault id.
+	pol.Ambiguous, pol.OverLimit = sanitize.OutcomeQuarantine, sanitize.OutcomeQuarantine
+	var held bytes.Buffer
+	if _, err := sanitize.New(pol).Message(&held, bytes.NewReader(raw)); !errors.As(err, &again) || held.Len() != 0 {
+		t.Errorf("quarantine without a kept original: %v, %d bytes written", err, held.Len())
+	}
+	h := &sanitize.Held{ID: "7K3M-9QXA-2B4C-D5E6", Notice: "原本は 30 日間保管しています（受付番号 7K3M-9QXA-2B4C-D5E6）。",
+		Sender: "attacker@example.net", Size: int64(len(raw))}
+	rep, err = sanitize.New(pol).MessageWith(context.Background(), &held, bytes.NewReader(raw), sanitize.MessageOptions{Held: h})
+	if err != nil {
+		t.Fatalf("quarantine outcome: %v", err)
+	}
+	if rep.Verdict() != sanitize.VerdictQuarantined || string(rep.Rejected.Kind) != a.Kind {
+		t.Errorf("quarantine outcome: report %+v", rep.Rejected)
+	}
+	texts = checkOutput(t, a, pol, held.Bytes())
+	if len(texts) != 1 || !strings.Contains(texts[0].Body, "原本を隔離しました") || !strings.Contains(texts[0].Body, h.ID) {
+		t.Errorf("quarantine notice:\n%+v", texts)
 	}
 }
 

@@ -32,7 +32,7 @@ func (s *Sanitizer) File(ctx context.Context, name string, r io.Reader) (*FileRe
 	rep := newReport()
 	ctx, cancel := context.WithTimeout(ctx, pol.Limits.Time)
 	defer cancel()
-	w := newWalker(ctx, &pol, s.conv, rep)
+	w := newWalker(ctx, &pol, s.conv, rep, MessageOptions{})
 	c, err := w.runConverter(ctx, flatten.Input{Name: name}, io.LimitReader(r, pol.Limits.PartBytes+1), true)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package sanitize_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -43,6 +44,16 @@ func testPolicy(t *testing.T, raw []byte) sanitize.Policy {
 			p.Prefer = sanitize.Prefer(v)
 		case "ambiguous":
 			p.Ambiguous = sanitize.Outcome(v)
+		case "over_limit":
+			p.OverLimit = sanitize.Outcome(v)
+		case "mime_parts":
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				t.Fatalf("X-Test-Policy: mime_parts=%q: %v", v, err)
+			}
+			p.Limits.Parts = n
+		case "held", "link":
+			// Read by testHeld.
 		case "images":
 			p.Images = sanitize.ImageMode(v)
 		case "flatten":
@@ -61,6 +72,36 @@ func testPolicy(t *testing.T, raw []byte) sanitize.Policy {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// testHeld reads the kept original of a golden input from its
+// X-Test-Policy line: held=ID (the vault id) and link=URL (the recipient
+// page), as the relay passes them; nil without held=.
+func testHeld(raw []byte, pol sanitize.Policy) *sanitize.Held {
+	m := testPolicyLine.FindSubmatch(raw)
+	if m == nil {
+		return nil
+	}
+	var h *sanitize.Held
+	link := ""
+	for _, kv := range strings.Fields(string(m[1])) {
+		k, v, _ := strings.Cut(kv, "=")
+		switch k {
+		case "held":
+			h = &sanitize.Held{ID: v, Sender: "sender@example.jp", Size: int64(len(raw))}
+		case "link":
+			link = v
+		}
+	}
+	if h == nil {
+		return nil
+	}
+	h.Link = link
+	h.Notice = "原本は 30 日間保管しています（受付番号 " + h.ID + "）。必要な場合は受付番号を添えて管理者にお問い合わせください。"
+	if pol.Language == sanitize.English {
+		h.Notice = "The original is kept for 30 days (reference " + h.ID + "). If you need it, ask your administrator, quoting the reference."
+	}
+	return h
 }
 
 // render writes what a golden file holds: the sanitized message (or the
@@ -109,8 +150,9 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			pol := testPolicy(t, raw)
+			held := testHeld(raw, pol)
 			var out bytes.Buffer
-			rep, err := sanitize.New(pol).Message(&out, bytes.NewReader(raw))
+			rep, err := sanitize.New(pol).MessageWith(context.Background(), &out, bytes.NewReader(raw), sanitize.MessageOptions{Held: held})
 			var rej *sanitize.RejectError
 			if err != nil && !errors.As(err, &rej) {
 				t.Fatalf("unexpected error: %v", err)
@@ -124,7 +166,7 @@ func TestGolden(t *testing.T) {
 			}
 			// Determinism (DESIGN.md invariant 8): a second run gives the same bytes.
 			var again bytes.Buffer
-			sanitize.New(pol).Message(&again, bytes.NewReader(raw))
+			sanitize.New(pol).MessageWith(context.Background(), &again, bytes.NewReader(raw), sanitize.MessageOptions{Held: held})
 			if !bytes.Equal(out.Bytes(), again.Bytes()) {
 				t.Errorf("two runs gave different output")
 			}

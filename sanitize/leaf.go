@@ -62,14 +62,10 @@ func (w *walker) leaf(d *doc, e *mimeparse.Entity, inline bool) error {
 		}
 		data := head
 		if !full {
-			// Read the rest after head in one growing buffer: one copy
-			// of the text, not ReadAll's plus a joined one. At most
-			// TextBytes stay in the gateway's memory.
-			buf := bytes.NewBuffer(head)
-			if _, err := buf.ReadFrom(io.LimitReader(body, w.pol.Limits.TextBytes-int64(len(head))+1)); err != nil {
+			// At most TextBytes stay in the gateway's memory.
+			if data, err = readText(head, io.LimitReader(body, w.pol.Limits.TextBytes-int64(len(head))+1)); err != nil {
 				return err
 			}
-			data = buf.Bytes()
 			if int64(len(data)) > w.pol.Limits.TextBytes {
 				// Too long to hold: the converter decodes it in its own
 				// process and returns at most ConvertOutput of text.
@@ -85,6 +81,34 @@ func (w *walker) leaf(d *doc, e *mimeparse.Entity, inline bool) error {
 		return w.dropRaw(d, e, name, sniffed, io.MultiReader(bytes.NewReader(head), body), CauseTransferEncoding)
 	}
 	return w.convertPart(d, e, name, ct, io.MultiReader(bytes.NewReader(head), body), nil)
+}
+
+// readText returns head and the rest of r in one slice. The rest is read
+// in pieces from 4 KiB (most texts are a few kilobytes) doubling up to
+// 256 KiB, and joined once: a growing bytes.Buffer
+// would clear and copy megabytes at a time, in calls that cannot be
+// preempted, which stalls every garbage collection meanwhile (each
+// retrying its signal to this goroutine) and faults in twice the memory.
+func readText(head []byte, r io.Reader) ([]byte, error) {
+	pieces := [][]byte{head}
+	total := len(head)
+	for size := 4 << 10; ; size = min(2*size, 256<<10) {
+		p := make([]byte, size)
+		n, err := io.ReadFull(r, p)
+		pieces = append(pieces, p[:n])
+		total += n
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	data := make([]byte, 0, total)
+	for _, p := range pieces {
+		data = append(data, p...)
+	}
+	return data, nil
 }
 
 // dropRaw reads a part only to hash and measure it, and drops it.

@@ -33,6 +33,7 @@ const (
 	itemExpanded                            // archive or winmail.dat expanded
 	itemAddressName                         // a display name shows another address than the real one
 	itemUnreadable                          // some characters could not be decoded: U+FFFD in the output
+	itemNearDelimiter                       // a line that looks like a MIME delimiter was read as content (RFC 2046)
 )
 
 // perFile reports whether items of kind k are listed one per file (and
@@ -104,6 +105,9 @@ func noticeItems(rep *Report) []noticeItem {
 			add(k, i)
 		}
 		i = cut
+	}
+	if len(rep.NearDelimiters) > 0 {
+		items = append(items, noticeItem{kind: itemNearDelimiter})
 	}
 	if rep.Unreadable {
 		items = append(items, noticeItem{kind: itemUnreadable})
@@ -330,6 +334,7 @@ var itemWriters = map[itemKind]func(*notice, noticeItem){
 	itemExpanded:        (*notice).expanded,
 	itemAddressName:     (*notice).addressName,
 	itemUnreadable:      (*notice).onceLine,
+	itemNearDelimiter:   (*notice).onceLine,
 }
 
 // html says the HTML body was converted, once, with the links changed in
@@ -452,6 +457,8 @@ var onceTexts = map[itemKind][2]string{
 		"A message fragment (message/partial) or external reference (message/external-body) was removed."},
 	itemTruncated: {"HTML に大きすぎる要素があったため、その手前までをテキストに変換しました。",
 		"The HTML had an oversized element; only the text before it was kept."},
+	itemNearDelimiter: {"MIME の区切り線 (boundary) で始まるものの区切り線ではない行を、RFC 2046 のとおり本文の一部として読んで無害化しました（前方一致で区切るソフトでは別の部分に見えることがある形です）。",
+		"A line began with the MIME boundary but was not a delimiter line; it was read as content, as RFC 2046 says, and sanitized that way (software that matches boundaries by prefix would have seen other parts)."},
 	itemUnreadable: {"一部の文字は読み取れなかったため、置換文字 (U+FFFD) で表示しています（文字コードの誤りや破損のため）。",
 		"Some characters could not be read and are shown as the replacement character U+FFFD (a wrong or broken character encoding)."},
 }

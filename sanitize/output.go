@@ -26,9 +26,12 @@ func (w *walker) compose(d *doc) *outMessage {
 	w.rep.Unreadable = w.unreadable && showsReplacement(header, d)
 	items := noticeItems(w.rep)
 	notice := renderNotice(w.pol, lines, items)
+	if h := w.opts.Held; notice != "" && h.held() && h.Notice != "" {
+		notice += "\n" + strings.TrimRight(heldLines(w.pol.Language, h), "\n")
+	}
 	return &outMessage{
 		header:      header,
-		body:        placeNotice(w.pol.NoticePosition, notice, d.text()) + "\n",
+		body:        placeNotice(w.pol.NoticePosition, notice, d.text()),
 		attachments: d.attachments,
 		summary:     summarize(items, w.rep),
 	}
@@ -86,16 +89,20 @@ func showsReplacement(header []field, d *doc) bool {
 	return false
 }
 
+// placeNotice puts the notice above or below the body (with the
+// separator line between them) and ends the text with a line end.
 func placeNotice(pos NoticePosition, notice, body string) string {
+	// One concatenation each, the final line end included: the body may
+	// be megabytes.
 	switch {
 	case notice == "":
-		return body
+		return body + "\n"
 	case body == "":
-		return notice
+		return notice + "\n"
 	case pos == NoticeBottom:
-		return body + "\n\n" + noticeSeparator + "\n" + notice
+		return body + "\n\n" + noticeSeparator + "\n" + notice + "\n"
 	}
-	return notice + "\n" + noticeSeparator + "\n\n" + body
+	return notice + "\n" + noticeSeparator + "\n\n" + body + "\n"
 }
 
 // summaryKeys are the words of the X-Mugai-Sanitized summary for the
@@ -118,6 +125,7 @@ var summaryKeys = map[itemKind]struct {
 	itemConverted:       {"converted", false},
 	itemReencoded:       {"images-reencoded", false},
 	itemExpanded:        {"archives-expanded", false},
+	itemNearDelimiter:   {"near-delimiters", true},
 }
 
 // summarize writes the X-Mugai-Sanitized value: counts of each kind of

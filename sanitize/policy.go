@@ -16,7 +16,8 @@ type Policy struct {
 	Links LinkMode
 	// Ambiguous says what to do with a message whose MIME structure can be
 	// read in more than one way (duplicate boundaries, conflicting
-	// parameters, ...): reject it, or replace its content by a notice.
+	// parameters, ...): reject it, replace its content by a notice, or
+	// quarantine it (a notice-only message; the original held in the vault).
 	Ambiguous Outcome
 	// OverLimit says what to do with a message that exceeds one of Limits.
 	OverLimit Outcome
@@ -168,6 +169,14 @@ const (
 	// OutcomeNotice delivers a message that keeps the allowlisted headers
 	// and replaces the whole content by a notice saying why.
 	OutcomeNotice Outcome = "notice"
+	// OutcomeQuarantine holds the message: when its original is kept
+	// (Held), the recipient gets a notice-only message saying what
+	// arrived — sender, subject, size, the parts that could be read —,
+	// why it could not be rebuilt, and how to get the original (its vault
+	// id); the sender gets no refusal. Where no original is kept (no
+	// vault, `mugai sanitize`) there is nothing to hold: it is refused as
+	// with OutcomeReject.
+	OutcomeQuarantine Outcome = "quarantine"
 )
 
 // Language of notices.
@@ -214,14 +223,14 @@ const (
 )
 
 // DefaultPolicy returns the policy used when nothing is configured: plain
-// text preferred, links defanged, ambiguous or oversized messages rejected,
-// Japanese notice on top.
+// text preferred, links defanged, ambiguous or oversized messages
+// quarantined (refused where no original is kept), Japanese notice on top.
 func DefaultPolicy() Policy {
 	return Policy{
 		Prefer:         PreferText,
 		Links:          LinksDefang,
-		Ambiguous:      OutcomeReject,
-		OverLimit:      OutcomeReject,
+		Ambiguous:      OutcomeQuarantine,
+		OverLimit:      OutcomeQuarantine,
 		Language:       Japanese,
 		NoticePosition: NoticeTop,
 		Flatten:        FlattenAttach,
@@ -328,8 +337,8 @@ func (p Policy) Validate() error {
 	for _, err := range []error{
 		check("prefer", string(p.Prefer), string(PreferText), string(PreferHTML)),
 		check("links", string(p.Links), string(LinksKeep), string(LinksDefang), string(LinksRemove)),
-		check("ambiguous", string(p.Ambiguous), string(OutcomeReject), string(OutcomeNotice)),
-		check("over_limit", string(p.OverLimit), string(OutcomeReject), string(OutcomeNotice)),
+		check("ambiguous", string(p.Ambiguous), string(OutcomeReject), string(OutcomeNotice), string(OutcomeQuarantine)),
+		check("over_limit", string(p.OverLimit), string(OutcomeReject), string(OutcomeNotice), string(OutcomeQuarantine)),
 		check("language", string(p.Language), string(Japanese), string(English)),
 		check("notice_position", string(p.NoticePosition), string(NoticeTop), string(NoticeBottom)),
 		check("flatten", string(p.Flatten), string(FlattenAttach), string(FlattenInline)),

@@ -37,12 +37,20 @@ type Report struct {
 	// Unreadable is true when some characters could not be decoded and
 	// show as U+FFFD in the output.
 	Unreadable bool `json:"unreadable,omitempty"`
+	// NearDelimiters lists the multiparts (by Path) in which a line began
+	// with the boundary but was not a delimiter line. RFC 2046 §5.1.1
+	// gives such a line one reading, content of the part it is in, and the
+	// message was sanitized that way; only a parser matching delimiters by
+	// prefix would see other parts, and no such reading reaches the
+	// recipient, who gets the rebuild. The notice says so.
+	NearDelimiters []string `json:"near_delimiters,omitempty"`
 	// Warnings are things a human might want to know (a header that could
 	// not be parsed, an unknown transfer encoding read as 8bit) that did
 	// not change the outcome.
 	Warnings []string `json:"warnings,omitempty"`
 	// Rejected is set when the message failed closed: either refused (the
-	// error returned is a *RejectError) or replaced by a notice-only message.
+	// error returned is a *RejectError), replaced by a notice-only
+	// message, or quarantined.
 	Rejected *Rejection `json:"rejected,omitempty"`
 	// Auth is the sender authentication of the original, set by the relay
 	// (never by the sanitizer).
@@ -65,7 +73,34 @@ type Rejection struct {
 	// Replaced is true when the message was delivered as a notice-only
 	// message instead of being refused.
 	Replaced bool `json:"replaced,omitempty"`
+	// Quarantined is true when that notice-only message is a quarantine
+	// notice: the original is held in the vault (outcome quarantine, or
+	// a caller's Sanitizer.Quarantine). Replaced is then true too.
+	Quarantined bool `json:"quarantined,omitempty"`
 }
+
+// Verdict is the one word for what became of the message, as the vault
+// records it and the console filters by: "sanitized", "notice" (the
+// content replaced by a notice), "quarantined" or "rejected".
+func (r *Report) Verdict() string {
+	switch {
+	case r == nil || r.Rejected == nil:
+		return VerdictSanitized
+	case r.Rejected.Quarantined:
+		return VerdictQuarantined
+	case r.Rejected.Replaced:
+		return VerdictNotice
+	}
+	return VerdictRejected
+}
+
+// Verdicts (Report.Verdict).
+const (
+	VerdictSanitized   = "sanitized"
+	VerdictNotice      = "notice"
+	VerdictQuarantined = "quarantined"
+	VerdictRejected    = "rejected"
+)
 
 // Spoof is a display name that shows an address other than the one the
 // mail goes to or comes from ("総務課 <soumu@city.example.lg.jp>"
@@ -249,7 +284,7 @@ func (r *Report) LinksChanged() int {
 // per-message log line, sorted, each with its count when above one:
 // html-to-text, links-changed(N), dropped:<type>, text-attachment,
 // payload:<encoding>, signature-removed, charset-guessed,
-// rejected:<kind>, replaced:<kind>.
+// rejected:<kind>, replaced:<kind>, quarantined:<kind>.
 func (r *Report) LogActions() []string {
 	if r == nil {
 		return nil
@@ -278,9 +313,12 @@ func (r *Report) LogActions() []string {
 		}
 	}
 	if r.Rejected != nil {
-		if r.Rejected.Replaced {
+		switch {
+		case r.Rejected.Quarantined:
+			counts["quarantined:"+string(r.Rejected.Kind)]++
+		case r.Rejected.Replaced:
 			counts["replaced:"+string(r.Rejected.Kind)]++
-		} else {
+		default:
 			counts["rejected:"+string(r.Rejected.Kind)]++
 		}
 	}

@@ -85,19 +85,19 @@ func (s *Sanitizer) Message(dst io.Writer, src io.Reader) (*Report, error) {
 // MessageContext is Message with a context: the message fails closed (a
 // "limit" rejection) if ctx ends or the policy's time limit passes first.
 func (s *Sanitizer) MessageContext(parent context.Context, dst io.Writer, src io.Reader) (*Report, error) {
-	return s.message(parent, dst, src, MessageOptions{})
+	return s.MessageWith(parent, dst, src, MessageOptions{})
 }
 
-// message is MessageWith.
-func (s *Sanitizer) message(parent context.Context, dst io.Writer, src io.Reader, opts MessageOptions) (*Report, error) {
+// MessageWith is MessageContext with the caller's options for this
+// message (MessageOptions): additions to the output, and the kept
+// original — its line in the notice, and under OutcomeQuarantine a
+// message that fails closed is quarantined (a notice-only message)
+// instead of refused. It returns ErrNotHeld, having written nothing, when
+// the Additions hold the message back and no original is kept.
+func (s *Sanitizer) MessageWith(parent context.Context, dst io.Writer, src io.Reader, opts MessageOptions) (*Report, error) {
 	ctx, cancel := context.WithTimeout(parent, s.policy.Limits.Time)
 	defer cancel()
-	counted := &countingReader{r: src}
-	rep := newReport()
-	w := newWalker(ctx, &s.policy, s.conv, rep)
-	w.additions = opts.Additions
-	out, err := w.run(counted)
-	rep.InputBytes = counted.n
+	w, rep, out, err := s.read(ctx, src, opts)
 	if err != nil {
 		rej, ok := s.rejection(err)
 		if !ok || parent.Err() != nil {
@@ -110,18 +110,49 @@ func (s *Sanitizer) message(parent context.Context, dst io.Writer, src io.Reader
 		if rej.Kind != RejectAmbiguous {
 			outcome = s.policy.OverLimit
 		}
-		if outcome != OutcomeNotice || w.root == nil {
+		switch {
+		case outcome == OutcomeQuarantine && opts.Held.held():
+			// Held back, the original kept: the recipient learns what
+			// arrived and how to get it; the sender is not refused.
+			rep.Rejected.Replaced, rep.Rejected.Quarantined = true, true
+			out = w.quarantined(msgQuarantined, rejectionText(s.policy.Language, rej), rej.Reason)
+		case outcome == OutcomeNotice && w.root != nil:
+			// Replace the content by a notice; keep the sender's headers.
+			rep.Rejected.Replaced = true
+			out = w.noticeOnly(rej.Reason)
+		default:
 			return rep, rej
 		}
-		// Replace the content by a notice; keep the sender's headers.
-		rep.Rejected.Replaced = true
-		out = w.noticeOnly(rej.Reason)
 	}
+	if why := w.hold(); why != nil && (rep.Rejected == nil || !rep.Rejected.Quarantined) {
+		// The caller's additions hold the message back after all.
+		if !opts.Held.held() {
+			return rep, ErrNotHeld
+		}
+		rep.Rejected = why.rejection()
+		out = w.quarantined(msgHeldBack, why.Text, why.Detail)
+	}
+	return rep, s.writeOut(dst, rep, out)
+}
+
+// read reads and renders the message in src: the walker (whose state
+// the notice-only messages need), the report and the output.
+func (s *Sanitizer) read(ctx context.Context, src io.Reader, opts MessageOptions) (*walker, *Report, *outMessage, error) {
+	counted := &countingReader{r: src}
+	rep := newReport()
+	w := newWalker(ctx, &s.policy, s.conv, rep, opts)
+	out, err := w.run(counted)
+	rep.InputBytes = counted.n
+	return w, rep, out, err
+}
+
+// writeOut writes the output message to dst and counts it in rep.
+func (s *Sanitizer) writeOut(dst io.Writer, rep *Report, out *outMessage) error {
 	// Straight to dst through a small buffer: a copy of the whole output
 	// in memory would add its size, and its garbage, to every message
 	// (the relay's dst is already a spool).
 	ew := &endWriter{w: bufio.NewWriterSize(dst, 8<<10)}
-	err = out.write(ew, &s.policy)
+	err := out.write(ew, &s.policy)
 	if err == nil && ew.last != [2]byte{'\r', '\n'} {
 		// go-message's base64 writer leaves the last line open; SMTP and
 		// RFC 5322 §2.1 want every line ended.
@@ -132,9 +163,9 @@ func (s *Sanitizer) message(parent context.Context, dst io.Writer, src io.Reader
 	}
 	rep.OutputBytes = ew.n
 	if err != nil {
-		return rep, fmt.Errorf("write sanitized message: %w", err)
+		return fmt.Errorf("write sanitized message: %w", err)
 	}
-	return rep, nil
+	return nil
 }
 
 // endWriter counts what it writes and remembers the last two bytes.

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Performance harness (docs/performance.md): relay throughput and latency
-# against Postfix, converter speed against w3m, html2text and pdftotext,
-# and mugai's peak memory. Prints one table of figures.
+# against Postfix, with the originals vault off, on SQLite and on
+# PostgreSQL; converter speed against w3m, html2text and pdftotext; and
+# mugai's peak memory. Prints one table of figures.
 #
 #   relay:      smtp-source -s 20 ──▶ (a) smtp-sink                (the ceiling)
 #                                 ──▶ (b) Postfix ──▶ smtp-sink    (relayhost = the sink)
-#                                 ──▶ (c) mugai serve ──▶ smtp-sink
+#                                 ──▶ (c) mugai serve, vault off ──▶ smtp-sink
+#                                 ──▶ (d) mugai serve, vault on SQLite (the default) ──▶ smtp-sink
+#                                 ──▶ (e) mugai serve, vault on PostgreSQL ──▶ smtp-sink
 #   converters: the same HTML and PDF files through mugai and the tools
 #   memory:     mugai serve under 50 concurrent 1 MB messages;
 #               mugai sanitize on a 100 MB message
@@ -14,7 +17,9 @@
 # is a separate one in a temporary directory (postfix -c DIR, as in
 # scripts/postfix-test.sh). Every loop is bounded in count and time, and
 # everything this script starts is stopped at exit. Needs root (Postfix's
-# master runs as root); installs its Debian packages when missing.
+# master runs as root); installs its Debian packages when missing. The
+# PostgreSQL server is a throwaway one (scripts/pg-start.sh: a Unix socket
+# in a temporary directory).
 #
 # Usage: bash scripts/bench.sh
 #   BENCH_REPEAT=N   runs of each measurement; the table shows medians (3)
@@ -61,7 +66,8 @@ getent passwd postfix >/dev/null || die "no postfix user after installing postfi
 T=$(mktemp -d /tmp/mugai-bench.XXXXXX)
 chmod 755 "$T" # Postfix's unprivileged daemons walk into the queue below it
 PF=$T/postfix
-SINK_PID="" MUGAI_PID="" TESTDNS_PID="" POSTFIX_STARTED=""
+SINK_PID="" TESTDNS_PID="" POSTFIX_STARTED="" PG_STARTED=""
+declare -A MUGAI_PID=()
 started=$(date +%s)
 
 stop_pid() { # stop_pid PID: TERM, up to 10 s, then KILL; only that process
@@ -72,7 +78,10 @@ stop_pid() { # stop_pid PID: TERM, up to 10 s, then KILL; only that process
   kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
-stop_mugai() { stop_pid "$MUGAI_PID"; MUGAI_PID=""; }
+stop_mugai() { # stop_mugai [VARIANT]: one, or all
+  local v
+  for v in ${1:-${!MUGAI_PID[@]}}; do stop_pid "${MUGAI_PID[$v]:-}"; unset "MUGAI_PID[$v]"; done
+}
 stop_postfix() {
   [ -n "$POSTFIX_STARTED" ] || return 0
   local pid=""
@@ -90,8 +99,9 @@ cleanup() {
   stop_postfix
   stop_pid "$SINK_PID"
   stop_pid "$TESTDNS_PID"
+  [ -z "$PG_STARTED" ] || bash scripts/pg-start.sh stop >/dev/null 2>&1 || true
   if [ $rc -ne 0 ]; then
-    say "--- mugai log (last 10 lines)"; tail -n 10 "$T/mugai.log" 2>/dev/null >&2 || true
+    say "--- mugai logs (last 10 lines each)"; tail -n 10 "$T"/mugai-*.log 2>/dev/null >&2 || true
     say "--- Postfix log (last 10 lines)"; tail -n 10 "$PF/maillog" 2>/dev/null >&2 || true
   fi
   if [ -n "${MUGAI_KEEP:-}" ]; then say "kept $T"; else rm -rf "$T"; fi
@@ -109,14 +119,14 @@ wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
   done
 }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-pick_ports() { # four free loopback ports in a row
+pick_ports() { # five free loopback ports in a row
   local base p ok
   for _ in $(seq 1 50); do
     # Below Linux's ephemeral range (32768-60999), where the thousands of
     # connections of this run take their local ports.
     base=$(( 22000 + (RANDOM % 1000) * 10 ))
     ok=1
-    for p in $(seq "$base" $((base + 3))); do
+    for p in $(seq "$base" $((base + 4))); do
       if port_open "$p"; then ok=""; break; fi
     done
     if [ -n "$ok" ]; then echo "$base"; return 0; fi
@@ -124,7 +134,8 @@ pick_ports() { # four free loopback ports in a row
   die "no free loopback ports found"
 }
 BASE=$(pick_ports)
-P_SINK=$BASE P_POSTFIX=$((BASE + 1)) P_MUGAI=$((BASE + 2))
+P_SINK=$BASE P_POSTFIX=$((BASE + 1))
+declare -A P_MUGAI=([off]=$((BASE + 2)) [sqlite]=$((BASE + 3)) [pg]=$((BASE + 4)))
 
 # --- build, inputs ------------------------------------------------------------
 say "building mugai and the harness; generating inputs in $T/in"
@@ -209,13 +220,24 @@ testdns_up() { grep -q '^listening 127\.' "$T/testdns.out"; }
 wait_for 10 "the test DNS server" testdns_up
 TESTDNS_ADDR=$(sed -n 's/^listening //p' "$T/testdns.out")
 
+# PostgreSQL for the shared vault (e): a throwaway server of its own.
+say "PostgreSQL for the vault"
+eval "$(bash scripts/pg-start.sh)"
+PG_STARTED=1
+PG_PID=$(head -n 1 "$MUGAI_TEST_PG_DIR/data/postmaster.pid")
+"$T/mugai" vault keygen -o "$T/vault-identity.txt" -recipients "$T/vault-recipients.txt" >/dev/null
+
 # mugai with the defaults but for its addresses: loopback clients, the
-# sink as next hop, room for the 50 sessions of the memory run, and the
-# test DNS.
-cat >"$T/mugai.yaml" <<EOF
+# sink as next hop, room for the 50 sessions of the memory run, sender
+# authentication on with the test DNS, and no console. Three variants:
+# the vault off, on SQLite in a directory of this run (the embedded
+# default), on the PostgreSQL server above.
+write_mugai_config() { # write_mugai_config VARIANT VAULT-SECTION
+  cat >"$T/mugai-$1.yaml" <<EOF
 hostname: mugai.bench.invalid
 listen:
-  smtp: 127.0.0.1:$P_MUGAI
+  smtp: 127.0.0.1:${P_MUGAI[$1]}
+  console: ""
 relay:
   networks: [127.0.0.0/8]
 delivery:
@@ -225,19 +247,29 @@ limits:
   connections_per_ip: 100
 dns:
   servers: ["$TESTDNS_ADDR"]
+$2
 EOF
-start_mugai() {
-  "$T/mugai" serve -config "$T/mugai.yaml" >>"$T/mugai.log" 2>&1 &
-  MUGAI_PID=$!
-  wait_for 15 "mugai on port $P_MUGAI" "$T/mugai" healthcheck -config "$T/mugai.yaml"
 }
-start_mugai
+write_mugai_config off "vault:
+  enabled: false"
+write_mugai_config sqlite "vault:
+  path: $T/vault-sqlite"
+write_mugai_config pg "vault:
+  backend: postgres
+  dsn: \"$MUGAI_TEST_PG_DSN\"
+  recipients_file: $T/vault-recipients.txt"
+start_mugai() { # start_mugai VARIANT
+  "$T/mugai" serve -config "$T/mugai-$1.yaml" >>"$T/mugai-$1.log" 2>&1 &
+  MUGAI_PID[$1]=$!
+  wait_for 15 "mugai ($1) on port ${P_MUGAI[$1]}" "$T/mugai" healthcheck -config "$T/mugai-$1.yaml"
+}
+for v in off sqlite pg; do start_mugai "$v"; done
 
 # --- relay ----------------------------------------------------------------------
-declare -A PORT=([direct]=$P_SINK [postfix]=$P_POSTFIX [mugai]=$P_MUGAI)
+declare -A PORT=([direct]=$P_SINK [postfix]=$P_POSTFIX [mugai]=${P_MUGAI[off]} [mugai-sqlite]=${P_MUGAI[sqlite]} [mugai-pg]=${P_MUGAI[pg]})
 declare -A COUNT=([plain]=$(scaled 2000) [html]=$(scaled 1000) [pdf]=$(scaled 100))
 KINDS=(plain html pdf)
-PATHS=(direct postfix mugai)
+PATHS=(direct postfix mugai mugai-sqlite mugai-pg)
 RAW=$T/raw.txt # one line per run: what kind path key value
 : >"$RAW"
 
@@ -245,7 +277,14 @@ RAW=$T/raw.txt # one line per run: what kind path key value
 # file, timed until the sink counted every message.
 run_source() {
   local path=$1 kind=$2 s=$3 m=$4 pid=0
-  case $path in postfix) pid=$POSTFIX_PID ;; mugai) pid=$MUGAI_PID ;; esac
+  # CPU of the relay: Postfix's daemons; mugai and its converters; and,
+  # for the shared vault, the PostgreSQL server's processes too.
+  case $path in
+    postfix) pid=$POSTFIX_PID ;;
+    mugai) pid=${MUGAI_PID[off]} ;;
+    mugai-sqlite) pid=${MUGAI_PID[sqlite]} ;;
+    mugai-pg) pid="${MUGAI_PID[pg]},$PG_PID" ;;
+  esac
   "$B" send -sink-log "$T/sink.log" -expect "$m" -timeout 300s -cpu-pid "$pid" -- \
     smtp-source -s "$s" -m "$m" -d -f yamada@example.jp -t soumu@city.example.lg.jp \
     -F "$IN/$kind.eml" "127.0.0.1:${PORT[$path]}"
@@ -313,15 +352,19 @@ for r in $(seq 1 "$REPEAT"); do
 done
 
 # --- memory -----------------------------------------------------------------------
-say "memory: mugai serve with 50 concurrent 1 MB messages (a fresh process)"
+say "memory: mugai serve with 50 concurrent 1 MB messages (a fresh process; vault off, then on SQLite)"
 stop_mugai
-start_mugai
-for r in 1 2; do # 100 messages: each of the 50 sessions sends two
-  out=$(run_source mugai pdf 50 50) || die "50 sessions: $out"
+for v in off sqlite; do
+  start_mugai "$v"
+  path=mugai
+  [ "$v" = off ] || path=mugai-$v
+  for r in 1 2; do # 100 messages: each of the 50 sessions sends two
+    out=$(run_source "$path" pdf 50 50) || die "50 sessions ($v): $out"
+  done
+  hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/${MUGAI_PID[$v]}/status")
+  echo "mem serve50-$v self $hwm" >>"$RAW"
+  stop_mugai "$v"
 done
-hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$MUGAI_PID/status")
-echo "mem serve50 self $hwm" >>"$RAW"
-stop_mugai
 
 say "memory: mugai sanitize on a 100 MB message"
 # The size limits raised so the message is sanitized at all; with the
@@ -360,7 +403,7 @@ echo
 echo "mugai performance — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); medians of $REPEAT runs"
 echo
 echo "Relay: smtp-source, 20 sessions (-s 20 -d); rates counted where the mail arrives (smtp-sink)"
-printf '%-6s %-18s %6s %9s %8s %10s %9s %9s %9s %10s\n' kind path msgs "msg/s" "MB/s" "lat20 ms" "+lat20" "lat1 ms" "+lat1" "CPU ms/msg"
+printf '%-6s %-21s %6s %9s %8s %10s %9s %9s %9s %10s\n' kind path msgs "msg/s" "MB/s" "lat20 ms" "+lat20" "lat1 ms" "+lat1" "CPU ms/msg"
 declare -A RATE
 for kind in "${KINDS[@]}"; do
   m=${COUNT[$kind]}
@@ -373,31 +416,42 @@ for kind in "${KINDS[@]}"; do
     l1=$(med lat1 "$kind" "$path" ms)
     l1d=$(med lat1 "$kind" direct ms)
     RATE[$kind.$path]=$(awk -v m="$m" -v t="$done_s" 'BEGIN { printf "%.2f", m / t }')
-    case $path in direct) label="(a) direct to sink" ;; postfix) label="(b) Postfix relay" ;; *) label="(c) mugai serve" ;; esac
+    case $path in
+      direct) label="(a) direct to sink" ;;
+      postfix) label="(b) Postfix relay" ;;
+      mugai) label="(c) mugai, no vault" ;;
+      mugai-sqlite) label="(d) mugai, SQLite" ;;
+      *) label="(e) mugai, PostgreSQL" ;;
+    esac
     # Latency under load by Little's law: 20 sessions always busy, so a
     # message takes 20 × (sender's time) / messages on average.
     awk -v kind="$kind" -v label="$label" -v m="$m" -v t="$done_s" -v b="$bytes" -v s="$send_s" -v sd="$direct_send" \
         -v cpu="$cpu" -v l1="$l1" -v l1d="$l1d" -v path="$path" 'BEGIN {
       l20 = 20000 * s / m; l20d = 20000 * sd / m
       c = (path == "direct") ? "-" : sprintf("%.2f", 1000 * cpu / m)
-      printf "%-6s %-18s %6d %9.1f %8.2f %10.2f %9s %9.2f %9s %10s\n", kind, label, m, m / t, m * b / t / 1e6,
+      printf "%-6s %-21s %6d %9.1f %8.2f %10.2f %9s %9.2f %9s %10s\n", kind, label, m, m / t, m * b / t / 1e6,
         l20, (path == "direct") ? "-" : sprintf("%+.2f", l20 - l20d), l1, (path == "direct") ? "-" : sprintf("%+.2f", l1 - l1d), c }'
   done
 done
 echo
-printf 'ratios of msg/s         %-8s %-8s %-8s\n' plain html pdf
-printf '  (c)/(b) mugai/Postfix  %-8s %-8s %-8s   target >= 1.0 for plain and html\n' \
-  "$(awk -v a="${RATE[plain.mugai]}" -v b="${RATE[plain.postfix]}" 'BEGIN { printf "%.2f", a / b }')" \
-  "$(awk -v a="${RATE[html.mugai]}" -v b="${RATE[html.postfix]}" 'BEGIN { printf "%.2f", a / b }')" \
-  "$(awk -v a="${RATE[pdf.mugai]}" -v b="${RATE[pdf.postfix]}" 'BEGIN { printf "%.2f", a / b }')"
-printf '  (c)/(a) mugai/ceiling  %-8s %-8s %-8s\n' \
-  "$(awk -v a="${RATE[plain.mugai]}" -v b="${RATE[plain.direct]}" 'BEGIN { printf "%.2f", a / b }')" \
-  "$(awk -v a="${RATE[html.mugai]}" -v b="${RATE[html.direct]}" 'BEGIN { printf "%.2f", a / b }')" \
-  "$(awk -v a="${RATE[pdf.mugai]}" -v b="${RATE[pdf.direct]}" 'BEGIN { printf "%.2f", a / b }')"
-cpuratio() { awk -v a="$(med relay "$1" postfix cpu)" -v b="$(med relay "$1" mugai cpu)" 'BEGIN { printf "%.2f", a / b }'; }
-printf '  CPU per message, Postfix/mugai  %-8s %-8s %-8s   (above 1: mugai uses less CPU; steadier than msg/s on a busy machine)\n' \
-  "$(cpuratio plain)" "$(cpuratio html)" "$(cpuratio pdf)"
-
+ratio() { awk -v a="${RATE[$1.$2]}" -v b="${RATE[$1.$3]}" 'BEGIN { printf "%.2f", a / b }'; }
+printf 'ratios of msg/s                 %-8s %-8s %-8s\n' plain html pdf
+for p in mugai mugai-sqlite mugai-pg; do
+  case $p in
+    mugai) label="(c)/(b) no vault/Postfix  " target="" ;;
+    mugai-sqlite) label="(d)/(b) SQLite/Postfix    " target="target >= 1.5 for plain and html" ;;
+    *) label="(e)/(b) PostgreSQL/Postfix" target="target >= 1.5 for plain and html" ;;
+  esac
+  printf '  %s  %-8s %-8s %-8s   %s\n' "$label" "$(ratio plain "$p" postfix)" "$(ratio html "$p" postfix)" "$(ratio pdf "$p" postfix)" "$target"
+done
+printf '  (d)/(c) SQLite/no vault     %-8s %-8s %-8s   (what the vault costs)\n' \
+  "$(ratio plain mugai-sqlite mugai)" "$(ratio html mugai-sqlite mugai)" "$(ratio pdf mugai-sqlite mugai)"
+printf '  (c)/(a) mugai/ceiling       %-8s %-8s %-8s\n' "$(ratio plain mugai direct)" "$(ratio html mugai direct)" "$(ratio pdf mugai direct)"
+cpuratio() { awk -v a="$(med relay "$1" postfix cpu)" -v b="$(med relay "$1" "$2" cpu)" 'BEGIN { printf "%.2f", a / b }'; }
+for p in mugai mugai-sqlite mugai-pg; do
+  printf '  CPU per message, Postfix/%-13s %-8s %-8s %-8s\n' "$p" "$(cpuratio plain "$p")" "$(cpuratio html "$p")" "$(cpuratio pdf "$p")"
+done
+echo "  (above 1: mugai uses less CPU; steadier than msg/s on a busy machine; (e) counts the PostgreSQL server's CPU too)"
 echo
 echo "Converters: whole commands, file to text; ms per file (wall / CPU), MB/s on the wall time"
 printf '%-11s %8s  %-26s %9s %9s %8s\n' file KB tool "wall ms" "CPU ms" "MB/s"
@@ -430,7 +484,8 @@ echo "  mugai file / pdftotext, whole commands (<= 2 is the target):   report.pd
 echo
 echo "Memory: peak RSS (target <= 128 MiB)"
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
-echo "  mugai serve, 50 concurrent 1 MB messages (VmHWM):           $(mib "$(med mem serve50 self)")"
+echo "  mugai serve, 50 concurrent 1 MB messages (VmHWM), vault off: $(mib "$(med mem serve50-off self)")"
+echo "  the same, vault on SQLite:                                   $(mib "$(med mem serve50-sqlite self)")"
 echo "  mugai sanitize, 100 MB message (limits.convert_size default): $(mib "$(med mem big self)") (with children: $(mib "$(med mem big tree)"))"
 echo "  the same, converter handed the 73 MB PDF (convert_size 128MiB): $(mib "$(med mem bigconv self)") (converter child included: $(mib "$(med mem bigconv tree)"))"
 echo

@@ -38,7 +38,9 @@ printf 'hello\n' >"$T/in/tiny.txt"
 if [ -n "${BASE:-}" ]; then
   mkdir -p "$T/src" "$T/base"
   git archive "$BASE" | tar -x -C "$T/src"
-  (cd "$T/src" && CGO_ENABLED=0 go build -trimpath -o "$T/base/" ./cmd/mugai)
+  (cd "$T/src" && CGO_ENABLED=0 go build -trimpath -o "$T/base/" ./cmd/mugai ./cmd/mugai-convert)
+  # Its own harness: the worker protocol may differ between commits.
+  (cd "$T/src" && go build -o "$T/base/" ./cmd/mugai-bench)
 fi
 
 # inits BINARY: the package initializers' clock time and allocations at
@@ -105,3 +107,31 @@ printf '%-58s %9.3f %9s\n' "in-process (flatten.Convert)" "$(awk -v n="$(bench "
 echo "  worker mugai_convert is mugai re-executed (no mugai-convert installed beside it);"
 echo "  confined − unconfined is the sandbox's set-up in each worker (Landlock, seccomp, descriptors);"
 echo "  on a busy machine compare CPU: Landlock's all-thread step waits for every thread to be scheduled"
+
+# What a conversion of a real attachment costs beyond the conversion: the
+# bench's 680 KB report, from a long-running parent (mugai-bench worker:
+# medians per conversion), the worker's Go runtime as it starts and with
+# other settings, and the same conversion in-process.
+PDF_N=$(( N < 20 ? 20 : N ))
+printf '\n%-44s %9s %11s %11s\n' "one conversion of report.pdf (680 KB)" "wall ms" "parent CPU" "worker CPU"
+row() { # row LABEL BENCH [ENV]
+  local out
+  out=$("$2" worker -exe "$(dirname "$2")/mugai-convert" -n "$PDF_N" -env "${3:-}" "$T/in/report.pdf") || return 0
+  eval "$out" # wall_ms= parent_ms= worker_ms= n=
+  printf '%-44s %9.2f %11.2f %11.2f\n' "$1" "$wall_ms" "$parent_ms" "$worker_ms"
+}
+for r in 1 2; do # twice, in turns: the spread is the noise
+  if [ -n "${BASE:-}" ] && "$T/base/mugai-bench" worker 2>&1 | grep -q usage; then
+    row "worker (base)" "$T/base/mugai-bench"
+  fi
+  cp "$T/mugai-bench" "$T/now/"
+  row "worker" "$T/now/mugai-bench"
+  row "worker, GOGC=off" "$T/now/mugai-bench" GOGC=off
+  row "worker, GOMAXPROCS=1" "$T/now/mugai-bench" GOMAXPROCS=1
+done
+"$T/mugai-bench" convert -kind pdf -n "$PDF_N" "$T/in/report.pdf" >"$T/inproc"
+eval "$(cat "$T/inproc")" # seconds= cpu= bytes=
+printf '%-44s %9.2f %11s %11.2f\n' "in-process (pdftext.Extract)" "$(awk -v s="$seconds" -v n="$PDF_N" 'BEGIN{print 1000 * s / n}')" "-" \
+  "$(awk -v c="$cpu" -v n="$PDF_N" 'BEGIN{print 1000 * c / n}')"
+echo "  worker − in-process is the worker's start, sandbox, reading the file and writing the text;"
+echo "  parent CPU is starting the worker, feeding it the file and reading its result"

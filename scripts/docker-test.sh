@@ -158,14 +158,17 @@ hostname: mugai-docker.test.invalid
 listen:
   smtp: 127.0.0.1:$P_SMTP
   http: 127.0.0.1:$P_HTTP
+  # The host's network: no console on a fixed port here.
+  console: ""
 relay:
   domains: [city.example.lg.jp]
   networks: [127.0.0.0/8]
 delivery:
   maildir: /var/spool/mugai/outbox
-# The image's test sends from loopback without XFORWARD; sender
-# authentication (tested by the relay's tests and the Postfix and HAProxy
-# scripts) is off so that nothing asks the machine's resolvers.
+# The vault as by default, in the working directory. The image's test
+# sends from loopback without XFORWARD; sender authentication (tested by
+# the relay's tests and the Postfix and HAProxy scripts) is off so that
+# nothing asks the machine's resolvers.
 auth:
   enabled: false
 EOF

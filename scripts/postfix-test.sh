@@ -97,12 +97,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-BASE=$(pick_ports 5)
+BASE=$(pick_ports 6)
 P_IN=$BASE              # Postfix, "Internet" side, after-queue recipe
 P_PROXY=$((BASE + 1))   # Postfix, before-queue recipe (smtpd_proxy_filter)
 P_MUGAI=$((BASE + 2))   # mugai
 P_REINJECT=$((BASE + 3)) # Postfix reinjection listener (no filter)
 P_HTTP=$((BASE + 4))    # mugai's metrics and health
+P_CONSOLE=$((BASE + 5)) # mugai's web console
 
 # --- mugai ------------------------------------------------------------------
 say "building mugai"
@@ -113,7 +114,9 @@ ports() {
   # 127.0.0.1:PORT and [127.0.0.1]:PORT (Postfix's "no MX lookup" form)
   sed -e "s/\(127\.0\.0\.1\]\{0,1\}\):10025/\1:$P_MUGAI/g" \
       -e "s/\(127\.0\.0\.1\]\{0,1\}\):10026/\1:$P_REINJECT/g" \
-      -e "s/\(127\.0\.0\.1\]\{0,1\}\):9125/\1:$P_HTTP/g" "$@"
+      -e "s/\(127\.0\.0\.1\]\{0,1\}\):9125/\1:$P_HTTP/g" \
+      -e "s/\(127\.0\.0\.1\]\{0,1\}\):8025/\1:$P_CONSOLE/g" \
+      -e "s#/var/lib/mugai/vault#$T/vault#g" "$@"
 }
 # The sender's DNS, on loopback: sender.jp allows the "Internet" sender
 # 127.0.0.5 (below) and publishes DMARC.
@@ -205,7 +208,7 @@ EOF
 } >"$CONF/master.cf"
 grep -q "^127.0.0.1:$P_IN " "$CONF/master.cf" && grep -q "^127.0.0.1:$P_PROXY " "$CONF/master.cf" \
   || die "master.cf: the public listeners were not rewritten"
-if grep -v '^ *#' "$CONF/main.cf" "$CONF/master.cf" "$T/mugai.yaml" | grep -E ':(10025|10026|9125)([^0-9]|$)'; then
+if grep -v '^ *#' "$CONF/main.cf" "$CONF/master.cf" "$T/mugai.yaml" | grep -E ':(10025|10026|9125|8025)([^0-9]|$)|/var/lib/mugai'; then
   die "a recipe port was not rewritten to a test port"
 fi
 
@@ -295,13 +298,18 @@ summary+=("              mugai's trace: $(grep -m1 '(original client' "$f1" | se
 summary+=("              Authentication-Results: $(auth_results "$f1")")
 
 # --- 2. before-queue: the sender talks to mugai through Postfix -------------
+# A message mugai cannot rebuild is quarantined (the vault keeps it): the
+# sender sees mugai's 250 through Postfix, no bounce; the recipient gets a
+# notice of what arrived, naming the original's vault id.
 S2="before-queue $tag"
-if out=$(send "$P_PROXY" "$AMBIG" "$S2 ambiguous"); then
-  die "the ambiguous message was accepted through the proxy"
-fi
-line=$(printf '%s\n' "$out" | grep -m1 '550 5\.6\.0' || true)
-[ -n "$line" ] || die "the sender did not see mugai's 550 5.6.0 through Postfix: $out"
-summary+=("before-queue: ambiguous message to Postfix :$P_PROXY -> sender saw: ${line#*<\*\* }")
+S2A="quarantine $tag"
+out=$(send "$P_PROXY" "$AMBIG" "$S2A") || die "the ambiguous message was not accepted through the proxy: $out"
+qa=$(printf '%s\n' "$out" | queue_id)
+wait_for 60 "the quarantine notice in the mailbox" has_delivery "$S2A"
+fa=$(delivered "$S2A")
+grep -q '^X-Mugai-Sanitized: quarantined; reason=ambiguous' "$fa" || die "$fa: not a quarantine notice"
+grep "id=$qa " "$T/mugai.log" | grep -q 'vault=' || die "mugai's log line for $qa names no vault id"
+summary+=("before-queue: ambiguous message to Postfix :$P_PROXY -> 250 queued as $qa; the mailbox got the quarantine notice")
 out=$(send "$P_PROXY" "$MSG" "$S2") || die "swaks through the proxy failed: $out"
 q2=$(printf '%s\n' "$out" | queue_id)
 wait_for 60 "the before-queue message in the mailbox" has_delivery "$S2"
@@ -309,7 +317,6 @@ check_sanitized "$(delivered "$S2")"
 check_origin "$(delivered "$S2")"
 summary+=("              clean message to :$P_PROXY -> 250 queued as $q2 (mugai's id) -> mailbox, sanitized")
 summary+=("              mugai's trace: $(grep -m1 '(original client' "$(delivered "$S2")" | sed 's/^[[:space:]]*//')")
-has_delivery "$S2 ambiguous" && die "the refused message was delivered anyway"
 
 # --- 3. mugai down: Postfix defers, nothing is lost --------------------------
 stop_mugai
@@ -343,8 +350,12 @@ n=$(delivered "$S3" | wc -l)
 summary+=("redelivery  : mugai started, postqueue -f -> delivered once ($n copy), queue empty")
 
 total=$(ls "$INBOX" | wc -l)
-[ "$total" -eq 3 ] || die "$total messages in the mailbox, want 3"
+[ "$total" -eq 4 ] || die "$total messages in the mailbox, want 4"
+# Every message mugai accepted has its original in the vault.
+stored=$("$T/mugai" vault list -config "$T/mugai.yaml" -limit 100 | tail -n +2 | wc -l)
+[ "$stored" -ge 4 ] || die "the vault holds $stored originals, want at least 4"
+summary+=("vault       : $stored originals, each with its outcome (mugai vault list)")
 say "--- summary ($(( $(date +%s) - started ))s)"
 for s in "${summary[@]}"; do say "$s"; done
-say "mailbox: $total messages, all sanitized; mugai log: $(grep -c 'msg="smtpd: message"' "$T/mugai.log") message lines"
+say "mailbox: $total messages, all sanitized or quarantined; mugai log: $(grep -c 'msg="smtpd: message"' "$T/mugai.log") message lines"
 say "PASS"

@@ -46,20 +46,20 @@ type Envelope struct {
 	Received time.Time
 }
 
-// Filter rebuilds the message read from src into dst. The message in src
-// is complete, ends in CRLF and has CRLF line ends. A Filter must stop
-// when ctx ends. A returned error that is (or wraps) a *reply.Reply is
-// passed to the client as is (a policy refusal is a 5xx); any other error
-// is 451 4.3.0.
+// Filter rebuilds the message src into dst. src is the original,
+// complete, and may be read more than once (see Original). A Filter must
+// stop when ctx ends. A returned error that is (or wraps) a *reply.Reply
+// is passed to the client as is (a policy refusal is a 5xx); any other
+// error is 451 4.3.0.
 type Filter interface {
-	Filter(ctx context.Context, env *Envelope, dst io.Writer, src io.Reader) (FilterResult, error)
+	Filter(ctx context.Context, env *Envelope, dst io.Writer, src *Original) (FilterResult, error)
 }
 
 // FilterFunc adapts a function to Filter.
-type FilterFunc func(ctx context.Context, env *Envelope, dst io.Writer, src io.Reader) (FilterResult, error)
+type FilterFunc func(ctx context.Context, env *Envelope, dst io.Writer, src *Original) (FilterResult, error)
 
 // Filter calls f.
-func (f FilterFunc) Filter(ctx context.Context, env *Envelope, dst io.Writer, src io.Reader) (FilterResult, error) {
+func (f FilterFunc) Filter(ctx context.Context, env *Envelope, dst io.Writer, src *Original) (FilterResult, error) {
 	return f(ctx, env, dst, src)
 }
 

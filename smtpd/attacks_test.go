@@ -84,8 +84,8 @@ func loadSMTPAttacks(t *testing.T) []smtpAttack {
 // gateway does.
 func sanitizeFilter() smtpd.Filter {
 	s := sanitize.New(sanitize.DefaultPolicy())
-	return smtpd.FilterFunc(func(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src io.Reader) (smtpd.FilterResult, error) {
-		_, err := s.MessageContext(ctx, dst, src)
+	return smtpd.FilterFunc(func(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src *smtpd.Original) (smtpd.FilterResult, error) {
+		_, err := s.MessageContext(ctx, dst, src.Reader())
 		return smtpd.FilterResult{}, gateway.Rejection(err)
 	})
 }

@@ -101,18 +101,16 @@ func (s *session) process(tx *transaction, r io.Reader, m *messageLog) *smtp.SMT
 	defer out.Close()
 	var res FilterResult
 	err = safeCall(log, "filter", func() (err error) {
-		res, err = tx.route.Filter.Filter(ctx, env, out, in.Reader())
+		res, err = tx.route.Filter.Filter(ctx, env, out, &Original{s: in})
 		return err
 	})
 	m.filter, m.actions, m.extra, m.bytesOut = elapsed(t), res.Actions, res.Log, out.Size()
 	release()
 	in.Close() // not needed any more; free it before delivering
 	switch {
-	case errors.Is(err, errSpoolFull):
-		return replyOutputTooLarge()
 	case err != nil:
 		m.err = err
-		return mapError(err)
+		return filterReply(err)
 	case out.Size() == 0:
 		// A Filter that "succeeds" with nothing is broken; never deliver
 		// just our header.
@@ -134,6 +132,23 @@ func (s *session) process(tx *transaction, r io.Reader, m *messageLog) *smtp.SMT
 	}
 	tx.delivered = true
 	return replyQueued(env.ID)
+}
+
+// filterReply is the reply to a Filter's error.
+func filterReply(err error) *smtp.SMTPError {
+	if errors.Is(err, errSpoolFull) {
+		return replyOutputTooLarge()
+	}
+	return mapError(err)
+}
+
+// ReplyTo is what the client is told when a Filter or a Delivery returns
+// err, as it goes on the wire ("451 4.3.0 Internal error, try again
+// later"): for a Filter that records the outcome of a message it will
+// not see delivered.
+func ReplyTo(err error) string {
+	r := filterReply(err)
+	return fmt.Sprintf("%d %d.%d.%d %s", r.Code, r.EnhancedCode[0], r.EnhancedCode[1], r.EnhancedCode[2], r.Message)
 }
 
 // receive copies the message into the spool through the line-end check.

@@ -25,8 +25,8 @@ func Example() {
 		CAFile:   "/etc/mugai/lgwan-ca.pem",
 	}
 	// The sanitizer goes here; this stand-in copies the message.
-	filter := smtpd.FilterFunc(func(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src io.Reader) (smtpd.FilterResult, error) {
-		_, err := io.Copy(dst, src)
+	filter := smtpd.FilterFunc(func(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src *smtpd.Original) (smtpd.FilterResult, error) {
+		_, err := io.Copy(dst, src.Reader())
 		return smtpd.FilterResult{Actions: []string{"copied"}}, err
 	})
 	route := smtpd.Route{Name: "lgwan", Filter: filter, Begin: hop.Begin}

@@ -28,8 +28,8 @@ import (
 // upperFilter is the test Filter: it adds a header and upper-cases the
 // body, so a test can tell filtered output from the input.
 func upperFilter() smtpd.Filter {
-	return smtpd.FilterFunc(func(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src io.Reader) (smtpd.FilterResult, error) {
-		data, err := io.ReadAll(src)
+	return smtpd.FilterFunc(func(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src *smtpd.Original) (smtpd.FilterResult, error) {
+		data, err := io.ReadAll(src.Reader())
 		if err != nil {
 			return smtpd.FilterResult{}, err
 		}
@@ -42,7 +42,7 @@ func upperFilter() smtpd.Filter {
 // rejectFilter refuses every message as the gateway's filter refuses
 // what the sanitizer rejects.
 func rejectFilter() smtpd.Filter {
-	return smtpd.FilterFunc(func(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src io.Reader) (smtpd.FilterResult, error) {
+	return smtpd.FilterFunc(func(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src *smtpd.Original) (smtpd.FilterResult, error) {
 		r := reply.New(reply.MailboxUnavailable, reply.MediaOther, "Ambiguous MIME structure").
 			Because(errors.New("internal detail that must not leak"))
 		return smtpd.FilterResult{}, fmt.Errorf("sanitize: %w", r) // wrapped: matched with errors.As
@@ -50,14 +50,14 @@ func rejectFilter() smtpd.Filter {
 }
 
 func panicFilter() smtpd.Filter {
-	return smtpd.FilterFunc(func(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src io.Reader) (smtpd.FilterResult, error) {
+	return smtpd.FilterFunc(func(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src *smtpd.Original) (smtpd.FilterResult, error) {
 		panic("filter bug")
 	})
 }
 
 // slowFilter waits d (or until ctx ends), then filters.
 func slowFilter(d time.Duration) smtpd.Filter {
-	return smtpd.FilterFunc(func(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src io.Reader) (smtpd.FilterResult, error) {
+	return smtpd.FilterFunc(func(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src *smtpd.Original) (smtpd.FilterResult, error) {
 		select {
 		case <-time.After(d):
 		case <-ctx.Done():

@@ -19,7 +19,7 @@ import (
 type envelopes chan smtpd.Envelope
 
 func (e envelopes) filter() smtpd.Filter {
-	return smtpd.FilterFunc(func(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src io.Reader) (smtpd.FilterResult, error) {
+	return smtpd.FilterFunc(func(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src *smtpd.Original) (smtpd.FilterResult, error) {
 		e <- *env
 		return upperFilter().Filter(ctx, env, dst, src)
 	})

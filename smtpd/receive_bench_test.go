@@ -38,8 +38,8 @@ func BenchmarkReceive(b *testing.B) {
 	for _, mode := range []string{"DATA", "BDAT"} {
 		b.Run(mode, func(b *testing.B) {
 			route := smtpd.Route{Name: "bench",
-				Filter: smtpd.FilterFunc(func(_ context.Context, _ *smtpd.Envelope, dst io.Writer, src io.Reader) (smtpd.FilterResult, error) {
-					_, err := io.Copy(dst, src)
+				Filter: smtpd.FilterFunc(func(_ context.Context, _ *smtpd.Envelope, dst io.Writer, src *smtpd.Original) (smtpd.FilterResult, error) {
+					_, err := io.Copy(dst, src.Reader())
 					return smtpd.FilterResult{}, err
 				}),
 				Begin: func(context.Context, *smtpd.Envelope) (smtpd.Delivery, error) { return discardDelivery{}, nil }}

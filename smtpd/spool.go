@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 )
 
 // errSpoolFull is returned by a spool written past its limit.
@@ -26,6 +27,7 @@ type spool struct {
 	memMax int64
 	limit  int64
 	mem    [][]byte // chunks of at most spoolChunk bytes, only the last not full
+	starts []int64  // the offset of each chunk of mem
 	f      *os.File
 	n      int64
 }
@@ -58,6 +60,7 @@ func (s *spool) Write(p []byte) (int, error) {
 			// takes little, a large one adds chunks of spoolChunk.
 			size := min(max(4<<10, s.n), spoolChunk, s.memMax)
 			s.mem = append(s.mem, make([]byte, 0, size))
+			s.starts = append(s.starts, s.n+int64(len(p)-len(rest)))
 			last++
 		}
 		c := s.mem[last]
@@ -87,7 +90,7 @@ func (s *spool) toFile() error {
 		}
 	}
 	s.f = f
-	s.mem = nil // free the memory copy
+	s.mem, s.starts = nil, nil // free the memory copy
 	return nil
 }
 
@@ -100,6 +103,31 @@ func (s *spool) Reader() io.Reader {
 		return io.NewSectionReader(s.f, 0, s.n)
 	}
 	return &chunkReader{chunks: s.mem}
+}
+
+// ReadAt reads the spool at off, as io.ReaderAt: it may be called
+// concurrently with other reads (not with writes).
+func (s *spool) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errors.New("spool: negative offset")
+	}
+	if off >= s.n {
+		return 0, io.EOF
+	}
+	if s.f != nil {
+		return io.NewSectionReader(s.f, 0, s.n).ReadAt(p, off)
+	}
+	// The chunk that holds off: the last one starting at or before it.
+	i := sort.Search(len(s.starts), func(i int) bool { return s.starts[i] > off }) - 1
+	n := 0
+	for ; i < len(s.mem) && n < len(p); i++ {
+		c := s.mem[i][off+int64(n)-s.starts[i]:]
+		n += copy(p[n:], c)
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
 }
 
 // chunkReader reads a spool's memory chunks in order. (io.MultiReader
@@ -123,7 +151,7 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 
 // Close frees the memory and the file.
 func (s *spool) Close() error {
-	s.mem = nil
+	s.mem, s.starts = nil, nil
 	if s.f == nil {
 		return nil
 	}

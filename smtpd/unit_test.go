@@ -84,6 +84,79 @@ func TestSpool(t *testing.T) {
 	}
 }
 
+// TestOriginalRereadable: the Filter's source can be read from the start
+// any number of times, concurrently, and at any offset, whether the
+// spool holds it in memory chunks or in its unlinked file.
+func TestOriginalRereadable(t *testing.T) {
+	var msg []byte
+	for i := 0; len(msg) < 200<<10; i++ {
+		msg = fmt.Appendf(msg, "line %d of a message spread over many chunks\r\n", i)
+	}
+	for _, tt := range []struct {
+		name   string
+		memMax int64
+		file   bool
+	}{{"memory", 1 << 20, false}, {"file", 64 << 10, true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSpool(t.TempDir(), tt.memMax, 0)
+			defer s.Close()
+			// Written in uneven pieces, as go-smtp's DATA reader gives them.
+			for rest := msg; len(rest) > 0; {
+				n := min(len(rest), 1+len(rest)%977)
+				if _, err := s.Write(rest[:n]); err != nil {
+					t.Fatal(err)
+				}
+				rest = rest[n:]
+			}
+			if (s.f != nil) != tt.file {
+				t.Fatalf("in a file: %v", s.f != nil)
+			}
+			o := &Original{s: s}
+			if o.Size() != int64(len(msg)) {
+				t.Fatalf("size %d", o.Size())
+			}
+			done := make(chan []byte, 4)
+			for range 4 {
+				go func() {
+					b, _ := io.ReadAll(o.Reader())
+					done <- b
+				}()
+			}
+			for range 4 {
+				if b := <-done; !bytes.Equal(b, msg) {
+					t.Fatalf("a concurrent reader read %d bytes, not the message", len(b))
+				}
+			}
+			// ReadAt across chunk bounds, at the end and past it.
+			for _, off := range []int64{0, 1, 4095, 4096, 4097, 12287, 12288, 40000, int64(len(msg)) - 3} {
+				p := make([]byte, 9000)
+				n, err := o.ReadAt(p, off)
+				want := msg[off:min(int(off)+len(p), len(msg))]
+				if !bytes.Equal(p[:n], want) || (n < len(p)) != (err == io.EOF) {
+					t.Errorf("ReadAt(%d): %d bytes, %v", off, n, err)
+				}
+			}
+			if n, err := o.ReadAt(make([]byte, 1), int64(len(msg))); n != 0 || err != io.EOF {
+				t.Errorf("ReadAt at the end: %d %v", n, err)
+			}
+			if r := io.NewSectionReader(o, 10, 20); true {
+				if b, _ := io.ReadAll(r); !bytes.Equal(b, msg[10:30]) {
+					t.Errorf("section: %q", b)
+				}
+			}
+		})
+	}
+	o := NewOriginal([]byte("a\r\n"))
+	for range 2 {
+		if b, _ := io.ReadAll(o.Reader()); string(b) != "a\r\n" || o.Size() != 3 {
+			t.Errorf("NewOriginal: %q", b)
+		}
+	}
+	if b, _ := io.ReadAll(NewOriginal(nil).Reader()); len(b) != 0 {
+		t.Errorf("empty: %q", b)
+	}
+}
+
 func TestReceivedHeader(t *testing.T) {
 	env := &Envelope{
 		ID:     "ABCDEFGHIJKL",

@@ -49,8 +49,9 @@ const (
 )
 
 // OpenSQLite opens the embedded vault in dir: an SQLite index (WAL,
-// synchronous=FULL, so a commit is on disk when it returns) and the
-// encrypted objects in files below dir/objects.
+// synchronous=FULL, so a commit is on disk when it returns; concurrent
+// writers' commits grouped, see committer) that also holds the encrypted
+// objects up to 64 KiB, and larger objects in files below dir/objects.
 func OpenSQLite(ctx context.Context, dir string, opts Options) (*Vault, error) {
 	if dir == "" {
 		return nil, errors.New("vault: no directory given")
@@ -58,7 +59,7 @@ func OpenSQLite(ctx context.Context, dir string, opts Options) (*Vault, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("vault: %w", err)
 	}
-	store, err := NewDirStore(filepath.Join(dir, objectsDirName))
+	files, err := NewDirStore(filepath.Join(dir, objectsDirName))
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +67,7 @@ func OpenSQLite(ctx context.Context, dir string, opts Options) (*Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	return open(ctx, db, sqliteDialect, store, opts, db.Close)
+	return open(ctx, db, sqliteDialect, &sqliteStore{files: files}, opts, db.Close)
 }
 
 // openSQLiteDB opens the index database. Every transaction begins
@@ -78,7 +79,13 @@ func openSQLiteDB(path string) (*sql.DB, error) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
+	// An absolute path: a relative one ("mugai-vault/index.db", from the
+	// default ./mugai-vault) would be read as the URI's authority.
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("vault index: %w", err)
+	}
+	u := url.URL{Scheme: "file", Path: abs, RawQuery: q.Encode()}
 	// Create the file private before SQLite would (0644); its -wal and
 	// -shm files take the same mode.
 	if f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err == nil {

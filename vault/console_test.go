@@ -139,7 +139,10 @@ func countObjects(t *testing.T, p place) int {
 		}
 		return n
 	}
-	n := 0
+	var n int
+	if err := p.db(t).QueryRow(`SELECT COUNT(*) FROM objects`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
 	err := filepath.WalkDir(filepath.Join(p.dir, objectsDirName), func(path string, d fs.DirEntry, err error) error {
 		if err == nil && d.Type().IsRegular() {
 			n++

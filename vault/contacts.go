@@ -18,7 +18,7 @@ const maxContactRcpts = 100
 // question of auth.first_contact_note ("has this sender written to this
 // recipient before?"). Addresses compare without regard to letter case.
 // The index knows the authors of the messages whose outcome it recorded
-// (RecordOutcome's Headers.From), from schema version 3 on, also after an
+// (RecordOutcome's Headers.From), from schema version 4 on, also after an
 // original was purged; a message still in flight does not count.
 func (v *Vault) HasWritten(ctx context.Context, from string, to []string) (bool, error) {
 	from = strings.ToLower(strings.TrimSpace(from))

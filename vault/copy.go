@@ -30,42 +30,29 @@ func (v *Vault) PutCopy(ctx context.Context, id string, r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	e, err := v.ix.get(ctx, v.ix.db, id)
+	// The entry is checked (found, not purged) in the transaction that
+	// names the copy; an object stored for nothing is then deleted.
+	enc, copyKey, err := encryptObject(r)
 	if err != nil {
 		return err
 	}
-	if e.State == StatePurged {
-		return fmt.Errorf("%w: %s", ErrPurged, id)
-	}
-	copyKey, err := age.GenerateX25519Identity()
-	if err != nil {
-		return fmt.Errorf("vault: %w", err)
-	}
-	wrapped, err := wrapKey(copyKey, v.opts.Recipients)
+	wrapped, err := wrapKey(copyKey.key, v.opts.Recipients)
 	if err != nil {
 		return fmt.Errorf("vault: wrap key: %w", err)
 	}
-	enc, err := age.EncryptReader(r, copyKey.Recipient())
-	if err != nil {
-		return fmt.Errorf("vault: encrypt: %w", err)
-	}
-	// An object name of its own (a fresh id under the entry's day), so a
+	// An object name of its own (a fresh id under today), so a
 	// replacement never overwrites the copy the index still names.
-	key := objectKey(newID(), e.Envelope.Received.Format(dayLayout))
+	key := objectKey(newID(), v.now().Format(dayLayout))
 	stored, err := v.store.Put(ctx, key, enc)
 	if err != nil {
 		return err
 	}
 	var old sql.NullString
 	err = v.ix.inTx(ctx, func(tx *sql.Tx) error {
-		r, err := v.ix.lockEntry(ctx, tx, id)
-		if err != nil {
+		var err error
+		if old, err = v.ix.stateOf(ctx, tx, id); err != nil {
 			return err
 		}
-		if r.State == StatePurged {
-			return fmt.Errorf("%w: %s", ErrPurged, id)
-		}
-		old = r.copyObject
 		_, err = tx.ExecContext(ctx, `UPDATE entries SET copy_object = $1, copy_key = $2, copy_size = $3 WHERE id = $4`,
 			key, wrapped, stored, id)
 		if err != nil {

@@ -20,10 +20,11 @@
 //
 // # Encryption
 //
-// Each original is encrypted with filippo.io/age to a key of its own (a
-// fresh X25519 identity per entry); that entry key is itself encrypted to
-// the vault's recipients (age public keys, several during a rotation) and
-// kept in the index. So the gateway needs only the public keys; reading an
+// Each original is encrypted with filippo.io/age under a file key of its
+// own, which its header does not carry (keys.go): the file key is
+// encrypted to the vault's recipients (age public keys, several during a
+// rotation) and kept in the index. (Entries of older versions hold an
+// X25519 entry key there instead; both read.) So the gateway needs only the public keys; reading an
 // original needs the vault identity (private key), which can live on
 // another machine; and purging an entry destroys its key (crypto-erase):
 // a copy of the object left in a backup or an object store's old versions
@@ -32,12 +33,14 @@
 // # Storage
 //
 // The encrypted objects live in a Store (a small interface, so that
-// S3-compatible object storage can follow): a directory of files written
-// with fsync and rename (the embedded default), or chunks in PostgreSQL.
+// S3-compatible object storage can follow): in the embedded default, the
+// SQLite index database for objects up to 64 KiB and a directory of files
+// written with fsync and rename for larger ones; or chunks in PostgreSQL.
 // The index — entries, subject search terms, per-entry events and the
-// audit chain — is SQL: SQLite (modernc.org/sqlite, no cgo) beside the
-// directory, or the same PostgreSQL database, which several gateway
-// instances can share.
+// audit chain — is SQL: SQLite (modernc.org/sqlite, no cgo), or the same
+// PostgreSQL database, which several gateway instances can share. SQLite
+// groups the commits of concurrent writers into one (committer), so
+// twenty sessions storing originals at once share fsyncs.
 //
 // # Audit
 //

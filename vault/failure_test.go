@@ -121,7 +121,8 @@ func TestDiskFullInjected(t *testing.T) {
 	v := p.open(t, Options{Recipients: k.rcp})
 	ctx := context.Background()
 	ok := mustPut(t, v, envelope("Q0"), message("before", "fits"))
-	ds := v.store.(*DirStore)
+	// A large original, as only those are files (sqliteStore).
+	ds := v.store.(*sqliteStore).files
 	orig := ds.create
 	ds.create = func(dir, pattern string) (tempFile, error) {
 		f, err := os.CreateTemp(dir, pattern)
@@ -130,7 +131,7 @@ func TestDiskFullInjected(t *testing.T) {
 		}
 		return &failingFile{f: f, left: 1000}, nil
 	}
-	_, err := v.Put(ctx, envelope("Q1"), bytes.NewReader(message("full", strings.Repeat("x", 100_000))))
+	_, err := v.Put(ctx, envelope("Q1"), bytes.NewReader(message("full", strings.Repeat("x", 2*inlineLimit))))
 	if !errors.Is(err, syscall.ENOSPC) {
 		t.Fatalf("Put on a full disk: %v", err)
 	}

@@ -8,19 +8,20 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"filippo.io/age"
+
+	"github.com/mugai/mugai/internal/pgtest"
 )
 
 // The suite runs against every backend: SQLite always, PostgreSQL when
 // MUGAI_TEST_PG_DSN names a server (scripts/pg-start.sh starts one).
 
-const pgEnv = "MUGAI_TEST_PG_DSN"
+const pgEnv = pgtest.Env
 
 // place is where one test's vault lives; opening it again reopens the
 // same vault (a restart).
@@ -66,32 +67,6 @@ func (p place) db(t testing.TB) *sql.DB {
 	return db
 }
 
-// pgDSN returns the test server's DSN, or skips (fails under CI, where
-// .ci/run starts the server).
-func pgDSN(t testing.TB) string {
-	t.Helper()
-	dsn := os.Getenv(pgEnv)
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set under CI: .ci/run must start PostgreSQL (scripts/pg-start.sh)", pgEnv)
-		}
-		t.Skipf("PostgreSQL tests skipped: %s is not set; run eval \"$(bash scripts/pg-start.sh)\" first", pgEnv)
-	}
-	return dsn
-}
-
-// withSearchPath adds a search_path to a DSN in either form.
-func withSearchPath(dsn, schema string) string {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		sep := "?"
-		if strings.Contains(dsn, "?") {
-			sep = "&"
-		}
-		return dsn + sep + "search_path=" + schema
-	}
-	return dsn + " search_path=" + schema
-}
-
 // newPlace makes an empty place for backend: a temporary directory, or a
 // PostgreSQL schema of its own, dropped at the end.
 func newPlace(t testing.TB, backend string) place {
@@ -99,21 +74,7 @@ func newPlace(t testing.TB, backend string) place {
 	if backend == BackendSQLite {
 		return place{backend: backend, dir: t.TempDir()}
 	}
-	dsn := pgDSN(t)
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema := fmt.Sprintf("t_%x", randBytes(6))
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		admin.Close()
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
-		admin.Close()
-	})
-	return place{backend: backend, dsn: withSearchPath(dsn, schema)}
+	return place{backend: backend, dsn: pgtest.Schema(t)}
 }
 
 // forEachBackend runs the test body against each backend.

@@ -17,6 +17,9 @@ import (
 type index struct {
 	db *sql.DB
 	d  dialect
+	// batch groups the commits of concurrent writers (SQLite); nil:
+	// each transaction commits alone (PostgreSQL).
+	batch *committer
 }
 
 // micros converts a time to the stored form; the zero time is 0.
@@ -42,8 +45,13 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// inTx runs fn in a transaction and commits it.
+// inTx runs fn in a transaction and commits it: durably, when it
+// returns nil. fn must not keep tx or run long (with SQLite it shares the
+// transaction with other writers', see committer).
 func (ix *index) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if ix.batch != nil {
+		return ix.batch.do(ctx, fn)
+	}
 	tx, err := ix.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("vault index: %w", err)
@@ -128,31 +136,41 @@ func (ix *index) get(ctx context.Context, q querier, id string) (*row, error) {
 	return r, nil
 }
 
-// byQueueID finds the entry a transaction of the relay stored, or "".
-func (ix *index) byQueueID(ctx context.Context, queueID string) (string, error) {
-	var id string
-	err := ix.db.QueryRowContext(ctx, `SELECT id FROM entries WHERE queue_id = $1
-		UNION SELECT entry_id FROM events WHERE queue_id = $1 LIMIT 1`, queueID).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("vault index: %w", err)
-	}
-	return id, nil
-}
+// queueLookup finds the entry of a relay transaction (a queue id of any
+// attempt). The condition that the queue id is not empty lets the
+// database use the partial index events_queue: without it SQLite reads
+// every event, for each message stored.
+const queueLookup = `SELECT id FROM entries WHERE queue_id = $1
+	UNION SELECT entry_id FROM events WHERE queue_id = $1 AND queue_id <> '' LIMIT 1`
 
-// insert adds a stored entry, or — when an undelivered entry with the same
-// dedupe key was seen at or after since — records a retry on that one
-// and returns its id with reused set.
+// retryLookup finds an undelivered entry of the same message (the dedupe
+// key) seen since $2; the state condition is the partial index
+// entries_undelivered's, written the same so the database uses it.
+const retryLookup = `SELECT id FROM entries WHERE dedupe = $1 AND last_seen >= $2
+	AND state IN ('stored', 'undelivered') ORDER BY last_seen DESC LIMIT 1`
+
+// insert adds a stored entry, or returns the id of the entry with reused
+// set: the entry of the same queue id (the same transaction of the
+// relay, stored already), or an undelivered entry with the same dedupe
+// key seen at or after since, on which it records a retry.
 func (ix *index) insert(ctx context.Context, r *row, dedupe string, since time.Time) (id string, reused bool, err error) {
 	e := &r.Entry
 	env := &e.Envelope
 	err = ix.inTx(ctx, func(tx *sql.Tx) error {
+		// The same relay transaction stored again: nothing new. (Looked
+		// up in the write transaction: a read of its own would cost
+		// SQLite more than the insert.)
+		if env.QueueID != "" {
+			switch err := tx.QueryRowContext(ctx, queueLookup, env.QueueID).Scan(&id); {
+			case err == nil:
+				reused = true
+				return nil
+			case !errors.Is(err, sql.ErrNoRows):
+				return fmt.Errorf("vault index: %w", err)
+			}
+		}
 		if !since.IsZero() {
-			err := tx.QueryRowContext(ctx, `SELECT id FROM entries WHERE dedupe = $1 AND last_seen >= $2
-				AND state IN ('stored', 'undelivered') ORDER BY last_seen DESC LIMIT 1`,
-				dedupe, micros(since)).Scan(&id)
+			err := tx.QueryRowContext(ctx, retryLookup, dedupe, micros(since)).Scan(&id)
 			switch {
 			case err == nil:
 				reused = true
@@ -204,6 +222,23 @@ func (ix *index) lockEntry(ctx context.Context, tx *sql.Tx, id string) (*row, er
 	return ix.get(ctx, tx, id)
 }
 
+// stateOf reads an entry's copy object inside tx and checks that the
+// entry exists and is not purged: the little a change of the relay's
+// needs, without reading the whole row.
+func (ix *index) stateOf(ctx context.Context, tx *sql.Tx, id string) (copyObject sql.NullString, err error) {
+	var state string
+	err = tx.QueryRowContext(ctx, `SELECT state, copy_object FROM entries WHERE id = $1`, id).Scan(&state, &copyObject)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return copyObject, fmt.Errorf("%w: %s", ErrNotFound, id)
+	case err != nil:
+		return copyObject, fmt.Errorf("vault index: %w", err)
+	case State(state) == StatePurged:
+		return copyObject, fmt.Errorf("%w: %s", ErrPurged, id)
+	}
+	return copyObject, nil
+}
+
 // recordOutcome stores an outcome and the entry's subject terms.
 func (ix *index) recordOutcome(ctx context.Context, id string, o *Outcome, at time.Time) error {
 	h := o.Headers
@@ -212,14 +247,10 @@ func (ix *index) recordOutcome(ctx context.Context, id string, o *Outcome, at ti
 		state = StateDelivered
 	}
 	return ix.inTx(ctx, func(tx *sql.Tx) error {
-		r, err := ix.lockEntry(ctx, tx, id)
-		if err != nil {
+		if _, err := ix.stateOf(ctx, tx, id); err != nil {
 			return err
 		}
-		if r.State == StatePurged {
-			return fmt.Errorf("%w: %s", ErrPurged, id)
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE entries SET outcome_at = $1, verdict = $2, delivered = $3,
+		_, err := tx.ExecContext(ctx, `UPDATE entries SET outcome_at = $1, verdict = $2, delivered = $3,
 			reply = $4, out_sha256 = $5, out_size = $6, hdr_from = $7, hdr_to = $8, subject = $9,
 			message_id = $10, hdr_date = $11, search_from = $12, search_to = $13, search_subject = $14,
 			report = $15, state = $16, author = $17 WHERE id = $18`,
@@ -312,7 +343,8 @@ func (ix *index) search(ctx context.Context, q *Query) (Page, error) {
 	}
 	if q.QueueID != "" {
 		p := arg(q.QueueID)
-		where = append(where, "(queue_id = "+p+" OR id IN (SELECT entry_id FROM events WHERE queue_id = "+p+"))")
+		// "<> ''" lets the database use the partial index events_queue.
+		where = append(where, "(queue_id = "+p+" OR id IN (SELECT entry_id FROM events WHERE queue_id = "+p+" AND queue_id <> ''))")
 	}
 	eq("message_id", bareMessageID(q.MessageID))
 	if q.SHA256 != "" {

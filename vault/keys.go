@@ -182,14 +182,66 @@ func EnsureKeys(dir string, now time.Time, log *slog.Logger) (KeyFiles, error) {
 	return kf, nil
 }
 
-// wrapKey encrypts an entry's identity to the vault's recipients.
-func wrapKey(id *age.X25519Identity, recipients []age.Recipient) ([]byte, error) {
+// An object's key. Each object (an original, a delivered copy) is age
+// encrypted with a file key of its own that its header does not carry:
+// the header holds only a stanza naming the kind (objectStanza); the key
+// is wrapped to the vault's recipients and kept in the index. Purging
+// the index's copy of it destroys the object (crypto-erase) wherever the
+// object's bytes remain. Entries written before this scheme hold an
+// X25519 identity (an "entry key") instead, to which the object was
+// encrypted; unwrapKey reads both.
+const (
+	objectStanza = "mugai-vault-object"
+	// fileKeyPrefix starts a wrapped file key, which an identity string
+	// ("AGE-SECRET-KEY-1...") never does.
+	fileKeyPrefix = "mugai vault file key 1\n"
+)
+
+// objectKeyRecipient is the age Recipient of a new object: it keeps the file key
+// age makes for the object, to be wrapped for the index, and puts only
+// its stanza in the object's header. It costs no public-key operation;
+// the one wrap to the vault's recipients (wrapKey) is the only one.
+type objectKeyRecipient struct{ key []byte }
+
+// Wrap implements age.Recipient.
+func (o *objectKeyRecipient) Wrap(fileKey []byte) ([]*age.Stanza, error) {
+	o.key = bytes.Clone(fileKey)
+	return []*age.Stanza{{Type: objectStanza}}, nil
+}
+
+// fileKeyIdentity opens an object with its file key from the index.
+type fileKeyIdentity struct{ key []byte }
+
+// Unwrap implements age.Identity.
+func (f fileKeyIdentity) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
+	for _, s := range stanzas {
+		if s.Type == objectStanza {
+			return f.key, nil
+		}
+	}
+	return nil, age.ErrIncorrectIdentity
+}
+
+// encryptObject encrypts r for a new object, returning the encrypted
+// stream and the recipient holding its file key (set once encryptObject
+// returns).
+func encryptObject(r io.Reader) (io.Reader, *objectKeyRecipient, error) {
+	k := &objectKeyRecipient{}
+	enc, err := age.EncryptReader(r, k)
+	if err != nil || len(k.key) == 0 {
+		return nil, nil, fmt.Errorf("vault: encrypt: %v", err)
+	}
+	return enc, k, nil
+}
+
+// wrapKey encrypts an object's file key to the vault's recipients.
+func wrapKey(fileKey []byte, recipients []age.Recipient) ([]byte, error) {
 	var b bytes.Buffer
 	w, err := age.Encrypt(&b, recipients...)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := io.WriteString(w, id.String()); err != nil {
+	if _, err := io.WriteString(w, fileKeyPrefix+string(fileKey)); err != nil {
 		return nil, err
 	}
 	if err := w.Close(); err != nil {
@@ -198,8 +250,8 @@ func wrapKey(id *age.X25519Identity, recipients []age.Recipient) ([]byte, error)
 	return b.Bytes(), nil
 }
 
-// unwrapKey decrypts an entry's identity.
-func unwrapKey(wrapped []byte, identities []age.Identity) (*age.X25519Identity, error) {
+// unwrapKey decrypts an object's key: the identity that opens it.
+func unwrapKey(wrapped []byte, identities []age.Identity) (age.Identity, error) {
 	r, err := age.Decrypt(bytes.NewReader(wrapped), identities...)
 	if err != nil {
 		var nm *age.NoIdentityMatchError
@@ -212,5 +264,9 @@ func unwrapKey(wrapped []byte, identities []age.Identity) (*age.X25519Identity, 
 	if err != nil {
 		return nil, fmt.Errorf("decrypt entry key: %w", err)
 	}
+	if k, ok := bytes.CutPrefix(b, []byte(fileKeyPrefix)); ok {
+		return fileKeyIdentity{key: k}, nil
+	}
+	// An entry written before file keys: an X25519 identity.
 	return age.ParseX25519Identity(string(b))
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"sync"
 	"time"
 )
 
@@ -14,6 +15,13 @@ import (
 // value this size out of line (TOAST) in 2 KB pieces either way; 1 MiB
 // keeps the rows per message few and a reader's memory small.
 const pgChunk = 1 << 20
+
+// chunkBuffers hold the buffers Put reads chunks into: a fresh 1 MiB per
+// object, zeroed, would cost more than a small message's encryption.
+var chunkBuffers = sync.Pool{New: func() any {
+	b := make([]byte, pgChunk)
+	return &b
+}}
 
 // pgStore keeps objects in PostgreSQL: a row in objects and the bytes in
 // object_chunks, written in one transaction, so an object is there whole
@@ -33,7 +41,9 @@ func (s *pgStore) Put(ctx context.Context, key string, r io.Reader) (int64, erro
 		return 0, fmt.Errorf("vault store: %w", err)
 	}
 	defer tx.Rollback()
-	buf := make([]byte, pgChunk)
+	bp := chunkBuffers.Get().(*[]byte)
+	defer chunkBuffers.Put(bp)
+	buf := *bp
 	var n int64
 	for seq := 0; ; seq++ {
 		m, rerr := io.ReadFull(r, buf)
@@ -132,7 +142,13 @@ func (s *pgStore) Delete(ctx context.Context, key string) error {
 
 // List implements Store.
 func (s *pgStore) List(ctx context.Context, from, to time.Time, fn func(key string) error) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT key FROM objects WHERE created >= $1 AND created < $2 ORDER BY key`,
+	return listObjects(ctx, s.db, from, to, fn)
+}
+
+// listObjects lists the keys of the objects table stored between from
+// and to.
+func listObjects(ctx context.Context, db *sql.DB, from, to time.Time, fn func(key string) error) error {
+	rows, err := db.QueryContext(ctx, `SELECT key FROM objects WHERE created >= $1 AND created < $2 ORDER BY key`,
 		micros(from), micros(to))
 	if err != nil {
 		return fmt.Errorf("vault store: %w", err)

@@ -83,6 +83,18 @@ func open(ctx context.Context, db *sql.DB, d dialect, store Store, opts Options,
 		closeFn()
 		return nil, err
 	}
+	if d.name == sqliteDialect.name {
+		c := newCommitter(db)
+		v.ix.batch = c
+		if s, ok := store.(*sqliteStore); ok {
+			s.ix = v.ix
+		}
+		inner := v.closeFn
+		v.closeFn = func() error {
+			c.close()
+			return inner()
+		}
+	}
 	if err := v.noteKeys(ctx); err != nil {
 		closeFn()
 		return nil, err
@@ -139,6 +151,9 @@ type PutResult struct {
 	// Size is the original's size in bytes, SHA256 its hex SHA-256.
 	Size   int64
 	SHA256 string
+	// Expires is when the entry's retention ends (for a reused entry,
+	// the first receipt's), for the recipient link's expiry.
+	Expires time.Time
 }
 
 // Put stores an original durably: the encrypted object is synced and
@@ -155,35 +170,18 @@ func (v *Vault) Put(ctx context.Context, env Envelope, r io.Reader) (PutResult, 
 		env.Received = now
 	}
 	env.Received = env.Received.UTC().Truncate(time.Microsecond)
-	if env.QueueID != "" {
-		id, err := v.ix.byQueueID(ctx, env.QueueID)
-		if err != nil {
-			return PutResult{}, err
-		}
-		if id != "" {
-			e, err := v.ix.get(ctx, v.ix.db, id)
-			if err != nil {
-				return PutResult{}, err
-			}
-			return PutResult{ID: id, Reused: true, Size: e.Size, SHA256: e.SHA256}, nil
-		}
-	}
 	if err := v.checkSpace(ctx); err != nil {
 		return PutResult{}, err
 	}
-	entryKey, err := age.GenerateX25519Identity()
-	if err != nil {
-		return PutResult{}, fmt.Errorf("vault: %w", err)
-	}
-	wrapped, err := wrapKey(entryKey, v.opts.Recipients)
-	if err != nil {
-		return PutResult{}, fmt.Errorf("vault: wrap key: %w", err)
-	}
 	h := sha256.New()
 	cnt := &counter{}
-	enc, err := age.EncryptReader(io.TeeReader(r, io.MultiWriter(h, cnt)), entryKey.Recipient())
+	enc, objKey, err := encryptObject(io.TeeReader(r, io.MultiWriter(h, cnt)))
 	if err != nil {
-		return PutResult{}, fmt.Errorf("vault: encrypt: %w", err)
+		return PutResult{}, err
+	}
+	wrapped, err := wrapKey(objKey.key, v.opts.Recipients)
+	if err != nil {
+		return PutResult{}, fmt.Errorf("vault: wrap key: %w", err)
 	}
 	id := newID()
 	key := objectKey(id, env.Received.Format(dayLayout))
@@ -191,7 +189,7 @@ func (v *Vault) Put(ctx context.Context, env Envelope, r io.Reader) (PutResult, 
 	if err != nil {
 		return PutResult{}, err
 	}
-	res := PutResult{ID: id, Size: cnt.n, SHA256: hex.EncodeToString(h.Sum(nil))}
+	res := PutResult{ID: id, Size: cnt.n, SHA256: hex.EncodeToString(h.Sum(nil)), Expires: env.Received.Add(v.opts.Retention)}
 	row := &row{
 		Entry: Entry{
 			ID: id, Envelope: env, SHA256: res.SHA256, Size: res.Size, StoredSize: stored,
@@ -212,6 +210,9 @@ func (v *Vault) Put(ctx context.Context, env Envelope, r io.Reader) (PutResult, 
 			return PutResult{}, err
 		}
 		res.ID, res.Reused = gotID, true
+		if e, err := v.ix.get(ctx, v.ix.db, gotID); err == nil {
+			res.Expires = e.Expires
+		}
 		return res, nil
 	}
 	v.mu.Lock()

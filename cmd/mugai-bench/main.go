@@ -14,6 +14,13 @@
 //	time -n N 'COMMAND ARGS' ...
 //	                         median wall and CPU time of whole commands,
 //	                         run in turns
+//	worker -exe PROGRAM [-n N] FILE
+//	                         time conversions in sandboxed workers started
+//	                         from a long-running process, as the relay runs
+//	                         them: CPU of the parent and of the workers
+//	newsletter [-corpus DIR] [-size BYTES] -html FILE -eml FILE
+//	                         one large newsletter of a mail corpus's real
+//	                         HTML bodies, as HTML and as a message
 //
 // Every input is generated from a fixed seed, so two runs send the same
 // bytes and their figures compare. It is a measuring tool, built by the
@@ -53,6 +60,10 @@ func main() {
 		err = sanitizeMessage(args)
 	case "time":
 		err = timeCommands(args)
+	case "worker":
+		err = worker(args)
+	case "newsletter":
+		err = newsletter(args)
 	default:
 		usage()
 	}

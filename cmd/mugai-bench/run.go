@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -33,7 +34,7 @@ func send(args []string) error {
 	sinkLog := fs.String("sink-log", "", "smtp-sink -c output file")
 	expect := fs.Int("expect", 0, "messages the sink must count")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up after this long")
-	cpuPid := fs.Int("cpu-pid", 0, "also print the CPU time this process and its descendants used")
+	cpuPids := fs.String("cpu-pid", "", "also print the CPU time these processes (comma-separated pids) and their descendants used")
 	fs.Parse(args)
 	if *sinkLog == "" || *expect <= 0 || fs.NArg() == 0 {
 		return errors.New("usage: mugai-bench send -sink-log FILE -expect N -- COMMAND ARGS")
@@ -42,7 +43,20 @@ func send(args []string) error {
 	if err != nil {
 		return err
 	}
-	cpu0 := treeCPU(*cpuPid)
+	var pids []int
+	for _, f := range strings.Split(*cpuPids, ",") {
+		if p, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && p > 0 {
+			pids = append(pids, p)
+		}
+	}
+	cpu := func() float64 {
+		t := 0.0
+		for _, p := range pids {
+			t += treeCPU(p)
+		}
+		return t
+	}
+	cpu0 := cpu()
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, fs.Arg(0), fs.Args()[1:]...)
@@ -67,7 +81,7 @@ func send(args []string) error {
 		time.Sleep(5 * time.Millisecond)
 	}
 	done := time.Since(start)
-	fmt.Printf("send=%.4f done=%.4f cpu=%.3f\n", sent.Seconds(), done.Seconds(), treeCPU(*cpuPid)-cpu0)
+	fmt.Printf("send=%.4f done=%.4f cpu=%.3f\n", sent.Seconds(), done.Seconds(), cpu()-cpu0)
 	return nil
 }
 

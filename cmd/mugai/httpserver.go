@@ -42,6 +42,9 @@ type observability struct {
 	ready   *metrics.Readiness // nil when off
 	srv     *http.Server       // nil until start
 	served  chan struct{}      // closed when srv.Serve returned
+	// also are checked by /readyz besides the delivery targets (the
+	// vault); set before start.
+	also []metrics.Target
 }
 
 // newObservability prepares the metrics for cfg; start opens the listener.
@@ -68,6 +71,22 @@ func (o *observability) observer() gateway.Observer {
 	return o.metrics
 }
 
+// upkeepObserver and releaseObserver are the metrics as the vault's
+// upkeep and the console's releases report to them, or nil when off.
+func (o *observability) upkeepObserver() gateway.UpkeepObserver {
+	if o.metrics == nil {
+		return nil
+	}
+	return o.metrics
+}
+
+func (o *observability) releaseObserver() gateway.ReleaseObserver {
+	if o.metrics == nil {
+		return nil
+	}
+	return o.metrics
+}
+
 // start opens the HTTP listener, when listen.http is set, and marks the
 // first configuration (g's delivery targets) ready.
 func (o *observability) start(g *gateway.Gateway) error {
@@ -78,7 +97,7 @@ func (o *observability) start(g *gateway.Gateway) error {
 	if err != nil {
 		return fmt.Errorf("listen.http: %w", err)
 	}
-	o.ready.SetTargets(deliveryTargets(g))
+	o.ready.SetTargets(append(deliveryTargets(g), o.also...))
 	o.srv = &http.Server{
 		Handler:           metrics.Handler(o.reg, o.ready, o.log),
 		ReadHeaderTimeout: httpReadHeaderTimeout,
@@ -109,7 +128,7 @@ func (o *observability) reloaded(g *gateway.Gateway) {
 	}
 	o.metrics.ConfigReloaded(g != nil)
 	if g != nil {
-		o.ready.SetTargets(deliveryTargets(g))
+		o.ready.SetTargets(append(deliveryTargets(g), o.also...))
 	}
 }
 

@@ -22,7 +22,7 @@ var httpListeningLine = regexp.MustCompile(`msg="http listening" addr=(\S+)`)
 // HTTP listener on a free loopback port.
 func writeHTTPConfig(t *testing.T, path, nextHop, extra string) {
 	t.Helper()
-	cfg := fmt.Sprintf("hostname: gw.test.example\nlisten:\n  smtp: 127.0.0.1:0\n  http: 127.0.0.1:0\nrelay:\n  domains: [city.example.lg.jp]\n  networks: [127.0.0.0/8]\ndelivery:\n  next_hop: %s\n  tls: none\n%s%s", nextHop, testDNS(t, nil), extra)
+	cfg := fmt.Sprintf("hostname: gw.test.example\nlisten:\n  smtp: 127.0.0.1:0\n  http: 127.0.0.1:0\n  console: 127.0.0.1:0\nrelay:\n  domains: [city.example.lg.jp]\n  networks: [127.0.0.0/8]\ndelivery:\n  next_hop: %s\n  tls: none\n%s%s", nextHop, testDNS(t, nil), extra)
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestServeHTTPListener(t *testing.T) {
 	if code, body := httpGet(t, base+"/healthz"); code != 200 || body != "ok\n" {
 		t.Errorf("/healthz: %d %q", code, body)
 	}
-	if code, body := httpGet(t, base+"/readyz"); code != 200 || !strings.Contains(body, "ok   smtp:"+next.Addr) {
+	if code, body := httpGet(t, base+"/readyz"); code != 200 || !strings.Contains(body, "ok   smtp:"+next.Addr) || !strings.Contains(body, "ok   vault") {
 		t.Errorf("/readyz: %d %q", code, body)
 	}
 
@@ -105,6 +105,9 @@ func TestServeHTTPListener(t *testing.T) {
 		`mugai_message_bytes_total{direction="in"}`:                        fmt.Sprint(len(msg)),
 		`mugai_build_info{version="` + version + `"}`:                      "1",
 		`mugai_target_up{target="smtp:` + next.Addr + `"}`:                 "1",
+		`mugai_target_up{target="vault"}`:                                  "1",
+		`mugai_vault_stored_total{result="stored"}`:                        "1",
+		`mugai_vault_store_duration_seconds_count`:                         "1",
 	} {
 		if got := metricValue(scrape, series); got != want {
 			t.Errorf("%s = %q, want %s", series, got, want)
@@ -169,7 +172,7 @@ func TestServeHTTPListenFails(t *testing.T) {
 	// The next hop's own port is taken, by definition.
 	cfg := fmt.Sprintf("listen:\n  smtp: 127.0.0.1:0\n  http: %s\ndelivery:\n  next_hop: %s\nauth: {enabled: false}\n", next.Addr, next.Addr)
 	os.WriteFile(cfgPath, []byte(cfg), 0o644)
-	_, errOut, code := runBinary(t, nil, "serve", "-config", cfgPath)
+	_, errOut, code := runBinaryIn(t, dir, nil, "serve", "-config", cfgPath)
 	if code != 1 || !strings.Contains(errOut, "listen.http") {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}

@@ -38,6 +38,15 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
+	// The default vault and maildir are relative to the directory mugai
+	// runs in: a test that forgot to run it in its own would leave them
+	// in this package's directory, in the repository.
+	for _, d := range []string{"mugai-vault", "mugai-outbox"} {
+		if _, err := os.Stat(d); err == nil {
+			os.Stderr.WriteString("a test left ./" + d + " in cmd/mugai: run mugai in the test's own directory (runBinaryIn)\n")
+			code = 1
+		}
+	}
 	os.Exit(code)
 }
 
@@ -45,7 +54,15 @@ func TestMain(m *testing.M) {
 // and the exit code.
 func runBinary(t *testing.T, stdin []byte, args ...string) (string, string, int) {
 	t.Helper()
+	return runBinaryIn(t, "", stdin, args...)
+}
+
+// runBinaryIn is runBinary in the directory dir ("": this one), where a
+// relative vault.path such as the default ./mugai-vault is.
+func runBinaryIn(t *testing.T, dir string, stdin []byte, args ...string) (string, string, int) {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
 	cmd.Stdin = bytes.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

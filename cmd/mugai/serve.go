@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/mugai/mugai/config"
+	"github.com/mugai/mugai/console"
 	"github.com/mugai/mugai/gateway"
+	"github.com/mugai/mugai/metrics"
 	"github.com/mugai/mugai/smtpd"
 	"github.com/mugai/mugai/vault"
 )
@@ -49,9 +51,24 @@ func (e *env) serve(args []string) int {
 	if err != nil {
 		return e.fail(exitError, "serve: %v", err)
 	}
+	ctx, stopUpkeep := context.WithCancel(context.Background())
+	defer stopUpkeep()
+	v, links, err := openRelayVault(ctx, cfg, log)
+	if err != nil {
+		return e.fail(exitError, "serve: %s", oneLine(err))
+	}
+	if v != nil {
+		defer v.Close()
+		obs.also = []metrics.Target{gateway.VaultReadiness(v)}
+	}
 	// One resolver for sender authentication, kept across reloads with its
 	// cache.
-	opts := gateway.Options{Logger: log, Observer: obs.observer(), Worker: worker, DNS: &gateway.DNS{Guard: dnsGuard(log)}}
+	opts := gateway.Options{Logger: log, Observer: obs.observer(), Worker: worker, Vault: v, Links: links,
+		DNS: &gateway.DNS{Guard: dnsGuard(log)}}
+	if v != nil {
+		// auth.first_contact_note asks the vault's index.
+		opts.History = v
+	}
 
 	gw, err := gateway.Build(cfg, opts)
 	if err != nil {
@@ -73,12 +90,16 @@ func (e *env) serve(args []string) int {
 		return e.fail(exitError, "serve: %v", err)
 	}
 	defer obs.stop()
-	stopConsole, err := startConsole(cfg, log)
+	stopConsole, err := startConsole(cfg, v, links, obs, log)
 	if err != nil {
 		ln.Close()
 		return e.fail(exitError, "serve: %v", err)
 	}
 	defer stopConsole()
+	if v != nil {
+		// Retention's sweep and the usage metrics, in every instance.
+		go gateway.RunVaultUpkeep(ctx, v, obs.upkeepObserver(), log)
+	}
 
 	signals := make(chan os.Signal, 4)
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
@@ -96,7 +117,7 @@ func (e *env) serve(args []string) int {
 			return exitError
 		case sig := <-signals:
 			if sig == syscall.SIGHUP {
-				cfg = reload(*cfgPath, cfg, srv, opts, level, obs)
+				cfg, gw = reload(*cfgPath, cfg, gw, srv, opts, level, obs)
 				continue
 			}
 			obs.draining()
@@ -107,6 +128,7 @@ func (e *env) serve(args []string) int {
 			if err != nil {
 				log.Warn("sessions closed at the end of the grace period", "err", err)
 			}
+			gw.Close() // QUIT to the next hops' idle connections
 			log.Info("stopped")
 			return exitOK
 		}
@@ -114,9 +136,10 @@ func (e *env) serve(args []string) int {
 }
 
 // reload reads the configuration again and swaps it in atomically:
-// sessions in flight finish with the old one. An invalid file changes
-// nothing; the old configuration stays and the problems are logged.
-func reload(path string, old *config.Config, srv *smtpd.Server, opts gateway.Options, level *slog.LevelVar, obs *observability) *config.Config {
+// sessions in flight finish with the old one, whose idle next-hop
+// connections are closed. An invalid file changes nothing; the old
+// configuration stays and the problems are logged.
+func reload(path string, old *config.Config, oldGW *gateway.Gateway, srv *smtpd.Server, opts gateway.Options, level *slog.LevelVar, obs *observability) (*config.Config, *gateway.Gateway) {
 	log := opts.Logger
 	var gw *gateway.Gateway
 	cfg, err := loadConfig(path)
@@ -128,8 +151,11 @@ func reload(path string, old *config.Config, srv *smtpd.Server, opts gateway.Opt
 	if err != nil {
 		obs.reloaded(nil)
 		log.Error("reload failed; keeping the previous configuration", "config", configName(path), "err", oneLine(err))
-		return old
+		return old, oldGW
 	}
+	// QUIT to the old configuration's idle next-hop connections, without
+	// holding up the signal loop.
+	go oldGW.Close()
 	level.Set(cfg.Log.SlogLevel())
 	obs.reloaded(gw)
 	if cfg.Listen.SMTP != old.Listen.SMTP {
@@ -141,33 +167,61 @@ func reload(path string, old *config.Config, srv *smtpd.Server, opts gateway.Opt
 	if cfg.Log.Format != old.Log.Format {
 		log.Warn("log.format changed; it takes effect at the next restart")
 	}
+	if restartOnly(old, cfg) {
+		log.Warn("the vault's location, keys, retention or max_size, listen.console or the console's base URL changed; that takes effect at the next restart (vault.required and vault.notice apply now)")
+	}
 	log.Info("configuration reloaded", "config", configName(path))
-	return cfg
+	return cfg, gw
+}
+
+// openRelayVault opens the vault when it is enabled — the process's one
+// handle, which the relay, the console and the upkeep share — and, with
+// the console on, the recipient links its notices carry. Both are nil
+// with the vault off.
+func openRelayVault(ctx context.Context, cfg *config.Config, log *slog.Logger) (*vault.Vault, *console.Links, error) {
+	if !cfg.Vault.Enabled {
+		return nil, nil, nil
+	}
+	v, err := gateway.OpenVault(ctx, cfg, log)
+	if err != nil {
+		return nil, nil, fmt.Errorf("vault: %w", err)
+	}
+	if cfg.Listen.Console == "" {
+		return v, nil, nil
+	}
+	links, err := gateway.NewLinks(ctx, cfg, v, log)
+	if err != nil {
+		v.Close()
+		return nil, nil, err
+	}
+	return v, links, nil
 }
 
 // startConsole serves the web console on listen.console when the vault
-// is enabled, with a vault handle of its own (the relay does not hold one
-// yet); the returned function stops it.
-func startConsole(cfg *config.Config, log *slog.Logger) (stop func(), err error) {
-	if !cfg.Vault.Enabled || cfg.Listen.Console == "" {
+// is enabled, on the relay's vault handle v; the returned function stops
+// it.
+func startConsole(cfg *config.Config, v *vault.Vault, links *console.Links, obs *observability, log *slog.Logger) (stop func(), err error) {
+	if v == nil || cfg.Listen.Console == "" {
 		return func() {}, nil
 	}
-	ctx := context.Background()
-	v, err := vault.Open(ctx, gateway.VaultConfig(cfg, log))
+	srv, err := gateway.StartConsole(context.Background(), cfg, v, links, obs.releaseObserver(), log)
 	if err != nil {
-		return nil, fmt.Errorf("console: %w", err)
-	}
-	srv, err := gateway.StartConsole(ctx, cfg, v, log)
-	if err != nil {
-		v.Close()
 		return nil, err
 	}
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), consoleStopTimeout)
 		defer cancel()
 		srv.Shutdown(ctx)
-		v.Close()
 	}, nil
+}
+
+// restartOnly reports whether the keys that the vault, the console and
+// the recipient links were opened with at start differ.
+func restartOnly(old, cfg *config.Config) bool {
+	o, n := old.Vault, cfg.Vault
+	return o.Backend != n.Backend || o.Path != n.Path || o.DSN != n.DSN || o.RecipientsFile != n.RecipientsFile ||
+		o.IdentityFile != n.IdentityFile || o.Retention != n.Retention || o.MaxSize != n.MaxSize ||
+		old.Listen.Console != cfg.Listen.Console || old.ConsoleBaseURL() != cfg.ConsoleBaseURL()
 }
 
 func configName(path string) string {

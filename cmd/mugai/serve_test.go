@@ -29,6 +29,9 @@ type gatewayProcess struct {
 
 var listeningLine = regexp.MustCompile(`msg="mugai listening" addr=(\S+)`)
 
+// vaultAttr finds the vault id on a message's log line.
+var vaultAttr = regexp.MustCompile(`vault=([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})`)
+
 // startGateway runs the built binary with args in dir and waits until it
 // listens. It is stopped with SIGKILL at the end of the test if still up.
 func startGateway(t *testing.T, dir string, args ...string) *gatewayProcess {
@@ -95,11 +98,13 @@ func (g *gatewayProcess) signal(t *testing.T, sig syscall.Signal) {
 }
 
 // writeConfig writes a gateway config that listens on a free loopback
-// port and relays to nextHop, with sender authentication's DNS on a
-// server of the test's own on loopback.
+// port and relays to nextHop. The vault is on, as by default, in
+// ./mugai-vault of the directory the gateway runs in (the test's own),
+// with its console on a free loopback port; sender authentication's DNS
+// is a server of the test's own on loopback.
 func writeConfig(t *testing.T, path, nextHop, extra string) {
 	t.Helper()
-	cfg := fmt.Sprintf("hostname: gw.test.example\nlisten:\n  smtp: 127.0.0.1:0\nrelay:\n  domains: [city.example.lg.jp]\n  networks: [127.0.0.0/8]\ndelivery:\n  next_hop: %s\n  tls: none\n%s%s", nextHop, testDNS(t, nil), extra)
+	cfg := fmt.Sprintf("hostname: gw.test.example\nlisten:\n  smtp: 127.0.0.1:0\n  console: 127.0.0.1:0\nrelay:\n  domains: [city.example.lg.jp]\n  networks: [127.0.0.0/8]\ndelivery:\n  next_hop: %s\n  tls: none\n%s%s", nextHop, testDNS(t, nil), extra)
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -169,26 +174,44 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Errorf("foreign recipient: err %v\n%s", err, out)
 	}
 
-	// A message the policy rejects gets the sanitizer's 5xx.
+	// A message that fails closed is quarantined (the vault keeps it):
+	// the sender gets 250, the recipient a notice with its vault id.
 	amb := filepath.Join("..", "..", "testdata", "golden", "ambiguous-two-boundaries.eml")
-	if out, err := swaks(t, g.addr, "yamada@example.jp", "soumu@city.example.lg.jp", amb); err == nil || !strings.Contains(out, "550 5.6.0") {
+	if out, err := swaks(t, g.addr, "yamada@example.jp", "soumu@city.example.lg.jp", amb); err != nil {
 		t.Errorf("ambiguous message: err %v\n%s", err, out)
+	}
+	msgs = next.WaitMessages(2, 10*time.Second)
+	if len(msgs) != 2 || !strings.Contains(decodedBody(t, msgs[1].Data), "原本を隔離しました") {
+		t.Errorf("quarantine: %d messages", len(msgs))
+	}
+	if line := g.waitLog(t, "quarantined:ambiguous", 10*time.Second); !strings.Contains(line, "vault=") {
+		t.Errorf("log line without vault=: %s", line)
+	}
+
+	// Every transaction so far used the one pooled connection.
+	if n, open := next.Connections(), next.OpenConnections(); n != 1 || open != 1 {
+		t.Errorf("%d connections to the next hop, %d open; want 1 kept open", n, open)
 	}
 
 	// SIGHUP with a broken file keeps the old configuration...
 	os.WriteFile(cfgPath, []byte("sanitize:\n  language: klingon\n"), 0o644)
 	g.signal(t, syscall.SIGHUP)
 	g.waitLog(t, "reload failed", 10*time.Second)
-	// ...and with a good one switches to it: English notices now.
+	// ...and with a good one switches to it: English notices now, and the
+	// old configuration's idle connection is closed with QUIT.
 	writeConfig(t, cfgPath, next.Addr, "sanitize:\n  language: en\n")
 	g.signal(t, syscall.SIGHUP)
 	g.waitLog(t, "configuration reloaded", 10*time.Second)
+	waitOpen(t, next, 0)
 	if out, err := swaks(t, g.addr, "yamada@example.jp", "soumu@city.example.lg.jp", msgFile); err != nil {
 		t.Fatalf("swaks after reload: %v\n%s", err, out)
 	}
-	msgs = next.WaitMessages(2, 10*time.Second)
-	if len(msgs) != 2 || !strings.Contains(decodedBody(t, msgs[1].Data), "[Sanitization notice]") {
+	msgs = next.WaitMessages(3, 10*time.Second)
+	if len(msgs) != 3 || !strings.Contains(decodedBody(t, msgs[2].Data), "[Sanitization notice]") {
 		t.Errorf("after reload: %d messages; want an English notice", len(msgs))
+	}
+	if n := next.Connections(); n != 2 {
+		t.Errorf("%d connections to the next hop, want 2 (a new one after the reload)", n)
 	}
 
 	g.signal(t, syscall.SIGTERM)
@@ -200,8 +223,34 @@ func TestServeEndToEnd(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("mugai did not stop on SIGTERM")
 	}
-	if len(next.Messages()) != 2 {
-		t.Errorf("next hop got %d messages in all, want 2", len(next.Messages()))
+	if len(next.Messages()) != 3 {
+		t.Errorf("next hop got %d messages in all, want 3", len(next.Messages()))
+	}
+	// Every original is in the vault, with its outcome.
+	out, errOut, code := runBinaryIn(t, dir, nil, "vault", "list", "-config", cfgPath)
+	if code != 0 || strings.Count(out, "delivered") != 3 {
+		t.Errorf("vault list: %d %s %s", code, out, errOut)
+	}
+	waitOpen(t, next, 0)
+	quits := 0
+	for _, c := range next.Commands() {
+		if c == "QUIT" {
+			quits++
+		}
+	}
+	if quits != 2 {
+		t.Errorf("%d QUIT, want 2: one at the reload, one at the stop", quits)
+	}
+}
+
+// waitOpen waits up to ten seconds for the next hop to have n open
+// connections.
+func waitOpen(t *testing.T, next *smtptest.Server, n int) {
+	t.Helper()
+	for end := time.Now().Add(10 * time.Second); next.OpenConnections() != n; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("the next hop has %d open connections, want %d", next.OpenConnections(), n)
+		}
 	}
 }
 
@@ -222,16 +271,18 @@ func decodedBody(t *testing.T, data []byte) string {
 // which the resolver answers itself (RFC 6761), so DMARC asks nothing
 // either. The test binary's DNS guard fails the test on any query.
 func TestServeDefaultConfig(t *testing.T) {
-	if c, err := net.DialTimeout("tcp", "127.0.0.1:2525", time.Second); err == nil {
-		c.Close()
-		t.Skip("127.0.0.1:2525 is in use; the default config cannot be tested here")
+	for _, addr := range []string{"127.0.0.1:2525", "127.0.0.1:8025"} {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			t.Skip(addr + " is in use; the default config cannot be tested here")
+		}
 	}
 	dir := t.TempDir()
 	g := startGateway(t, dir)
 	if g.addr != "127.0.0.1:2525" {
 		t.Errorf("default listen address %s", g.addr)
 	}
-	msg := "From: a@mugai-test.invalid\r\nTo: b@example.lg.jp\r\nSubject: quick start\r\n\r\n<b>hello</b>\r\n"
+	msg := "From: a@mugai-test.invalid\r\nTo: b@example.lg.jp\r\nSubject: quick start\r\nContent-Type: text/html\r\n\r\n<b>hello</b>\r\n"
 	if err := smtp.SendMail(g.addr, nil, "a@mugai-test.invalid", []string{"b@example.lg.jp"}, []byte(msg)); err != nil {
 		t.Fatal(err)
 	}
@@ -245,6 +296,25 @@ func TestServeDefaultConfig(t *testing.T) {
 	}
 	if !strings.Contains(string(b), "spf=none reason=\"client address unknown\"") || !strings.Contains(string(b), "dmarc=none") {
 		t.Errorf("Authentication-Results of mail from this machine:\n%s", b)
+	}
+	// The vault is on: a key pair made at first start (the identity
+	// private), the original kept, its id and the recipient link in the
+	// notice, the console on loopback.
+	if st, err := os.Stat(filepath.Join(dir, "mugai-vault", "identity.txt")); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("identity file: %v %v", st, err)
+	}
+	line := g.waitLog(t, "smtpd: message", 5*time.Second)
+	m := vaultAttr.FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("no vault id on the log line: %s", line)
+	}
+	// The maildir's own Return-Path: first, then what the relay wrote.
+	_, relayed, _ := strings.Cut(string(b), "\r\n")
+	if body := decodedBody(t, []byte(relayed)); !strings.Contains(body, "受付番号 "+m[1]) || !strings.Contains(body, "http://127.0.0.1:8025/r/") {
+		t.Errorf("notice without the vault id and link:\n%s", body)
+	}
+	if out, _, code := runBinaryIn(t, dir, nil, "vault", "show", m[1]); code != 0 || !regexp.MustCompile(`State: +delivered`).MatchString(out) {
+		t.Errorf("vault show: %d\n%s", code, out)
 	}
 	if tmp, _ := os.ReadDir(filepath.Join(dir, "mugai-outbox", "tmp")); len(tmp) != 0 {
 		t.Errorf("%d files left in tmp/", len(tmp))

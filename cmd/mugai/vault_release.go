@@ -19,7 +19,7 @@ func (r *vaultRun) release(args []string) int {
 	if code >= 0 {
 		return code
 	}
-	rl, err := gateway.NewReleaser(r.cfg, r.v, slog.New(slog.DiscardHandler))
+	rl, err := gateway.NewReleaser(r.cfg, r.v, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		return r.failErr(err)
 	}

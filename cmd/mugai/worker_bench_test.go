@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mugai/mugai/sandbox"
+	"github.com/mugai/mugai/sandbox/syscallfilter"
 	"github.com/mugai/mugai/sanitize/flatten"
 )
 
@@ -28,7 +29,7 @@ func BenchmarkConvertWorker(b *testing.B) {
 		{"mugai-convert", filepath.Join(dir, workerProgram), nil},
 		{"mugai_convert", binary, []string{workerCommand}},
 	} {
-		c, err := sandbox.New(sandbox.Converter{Exe: w.exe, Args: w.args, Time: 10 * time.Second})
+		c, err := sandbox.New(sandbox.Converter{Exe: w.exe, Args: w.args, Time: 10 * time.Second, SyscallFilter: syscallfilter.Build})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -21,7 +21,15 @@ func (l recordListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &recordConn{Conn: c, s: l.s}, nil
+	rc := &recordConn{Conn: c, s: l.s}
+	l.s.track(rc, true)
+	return rc, nil
+}
+
+// Close forgets the connection in the Server's list of open ones.
+func (c *recordConn) Close() error {
+	c.s.track(c, false)
+	return c.Conn.Close()
 }
 
 // recordConn sits between the socket and go-smtp's server. It cuts what

@@ -59,6 +59,8 @@ type Server struct {
 	messages []Message
 	sessions int
 	commands []string
+	accepted int               // connections accepted
+	open     map[net.Conn]bool // connections not yet closed
 }
 
 // NewServer starts a Server on 127.0.0.1; tlsConfig, when not nil,
@@ -124,6 +126,49 @@ func (s *Server) Commands() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.commands...)
+}
+
+// Connections is the number of connections accepted so far.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.accepted
+}
+
+// OpenConnections is the number of connections not closed yet.
+func (s *Server) OpenConnections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.open)
+}
+
+// DropConnections closes every open connection without a word, as a next
+// hop does with connections idle for longer than its timeout.
+func (s *Server) DropConnections() {
+	s.mu.Lock()
+	conns := make([]net.Conn, 0, len(s.open))
+	for c := range s.open {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+// track adds c to the open connections, or removes it.
+func (s *Server) track(c net.Conn, open bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.open == nil {
+		s.open = map[net.Conn]bool{}
+	}
+	if open {
+		s.accepted++
+		s.open[c] = true
+	} else {
+		delete(s.open, c)
+	}
 }
 
 func (s *Server) record(line string) {

@@ -39,6 +39,16 @@ func Require(tb testing.TB, sub ...string) string {
 // order of filepath.WalkDir. An error reading dir fails the test.
 func Messages(tb testing.TB, dir string) []string {
 	tb.Helper()
+	files, err := List(dir)
+	if err != nil {
+		tb.Fatalf("reading the shared corpus: %v", err)
+	}
+	return files
+}
+
+// List is Messages for a program: the paths of the .eml files below dir,
+// in the lexical order of filepath.WalkDir.
+func List(dir string) ([]string, error) {
 	var files []string
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".eml") {
@@ -46,10 +56,7 @@ func Messages(tb testing.TB, dir string) []string {
 		}
 		return err
 	})
-	if err != nil {
-		tb.Fatalf("reading the shared corpus: %v", err)
-	}
-	return files
+	return files, err
 }
 
 // location is $MUGAI_CORPUS, else ../shared/corpus from the root of the

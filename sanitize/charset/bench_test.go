@@ -2,6 +2,7 @@ package charset
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"golang.org/x/text/encoding"
@@ -50,5 +51,16 @@ func BenchmarkGuessShiftJIS(b *testing.B) {
 		if Guess(in) != nameShiftJIS {
 			b.Fatal("wrong guess")
 		}
+	}
+}
+
+// BenchmarkDecodeUTF8HTML decodes a megabyte of HTML, mostly ASCII, as
+// newsletters are.
+func BenchmarkDecodeUTF8HTML(b *testing.B) {
+	line := `<td style="font-family: Arial; color: #333333;"><a href="https://example.com/news?id=1">Read more</a> ニュース</td>` + "\n"
+	in := []byte(strings.Repeat(line, (1<<20)/len(line)))
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		DecodeCarrier(in, "utf-8", "")
 	}
 }

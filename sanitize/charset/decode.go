@@ -2,6 +2,7 @@ package charset
 
 import (
 	"bytes"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -335,25 +336,32 @@ func decodeUTF8(b []byte) (string, int) {
 	if utf8.Valid(b) {
 		return string(b), 0
 	}
-	out := make([]byte, 0, len(b)+16)
+	var out strings.Builder
+	out.Grow(len(b) + 16)
 	replaced := 0
 	for i := 0; i < len(b); {
-		c := b[i]
-		if c < utf8.RuneSelf {
-			out = append(out, c)
-			i++
-			continue
+		// Valid characters are copied in runs, not one by one.
+		j := i
+		for j < len(b) {
+			if b[j] < utf8.RuneSelf {
+				j++
+				continue
+			}
+			r, n := utf8.DecodeRune(b[j:])
+			if r == utf8.RuneError && n == 1 {
+				break
+			}
+			j += n
 		}
-		if r, n := utf8.DecodeRune(b[i:]); r != utf8.RuneError || n > 1 {
-			out = append(out, b[i:i+n]...)
-			i += n
-			continue
+		out.Write(b[i:j])
+		if i = j; i == len(b) {
+			break
 		}
-		out = append(out, replacement...)
+		out.WriteString(replacement)
 		replaced++
 		i += invalidUTF8Prefix(b[i:])
 	}
-	return string(out), replaced
+	return out.String(), replaced
 }
 
 // invalidUTF8Prefix returns the length of the maximal subpart of an

@@ -231,3 +231,38 @@ func TestDecodeEmpty(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeUTF8MatchesBytewise compares decodeUTF8 with the character at
+// a time repair it replaced, on random bytes around valid characters.
+func TestDecodeUTF8MatchesBytewise(t *testing.T) {
+	pieces := []string{"a", "\n", "日", "é", "\U0001F600", "\xff", "\xe6\x97", "\xed\xa0\x80", "\xc0\xaf", "\xf4\x90\x80\x80", "\x80"}
+	seed := uint32(7)
+	for range 5000 {
+		var sb strings.Builder
+		seed = seed*1664525 + 1013904223
+		for k := int(seed>>24) % 40; k > 0; k-- {
+			seed = seed*1664525 + 1013904223
+			sb.WriteString(pieces[int(seed>>24)%len(pieces)])
+		}
+		in := []byte(sb.String())
+		var want []byte
+		wantN := 0
+		for i := 0; i < len(in); {
+			if r, n := utf8.DecodeRune(in[i:]); r != utf8.RuneError || n > 1 {
+				want = append(want, in[i:i+n]...)
+				i += n
+				continue
+			}
+			want = append(want, replacement...)
+			wantN++
+			i += invalidUTF8Prefix(in[i:])
+		}
+		if len(in) >= 3 && string(in[:3]) == "\xef\xbb\xbf" {
+			continue // the BOM is dropped first; not what is compared here
+		}
+		got, n := decodeUTF8(in)
+		if got != string(want) || n != wantN {
+			t.Fatalf("%q: got %q (%d), want %q (%d)", in, got, n, want, wantN)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package charset
 
 import (
+	"encoding/binary"
 	"unicode/utf8"
 )
 
@@ -41,24 +42,45 @@ type byteStats struct {
 
 func scanBytes(b []byte) byteStats {
 	s := byteStats{limit: len(b)}
-	for i, c := range b {
-		switch {
-		case c >= 0x80:
-			s.high++
-			if s.high == statsPrefix {
-				s.limit = i + 1
+	for i := 0; i < len(b); {
+		end := len(b)
+		if i+8 <= len(b) {
+			if plainWord(binary.LittleEndian.Uint64(b[i:])) {
+				i += 8 // none of the eight counts: the usual ASCII text
+				continue
 			}
-		case c == 0:
-			if i&1 == 0 {
-				s.nulEven++
-			} else {
-				s.nulOdd++
+			// Byte by byte for a while: where one byte counts, as in
+			// Japanese text, most do.
+			end = min(i+64, len(b))
+		}
+		for ; i < end; i++ {
+			switch c := b[i]; {
+			case c >= 0x80:
+				s.high++
+				if s.high == statsPrefix {
+					s.limit = i + 1
+				}
+			case c == 0:
+				if i&1 == 0 {
+					s.nulEven++
+				} else {
+					s.nulOdd++
+				}
+			case c == 0x1b && !s.jisEsc:
+				s.jisEsc = isJISEscape(b[i:])
 			}
-		case c == 0x1b && !s.jisEsc:
-			s.jisEsc = isJISEscape(b[i:])
 		}
 	}
 	return s
+}
+
+// plainWord reports whether none of the eight bytes of w is 8-bit, NUL or
+// ESC: the bytes scanBytes counts. (The NUL test is the classic "has a
+// zero byte" bit trick, exact once 8-bit bytes are ruled out.)
+func plainWord(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	esc := w ^ (0x1b * ones)
+	return w&highs == 0 && (w-ones)&^w&highs == 0 && (esc-ones)&^esc&highs == 0
 }
 
 // isJISEscape reports whether p starts with an escape sequence that

@@ -199,3 +199,43 @@ func TestValidShiftJISEUCJP(t *testing.T) {
 		}
 	}
 }
+
+// TestScanBytesMatchesBytewise compares scanBytes, which skips eight plain
+// bytes at a time, with a byte at a time count.
+func TestScanBytesMatchesBytewise(t *testing.T) {
+	alphabet := []byte("ab \n\x00\x1b$B(J\x80\xe3\xff")
+	seed := uint32(12)
+	for range 5000 {
+		seed = seed*1664525 + 1013904223
+		in := make([]byte, int(seed>>20)%200)
+		for i := range in {
+			seed = seed*1664525 + 1013904223
+			if seed>>28 < 12 {
+				in[i] = 'x' // long plain runs, as in real text
+			} else {
+				in[i] = alphabet[int(seed>>16)%len(alphabet)]
+			}
+		}
+		want := byteStats{limit: len(in)}
+		for i, c := range in {
+			switch {
+			case c >= 0x80:
+				want.high++
+				if want.high == statsPrefix {
+					want.limit = i + 1
+				}
+			case c == 0:
+				if i&1 == 0 {
+					want.nulEven++
+				} else {
+					want.nulOdd++
+				}
+			case c == 0x1b && !want.jisEsc:
+				want.jisEsc = isJISEscape(in[i:])
+			}
+		}
+		if got := scanBytes(in); got != want {
+			t.Fatalf("%q: got %+v, want %+v", in, got, want)
+		}
+	}
+}

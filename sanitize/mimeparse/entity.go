@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -32,6 +33,9 @@ type Reader struct {
 	parts    int
 	decoded  int64
 	warnings []string
+	// near lists the multipart paths where a line began with the
+	// boundary but was not a delimiter (see partLines.next).
+	near []string
 	// lastMatch is the part reader that recognised the latest delimiter
 	// line: the outermost one, since lines reach the outer levels first.
 	lastMatch *partLines
@@ -47,6 +51,22 @@ func NewReader(r io.Reader, lim Limits) *Reader {
 // Warnings returns notes on what was repaired while reading, at most 50.
 func (r *Reader) Warnings() []string {
 	return r.warnings
+}
+
+// NearDelimiters lists the multiparts (by Path, each once, at most 50) in
+// which a line began with the boundary but was not a delimiter line: it
+// was read as content of the part it is in, the only reading RFC 2046
+// §5.1.1 gives. A parser that matches delimiters by prefix would have
+// split the part there, so a caller that passes the message on should
+// say that it took the RFC's reading.
+func (r *Reader) NearDelimiters() []string {
+	return r.near
+}
+
+func (r *Reader) nearDelimiter(path string) {
+	if len(r.near) < maxWarnings && (len(r.near) == 0 || r.near[len(r.near)-1] != path) && !slices.Contains(r.near, path) {
+		r.near = append(r.near, path)
+	}
 }
 
 func (r *Reader) warn(path, msg string) {
@@ -513,8 +533,12 @@ func (p *partLines) next() (frag, error) {
 			p.owner.r.lastMatch = p
 			return frag{}, io.EOF
 		case !p.nestedDelimiter(f):
-			return frag{}, &AmbiguityError{Reason: fmt.Sprintf("line %q starts with the boundary but is not a delimiter",
-				truncate(string(f.b), 80))}
+			// RFC 2046 §5.1.1: a delimiter line is "--" boundary, optional
+			// white space, and the line end; anything else is content.
+			// Only a parser that matches by prefix reads a delimiter here.
+			// The relay rebuilds what it reads, so that careless reading
+			// can never reach the recipient: this one is taken, and said.
+			p.owner.r.nearDelimiter(p.owner.Path)
 		}
 	}
 	if !p.sawText && len(bytes.TrimSpace(f.b)) > 0 {

@@ -2,6 +2,7 @@ package mimeparse
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"strings"
 )
@@ -262,64 +263,103 @@ type qpReader struct {
 	ws  []byte // white space held back until we know it is not trailing
 }
 
+// Read decodes line after line into p while input is at hand: one line
+// per call would cost the callers' loops (bytes.Buffer.ReadFrom, the
+// limits) once per line of the message.
 func (q *qpReader) Read(p []byte) (int, error) {
-	for len(q.out) == 0 {
-		if q.err != nil {
-			return 0, q.err
+	n := 0
+	for n < len(p) {
+		if len(q.out) == 0 {
+			if q.err != nil || n > 0 && q.br.Buffered() == 0 {
+				break // the error comes with the next call; or no waiting for more
+			}
+			q.fill()
+			continue
 		}
-		q.fill()
+		c := copy(p[n:], q.out)
+		q.out = q.out[c:]
+		n += c
 	}
-	n := copy(p, q.out)
-	q.out = q.out[n:]
-	return n, nil
+	if n > 0 {
+		return n, nil
+	}
+	return 0, q.err
 }
 
-// fill decodes up to one input line into q.out.
+// fill decodes up to one input line into q.out. The text between escapes
+// is copied in runs found with bytes.IndexByte; blanks at the end of the
+// line are padding and are cut when the line end comes (keep marks where
+// they begin), or held in q.ws when the line goes on in the next read.
 func (q *qpReader) fill() {
 	line, err := q.br.ReadSlice('\n')
 	if err == bufio.ErrBufferFull {
 		err = nil // a long line: decode this piece, continue after
 	}
 	q.err = err
-	out := q.buf[:0]
-	for i := 0; i < len(line); i++ {
-		c := line[i]
-		switch {
-		case c == ' ' || c == '\t':
-			q.ws = append(q.ws, c)
-			continue
-		case c == '\n':
-			q.ws = q.ws[:0] // trailing white space is padding
-			out = append(out, '\n')
-			continue
+	// Blanks held from the previous piece of this line stay only if
+	// something follows them.
+	out := append(q.buf[:0], q.ws...)
+	q.ws = q.ws[:0]
+	keep := 0
+	body, eol := line, false
+	if len(line) > 0 && line[len(line)-1] == '\n' {
+		body, eol = line[:len(line)-1], true
+	}
+	for i := 0; i < len(body); {
+		j := bytes.IndexByte(body[i:], '=')
+		if j < 0 {
+			j = len(body)
+		} else {
+			j += i
 		}
-		out = append(out, q.ws...)
-		q.ws = q.ws[:0]
-		if c != '=' {
-			out = append(out, c)
-			continue
+		if j > i {
+			out = append(out, body[i:j]...)
+			if k := lastNonBlank(body[i:j]); k >= 0 {
+				keep = len(out) - (j - i) + k + 1
+			}
+			if i = j; i == len(body) {
+				break
+			}
 		}
-		rest := line[i+1:]
+		rest := line[i+1:] // body[i] is '='
 		switch {
 		case len(rest) >= 2 && isHex(rest[0]) && isHex(rest[1]):
 			out = append(out, unhex(rest[0])<<4|unhex(rest[1]))
-			i += 2
+			i += 3
 		case isSoftBreak(rest):
 			// "=" then optional white space then the line end: a soft line
 			// break; skip through the LF.
-			i = len(line)
+			i, eol = len(body), false
 		default:
 			// Not an escape: keep the '=' as a mail client would. (An
 			// escape cut by the end of the read buffer, possible only on
 			// lines over 4 KiB, lands here too.)
 			out = append(out, '=')
+			i++
 		}
+		keep = len(out)
 	}
-	if q.err != nil {
-		// White space at the very end of the data is padding too.
-		q.ws = q.ws[:0]
+	switch {
+	case eol:
+		out = append(out[:keep], '\n') // trailing white space is padding
+	case q.err != nil:
+		out = out[:keep] // white space at the very end of the data is padding too
+	default:
+		q.ws = append(q.ws, out[keep:]...)
+		out = out[:keep]
 	}
 	q.buf, q.out = out, out
+}
+
+// lastNonBlank returns the index of the last byte of b that is not a
+// space or TAB, or -1.
+func lastNonBlank(b []byte) int {
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] != ' ' && b[i] != '\t' {
+			return i
+		}
+	}
+	return -1
 }
 
 func isSoftBreak(rest []byte) bool {

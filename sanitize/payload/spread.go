@@ -108,15 +108,16 @@ func (e *encoding) core(l string) (lo, hi, digits, groups int) {
 			i++
 			continue
 		}
-		j := i
+		j, alnum := i, false
 		for j < len(l) && e.isDigit(l[j]) {
+			alnum = alnum || isAlnum(l[j])
 			j++
 		}
 		k := j
 		for k < len(l) && k-j < e.maxPad && l[k] == '=' {
 			k++
 		}
-		if e.kind == Base64 && !hasAlnum(l[i:j]) {
+		if e.kind == Base64 && !alnum {
 			// "//", "--", "+": a comment mark or a rule, not data.
 			i = k
 			continue
@@ -127,7 +128,7 @@ func (e *encoding) core(l string) (lo, hi, digits, groups int) {
 		// or a closing mark, so that xxd's ASCII column ("cafe.b") is not
 		// taken for one.
 		gap := l[seqHi:i]
-		joins := open && (k == len(l) || strings.IndexByte(" \t\"',;\\|)]}", l[k]) >= 0) &&
+		joins := open && (k == len(l) || groupEnd[l[k]]) &&
 			(gap == " " && n <= width || gap == "  " && n == width)
 		if !joins {
 			if seqN > 0 {
@@ -145,6 +146,10 @@ func (e *encoding) core(l string) (lo, hi, digits, groups int) {
 	return lo, hi, digits, groups
 }
 
+// groupEnd marks the bytes a group of a sequence may end at: a blank or a
+// closing mark.
+var groupEnd = [256]bool{' ': true, '\t': true, '"': true, '\'': true, ',': true, ';': true, '\\': true, '|': true, ')': true, ']': true, '}': true}
+
 // classify describes line l for e.
 func (e *encoding) classify(l string) lineInfo {
 	for len(l) > 0 && (l[len(l)-1] == ' ' || l[len(l)-1] == '\t' || l[len(l)-1] == '\r') {
@@ -161,6 +166,44 @@ func (e *encoding) classify(l string) lineInfo {
 			return lineInfo{kind: lineShort, lo: 0, hi: len(l)}
 		}
 	}
+	if !e.mayHoldCore(l) {
+		return lineInfo{} // most lines of prose, told without finding runs
+	}
+	return e.classifyCore(l)
+}
+
+// mayHoldCore reports whether l (without trailing blanks) may have a
+// core. A core has at most maxAround bytes, blanks at either end not
+// counted, before and after it (see core), so on a long line it must
+// cover the middle of l, from X, the last start with a short enough
+// prefix, to Y, the first end with a short enough suffix; and a core
+// holds only digits, padding and the spaces between groups. A line whose
+// middle holds anything else has none — and, longer than maxAround, is
+// not blank either: classifyCore would find it of no kind.
+func (e *encoding) mayHoldCore(l string) bool {
+	lead := 0
+	for lead < len(l) && (l[lead] == ' ' || l[lead] == '\t') {
+		lead++
+	}
+	x := lead + maxAround
+	for x < len(l) && (l[x] == ' ' || l[x] == '\t' || l[x] == '\r') {
+		x++
+	}
+	x = max(x, maxAround)
+	y := len(l) - maxAround
+	for y > 0 && (l[y-1] == ' ' || l[y-1] == '\t') {
+		y--
+	}
+	for i := x; i < y; i++ {
+		if c := l[i]; !e.isDigit(c) && c != '=' && c != ' ' {
+			return false
+		}
+	}
+	return true
+}
+
+// classifyCore is classify's full path, on l without trailing blanks.
+func (e *encoding) classifyCore(l string) lineInfo {
 	lo, hi, n, width := e.core(l)
 	if n == 0 {
 		if len(trimBlanks(l)) <= maxAround && !hasAlnum(l) {
@@ -201,30 +244,41 @@ func (e *encoding) classify(l string) lineInfo {
 	return info
 }
 
-// labelShape is a label with each word that holds a figure made alike,
-// so that the row numbers of one column ("9\t", "10\t") and xxd's offsets
-// ("00000490:", "000004a0:") compare equal.
-func labelShape(label string) string {
-	var b strings.Builder
-	for i := 0; i < len(label); {
-		j := i
-		digit := false
-		for j < len(label) && isAlnum(label[j]) {
-			digit = digit || label[j] >= '0' && label[j] <= '9'
-			j++
+// sameLabelShape reports whether two labels are alike once each word
+// that holds a figure is made alike, so that the row numbers of one column
+// ("9\t", "10\t") and xxd's offsets ("00000490:", "000004a0:") compare
+// equal. It compares word by word, without building the shapes: it runs
+// for every short line beside a run.
+func sameLabelShape(a, b string) bool {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		var x, y string
+		x, i = shapeToken(a, i)
+		y, j = shapeToken(b, j)
+		if x != y {
+			return false
 		}
-		switch {
-		case j == i:
-			b.WriteByte(label[i])
-			j++
-		case digit:
-			b.WriteByte('9')
-		default:
-			b.WriteString(label[i:j])
-		}
-		i = j
 	}
-	return b.String()
+	return i == len(a) && j == len(b)
+}
+
+// shapeToken returns the token of label at i and where the next starts:
+// a byte that is no letter or figure, a word of letters, or "9" for a
+// word that holds a figure.
+func shapeToken(label string, i int) (string, int) {
+	j := i
+	digit := false
+	for j < len(label) && isAlnum(label[j]) {
+		digit = digit || label[j] >= '0' && label[j] <= '9'
+		j++
+	}
+	switch {
+	case j == i:
+		return label[i : i+1], i + 1
+	case digit:
+		return "9", j
+	}
+	return label[i:j], j
 }
 
 func isAlnum(c byte) bool {

@@ -380,3 +380,78 @@ func TestFileStart(t *testing.T) {
 		t.Errorf("%d of 65,536 random 16-byte strings pass", n)
 	}
 }
+
+// TestMayHoldCoreIsExact checks classify's quick way out against its full
+// path: on random lines of prose, data, blanks and padding, a line
+// mayHoldCore turns away is one classifyCore finds of no kind.
+func TestMayHoldCoreIsExact(t *testing.T) {
+	pieces := []string{" ", "  ", "\t", "\r", "=", "==", "~>", "AAAA", "Zm9v", "0f3a", "QUJD", "a", "the ", "word", ".", ",", "\"", "9:", "0000", "|", "-", "日本"}
+	rng := mrand.New(mrand.NewPCG(8, 9))
+	encs := spreadEncodings()
+	turned := 0
+	for range 30000 {
+		var sb strings.Builder
+		for k := rng.IntN(50); k > 0; k-- {
+			sb.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		l := strings.TrimRight(sb.String(), " \t\r")
+		for i := range encs {
+			e := &encs[i]
+			if !e.mayHoldCore(l) {
+				turned++
+				if got := e.classifyCore(l); got != (lineInfo{}) {
+					t.Fatalf("%v: %q turned away, but its full classification is %+v", e.kind, l, got)
+				}
+			}
+		}
+	}
+	if turned == 0 {
+		t.Fatal("no line was turned away: the test tests nothing")
+	}
+}
+
+// labelShapeString is the shape of a label as a string, the way
+// sameLabelShape compared labels before it compared them word by word.
+func labelShapeString(label string) string {
+	var b strings.Builder
+	for i := 0; i < len(label); {
+		j := i
+		digit := false
+		for j < len(label) && isAlnum(label[j]) {
+			digit = digit || label[j] >= '0' && label[j] <= '9'
+			j++
+		}
+		switch {
+		case j == i:
+			b.WriteByte(label[i])
+			j++
+		case digit:
+			b.WriteByte('9')
+		default:
+			b.WriteString(label[i:j])
+		}
+		i = j
+	}
+	return b.String()
+}
+
+func TestSameLabelShape(t *testing.T) {
+	pieces := []string{"9", "10", "a", "ab", "x1", ":", " ", "\t", "0000", "X-PART", "-", "日"}
+	rng := mrand.New(mrand.NewPCG(10, 11))
+	label := func() string {
+		var sb strings.Builder
+		for k := rng.IntN(5); k > 0; k-- {
+			sb.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		return sb.String()
+	}
+	for range 20000 {
+		a, b := label(), label()
+		if got, want := sameLabelShape(a, b), labelShapeString(a) == labelShapeString(b); got != want {
+			t.Fatalf("sameLabelShape(%q, %q) = %v, want %v", a, b, got, want)
+		}
+	}
+	if !sameLabelShape("00000490:", "000004a0:") || !sameLabelShape("9\t", "10\t") || sameLabelShape("a:", "b:") {
+		t.Error("the documented cases")
+	}
+}

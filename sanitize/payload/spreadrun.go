@@ -111,7 +111,7 @@ func (r *spreadRun) shortData(info lineInfo) bool {
 	if info.width != 0 && info.width != r.width || info.labelAfter && !r.after {
 		return false
 	}
-	return info.label == "" || labelShape(info.label) == labelShape(r.label)
+	return info.label == "" || sameLabelShape(info.label, r.label)
 }
 
 // maxRealign bounds the lines of one run whose start looks like a file

@@ -30,6 +30,7 @@
 package textclean
 
 import (
+	"bytes"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -98,7 +99,8 @@ func clean(s string, m mode) string {
 
 // rewrite is the full path of clean.
 func rewrite(s string, m mode) string {
-	buf := make([]byte, 0, len(s))
+	var b strings.Builder
+	b.Grow(len(s))
 	ascii := true
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -112,21 +114,30 @@ func rewrite(s string, m mode) string {
 				if i < len(s) && s[i] == '\n' {
 					i++
 				}
-				buf = append(buf, lineBreak(m))
+				b.WriteByte(lineBreak(m))
 			case c == '\n':
-				buf = append(buf, lineBreak(m))
+				b.WriteByte(lineBreak(m))
 			case c == '\t':
 				if m == modeText {
-					buf = append(buf, '\t')
+					b.WriteByte('\t')
 				} else {
-					buf = append(buf, ' ')
+					b.WriteByte(' ')
 				}
 			case c < 0x20 || c == 0x7f:
 				// other controls are dropped
 			case m == modeFilename && isFilenameForbidden(c):
-				buf = append(buf, '_')
+				b.WriteByte('_')
+			case m == modeText:
+				// Text is mostly printable ASCII: the run is copied at
+				// once.
+				j := i
+				for j < len(s) && s[j] >= 0x20 && s[j] < 0x7f {
+					j++
+				}
+				b.WriteString(s[i-1 : j])
+				i = j
 			default:
-				buf = append(buf, c)
+				b.WriteByte(c)
 			}
 			continue
 		}
@@ -135,36 +146,48 @@ func rewrite(s string, m mode) string {
 		i += size
 		switch {
 		case r == utf8.RuneError && size == 1:
-			buf = append(buf, "\uFFFD"...)
+			b.WriteString("\uFFFD")
 		case isRemoved(r, m):
 		case r == '\u2028' || r == '\u2029':
-			buf = append(buf, lineBreak(m))
+			b.WriteByte(lineBreak(m))
 		case isFiller(r):
-			buf = append(buf, ' ')
+			b.WriteByte(' ')
 		default:
-			buf = append(buf, s[i-size:i]...)
+			b.WriteString(s[i-size : i])
 		}
 	}
-	if !ascii {
+	out := b.String()
+	if !ascii && (norm.NFC.QuickSpanString(out) != len(out) || hasContextual(out)) {
 		// NFC after removal: a removed character between a letter and a
 		// combining mark must not keep them apart. NFC never produces any
 		// of the removed characters, so the result stays clean. Joiners
 		// and fillers are judged by their neighbours in the NFC text, and
 		// again after each removal lets more compose: the loop ends,
-		// since every round that continues removes a character.
-		buf = norm.NFC.Bytes(buf)
+		// since every round that continues removes a character. (Most
+		// text is NFC and holds none of them: it is not copied again.)
+		buf := toNFC([]byte(out))
 		for {
 			var dropped bool
 			if buf, dropped = dropContextual(buf); !dropped {
 				break
 			}
-			buf = norm.NFC.Bytes(buf)
+			buf = toNFC(buf)
 		}
+		out = string(buf)
 	}
 	if m != modeText {
-		buf = collapseSpaces(buf)
+		out = string(collapseSpaces([]byte(out)))
 	}
-	return string(buf)
+	return out
+}
+
+// toNFC is norm.NFC.Bytes without its copy of text that is NFC already,
+// as most is: QuickSpan says so without allocating.
+func toNFC(b []byte) []byte {
+	if norm.NFC.QuickSpan(b) == len(b) {
+		return b
+	}
+	return norm.NFC.Bytes(b)
 }
 
 func lineBreak(m mode) byte {
@@ -282,10 +305,17 @@ func joinable(r rune) bool {
 // keepContextual rejects, judging each by the character kept before it and
 // the one after it, in place. It reports whether it removed any.
 func dropContextual(b []byte) ([]byte, bool) {
-	out := b[:0]
+	start := firstContextual(b)
+	if start < 0 {
+		return b, false // the usual case, found without decoding
+	}
+	out := b[:start]
 	dropped := false
-	prev := rune(0)
-	for i := 0; i < len(b); {
+	prev, _ := utf8.DecodeLastRune(b[:start])
+	if start == 0 {
+		prev = 0
+	}
+	for i := start; i < len(b); {
 		r, size := utf8.DecodeRune(b[i:])
 		if isContextual(r) {
 			next := rune(0)
@@ -304,6 +334,33 @@ func dropContextual(b []byte) ([]byte, bool) {
 		i += size
 	}
 	return out, dropped
+}
+
+// hasContextual reports whether s holds a contextual character.
+func hasContextual(s string) bool {
+	for _, form := range [...]string{"\u200c", "\u200d", "\u115f", "\u1160"} {
+		if strings.Contains(s, form) {
+			return true
+		}
+	}
+	return false
+}
+
+// firstContextual returns the index of the first contextual character of
+// b, or -1: the first of their UTF-8 forms found by bytes.Index, which
+// skips through text that holds none far faster than decoding it.
+func firstContextual(b []byte) int {
+	first := -1
+	for _, form := range [...]string{"\u200c", "\u200d", "\u115f", "\u1160"} {
+		in := b
+		if first >= 0 {
+			in = b[:first] // only an earlier one matters
+		}
+		if i := bytes.Index(in, []byte(form)); i >= 0 {
+			first = i
+		}
+	}
+	return first
 }
 
 // isFilenameForbidden reports ASCII characters a file name cannot hold: path

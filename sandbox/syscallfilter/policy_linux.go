@@ -1,12 +1,41 @@
-package sandbox
+package syscallfilter
 
 import (
+	"encoding/binary"
 	"syscall"
 
 	seccomp "github.com/elastic/go-seccomp-bpf"
 	"github.com/elastic/go-seccomp-bpf/arch"
+	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 )
+
+// Build returns the seccomp program of the worker of process id pid, the
+// built-in one or, with external, the one for external converters: the
+// BPF instructions as the kernel's struct sock_filter array (8 bytes
+// each, in this machine's byte order), for the worker to load with
+// seccomp(2).
+func Build(external bool, pid int) ([]byte, error) {
+	policy, err := syscallPolicy(external, pid)
+	if err != nil {
+		return nil, err
+	}
+	insts, err := policy.Assemble()
+	if err != nil {
+		return nil, err
+	}
+	raw, err := bpf.Assemble(insts)
+	if err != nil {
+		return nil, err
+	}
+	prog := make([]byte, 0, 8*len(raw))
+	for _, in := range raw {
+		prog = binary.NativeEndian.AppendUint16(prog, in.Op)
+		prog = append(prog, in.Jt, in.Jf)
+		prog = binary.NativeEndian.AppendUint32(prog, in.K)
+	}
+	return prog, nil
+}
 
 // The system call allowlists. They were derived by tracing workers
 // (strace -f) over the golden and attack messages and the shared corpus —
