@@ -22,12 +22,12 @@ type outMessage struct {
 
 // compose builds the output from the rendered document.
 func (w *walker) compose(d *doc) *outMessage {
-	header := w.rebuildHeaders(&w.root.Header)
+	header, lines := w.header()
 	w.rep.Unreadable = w.unreadable && showsReplacement(header, d)
 	items := noticeItems(w.rep)
-	notice := renderNotice(w.pol, items)
-	if notice != "" && w.held.held() && w.held.Notice != "" {
-		notice += "\n" + strings.TrimRight(heldLines(w.pol.Language, w.held), "\n")
+	notice := renderNotice(w.pol, lines, items)
+	if h := w.opts.Held; notice != "" && h.held() && h.Notice != "" {
+		notice += "\n" + strings.TrimRight(heldLines(w.pol.Language, h), "\n")
 	}
 	return &outMessage{
 		header:      header,
@@ -40,15 +40,16 @@ func (w *walker) compose(d *doc) *outMessage {
 // noticeOnly builds the message that replaces one that failed closed
 // under Outcome "notice": the sender's headers and a notice, nothing else.
 func (w *walker) noticeOnly(reason string) *outMessage {
-	header := w.rebuildHeaders(&w.root.Header)
+	header, lines := w.header()
 	var b strings.Builder
 	b.WriteString(msg(w.pol.Language, msgHeading))
 	b.WriteByte('\n')
-	if len(w.rep.Spoofs) > 0 {
-		// The heading once: the header's lines follow it. Of the parts
-		// read before the message failed, nothing is kept or told.
+	if len(w.rep.Spoofs) > 0 || len(lines) > 0 {
+		// The heading once: the caller's and the header's lines follow
+		// it. Of the parts read before the message failed, nothing is
+		// kept or told.
 		spoofs := &Report{Spoofs: w.rep.Spoofs}
-		b.WriteString(strings.TrimPrefix(renderNotice(w.pol, noticeItems(spoofs)), msg(w.pol.Language, msgHeading)+"\n"))
+		b.WriteString(strings.TrimPrefix(renderNotice(w.pol, lines, noticeItems(spoofs)), msg(w.pol.Language, msgHeading)+"\n"))
 		b.WriteByte('\n')
 	}
 	b.WriteString(msg(w.pol.Language, msgReplaced))

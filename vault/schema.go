@@ -52,7 +52,7 @@ var postgresDialect = dialect{
 
 // schemaVersion is stored in meta; a database written by a newer mugai
 // is refused rather than misread.
-const schemaVersion = 3
+const schemaVersion = 4
 
 // metaTable is created before anything else: it holds the version.
 const metaTable = `CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)`
@@ -62,7 +62,7 @@ const metaTable = `CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT N
 // from version 1, and so on. A step is applied once, in the transaction
 // that records the new version, so ALTER TABLE needs no IF NOT EXISTS.
 func (d dialect) schema() [][]string {
-	steps := [][]string{d.schemaV1(), d.schemaV2(), d.schemaV3()}
+	steps := [][]string{d.schemaV1(), d.schemaV2(), d.schemaV3(), d.schemaV4()}
 	r := strings.NewReplacer("{{blob}}", d.blob, "{{serial}}", d.serial)
 	for _, step := range steps {
 		for i, s := range step {
@@ -229,6 +229,17 @@ func (d dialect) schemaV3() []string {
 			created BIGINT NOT NULL,
 			data BLOB NOT NULL)`,
 		`CREATE INDEX IF NOT EXISTS objects_created ON objects (created)`,
+	}
+}
+
+// schemaV4 adds the author of each message (the address its From field
+// shows, lower case) for HasWritten, with an index: the question is asked
+// for every message with auth.first_contact_note. Entries stored before
+// have none and do not count.
+func (d dialect) schemaV4() []string {
+	return []string{
+		`ALTER TABLE entries ADD COLUMN author TEXT NOT NULL DEFAULT ''`,
+		`CREATE INDEX IF NOT EXISTS entries_author ON entries (author) WHERE author <> ''`,
 	}
 }
 

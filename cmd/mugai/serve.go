@@ -61,7 +61,14 @@ func (e *env) serve(args []string) int {
 		defer v.Close()
 		obs.also = []metrics.Target{gateway.VaultReadiness(v)}
 	}
-	opts := gateway.Options{Logger: log, Observer: obs.observer(), Worker: worker, Vault: v, Links: links}
+	// One resolver for sender authentication, kept across reloads with its
+	// cache.
+	opts := gateway.Options{Logger: log, Observer: obs.observer(), Worker: worker, Vault: v, Links: links,
+		DNS: &gateway.DNS{Guard: dnsGuard(log)}}
+	if v != nil {
+		// auth.first_contact_note asks the vault's index.
+		opts.History = v
+	}
 
 	gw, err := gateway.Build(cfg, opts)
 	if err != nil {
