@@ -312,10 +312,17 @@ func schemeBefore(s string, floor, colon int) (int, int) {
 	for st > floor && isSchemeByte(s[st-1]) && colon-st < 32 {
 		st--
 	}
+	// Only the last 32 characters are looked at, so that a long run is
+	// not scanned again at each colon; a run longer than that is a scheme
+	// too when its letter is further back ("A000…000://").
+	window, longer := st, st > floor && isSchemeByte(s[st-1])
 	for st < colon && !isLetter(s[st]) {
 		st++
 	}
 	if st == colon {
+		if longer {
+			return window, colon
+		}
 		return -1, 0
 	}
 	return st, colon
