@@ -312,14 +312,6 @@ func schemeBefore(s string, floor, colon int) (int, int) {
 	for st > floor && isSchemeByte(s[st-1]) && colon-st < 32 {
 		st--
 	}
-	// Only the last 32 characters are looked at, so that a long run is
-	// not scanned again at each colon. A run longer than that is a scheme
-	// of its own, whose letter is further back ("A000…000://",
-	// "A000…http://"): taken from the window's start, it is an unknown
-	// scheme, defanged as such.
-	if st > floor && isSchemeByte(s[st-1]) {
-		return st, colon
-	}
 	for st < colon && !isLetter(s[st]) {
 		st++
 	}
