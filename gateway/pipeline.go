@@ -97,14 +97,19 @@ func (m *message) Filter(ctx context.Context, env *smtpd.Envelope, dst io.Writer
 	lap := t.start()
 	var am *authMessage
 	if m.p.auth != nil {
-		var err error
-		am, err = m.p.auth.check(ctx, env, src.Reader(), m.p.lang)
+		// DNS answers are waited for without a worker slot (smtpd.Waiting).
+		err := smtpd.Waiting(ctx, func() (err error) {
+			am, err = m.p.auth.check(ctx, env, src.Reader(), m.p.lang)
+			return err
+		})
 		t.auth = lap()
 		if err != nil {
 			return t.add(m.result(nil)), err
 		}
 	}
-	err := m.store(ctx, env, src)
+	// So is the vault's synced write: the writes of many messages then
+	// share a commit.
+	err := smtpd.Waiting(ctx, func() error { return m.store(ctx, env, src) })
 	t.vault = lap()
 	if err != nil {
 		return t.add(m.result(nil)), err

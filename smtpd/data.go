@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -83,15 +82,12 @@ func (s *session) process(tx *transaction, r io.Reader, m *messageLog) *smtp.SMT
 	// delivery, one CPU per worker sat idle for every round trip).
 	m.step = StepQueue
 	t := time.Now()
-	sem := cs.gen.sem
-	select {
-	case sem <- struct{}{}:
-	case <-ctx.Done():
+	slot := &workerSlot{sem: cs.gen.sem}
+	if err := slot.acquire(ctx); err != nil {
 		m.queue = elapsed(t)
 		return replyBusy()
 	}
-	release := sync.OnceFunc(func() { <-sem })
-	defer release()
+	defer slot.release()
 	m.queue = elapsed(t)
 
 	// 3. Filter into a second spool.
@@ -101,11 +97,12 @@ func (s *session) process(tx *transaction, r io.Reader, m *messageLog) *smtp.SMT
 	defer out.Close()
 	var res FilterResult
 	err = safeCall(log, "filter", func() (err error) {
-		res, err = tx.route.Filter.Filter(ctx, env, out, &Original{s: in})
+		// The Filter may give the slot up while it waits (Waiting).
+		res, err = tx.route.Filter.Filter(context.WithValue(ctx, workerSlotKey{}, slot), env, out, &Original{s: in})
 		return err
 	})
 	m.filter, m.actions, m.extra, m.bytesOut = elapsed(t), res.Actions, res.Log, out.Size()
-	release()
+	slot.release()
 	in.Close() // not needed any more; free it before delivering
 	switch {
 	case err != nil:

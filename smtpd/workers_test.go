@@ -62,3 +62,49 @@ func TestWorkerFreedBeforeDelivery(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// A Filter gives its worker slot up while it waits (smtpd.Waiting): with
+// one worker, a message whose Filter waits (for DNS, for a synced write)
+// does not keep the next one from being filtered. The first message's
+// wait ends only once the second one's Filter ran, so without the slot
+// given up the test fails on its deadline.
+func TestWaitingGivesTheSlotUp(t *testing.T) {
+	secondFiltered := make(chan struct{})
+	var first sync.Once
+	filter := smtpd.FilterFunc(func(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src *smtpd.Original) (smtpd.FilterResult, error) {
+		isFirst := false
+		first.Do(func() { isFirst = true })
+		if !isFirst {
+			close(secondFiltered)
+			return upperFilter().Filter(ctx, env, dst, src)
+		}
+		err := smtpd.Waiting(ctx, func() error {
+			select {
+			case <-secondFiltered:
+				return nil
+			case <-time.After(3 * time.Second):
+				return errors.New("the other message was not filtered while this one waited")
+			}
+		})
+		if err != nil {
+			return smtpd.FilterResult{}, err
+		}
+		return upperFilter().Filter(ctx, env, dst, src)
+	})
+	h := start(t, func(h *harness, cfg *smtpd.Config) {
+		cfg.Workers = 1
+		cfg.Router = h.routeWith(filter, testHop(h.hop.Addr).Begin)
+	})
+	errs := make(chan error, 2)
+	go func() { errs <- sendWithClient(h.addr, "alice@example.org", []string{"bob@example.jp"}, "Subject: one\r\n\r\nbody\r\n") }()
+	time.Sleep(100 * time.Millisecond) // the first is waiting by now (it holds no slot either way after it)
+	go func() { errs <- sendWithClient(h.addr, "alice@example.org", []string{"bob@example.jp"}, "Subject: two\r\n\r\nbody\r\n") }()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if got := len(h.hop.WaitMessages(2, 5*time.Second)); got != 2 {
+		t.Errorf("next hop got %d messages, want 2", got)
+	}
+}
