@@ -96,9 +96,13 @@ func TestWaitingGivesTheSlotUp(t *testing.T) {
 		cfg.Router = h.routeWith(filter, testHop(h.hop.Addr).Begin)
 	})
 	errs := make(chan error, 2)
-	go func() { errs <- sendWithClient(h.addr, "alice@example.org", []string{"bob@example.jp"}, "Subject: one\r\n\r\nbody\r\n") }()
+	go func() {
+		errs <- sendWithClient(h.addr, "alice@example.org", []string{"bob@example.jp"}, "Subject: one\r\n\r\nbody\r\n")
+	}()
 	time.Sleep(100 * time.Millisecond) // the first is waiting by now (it holds no slot either way after it)
-	go func() { errs <- sendWithClient(h.addr, "alice@example.org", []string{"bob@example.jp"}, "Subject: two\r\n\r\nbody\r\n") }()
+	go func() {
+		errs <- sendWithClient(h.addr, "alice@example.org", []string{"bob@example.jp"}, "Subject: two\r\n\r\nbody\r\n")
+	}()
 	for range 2 {
 		if err := <-errs; err != nil {
 			t.Error(err)
