@@ -70,6 +70,8 @@ type message struct {
 	verdict string
 	rep     *sanitize.Report
 	headers sanitize.Headers
+	// pp is the PPAP stages' state (ppap.go).
+	pp ppapMessage
 }
 
 func (p *pipeline) message(t Target) *message { return &message{p: p, target: t} }
@@ -90,6 +92,7 @@ func (m *message) Filter(ctx context.Context, env *smtpd.Envelope, dst io.Writer
 	if err := m.store(ctx, env, src); err != nil {
 		return m.result(nil), err
 	}
+	m.ppapStage(ctx, env, src)
 	if m.p.sanitizer == nil {
 		err := passthrough(dst, src.Reader())
 		return smtpd.FilterResult{Actions: []string{"passthrough"}, Log: m.result(nil).Log},

@@ -61,6 +61,7 @@ type Metrics struct {
 	startSeconds prometheus.Gauge
 
 	vault *vaultMetrics
+	ppap  *prometheus.CounterVec // event (ppap.go)
 }
 
 var _ smtpd.Observer = (*Metrics)(nil)
@@ -124,6 +125,7 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 		m.size, m.queueWait, m.sanitizeTime, m.deliveryTime, m.sanitized, m.actions,
 		m.reloads, m.reloadOK, m.reloadTime, m.targetUp, m.buildInfo, m.startSeconds)
 	m.vault = newVaultMetrics(reg)
+	m.ppap = newPPAPMetrics(reg)
 	m.buildInfo.WithLabelValues(version).Set(1)
 	start := float64(m.now().Unix())
 	m.startSeconds.Set(start)

@@ -26,6 +26,10 @@ func (w *walker) compose(d *doc) *outMessage {
 	w.rep.Unreadable = w.unreadable && showsReplacement(header, d)
 	items := noticeItems(w.rep)
 	notice := renderNotice(w.pol, items)
+	if notice == "" && w.held.held() && w.held.Announce && w.held.Notice != "" {
+		// Nothing changed, but the caller's line must be read.
+		notice = msg(w.pol.Language, msgHeading)
+	}
 	if notice != "" && w.held.held() && w.held.Notice != "" {
 		notice += "\n" + strings.TrimRight(heldLines(w.pol.Language, w.held), "\n")
 	}

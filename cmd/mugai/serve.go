@@ -61,7 +61,11 @@ func (e *env) serve(args []string) int {
 		defer v.Close()
 		obs.also = []metrics.Target{gateway.VaultReadiness(v)}
 	}
-	opts := gateway.Options{Logger: log, Observer: obs.observer(), Worker: worker, Vault: v, Links: links}
+	pp, err := gateway.NewPPAP(ctx, cfg, v, worker, obs.observer(), log)
+	if err != nil {
+		return e.fail(exitError, "serve: %s", oneLine(err))
+	}
+	opts := gateway.Options{Logger: log, Observer: obs.observer(), Worker: worker, Vault: v, Links: links, PPAP: pp}
 
 	gw, err := gateway.Build(cfg, opts)
 	if err != nil {
@@ -83,7 +87,7 @@ func (e *env) serve(args []string) int {
 		return e.fail(exitError, "serve: %v", err)
 	}
 	defer obs.stop()
-	stopConsole, err := startConsole(cfg, v, links, obs, log)
+	stopConsole, err := startConsole(cfg, v, links, obs, pp, log)
 	if err != nil {
 		ln.Close()
 		return e.fail(exitError, "serve: %v", err)
@@ -92,6 +96,10 @@ func (e *env) serve(args []string) int {
 	if v != nil {
 		// Retention's sweep and the usage metrics, in every instance.
 		go gateway.RunVaultUpkeep(ctx, v, obs.upkeepObserver(), log)
+	}
+	if pp != nil {
+		// Delivers what opened, retrying; ends archives past ppap.window.
+		go pp.Run(ctx)
 	}
 
 	signals := make(chan os.Signal, 4)
@@ -193,11 +201,11 @@ func openRelayVault(ctx context.Context, cfg *config.Config, log *slog.Logger) (
 // startConsole serves the web console on listen.console when the vault
 // is enabled, on the relay's vault handle v; the returned function stops
 // it.
-func startConsole(cfg *config.Config, v *vault.Vault, links *console.Links, obs *observability, log *slog.Logger) (stop func(), err error) {
+func startConsole(cfg *config.Config, v *vault.Vault, links *console.Links, obs *observability, pp *gateway.PPAP, log *slog.Logger) (stop func(), err error) {
 	if v == nil || cfg.Listen.Console == "" {
 		return func() {}, nil
 	}
-	srv, err := gateway.StartConsole(context.Background(), cfg, v, links, obs.releaseObserver(), log)
+	srv, err := gateway.StartConsole(context.Background(), cfg, v, links, obs.releaseObserver(), pp, log)
 	if err != nil {
 		return nil, err
 	}
