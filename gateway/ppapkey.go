@@ -69,5 +69,3 @@ func loadPPAPKey(ctx context.Context, v *vault.Vault, path string, log *slog.Log
 
 // ppapKeyPath is the PPAP key file of a vault directory.
 func ppapKeyPath(vaultPath string) string { return filepath.Join(vaultPath, PPAPKeyFileName) }
-
-
