@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -145,7 +146,11 @@ type found struct {
 // message in src. It reads only what the sanitizer will read too; a part
 // that does not parse is skipped (the sanitizer reports it).
 func (p *PPAP) findEncrypted(src io.Reader) []found {
-	e, err := gomessage.Read(src)
+	raw, err := io.ReadAll(io.LimitReader(src, p.maxBytes))
+	if err != nil || !mayHoldZip(raw) {
+		return nil
+	}
+	e, err := gomessage.Read(bytes.NewReader(raw))
 	if e == nil {
 		return nil
 	}
@@ -155,8 +160,12 @@ func (p *PPAP) findEncrypted(src io.Reader) []found {
 		if err != nil || part.MultipartReader() != nil {
 			return nil
 		}
-		body, rerr := io.ReadAll(io.LimitReader(part.Body, p.maxBytes))
-		if rerr != nil || !bytes.HasPrefix(body, []byte("PK\x03\x04")) {
+		br := bufio.NewReader(part.Body)
+		if head, _ := br.Peek(4); !bytes.Equal(head, zipMagic) {
+			return nil
+		}
+		body, rerr := io.ReadAll(io.LimitReader(br, p.maxBytes))
+		if rerr != nil {
 			return nil
 		}
 		enc, oerr := archive.OpenEncrypted(body, p.lim)
@@ -168,6 +177,17 @@ func (p *PPAP) findEncrypted(src io.Reader) []found {
 		return nil
 	})
 	return out
+}
+
+// zipMagic starts a zip's first local file header (APPNOTE 4.3.7).
+var zipMagic = []byte("PK\x03\x04")
+
+// mayHoldZip is a quick look at a raw message before it is parsed: a zip
+// part starts with zipMagic, in base64 "UEsDB" at the start of a line, or
+// as it is in an 8bit or binary part (quoted-printable leaves it as it is
+// too). Most mail holds neither and is not parsed again.
+func mayHoldZip(raw []byte) bool {
+	return bytes.Contains(raw, []byte("\nUEsDB")) || bytes.Contains(raw, zipMagic)
 }
 
 // partName is a part's file name, decoded (RFC 2231 by mime, RFC 2047 in

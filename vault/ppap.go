@@ -432,3 +432,16 @@ func (v *Vault) ExpireArchives(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// purgeArchives erases the PPAP archives still held from a purged entry
+// (in its purge's transaction): they end as expired. A message of opened
+// contents still pending is delivered: it was addressed to the recipient
+// before the purge.
+func purgeArchives(ctx context.Context, tx *sql.Tx, entry string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE ppap_archives SET state = $1, data = NULL WHERE entry_id = $2 AND state = $3`,
+		string(ArchiveExpired), entry, string(ArchiveHeld))
+	if err != nil {
+		return fmt.Errorf("vault index: %w", err)
+	}
+	return nil
+}

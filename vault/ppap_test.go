@@ -132,3 +132,26 @@ func TestArchiveLifecycle(t *testing.T) {
 		}
 	})
 }
+
+// TestPurgeErasesArchives: purging an entry erases the archives still held
+// from it.
+func TestPurgeErasesArchives(t *testing.T) {
+	ctx := context.Background()
+	k, gk := newKeys(t), newKeys(t)
+	v := newPlace(t, BackendSQLite).open(t, Options{Recipients: k.rcp})
+	entry := mustPut(t, v, envelope("Q1"), message("zip", "body")).ID
+	id, err := v.HoldArchive(ctx, Archive{EntryID: entry, Name: "a.zip", Rcpt: "r@example.jp", Expires: time.Now().Add(time.Hour)},
+		[]byte("zip"), gk.id.Recipient())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Purge(ctx, entry, "test", "done"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.ArchiveData(ctx, id, gk.id, 100); !errors.Is(err, ErrPurged) {
+		t.Errorf("the archive of a purged entry: %v", err)
+	}
+	if a, err := v.Archive(ctx, id); err != nil || a.State != ArchiveExpired {
+		t.Errorf("state %+v %v", a, err)
+	}
+}

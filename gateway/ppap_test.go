@@ -1,0 +1,133 @@
+package gateway
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/mugai/mugai/config"
+	"github.com/mugai/mugai/internal/smtptest"
+	"github.com/mugai/mugai/internal/testinput/archivetest"
+	"github.com/mugai/mugai/vault"
+)
+
+// ppapFixture is a PPAP opener on a fresh vault delivering to a test next
+// hop, with one AES-256 zip held for soumu@ (the page's limit 3).
+type ppapFixture struct {
+	p       *PPAP
+	v       *vault.Vault
+	next    *smtptest.Server
+	entry   string
+	archive string
+}
+
+func newPPAPFixture(t *testing.T) *ppapFixture {
+	t.Helper()
+	next := smtptest.NewServer(t, nil)
+	cfg, err := config.Parse("test.yaml", []byte(relayConfig(next.Addr, "ppap: {max_tries: 3}\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := testVaultOptions(t, cfg)
+	ctx := context.Background()
+	p, err := NewPPAP(ctx, cfg, opts.Vault, opts.Worker, nil, opts.Logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &ppapFixture{p: p, v: opts.Vault, next: next}
+	res, err := f.v.Put(ctx, vault.Envelope{QueueID: "Q1", MailFrom: "a@example.jp", Rcpts: []string{"soumu@city.example.lg.jp"}},
+		strings.NewReader("Subject: x\r\n\r\nx\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.entry = res.ID
+	zip := archivetest.EncryptedZip("s3cret-Pw", archivetest.Encryption{AES: 3}, archivetest.File{Name: "memo.txt", Body: []byte("ppap-unit-contents\n")})
+	f.archive, err = f.v.HoldArchive(ctx, vault.Archive{EntryID: f.entry, Name: "memo.zip", Scheme: "aes-256", MailFrom: "a@example.jp",
+		HeaderFrom: "a@example.jp", Rcpt: "soumu@city.example.lg.jp", Subject: "資料", MessageID: "<orig@example.jp>",
+		Received: time.Now(), Expires: time.Now().Add(time.Hour)}, zip, p.key.Recipient())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// TestPPAPPageLocks: wrong passwords are counted and lock the zip at
+// ppap.max_tries; the page may not open it then, nor for another
+// recipient.
+func TestPPAPPageLocks(t *testing.T) {
+	f := newPPAPFixture(t)
+	ctx := context.Background()
+	if _, err := f.p.OpenByPage(ctx, f.archive, "kikaku@city.example.lg.jp", "s3cret-Pw", "recipient:kikaku"); err == nil {
+		t.Error("another recipient opened the zip")
+	}
+	for i := 1; i <= 3; i++ {
+		res, err := f.p.OpenByPage(ctx, f.archive, "soumu@city.example.lg.jp", "wrong", "recipient:soumu")
+		if err != nil || res.Opened || res.Failures != i || res.Locked != (i == 3) {
+			t.Fatalf("try %d: %+v %v", i, res, err)
+		}
+	}
+	res, err := f.p.OpenByPage(ctx, f.archive, "soumu@city.example.lg.jp", "s3cret-Pw", "recipient:soumu")
+	if err != nil || res.Opened || res.State != string(vault.ArchiveLocked) {
+		t.Fatalf("the right password after the lock: %+v %v", res, err)
+	}
+}
+
+// TestPPAPDeliveryRetried: the contents of an opened zip are kept until
+// the next hop takes them — a refusal is retried, and once delivered they
+// are never sent again.
+func TestPPAPDeliveryRetried(t *testing.T) {
+	f := newPPAPFixture(t)
+	ctx := context.Background()
+	f.next.SetBehavior(smtptest.Behavior{DataReply: &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"}})
+	res, err := f.p.OpenByPage(ctx, f.archive, "soumu@city.example.lg.jp", "s3cret-Pw", "recipient:soumu")
+	if err != nil || !res.Opened {
+		t.Fatalf("OpenByPage = %+v, %v", res, err)
+	}
+	f.p.deliverDue(ctx)
+	a, err := f.v.Archive(ctx, f.archive)
+	if err != nil || a.Delivery != vault.ArchivePending || a.Attempts != 1 || !strings.Contains(a.LastError, "451") {
+		t.Fatalf("after a refusal: %+v %v", a, err)
+	}
+	if n := len(f.next.Messages()); n != 0 {
+		t.Fatalf("the next hop kept %d messages", n)
+	}
+	f.next.SetBehavior(smtptest.Behavior{})
+	f.p.deliverDue(ctx) // not due yet
+	if n := len(f.next.Messages()); n != 0 {
+		t.Fatalf("retried before its time: %d", n)
+	}
+	// The retry is due: make it so by recording it an hour ago.
+	if err := f.v.ArchiveRetry(ctx, f.archive, time.Now().Add(-time.Minute), a.LastError); err != nil {
+		t.Fatal(err)
+	}
+	f.p.deliverDue(ctx)
+	f.p.deliverDue(ctx)
+	msgs := f.next.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("the next hop got %d messages, want 1", len(msgs))
+	}
+	if !strings.Contains(string(msgs[0].Data), "ppap-unit-contents") || !strings.Contains(string(msgs[0].Data), "In-Reply-To: <orig@example.jp>") {
+		t.Errorf("contents message:\n%s", msgs[0].Data)
+	}
+	if a, _ := f.v.Archive(ctx, f.archive); a.Delivery != vault.ArchiveDelivered || a.OpenedBy != vault.OpenedByPage {
+		t.Errorf("after delivery: %+v", a)
+	}
+}
+
+func TestWithoutNotice(t *testing.T) {
+	const sep = "------------------------------------------------------------\n"
+	for _, c := range []struct{ in, want string }{
+		{"パスワード：abc123\n", "パスワード：abc123\n"},
+		{"【無害化のお知らせ】このメール…\n・パスワード付き ZIP\n" + sep + "\nPW: abc123\n", "\nPW: abc123\n"},
+		{"PW: abc123\n\n" + sep + "【無害化のお知らせ】このメール…\n・パスワード\n", "PW: abc123\n"},
+		{"[Sanitization notice] only\n- the notice\n", ""},
+		{"body\n" + sep + "not a notice\n", "body\n" + sep + "not a notice\n"},
+	} {
+		if got := withoutNotice(c.in); got != c.want {
+			t.Errorf("withoutNotice(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
