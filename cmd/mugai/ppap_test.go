@@ -48,8 +48,8 @@ func TestServePPAPByMail(t *testing.T) {
 	next := smtptest.NewServer(t, nil)
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "mugai.yaml")
-	writeConfig(t, cfgPath, next.Addr, "")
-	g := startGateway(t, dir, "-config", cfgPath)
+	writeHTTPConfig(t, cfgPath, next.Addr, "")
+	g, web := startHTTPGateway(t, dir, cfgPath)
 
 	const from, to = "tanaka@sender.example.jp", "yamada@city.example.lg.jp"
 	first := ppapMail(from, to, "見積書の送付", "<first.1@sender.example.jp>", "見積書を添付します。パスワードは別途お送りします。\r\n", "mitsumori.zip", zip)
@@ -115,6 +115,13 @@ func TestServePPAPByMail(t *testing.T) {
 		t.Error("the contents message shows the password")
 	}
 	g.waitLog(t, "ppap: contents delivered", 10*time.Second)
+	_, scrape := httpGet(t, web+"/metrics")
+	for series, want := range map[string]string{`mugai_ppap_archives_total{event="held"}`: "1",
+		`mugai_ppap_archives_total{event="opened_mail"}`: "1", `mugai_ppap_archives_total{event="opened_page"}`: "0"} {
+		if got := metricValue(scrape, series); got != want {
+			t.Errorf("%s = %q, want %s", series, got, want)
+		}
+	}
 }
 
 // checkedTexts checks a sanitized message's invariants and returns its
