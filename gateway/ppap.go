@@ -322,7 +322,7 @@ func (m *message) ppapDelivered(ctx context.Context, env *smtpd.Envelope) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ppapTryTimeout)
 		defer cancel()
-		p.tryMail(ctx, env.ID, entry, paired, bodyText(text))
+		p.tryMail(ctx, env.ID, entry, paired, ppap.SanitizedText(text, ppapTextBytes))
 	}()
 }
 
@@ -527,48 +527,4 @@ func (p *PPAP) deliver(ctx context.Context, a *vault.Archive) {
 		return
 	}
 	p.log.Info("ppap: contents delivered", "archive", a.ID, "vault", a.EntryID, "rcpt", a.Rcpt)
-}
-
-// bodyText is the text of a sanitized message's inline text parts,
-// without mugai's notice: what password candidates are read from.
-func bodyText(msg []byte) string {
-	e, err := gomessage.Read(bytes.NewReader(msg))
-	if e == nil {
-		return ""
-	}
-	_ = err
-	var b strings.Builder
-	e.Walk(func(_ []int, part *gomessage.Entity, err error) error {
-		if err != nil {
-			return nil
-		}
-		ct, _, _ := part.Header.ContentType()
-		disp, _, _ := part.Header.ContentDisposition()
-		if ct == "text/plain" && disp != "attachment" {
-			body, _ := io.ReadAll(io.LimitReader(part.Body, ppapTextBytes))
-			b.Write(body)
-			b.WriteByte('\n')
-		}
-		return nil
-	})
-	return withoutNotice(strings.ReplaceAll(b.String(), "\r\n", "\n"))
-}
-
-// withoutNotice cuts mugai's notice from a sanitized body, at its top or
-// its bottom (sanitize.notice_position): its words are never a password.
-func withoutNotice(text string) string {
-	const sep = "------------------------------------------------------------\n"
-	isNotice := func(s string) bool {
-		return strings.HasPrefix(s, "【無害化のお知らせ】") || strings.HasPrefix(s, "[Sanitization notice]")
-	}
-	if isNotice(text) {
-		if i := strings.Index(text, "\n"+sep); i >= 0 {
-			return text[i+1+len(sep):]
-		}
-		return ""
-	}
-	if i := strings.LastIndex(text, "\n"+sep); i >= 0 && isNotice(text[i+1+len(sep):]) {
-		return text[:i]
-	}
-	return text
 }
