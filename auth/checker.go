@@ -106,7 +106,7 @@ type Input struct {
 // problem, a 451); every DNS or message problem is in the Results.
 func (c *Checker) Check(ctx context.Context, in Input, msg io.Reader) (*Results, error) {
 	if c.cfg.Disabled {
-		return skippedResults(), nil
+		return NotChecked(), nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
@@ -160,8 +160,9 @@ func (c *Checker) checkOwn(ctx context.Context, res *Results, in Input, hr *head
 	return nil
 }
 
-// skippedResults are the Results of a message not checked.
-func skippedResults() *Results {
+// NotChecked returns the Results of a message not checked (Skipped, every
+// value none): with checking off, or for mail the relay does not check.
+func NotChecked() *Results {
 	return &Results{
 		Skipped: true,
 		SPF:     SPFResult{Value: None, Reason: "not checked"},

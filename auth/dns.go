@@ -49,6 +49,11 @@ type DNSConfig struct {
 	MaxTTL    time.Duration
 	// Now is the clock of the cache (default time.Now).
 	Now func() time.Time
+	// Guard, when set, is asked before each query to a server; an error
+	// keeps the query from being sent (the server counts as not
+	// answering: a temperror). mugai's tests use it to make sure no query
+	// leaves loopback.
+	Guard func(server string) error
 }
 
 // DNS is a Resolver that queries recursive servers with miekg/dns and
@@ -58,6 +63,7 @@ type DNS struct {
 	timeout  time.Duration
 	attempts int
 	cache    *dnsCache // nil: no cache
+	guard    func(server string) error
 }
 
 // ednsSize is the UDP payload size we announce (RFC 6891), the value of
@@ -71,7 +77,7 @@ const maxCNAMEs = 8
 
 // NewDNS returns a DNS resolver for cfg.
 func NewDNS(cfg DNSConfig) (*DNS, error) {
-	d := &DNS{servers: cfg.Servers, timeout: cfg.Timeout, attempts: cfg.Attempts}
+	d := &DNS{servers: cfg.Servers, timeout: cfg.Timeout, attempts: cfg.Attempts, guard: cfg.Guard}
 	if d.timeout <= 0 {
 		d.timeout = 2 * time.Second
 	}
@@ -267,6 +273,12 @@ func (d *DNS) lookup(ctx context.Context, name string, qtype uint16) ([]dns.RR, 
 	if err != nil {
 		return nil, err
 	}
+	if rrs, ok := specialName(q, qtype); ok {
+		if len(rrs) == 0 {
+			return nil, notFoundError(q)
+		}
+		return rrs, nil
+	}
 	key := cacheKey{name: q, qtype: qtype}
 	if d.cache != nil {
 		if e, ok := d.cache.get(key); ok {
@@ -289,6 +301,29 @@ func (d *DNS) lookup(ctx context.Context, name string, qtype uint16) ([]dns.RR, 
 	return a.rrs, nil
 }
 
+// specialName answers for the special-use names RFC 6761 asks resolver
+// libraries to answer themselves, without a query: anything under
+// "invalid." does not exist (§6.4), names under "localhost." are the
+// loopback address and have no other records (§6.3). A sender can write
+// such names; no query about them leaves the host. ok is false for any
+// other name; rrs is empty for a name without records of the type.
+func specialName(q string, qtype uint16) (rrs []dns.RR, ok bool) {
+	switch {
+	case q == "invalid." || strings.HasSuffix(q, ".invalid."):
+		return nil, true
+	case q == "localhost." || strings.HasSuffix(q, ".localhost."):
+		h := dns.RR_Header{Name: q, Rrtype: qtype, Class: dns.ClassINET}
+		switch qtype {
+		case dns.TypeA:
+			return []dns.RR{&dns.A{Hdr: h, A: net.IPv4(127, 0, 0, 1)}}, true
+		case dns.TypeAAAA:
+			return []dns.RR{&dns.AAAA{Hdr: h, AAAA: net.IPv6loopback}}, true
+		}
+		return nil, true
+	}
+	return nil, false
+}
+
 func notFoundError(name string) error {
 	return &net.DNSError{Err: "no such record", Name: strings.TrimSuffix(name, "."), IsNotFound: true}
 }
@@ -309,6 +344,12 @@ func (d *DNS) exchange(ctx context.Context, q string, qtype uint16) (answer, err
 		for _, server := range d.servers {
 			if err := ctx.Err(); err != nil {
 				return answer{}, &net.DNSError{Err: "lookup abandoned: " + err.Error(), Name: q, IsTimeout: true, IsTemporary: true}
+			}
+			if d.guard != nil {
+				if err := d.guard(server); err != nil {
+					last = &net.DNSError{Err: "query not sent: " + err.Error(), Name: q, Server: server, IsTemporary: true}
+					continue
+				}
 			}
 			a, err := d.exchangeOne(ctx, server, q, qtype)
 			if err == nil {

@@ -232,3 +232,58 @@ func TestSystemServers(t *testing.T) {
 		t.Errorf("a server without port was accepted")
 	}
 }
+
+// TestSpecialUseNames: names RFC 6761 reserves are answered without a
+// query: .invalid does not exist, .localhost is the loopback address.
+func TestSpecialUseNames(t *testing.T) {
+	s := authtest.StartDNS(t)
+	s.TXT("_dmarc.example.invalid", "v=DMARC1; p=reject") // never asked
+	d := newTestDNS(t, s, DNSConfig{})
+	ctx := context.Background()
+	for _, name := range []string{"_dmarc.example.invalid", "invalid", "Example.INVALID."} {
+		if got, err := d.LookupTXT(ctx, name); !isNotFound(err) {
+			t.Errorf("TXT %s = %q, %v; want not found", name, got, err)
+		}
+	}
+	if got, err := d.LookupIPAddr(ctx, "mail.localhost"); err != nil || len(got) != 2 || !got[0].IP.IsLoopback() || !got[1].IP.IsLoopback() {
+		t.Errorf("mail.localhost = %v, %v", got, err)
+	}
+	if _, err := d.LookupMX(ctx, "localhost"); !isNotFound(err) {
+		t.Errorf("MX localhost: %v, want not found", err)
+	}
+	if n := s.Queries(); n != 0 {
+		t.Errorf("%d queries sent for special-use names", n)
+	}
+}
+
+// TestDNSGuard: a server the guard refuses is never sent a query; the
+// lookup is a temporary failure, and the next server is asked.
+func TestDNSGuard(t *testing.T) {
+	s := authtest.StartDNS(t)
+	s.TXT("example.jp", "v=spf1 -all")
+	var asked []string
+	guard := func(server string) error {
+		asked = append(asked, server)
+		if server != s.Addr {
+			return fmt.Errorf("%s is not the test server", server)
+		}
+		return nil
+	}
+	d, err := NewDNS(DNSConfig{Servers: []string{"192.0.2.53:53"}, Attempts: 1, Timeout: authtest.Timeout, Guard: guard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.LookupTXT(context.Background(), "example.jp"); !isTemporary(err) || !strings.Contains(err.Error(), "query not sent") {
+		t.Errorf("refused server: %v, want a temporary error", err)
+	}
+	d, err = NewDNS(DNSConfig{Servers: []string{"192.0.2.53:53", s.Addr}, Attempts: 1, Timeout: authtest.Timeout, Guard: guard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := d.LookupTXT(context.Background(), "example.jp"); err != nil || len(got) != 1 {
+		t.Errorf("second server: %q, %v", got, err)
+	}
+	if len(asked) != 3 || s.Queries() != 1 {
+		t.Errorf("guard asked for %q, %d queries sent", asked, s.Queries())
+	}
+}

@@ -34,6 +34,7 @@
 //	res.AuthenticationResults(hostname)                           // the one header of the rebuilt message
 //
 // plus verdict.Notice (the sentences for the notice) and
-// verdict.TagSubject. The package keeps no global state; the Checker is
-// safe for concurrent use.
+// verdict.SubjectTags, and res.ShownFrom to compare the From the rebuilt
+// message shows with the one checked. The package keeps no global state;
+// the Checker is safe for concurrent use.
 package auth

@@ -45,14 +45,14 @@ func Example() {
 
 	// On the rebuilt message (and in the log line and the metrics).
 	fmt.Println("Authentication-Results:", res.AuthenticationResults("gw.city.example.lg.jp"))
-	fmt.Println("Subject:", v.TagSubject("至急"))
+	fmt.Println("Subject tags:", v.SubjectTags) // sanitize.Additions.SubjectTags
 	fmt.Println(v.Action, v.Codes())
 	for _, line := range v.Notice {
 		fmt.Println(line)
 	}
 	// Output:
 	// Authentication-Results: gw.city.example.lg.jp; spf=none reason="no SPF record" smtp.mailfrom=attacker.example; dkim=none reason="no signature"; dmarc=none reason="no DMARC record" header.from=attacker.example
-	// Subject: [なりすまし注意] [外部] 至急
+	// Subject tags: [[なりすまし注意] [外部]]
 	// deliver [display-name]
 	// 差出人の表示名に、実際の差出人 (info@attacker.example) とは別のアドレス (soumu@city.example.lg.jp) が書かれています。差出人を偽ったメールの可能性があります。
 }

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/emersion/go-msgauth/dmarc"
 
@@ -154,7 +153,9 @@ type Verdict struct {
 	Action Action
 	// Problems are Results.Problems(), for the log and the metrics.
 	Problems []Problem
-	// SubjectTags go before the subject, in order (see TagSubject).
+	// SubjectTags go before the subject, in order, each only when the
+	// subject does not hold it yet (sanitize.Additions.SubjectTags does
+	// that, on the subject the rebuilt message shows).
 	SubjectTags []string
 	// Notice holds the sentences for the notice of the rebuilt message,
 	// one per line, in Policy.Language.
@@ -179,25 +180,6 @@ func (v Verdict) Codes() []string {
 		out[i] = string(p.Code)
 	}
 	return out
-}
-
-// TagSubject puts the verdict's subject tags before subject, each only
-// when the subject does not hold it yet (a reply to a tagged message
-// keeps one tag, not one per round trip).
-func (v Verdict) TagSubject(subject string) string {
-	var tags []string
-	for _, t := range v.SubjectTags {
-		if !strings.Contains(subject, t) {
-			tags = append(tags, t)
-		}
-	}
-	if len(tags) == 0 {
-		return subject
-	}
-	if subject == "" {
-		return strings.Join(tags, " ")
-	}
-	return strings.Join(tags, " ") + " " + subject
 }
 
 // failReply is the 550 reply of Reject for a problem (RFC 7372 §3 for

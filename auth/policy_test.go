@@ -69,7 +69,7 @@ func TestDecide(t *testing.T) {
 		{"first contact", results(Pass, Pass, PolicyNone), with(tag, func(p *Policy) { p.FirstContactNote = true }), Facts{FirstContact: true}, Deliver, nil, nil, "", "この差出人 (yamada@example.jp) から初めて届いたメールです。"},
 		{"first contact off", results(Pass, Pass, PolicyNone), tag, Facts{FirstContact: true}, Deliver, nil, nil, "", ""},
 		{"english", results(Fail, Fail, PolicyNone), with(tag, func(p *Policy) { p.Language = "en" }), Facts{}, Deliver, []string{"dmarc"}, []string{"[なりすまし注意]"}, "", "The sender's domain authentication (DMARC) failed. The sender may be forged."},
-		{"skipped", skippedResults(), with(tag, func(p *Policy) { p.OnFail = FailReject }), Facts{}, Deliver, nil, nil, "", ""},
+		{"skipped", NotChecked(), with(tag, func(p *Policy) { p.OnFail = FailReject }), Facts{}, Deliver, nil, nil, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v := Decide(tc.res, tc.policy, tc.facts)
@@ -91,22 +91,6 @@ func TestDecide(t *testing.T) {
 				t.Errorf("notice %q, want a first line starting %q", v.Notice, tc.notice0)
 			}
 		})
-	}
-}
-
-func TestTagSubject(t *testing.T) {
-	v := Verdict{SubjectTags: []string{"[なりすまし注意]", "[外部]"}}
-	for in, want := range map[string]string{
-		"見積書":          "[なりすまし注意] [外部] 見積書",
-		"Re: [外部] 見積書": "[なりすまし注意] Re: [外部] 見積書",
-		"":             "[なりすまし注意] [外部]",
-	} {
-		if got := v.TagSubject(in); got != want {
-			t.Errorf("TagSubject(%q) = %q, want %q", in, got, want)
-		}
-	}
-	if got := (Verdict{}).TagSubject("x"); got != "x" {
-		t.Errorf("no tags: %q", got)
 	}
 }
 

@@ -140,29 +140,3 @@ type Results struct {
 	// Skipped is true when checking was turned off: every value is None.
 	Skipped bool
 }
-
-// LogAttrs returns short key=value pairs for the relay's log line, e.g.
-// spf=pass dkim=pass dmarc=fail.
-func (r *Results) LogAttrs() []any {
-	dkim := None
-	for _, d := range r.DKIM {
-		if d.Value == Pass || dkim == None {
-			dkim = d.Value
-		}
-		if d.Value == Pass {
-			break
-		}
-	}
-	attrs := []any{"spf", string(r.SPF.Value), "dkim", string(dkim), "dmarc", string(r.DMARC.Value)}
-	if r.DMARC.Domain != "" {
-		attrs = append(attrs, "header_from", r.DMARC.Domain)
-	}
-	if len(r.Findings) > 0 {
-		kinds := make([]string, len(r.Findings))
-		for i, f := range r.Findings {
-			kinds[i] = string(f.Kind)
-		}
-		attrs = append(attrs, "impersonation", kinds)
-	}
-	return attrs
-}

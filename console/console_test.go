@@ -14,6 +14,7 @@ import (
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
+	"github.com/mugai/mugai/sanitize"
 	"github.com/mugai/mugai/vault"
 )
 
@@ -564,5 +565,42 @@ func TestListenCheck(t *testing.T) {
 	defer cancel()
 	if err := s.Shutdown(ctx); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestMessagePageAuth: the message page shows the sender authentication
+// the relay recorded in the report, as escaped text.
+func TestMessagePageAuth(t *testing.T) {
+	f := newFixture(t, nil)
+	f.relay.auth = &sanitize.AuthReport{
+		Client: "198.51.100.7", Helo: "mail.attacker.example", Via: "xforward",
+		SPF:   sanitize.AuthResult{Result: "fail", Domain: "example.jp", Identity: "mailfrom", Reason: "matched all"},
+		DKIM:  []sanitize.AuthResult{{Result: "none", Reason: "no signature"}},
+		DMARC: sanitize.AuthResult{Result: "fail", Domain: "example.jp", Policy: "reject"},
+		From:  "yamada@example.jp",
+		Findings: []sanitize.AuthFinding{{Kind: "display-name-address", Shown: `<script>x</script>@city.example.lg.jp`,
+			Real: "yamada@example.jp"}},
+		Problems: []string{"dmarc", "display-name"}, Action: "deliver",
+	}
+	id := f.relay.deliver(t, testEnvelope("Q1"), testMessage("見積書"))
+	clean := f.relay.deliver(t, testEnvelope("Q2"), testMessage("議事録"))
+	pw := f.user("alice", RoleViewer)
+	b := f.browser()
+	b.login("alice", pw, "")
+	p := b.get("/m/" + id)
+	if p.status != http.StatusOK {
+		t.Fatalf("message page: %d", p.status)
+	}
+	for _, want := range []string{`id="auth"`, "Sender authentication", "problems: dmarc, display-name", "198.51.100.7",
+		"via xforward", "matched all", "p=reject", "&lt;script&gt;x&lt;/script&gt;@city.example.lg.jp"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("message page lacks %q", want)
+		}
+	}
+	if strings.Contains(p.body, "<script>x") {
+		t.Error("markup of a finding reached the page")
+	}
+	if p := b.get("/m/" + clean); p.status != http.StatusOK || strings.Contains(p.body, `id="auth"`) {
+		t.Errorf("a report without auth: %d, section shown: %v", p.status, strings.Contains(p.body, `id="auth"`))
 	}
 }

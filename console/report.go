@@ -33,7 +33,73 @@ type report struct {
 	// LegacyLinksChanged is the total of a Schema 0 report; later ones
 	// count per part.
 	LegacyLinksChanged int `json:"links_changed,omitempty"`
+	// Auth is the relay's sender authentication of the original.
+	Auth *reportAuth `json:"auth"`
 }
+
+// reportAuth is the report's auth section (docs/report.md, "Auth").
+type reportAuth struct {
+	Skipped     string          `json:"skipped"`
+	Upstream    string          `json:"upstream"`
+	Client      string          `json:"client"`
+	Helo        string          `json:"helo"`
+	Via         string          `json:"via"`
+	SPF         authResult      `json:"spf"`
+	DKIM        []authResult    `json:"dkim"`
+	DMARC       authResult      `json:"dmarc"`
+	From        string          `json:"from"`
+	FromProblem string          `json:"from_problem"`
+	Findings    []reportFinding `json:"findings"`
+	Problems    []string        `json:"problems"`
+	Action      string          `json:"action"`
+}
+
+type authResult struct {
+	Result     string   `json:"result"`
+	Domain     string   `json:"domain"`
+	Identity   string   `json:"identity"`
+	Identifier string   `json:"identifier"`
+	Policy     string   `json:"policy"`
+	Aligned    []string `json:"aligned"`
+	Reason     string   `json:"reason"`
+}
+
+type reportFinding struct {
+	Kind  string `json:"kind"`
+	Shown string `json:"shown"`
+	Real  string `json:"real"`
+	How   string `json:"how"`
+}
+
+// Methods are the results as the message page lists them: SPF, each
+// DKIM signature, DMARC.
+func (a *reportAuth) Methods() []authMethod {
+	out := []authMethod{{"SPF", a.SPF}}
+	for _, d := range a.DKIM {
+		out = append(out, authMethod{"DKIM", d})
+	}
+	return append(out, authMethod{"DMARC", a.DMARC})
+}
+
+// authMethod is one row of the page's table.
+type authMethod struct {
+	Name string
+	authResult
+}
+
+// Bad reports a result that counts against the sender (the row is
+// marked).
+func (r authResult) Bad() bool {
+	switch r.Result {
+	case "fail", "softfail", "permerror", "temperror":
+		return true
+	}
+	return false
+}
+
+// Failed reports whether the sender's authentication failed or showed
+// signs of impersonation (the section is marked).
+func (a *reportAuth) Failed() bool { return len(a.Problems) > 0 }
 
 type reportPart struct {
 	Path           string   `json:"path"`

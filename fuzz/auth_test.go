@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"mime"
+	"net/mail"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -13,10 +15,13 @@ import (
 
 	"github.com/emersion/go-message/textproto"
 	"github.com/emersion/go-msgauth/authres"
+	"golang.org/x/net/idna"
 
 	"github.com/mugai/mugai/auth"
 	"github.com/mugai/mugai/internal/authtest"
+	"github.com/mugai/mugai/internal/sanitizetest"
 	"github.com/mugai/mugai/internal/testcorpus"
+	"github.com/mugai/mugai/sanitize"
 )
 
 const trustedID = "mx.city.example.lg.jp"
@@ -219,6 +224,76 @@ func FuzzFromHeader(f *testing.F) {
 				}
 			default:
 				t.Fatalf("unknown finding %+v", fd)
+			}
+		}
+	})
+}
+
+// FuzzFromShown: whatever the From field, the relay never shows one
+// author while it authenticated another. The checks read From strictly,
+// the sanitizer salvages; auth.Results.ShownFrom, given the authors the
+// rebuilt From shows (sanitize.Additions), must agree only when the
+// rebuilt message's From shows the address checked, and nothing of
+// another domain. The output keeps its invariants with the one
+// Authentication-Results field added.
+func FuzzFromShown(f *testing.F) {
+	for _, s := range []string{
+		"yamada@example.jp", "山田 <yamada@example.jp>", "=?utf-8?q?soumu?=@example.jp", "a@example.jp, <broken@@x>",
+		`"soumu@city.example.lg.jp" <x@attacker.example>`, "a@example.jp, b@attacker.example", "a@example.jp, b@example.jp",
+		"Yamada <yamada@example.jp", "=?ISO-2022-JP?B?GyRCOzNFRBsoQg==?= <yamada@example.jp>", "x@例え.jp", "<>",
+	} {
+		f.Add(s)
+	}
+	from, _ := corpusAuthSeeds(f)
+	for _, s := range from {
+		f.Add(s)
+	}
+	c := newAuthChecker(f, "")
+	san := sanitize.New(sanitize.DefaultPolicy())
+	f.Fuzz(func(t *testing.T, from string) {
+		if strings.ContainsAny(from, "\r\n") {
+			return
+		}
+		msg := "From: " + from + "\r\nSubject: x\r\n\r\nbody\r\n"
+		res, err := c.Check(context.Background(), auth.Input{}, strings.NewReader(msg))
+		if err != nil {
+			t.Fatalf("Check: %v", err)
+		}
+		checked := res.From
+		agreed := false
+		var out bytes.Buffer
+		_, err = san.MessageWith(context.Background(), &out, strings.NewReader(msg), sanitize.MessageOptions{
+			Additions: func(authors []string) sanitize.Additions {
+				agreed = res.ShownFrom(authors)
+				return sanitize.Additions{Fields: []sanitize.Field{{Name: "Authentication-Results", Value: res.AuthenticationResults("gw.example")}}}
+			},
+		})
+		if err != nil {
+			return // refused (a limit, an ambiguity): nothing is shown
+		}
+		if _, err := sanitizetest.Check(out.Bytes(), sanitizetest.Options{AllowAuthResults: true}); err != nil {
+			t.Fatalf("output: %v\n%s", err, out.Bytes())
+		}
+		if !agreed || checked.Problem != "" {
+			return
+		}
+		// The authors the output shows, read back as a client reads them.
+		m, err := mail.ReadMessage(&out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shown, err := (&mail.AddressParser{WordDecoder: new(mime.WordDecoder)}).ParseList(m.Header.Get("From"))
+		if err != nil || len(shown) == 0 {
+			t.Fatalf("agreed on %q, but the output's From %q reads as %v (%v)", checked.Address, m.Header.Get("From"), shown, err)
+		}
+		if at := strings.LastIndexByte(shown[0].Address, '@'); at < 0 || shown[0].Address[:at] != checked.Address[:strings.LastIndexByte(checked.Address, '@')] {
+			t.Fatalf("checked %q, shows %q", checked.Address, shown[0].Address)
+		}
+		for _, a := range shown {
+			// The domain a reply goes to: UTS #46 mapping, as DNS sees it.
+			d, err := idna.Lookup.ToASCII(strings.TrimSuffix(a.Address[strings.LastIndexByte(a.Address, '@')+1:], "."))
+			if err != nil || !strings.EqualFold(d, checked.Domain) {
+				t.Fatalf("checked %s, also shows %q (%s, %v)", checked.Domain, a.Address, d, err)
 			}
 		}
 	})

@@ -33,6 +33,12 @@ type Options struct {
 	Observer Observer
 	// Worker is the conversion worker program (package sandbox).
 	Worker Worker
+	// DNS keeps sender authentication's resolver and its cache across
+	// reloads; nil: each Build makes its own.
+	DNS *DNS
+	// History, when set, answers auth.first_contact_note's question (the
+	// vault).
+	History History
 	// Vault keeps the originals when vault.enabled is true: the
 	// process's one handle, shared with the console and the sweeper
 	// (OpenVault). A reload keeps it; vault.required and vault.notice
@@ -46,11 +52,13 @@ type Options struct {
 	PPAP *PPAP
 }
 
-// Observer is told about the relay: smtpd's events and the report of each
-// message the sanitizer read. *metrics.Metrics is one.
+// Observer is told about the relay: smtpd's events, the report of each
+// message the sanitizer read and the sender authentication of each
+// message checked. *metrics.Metrics is one.
 type Observer interface {
 	smtpd.Observer
 	ObserveReport(rep *sanitize.Report, err error)
+	ObserveAuth(rec *sanitize.AuthReport)
 }
 
 // Worker is the program that runs one conversion in a child process:
@@ -87,11 +95,15 @@ func Build(cfg *config.Config, opts Options) (*Gateway, error) {
 	if err := checkConverter(conv); err != nil {
 		return nil, err
 	}
+	as, err := newAuthStage(cfg, opts, g.hostname, log)
+	if err != nil {
+		return nil, err
+	}
 	k, err := newKeeper(cfg, opts, log)
 	if err != nil {
 		return nil, err
 	}
-	pipelines, err := newPipelines(cfg, conv, recorder{log: log, observer: opts.Observer}, k)
+	pipelines, err := newPipelines(cfg, conv, as, recorder{log: log, observer: opts.Observer}, k)
 	if err != nil {
 		return nil, err
 	}

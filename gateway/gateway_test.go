@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mugai/mugai/config"
+	"github.com/mugai/mugai/internal/authtest"
 	"github.com/mugai/mugai/internal/sanitizetest"
 	"github.com/mugai/mugai/internal/smtptest"
 	"github.com/mugai/mugai/sandbox"
@@ -35,14 +36,26 @@ func TestMain(m *testing.M) {
 }
 
 // testOptions are Build's options for tests: quiet, with this test binary
-// as the conversion worker.
+// as the conversion worker, and a DNS guard that fails the test when a
+// query would leave loopback (sender authentication is on by default: a
+// test's configuration points dns.servers at an authtest server, see
+// authDNS, or sets auth.enabled: false).
 func testOptions(t testing.TB) Options {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Options{Logger: slog.New(slog.DiscardHandler), Worker: Worker{Exe: exe, Args: []string{workerCommand}}}
+	return Options{Logger: slog.New(slog.DiscardHandler), Worker: Worker{Exe: exe, Args: []string{workerCommand}},
+		DNS: &DNS{Guard: authtest.LoopbackOnly(t)}}
+}
+
+// authDNS starts a DNS server on loopback for a relay's sender
+// authentication; yaml is the dns section that points at it.
+func authDNS(t testing.TB) (s *authtest.DNSServer, yaml string) {
+	t.Helper()
+	s = authtest.StartDNS(t)
+	return s, fmt.Sprintf("dns: {servers: [%q], timeout: 200ms, attempts: 1}\n", s.Addr)
 }
 
 // build is Build of yaml with testOptions; with the vault on (the
@@ -50,18 +63,24 @@ func testOptions(t testing.TB) Options {
 // opens it (keys made at first start, recipient links).
 func build(t testing.TB, yaml string) (*Gateway, error) {
 	t.Helper()
+	return buildWith(t, yaml, testOptions(t))
+}
+
+// buildWith is Build of yaml with opts.
+func buildWith(t testing.TB, yaml string, opts Options) (*Gateway, error) {
+	t.Helper()
 	cfg, err := config.Parse("test.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Build(cfg, testVaultOptions(t, cfg))
+	return Build(cfg, withTestVault(t, cfg, opts))
 }
 
-// testVaultOptions are testOptions with cfg's vault opened, in a
-// temporary directory unless cfg names one (not the default).
-func testVaultOptions(t testing.TB, cfg *config.Config) Options {
+// withTestVault is opts with cfg's vault opened as serve opens it, in a
+// temporary directory unless cfg names one (not the default), and as the
+// sender history when opts has none.
+func withTestVault(t testing.TB, cfg *config.Config, opts Options) Options {
 	t.Helper()
-	opts := testOptions(t)
 	if !cfg.Vault.Enabled {
 		return opts
 	}
@@ -75,6 +94,9 @@ func testVaultOptions(t testing.TB, cfg *config.Config) Options {
 	}
 	t.Cleanup(func() { v.Close() })
 	opts.Vault = v
+	if opts.History == nil {
+		opts.History = v
+	}
 	if cfg.Listen.Console != "" {
 		if opts.Links, err = NewLinks(ctx, cfg, v, opts.Logger); err != nil {
 			t.Fatal(err)
@@ -87,7 +109,13 @@ func testVaultOptions(t testing.TB, cfg *config.Config) Options {
 // sanitizer and smtpd, on a loopback port.
 func startRelay(t testing.TB, yaml string) string {
 	t.Helper()
-	gw, err := build(t, yaml)
+	return startRelayWith(t, yaml, testOptions(t))
+}
+
+// startRelayWith is startRelay with opts.
+func startRelayWith(t testing.TB, yaml string, opts Options) string {
+	t.Helper()
+	gw, err := buildWith(t, yaml, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +149,8 @@ func TestRoutes(t *testing.T) {
 	lgwan := smtptest.NewServer(t, nil)
 	strictHop := smtptest.NewServer(t, nil)
 	internet := smtptest.NewServer(t, nil)
-	addr := startRelay(t, fmt.Sprintf(`
+	_, dnsYAML := authDNS(t)
+	addr := startRelay(t, dnsYAML+fmt.Sprintf(`
 hostname: gw.test.example
 listen: {smtp: "127.0.0.1:0"}
 relay:
@@ -143,15 +172,7 @@ routes:
 
 	send := func(t *testing.T, from netip.Addr, rcpts ...string) error {
 		t.Helper()
-		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: from.AsSlice()}, Timeout: 5 * time.Second}
-		conn, err := d.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := smtp.NewClient(conn, "127.0.0.1")
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := dialFrom(t, addr, from)
 		defer c.Close()
 		if err := c.Mail("a@example.jp"); err != nil {
 			return err
@@ -210,6 +231,21 @@ routes:
 	}
 }
 
+// dialFrom connects to the relay at addr from the loopback address from.
+func dialFrom(t *testing.T, addr string, from netip.Addr) *smtp.Client {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: from.AsSlice()}, Timeout: 5 * time.Second}
+	conn, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := smtp.NewClient(conn, "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // isReply reports whether err is the SMTP reply code with enhanced code.
 func isReply(err error, code int, enhanced string) bool {
 	var te *textproto.Error
@@ -218,7 +254,7 @@ func isReply(err error, code int, enhanced string) bool {
 
 func bodyOf(t *testing.T, data []byte) string {
 	t.Helper()
-	texts, err := sanitizetest.Check(data, sanitizetest.Options{AllowReceived: true})
+	texts, err := sanitizetest.Check(data, sanitizetest.Options{AllowReceived: true, AllowAuthResults: true})
 	if err != nil {
 		t.Fatalf("not sanitized: %v\n%s", err, data)
 	}
@@ -232,7 +268,8 @@ func bodyOf(t *testing.T, data []byte) string {
 // canonical RFC 5321 form.
 func TestRelayCheckIsOnTheSentAddress(t *testing.T) {
 	lgwan := smtptest.NewServer(t, nil)
-	addr := startRelay(t, fmt.Sprintf(`
+	_, dnsYAML := authDNS(t)
+	addr := startRelay(t, dnsYAML+fmt.Sprintf(`
 listen: {smtp: "127.0.0.1:0"}
 relay: {domains: [city.example.lg.jp], networks: [127.0.0.0/8]}
 delivery: {next_hop: "%s", tls: none}

@@ -209,6 +209,9 @@ func (m *message) recordOutcome(ctx context.Context, env *smtpd.Envelope, o vaul
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
+	if !o.Delivered {
+		m.ppapAbandon(ctx)
+	}
 	if err := k.v.RecordOutcome(ctx, m.kept.id, o); err != nil {
 		k.log.Error("vault: outcome not recorded", "id", env.ID, "vault", m.kept.id, "err", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/mugai/mugai/auth"
 	"github.com/mugai/mugai/config"
 	"github.com/mugai/mugai/sandbox"
 	"github.com/mugai/mugai/sanitize"
@@ -28,6 +29,9 @@ type pipeline struct {
 	// entering it.
 	sanitizer *sanitize.Sanitizer
 	record    recorder
+	// auth checks the sender of what the sanitizer rebuilds; nil for a
+	// passthrough policy.
+	auth *authStage
 	// keeper is the vault and record stages (keep.go); nil: no vault.
 	keeper *keeper
 	// lang is the policy's notice language.
@@ -36,7 +40,7 @@ type pipeline struct {
 
 // newPipelines makes the pipeline of each policy of cfg, by name;
 // "default" is the sanitize section.
-func newPipelines(cfg *config.Config, conv *sandbox.Converter, rec recorder, k *keeper) (map[string]*pipeline, error) {
+func newPipelines(cfg *config.Config, conv *sandbox.Converter, as *authStage, rec recorder, k *keeper) (map[string]*pipeline, error) {
 	names := []string{defaultPolicy}
 	for name := range cfg.Policies {
 		names = append(names, name)
@@ -50,6 +54,7 @@ func newPipelines(cfg *config.Config, conv *sandbox.Converter, rec recorder, k *
 		p := &pipeline{record: rec, keeper: k, lang: pol.Language}
 		if !passthrough {
 			p.sanitizer = sanitize.New(pol, sanitize.WithConverter(conv))
+			p.auth = as
 		}
 		out[name] = p
 	}
@@ -87,46 +92,92 @@ func (m *message) begin(ctx context.Context, env *smtpd.Envelope) (smtpd.Deliver
 }
 
 // Filter implements smtpd.Filter: the stages before the next hop
-// (package doc), each in a function of its own.
+// (package doc), each in a function of its own: auth, vault, sanitize.
 func (m *message) Filter(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src *smtpd.Original) (smtpd.FilterResult, error) {
+	var am *authMessage
+	if m.p.auth != nil {
+		var err error
+		if am, err = m.p.auth.check(ctx, env, src.Reader(), m.p.lang); err != nil {
+			return m.result(nil), err
+		}
+	}
 	if err := m.store(ctx, env, src); err != nil {
 		return m.result(nil), err
 	}
-	m.ppapStage(ctx, env, src)
+	m.ppapStage(ctx, env, src, am)
 	if m.p.sanitizer == nil {
 		err := passthrough(dst, src.Reader())
 		return smtpd.FilterResult{Actions: []string{"passthrough"}, Log: m.result(nil).Log},
 			m.filtered(ctx, env, src, verdictPassthrough, nil, err)
 	}
-	rep, err := m.sanitize(ctx, env, dst, src)
-	return m.result(rep), m.filtered(ctx, env, src, rep.Verdict(), rep, err)
+	rep, err := m.sanitize(ctx, env, dst, src, am)
+	res := m.result(rep)
+	if am != nil {
+		res.Log = append(res.Log, m.p.record.auth(am.report()).Log...)
+	}
+	return res, m.filtered(ctx, env, src, rep.Verdict(), rep, err)
 }
 
 // sanitize is the sanitize stage: the rebuild into dst, with the kept
-// original's notice line; a rejection becomes its reply.
-func (m *message) sanitize(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src *smtpd.Original) (*sanitize.Report, error) {
-	rep, err := m.p.sanitizer.MessageHeld(ctx, dst, src.Reader(), m.held(env, src))
+// original's notice line and the auth stage's additions (am, nil when
+// not checked); a rejection becomes its reply. A verdict of the auth
+// stage that ends the message acts here: Reject and Defer with its reply,
+// nothing rebuilt; Quarantine with the quarantine notice instead of the
+// rebuild.
+func (m *message) sanitize(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src *smtpd.Original, am *authMessage) (*sanitize.Report, error) {
+	opts := sanitize.MessageOptions{Held: m.held(env, src)}
+	if am == nil {
+		rep, err := m.p.sanitizer.MessageWith(ctx, dst, src.Reader(), opts)
+		m.p.record.report(env, rep, err)
+		return rep, Rejection(err)
+	}
+	opts.Additions = am.additions
+	switch am.verdict.Action {
+	case auth.Reject, auth.Defer:
+		// Nothing is rebuilt for a message the sender gets back; the
+		// vault's record has the checks.
+		return am.refused(), am.verdict.Err()
+	case auth.Quarantine:
+		return m.quarantine(ctx, env, dst, src, opts, am)
+	}
+	rep, err := m.p.sanitizer.MessageWith(ctx, dst, src.Reader(), opts)
+	if errors.Is(err, sanitize.ErrNotHeld) {
+		// The From the rebuild shows failed, to be held back, and no
+		// original is kept: refused as under on_fail: reject.
+		return am.refused(), am.rejectReply()
+	}
+	if rep != nil {
+		// After the rebuild: the From it shows may have changed the verdict.
+		rep.Auth = am.report()
+	}
 	m.p.record.report(env, rep, err)
-	return rep, Rejection(err)
+	if err != nil {
+		return rep, Rejection(err)
+	}
+	if a := am.verdict.Action; a == auth.Reject || a == auth.Defer {
+		// The From the rebuild shows failed: the rebuild in dst is
+		// discarded with the reply.
+		return am.refused(), am.verdict.Err()
+	}
+	return rep, nil
 }
 
-// quarantine is the entry point for a stage that holds a message back
-// before the sanitizer (sender authentication's on_fail: quarantine):
-// called after the vault stage instead of sanitize, it writes the
-// quarantine notice — what arrived, why (why), the vault id and link —
-// into dst, to be delivered in place of the rebuild. Without a kept
-// original (the vault off, or not stored under vault.required: false) it
-// returns sanitize.ErrNotHeld and writes nothing: the caller then
-// refuses the message instead.
-func (m *message) quarantine(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src *smtpd.Original, why sanitize.QuarantineReason) (*sanitize.Report, error) {
-	s := m.p.sanitizer
-	if s == nil {
-		return nil, sanitize.ErrNotHeld // passthrough: nothing is held back
+// quarantine holds a message back (auth.on_fail: quarantine): the
+// quarantine notice — what arrived, why, the vault id and link — is
+// written into dst, to be delivered in place of the rebuild. Without a
+// kept original (the vault off, or not stored under vault.required:
+// false) nothing can be held: the message is refused as under on_fail:
+// reject.
+func (m *message) quarantine(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src *smtpd.Original, opts sanitize.MessageOptions, am *authMessage) (*sanitize.Report, error) {
+	text, detail := am.quarantineReason()
+	rep, err := m.p.sanitizer.Quarantine(ctx, dst, src.Reader(), opts, sanitize.QuarantineReason{Kind: sanitize.RejectAuth, Text: text, Detail: detail})
+	if errors.Is(err, sanitize.ErrNotHeld) {
+		return am.refused(), am.rejectReply()
 	}
-	rep, err := s.Quarantine(ctx, dst, src.Reader(), m.held(env, src), why)
-	if !errors.Is(err, sanitize.ErrNotHeld) {
-		m.p.record.report(env, rep, err)
+	if rep != nil {
+		rep.Auth = am.report()
 	}
+	m.p.record.report(env, rep, err)
 	return rep, err
 }
 

@@ -17,6 +17,7 @@ import (
 	"filippo.io/age"
 	gomessage "github.com/emersion/go-message"
 
+	"github.com/mugai/mugai/auth"
 	"github.com/mugai/mugai/config"
 	"github.com/mugai/mugai/console"
 	"github.com/mugai/mugai/ppap"
@@ -214,6 +215,8 @@ type ppapMessage struct {
 	// password of (its own included).
 	paired map[string][]vault.Archive
 	text   *bytes.Buffer
+	// held are the archives this transaction held.
+	held []string
 }
 
 // mailOf is the pairing view of a message for one recipient.
@@ -235,19 +238,35 @@ func fromAddress(from string) string {
 // ppapStage runs after the vault stage: it holds the message's encrypted
 // zips for each recipient and finds the archives it may carry the
 // password of, and words the notice's lines about both. Failures are
-// logged: the message goes on as it would without PPAP.
-func (m *message) ppapStage(ctx context.Context, env *smtpd.Envelope, src *smtpd.Original) {
+// logged: the message goes on as it would without PPAP. A message that
+// sender authentication holds back or refuses (am) takes no part; one
+// that is not delivered after all gives up what it held (ppapAbandon).
+func (m *message) ppapStage(ctx context.Context, env *smtpd.Envelope, src *smtpd.Original, am *authMessage) {
 	k := m.p.keeper
-	if k == nil || k.ppap == nil || m.kept == nil || m.p.sanitizer == nil {
+	if k == nil || k.ppap == nil || m.kept == nil || m.p.sanitizer == nil || am != nil && am.verdict.Action != auth.Deliver {
 		return
 	}
 	p := k.ppap
 	h := sanitize.ReadHeaders(src.Reader())
 	from := fromAddress(h.From)
+	// A sender's retry reuses the vault entry: what it held then is
+	// not held twice.
+	already := map[string]bool{}
+	if as, err := p.v.Archives(ctx, m.kept.id); err == nil {
+		for _, a := range as {
+			if a.State != vault.ArchiveExpired {
+				already[a.SHA256+" "+strings.ToLower(a.Rcpt)] = true
+			}
+		}
+	}
 	var lines []string
 	for _, f := range p.findEncrypted(src.Reader()) {
 		held := 0
 		for _, rcpt := range env.Rcpts {
+			if already[f.sha+" "+strings.ToLower(rcpt)] {
+				held++
+				continue
+			}
 			a := vault.Archive{EntryID: m.kept.id, Name: f.name, Scheme: f.scheme, SHA256: f.sha,
 				MailFrom: env.From, HeaderFrom: from, Rcpt: rcpt, Subject: h.Subject, MessageID: h.MessageID,
 				Received: env.Received, Expires: env.Received.Add(p.pol.Window)}
@@ -257,6 +276,7 @@ func (m *message) ppapStage(ctx context.Context, env *smtpd.Envelope, src *smtpd
 				continue
 			}
 			held++
+			m.pp.held = append(m.pp.held, id)
 			p.observe(PPAPHeld)
 			k.log.Info("ppap: archive held", "id", env.ID, "vault", m.kept.id, "archive", id, "scheme", f.scheme, "rcpt", rcpt)
 		}
@@ -290,6 +310,21 @@ func (m *message) ppapStage(ctx context.Context, env *smtpd.Envelope, src *smtpd
 		}
 	}
 	m.pp.notice = strings.Join(lines, "")
+}
+
+// ppapAbandon gives up the archives this transaction held when it is not
+// delivered after all (refused, or to be retried by the sender, who then
+// holds them anew): no later mail may open what the recipient was never
+// told of.
+func (m *message) ppapAbandon(ctx context.Context) {
+	if len(m.pp.held) == 0 {
+		return
+	}
+	k := m.p.keeper
+	if err := k.v.AbandonArchives(context.WithoutCancel(ctx), m.pp.held); err != nil {
+		k.log.Error("ppap: archives of an undelivered message still held", "vault", m.kept.id, "err", err)
+	}
+	m.pp.held = nil
 }
 
 // ppapNotice returns the notice's line about the original with the PPAP

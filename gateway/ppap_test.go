@@ -31,7 +31,7 @@ func newPPAPFixture(t *testing.T) *ppapFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := testVaultOptions(t, cfg)
+	opts := withTestVault(t, cfg, testOptions(t))
 	ctx := context.Background()
 	p, err := NewPPAP(ctx, cfg, opts.Vault, opts.Worker, nil, opts.Logger)
 	if err != nil {

@@ -57,7 +57,8 @@ func benchRelay(b *testing.B, msg []byte) {
 // benchRelayWith is benchRelay with more configuration.
 func benchRelayWith(b *testing.B, msg []byte, extra string) {
 	next := smtptest.NewServer(b, nil)
-	addr := startRelay(b, fmt.Sprintf("listen: {smtp: \"127.0.0.1:0\"}\nrelay: {networks: [127.0.0.0/8]}\ndelivery: {next_hop: \"%s\", tls: none}\nlimits: {connections_per_ip: 100}\n%s", next.Addr, extra))
+	_, dnsYAML := authDNS(b)
+	addr := startRelay(b, dnsYAML+fmt.Sprintf("listen: {smtp: \"127.0.0.1:0\"}\nrelay: {networks: [127.0.0.0/8]}\ndelivery: {next_hop: \"%s\", tls: none}\nlimits: {connections_per_ip: 100}\n%s", next.Addr, extra))
 	b.SetBytes(int64(len(msg)))
 	b.ReportAllocs()
 	b.ResetTimer()

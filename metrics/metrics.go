@@ -52,6 +52,10 @@ type Metrics struct {
 	sanitized *prometheus.CounterVec // outcome, kind
 	actions   *prometheus.CounterVec // action, type
 
+	authResults  *prometheus.CounterVec // method, result
+	authVerdicts *prometheus.CounterVec // action
+	authProblems *prometheus.CounterVec // problem
+
 	reloads      *prometheus.CounterVec // result
 	reloadOK     prometheus.Gauge
 	reloadTime   prometheus.Gauge
@@ -104,6 +108,18 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 			Name: "sanitize_actions_total",
 			Help: "What the sanitizer changed: html-to-text, links-changed, charset-guessed, and per attachment or part its action (dropped, text-attachment, payload-removed, ...) with the class of its detected type."},
 			[]string{"action", "type"}),
+		authResults: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace,
+			Name: "auth_results_total",
+			Help: "Sender authentication of messages checked, by method (spf, dkim, dmarc) and result (pass, fail, softfail, neutral, none, temperror, permerror); dkim counts a message once: pass when a signature passed."},
+			[]string{"method", "result"}),
+		authVerdicts: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace,
+			Name: "auth_verdicts_total",
+			Help: "What sender authentication decided per message: deliver, quarantine, reject, defer; skipped when not checked (auth off, internal mail)."},
+			[]string{"action"}),
+		authProblems: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace,
+			Name: "auth_problems_total",
+			Help: "Problems sender authentication found: dmarc, spf, dkim, from (failures), display-name, lookalike (signs of impersonation), temperror."},
+			[]string{"problem"}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace,
 			Name: "config_reloads_total", Help: "Configuration reloads (SIGHUP) by result: success or failure (the previous configuration stays)."},
 			[]string{"result"}),
@@ -123,6 +139,7 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 	}
 	reg.MustRegister(m.sessionsOpen, m.sessions, m.inFlight, m.messages, m.replies, m.bytes,
 		m.size, m.queueWait, m.sanitizeTime, m.deliveryTime, m.sanitized, m.actions,
+		m.authResults, m.authVerdicts, m.authProblems,
 		m.reloads, m.reloadOK, m.reloadTime, m.targetUp, m.buildInfo, m.startSeconds)
 	m.vault = newVaultMetrics(reg)
 	m.ppap = newPPAPMetrics(reg)

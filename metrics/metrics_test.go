@@ -276,3 +276,39 @@ func TestTypeClass(t *testing.T) {
 		}
 	}
 }
+
+func TestObserveAuth(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := metrics.New(reg, "v")
+	m.ObserveAuth(&sanitize.AuthReport{
+		SPF:  sanitize.AuthResult{Result: "fail"},
+		DKIM: []sanitize.AuthResult{{Result: "fail"}, {Result: "pass"}},
+		// A value from a trusted upstream that is no result.
+		DMARC:    sanitize.AuthResult{Result: "evil\nvalue"},
+		Problems: []string{"dmarc", "lookalike", "evil-problem"},
+		Action:   "reject",
+	})
+	m.ObserveAuth(&sanitize.AuthReport{Skipped: "internal", Action: "deliver"})
+	m.ObserveAuth(nil)
+
+	web := httptest.NewServer(metrics.Handler(reg, &metrics.Readiness{}, nil))
+	defer web.Close()
+	_, scrape := get(t, web.URL+"/metrics")
+	for series, v := range map[string]string{
+		`mugai_auth_results_total{method="spf",result="fail"}`:    "1",
+		`mugai_auth_results_total{method="dkim",result="pass"}`:   "1",
+		`mugai_auth_results_total{method="dmarc",result="other"}`: "1",
+		`mugai_auth_verdicts_total{action="reject"}`:              "1",
+		`mugai_auth_verdicts_total{action="skipped"}`:             "1",
+		`mugai_auth_problems_total{problem="dmarc"}`:              "1",
+		`mugai_auth_problems_total{problem="lookalike"}`:          "1",
+		`mugai_auth_problems_total{problem="other"}`:              "1",
+	} {
+		if got, ok := sample(scrape, series); !ok || got != v {
+			t.Errorf("%s = %q (found %v), want %s", series, got, ok, v)
+		}
+	}
+	if strings.Contains(scrape, "evil") {
+		t.Error("an unbounded value became a label value")
+	}
+}

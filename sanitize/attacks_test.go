@@ -238,7 +238,7 @@ func checkRejected(t *testing.T, a attack, pol sanitize.Policy, raw, out []byte,
 	}
 	h := &sanitize.Held{ID: "7K3M-9QXA-2B4C-D5E6", Notice: "原本は 30 日間保管しています（受付番号 7K3M-9QXA-2B4C-D5E6）。",
 		Sender: "attacker@example.net", Size: int64(len(raw))}
-	rep, err = sanitize.New(pol).MessageHeld(context.Background(), &held, bytes.NewReader(raw), h)
+	rep, err = sanitize.New(pol).MessageWith(context.Background(), &held, bytes.NewReader(raw), sanitize.MessageOptions{Held: h})
 	if err != nil {
 		t.Fatalf("quarantine outcome: %v", err)
 	}

@@ -45,13 +45,17 @@ const (
 	// RejectPolicy: the policy refuses the content (a file that cannot be
 	// made safe).
 	RejectPolicy RejectKind = "policy"
+	// RejectAuth: the caller held the message back for its sender
+	// authentication (auth.on_fail: quarantine, QuarantineReason); the
+	// sanitizer itself never refuses for it.
+	RejectAuth RejectKind = "auth"
 )
 
 // Known reports whether k is one of the kinds above (a metric label must
 // be one of a bounded set).
 func (k RejectKind) Known() bool {
 	switch k {
-	case RejectAmbiguous, RejectLimit, RejectMalformed, RejectPolicy:
+	case RejectAmbiguous, RejectLimit, RejectMalformed, RejectPolicy, RejectAuth:
 		return true
 	}
 	return false
@@ -82,6 +86,8 @@ const (
 //     size limit;
 //   - a policy refusal: 554 5.7.1 "delivery not authorized, message
 //     refused" (§3.8);
+//   - sender authentication (a caller's kind; the relay answers with the
+//     auth verdict's own reply): 550 5.7.1;
 //   - any other limit, an ambiguous or a malformed structure: 550 5.6.0
 //     "other or undefined media error" (§3.7).
 func SMTPCodes(kind RejectKind, limit Limit) (code int, enhanced [3]int) {
@@ -90,6 +96,8 @@ func SMTPCodes(kind RejectKind, limit Limit) (code int, enhanced [3]int) {
 		return 554, [3]int{5, 7, 1}
 	case kind == RejectLimit && limit == LimitMessageSize:
 		return 552, [3]int{5, 3, 4}
+	case kind == RejectAuth:
+		return 550, [3]int{5, 7, 1}
 	}
 	return 550, [3]int{5, 6, 0}
 }

@@ -32,7 +32,7 @@ func (s *Sanitizer) File(ctx context.Context, name string, r io.Reader) (*FileRe
 	rep := newReport()
 	ctx, cancel := context.WithTimeout(ctx, pol.Limits.Time)
 	defer cancel()
-	w := newWalker(ctx, &pol, s.conv, rep, nil)
+	w := newWalker(ctx, &pol, s.conv, rep, MessageOptions{})
 	c, err := w.runConverter(ctx, flatten.Input{Name: name}, io.LimitReader(r, pol.Limits.PartBytes+1), true)
 	if err != nil {
 		return nil, err
@@ -77,7 +77,7 @@ func (s *Sanitizer) File(ctx context.Context, name string, r io.Reader) (*FileRe
 		out.Text = texts[0].text
 	default:
 		var b strings.Builder
-		if notice := renderNotice(&pol, noticeItems(rep)); notice != "" {
+		if notice := renderNotice(&pol, nil, noticeItems(rep)); notice != "" {
 			b.WriteString(notice)
 			b.WriteString("\n" + noticeSeparator + "\n")
 		}

@@ -152,7 +152,7 @@ func TestGolden(t *testing.T) {
 			pol := testPolicy(t, raw)
 			held := testHeld(raw, pol)
 			var out bytes.Buffer
-			rep, err := sanitize.New(pol).MessageHeld(context.Background(), &out, bytes.NewReader(raw), held)
+			rep, err := sanitize.New(pol).MessageWith(context.Background(), &out, bytes.NewReader(raw), sanitize.MessageOptions{Held: held})
 			var rej *sanitize.RejectError
 			if err != nil && !errors.As(err, &rej) {
 				t.Fatalf("unexpected error: %v", err)
@@ -166,7 +166,7 @@ func TestGolden(t *testing.T) {
 			}
 			// Determinism (DESIGN.md invariant 8): a second run gives the same bytes.
 			var again bytes.Buffer
-			sanitize.New(pol).MessageHeld(context.Background(), &again, bytes.NewReader(raw), held)
+			sanitize.New(pol).MessageWith(context.Background(), &again, bytes.NewReader(raw), sanitize.MessageOptions{Held: held})
 			if !bytes.Equal(out.Bytes(), again.Bytes()) {
 				t.Errorf("two runs gave different output")
 			}

@@ -102,6 +102,12 @@ func (w *walker) rebuildField(name string, kind headerKind, raw []byte) (string,
 				a.Name += actualAddressNote(w.pol.Language, a.Address)
 			}
 		}
+		if name == "From" {
+			w.authors = w.authors[:0]
+			for _, a := range addrs {
+				w.authors = append(w.authors, a.Address)
+			}
+		}
 		if len(addrs) == 0 {
 			if group && (name == "To" || name == "Cc") {
 				// An empty group, as in "undisclosed-recipients:;".
@@ -115,6 +121,9 @@ func (w *walker) rebuildField(name string, kind headerKind, raw []byte) (string,
 		decoded, replaced := mimeparse.DecodeWordsCarrier(raw, w.carrier)
 		w.unreadable = w.unreadable || replaced > 0
 		s := textclean.Line(decoded)
+		if name == "Subject" {
+			w.subject = s
+		}
 		return encodeText(s), true
 	case hdrDate:
 		t, err := mail.ParseDate(textclean.Line(string(bytes.ToValidUTF8(raw, nil))))
@@ -145,9 +154,17 @@ func (w *walker) rebuildField(name string, kind headerKind, raw []byte) (string,
 	return "", false
 }
 
-// isReserved names fields the sanitizer writes itself; configured extras
-// cannot bring in the original's.
+// isReserved names fields that configured extras cannot bring in from
+// the original: those the sanitizer or the relay writes.
 func isReserved(name string) bool {
+	// RFC 8601 §5: an upstream's results are never passed on; the relay
+	// writes its own (Additions).
+	return isWritten(name) || strings.EqualFold(name, "Authentication-Results")
+}
+
+// isWritten names fields the sanitizer writes itself, which Additions
+// cannot add either.
+func isWritten(name string) bool {
 	switch strings.ToLower(name) {
 	case "mime-version", "content-type", "content-transfer-encoding", "content-disposition",
 		"content-id", "x-mugai-sanitized", "received":

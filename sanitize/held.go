@@ -65,17 +65,18 @@ type QuarantineReason struct {
 // Quarantine reads the message from src and writes to dst, instead of
 // its rebuild, the quarantine notice: what arrived (sender, subject,
 // size, the parts that could be read), why it is held (why), and how to
-// get the original (h). The message is read as Message reads it, so the
-// report lists its parts; a message that would also fail closed is
-// quarantined all the same, with why as the reason. It returns ErrNotHeld
-// when h names no kept original; then nothing was written.
-func (s *Sanitizer) Quarantine(ctx context.Context, dst io.Writer, src io.Reader, h *Held, why QuarantineReason) (*Report, error) {
-	if !h.held() {
+// get the original (opts.Held), with the caller's additions (their Hold
+// is not needed). The message is read as Message reads it, so the report
+// lists its parts; a message that would also fail closed is quarantined
+// all the same, with why as the reason. It returns ErrNotHeld when
+// opts.Held names no kept original; then nothing was written.
+func (s *Sanitizer) Quarantine(ctx context.Context, dst io.Writer, src io.Reader, opts MessageOptions, why QuarantineReason) (*Report, error) {
+	if !opts.Held.held() {
 		return nil, ErrNotHeld
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.policy.Limits.Time)
 	defer cancel()
-	w, rep, _, err := s.read(ctx, src, h)
+	w, rep, _, err := s.read(ctx, src, opts)
 	if err != nil {
 		if _, ok := s.rejection(err); !ok || ctx.Err() != nil {
 			// Not the message's fault (a read error, the caller gone):
@@ -84,26 +85,38 @@ func (s *Sanitizer) Quarantine(ctx context.Context, dst io.Writer, src io.Reader
 			return rep, err
 		}
 	}
-	rep.Rejected = &Rejection{Kind: why.Kind, Reason: why.Detail, Replaced: true, Quarantined: true}
-	return rep, s.writeOut(dst, rep, w.quarantined(why.Text, why.Detail))
+	rep.Rejected = why.rejection()
+	return rep, s.writeOut(dst, rep, w.quarantined(msgHeldBack, why.Text, why.Detail))
+}
+
+// rejection is the Report's record of a message held back for why.
+func (why *QuarantineReason) rejection() *Rejection {
+	return &Rejection{Kind: why.Kind, Reason: why.Detail, Replaced: true, Quarantined: true}
 }
 
 // quarantined builds the quarantine notice that replaces a message
-// (OutcomeQuarantine, or Sanitizer.Quarantine): the sender's headers when
-// they could be read, and a notice of what arrived and why it is held.
+// (OutcomeQuarantine, or a caller's hold: Sanitizer.Quarantine,
+// Additions.Hold): the sender's headers when they could be read, the
+// caller's additions, and a notice of what arrived and why it is held.
+// heading is the notice's first line (msgQuarantined when the sanitizer
+// could not rebuild the message, msgHeldBack when the caller held it);
 // text says why to people in the policy's language, detail in English.
-func (w *walker) quarantined(text, detail string) *outMessage {
-	lang, h := w.pol.Language, w.held
+func (w *walker) quarantined(heading msgKey, text, detail string) *outMessage {
+	lang, h := w.pol.Language, w.opts.Held
 	var header []field
+	var lines []string
 	if w.root != nil {
-		header = w.rebuildHeaders(&w.root.Header)
-	} else if a, err := mail.ParseAddress(h.Sender); err == nil && h.Sender != "" {
-		// The header could not be read: the envelope sender stands in,
-		// so the recipient's client shows who sent it.
-		header = []field{{"From", formatAddresses([]*mail.Address{a})}}
+		header, lines = w.header()
+	} else {
+		if a, err := mail.ParseAddress(h.Sender); err == nil && h.Sender != "" {
+			// The header could not be read: the envelope sender stands
+			// in, so the recipient's client shows who sent it.
+			header = []field{{"From", formatAddresses([]*mail.Address{a})}}
+		}
+		header, lines = w.withAdditions(header)
 	}
 	var b strings.Builder
-	b.WriteString(msg(lang, msgQuarantined))
+	b.WriteString(msg(lang, heading))
 	b.WriteByte('\n')
 	line := func(ja, en string, args ...any) {
 		if lang == English {
@@ -111,6 +124,9 @@ func (w *walker) quarantined(text, detail string) *outMessage {
 		} else {
 			fmt.Fprintf(&b, "・"+ja+"\n", args...)
 		}
+	}
+	for _, l := range lines {
+		line("%s", "%s", l)
 	}
 	from, subject := decodedField(header, "From"), decodedField(header, "Subject")
 	if from == "" {
@@ -135,7 +151,7 @@ func (w *walker) quarantined(text, detail string) *outMessage {
 	}
 	if len(w.rep.Spoofs) > 0 {
 		spoofs := &Report{Spoofs: w.rep.Spoofs}
-		b.WriteString(strings.TrimPrefix(renderNotice(w.pol, noticeItems(spoofs)), msg(lang, msgHeading)+"\n"))
+		b.WriteString(strings.TrimPrefix(renderNotice(w.pol, nil, noticeItems(spoofs)), msg(lang, msgHeading)+"\n"))
 		b.WriteByte('\n')
 	}
 	w.partList(&b, line)

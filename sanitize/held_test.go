@@ -24,12 +24,12 @@ func TestQuarantineEntryPoint(t *testing.T) {
 	why := sanitize.QuarantineReason{Kind: "auth", Text: "差出人のドメイン認証 (DMARC) に失敗しました。",
 		Detail: "dmarc=fail header.from=city.example.lg.jp.evil.example"}
 	var out bytes.Buffer
-	if _, err := s.Quarantine(context.Background(), &out, strings.NewReader(msg), nil, why); !errors.Is(err, sanitize.ErrNotHeld) || out.Len() != 0 {
+	if _, err := s.Quarantine(context.Background(), &out, strings.NewReader(msg), sanitize.MessageOptions{}, why); !errors.Is(err, sanitize.ErrNotHeld) || out.Len() != 0 {
 		t.Fatalf("without a kept original: %v, %d bytes", err, out.Len())
 	}
 	h := &sanitize.Held{ID: "7K3M-9QXA-2B4C-D5E6", Notice: "原本は 30 日間保管しています（受付番号 7K3M-9QXA-2B4C-D5E6）。",
 		Link: "https://gw.example.lg.jp:8025/r/TOKEN", Sender: "bounce@evil.example", Size: int64(len(msg))}
-	rep, err := s.Quarantine(context.Background(), &out, strings.NewReader(msg), h, why)
+	rep, err := s.Quarantine(context.Background(), &out, strings.NewReader(msg), sanitize.MessageOptions{Held: h}, why)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestQuarantineEntryPoint(t *testing.T) {
 	// envelope sender as From.
 	out.Reset()
 	huge := "Subject: " + strings.Repeat("x", 300<<10) + "\r\n\r\nbody\r\n"
-	rep, err = s.Quarantine(context.Background(), &out, strings.NewReader(huge), h, why)
+	rep, err = s.Quarantine(context.Background(), &out, strings.NewReader(huge), sanitize.MessageOptions{Held: h}, why)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,5 +86,54 @@ func TestReadHeaders(t *testing.T) {
 	}
 	if got := sanitize.ReadHeaders(strings.NewReader("Subject: " + strings.Repeat("x", 300<<10) + "\r\n\r\n")); got != (sanitize.Headers{}) {
 		t.Errorf("over the header limit: %+v", got)
+	}
+}
+
+// TestAdditionsHold: additions that hold the message back (the relay:
+// the From the rebuild shows failed the check) give the quarantine
+// notice, with the additions' fields and tags, instead of the rebuild
+// when the original is kept — and, when it is not, ErrNotHeld with
+// nothing written.
+func TestAdditionsHold(t *testing.T) {
+	msg := "From: yamada@sender.jp\r\nTo: soumu@city.example.lg.jp\r\nSubject: invoice\r\n" +
+		"Content-Type: text/plain; charset=utf-8\r\n\r\n振込先が変わりました。\r\n"
+	why := &sanitize.QuarantineReason{Kind: sanitize.RejectAuth, Text: "差出人のドメイン認証 (DMARC) に失敗しました。", Detail: "dmarc=fail"}
+	calls := 0
+	opts := sanitize.MessageOptions{Additions: func([]string) sanitize.Additions {
+		calls++
+		return sanitize.Additions{Fields: []sanitize.Field{{Name: "Authentication-Results", Value: "gw.test; dmarc=fail"}},
+			SubjectTags: []string{"[なりすまし注意]"}, Hold: why}
+	}}
+	s := sanitize.New(sanitize.DefaultPolicy())
+	var out bytes.Buffer
+	if _, err := s.MessageWith(context.Background(), &out, strings.NewReader(msg), opts); !errors.Is(err, sanitize.ErrNotHeld) || out.Len() != 0 {
+		t.Fatalf("without a kept original: %v, %d bytes written", err, out.Len())
+	}
+	opts.Held = &sanitize.Held{ID: "7K3M-9QXA-2B4C-D5E6", Notice: "原本は保管しています（受付番号 7K3M-9QXA-2B4C-D5E6）。"}
+	rep, err := s.MessageWith(context.Background(), &out, strings.NewReader(msg), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 2 {
+		t.Errorf("Additions called %d times over two messages", calls)
+	}
+	texts, err := sanitizetest.Check(out.Bytes(), sanitizetest.Options{AllowAuthResults: true})
+	if err != nil || len(texts) != 1 {
+		t.Fatalf("invariant broken or not the notice alone (%d parts): %v\n%s", len(texts), err, out.String())
+	}
+	for _, want := range []string{"原本を隔離しました", why.Text, "受付番号 7K3M-9QXA-2B4C-D5E6"} {
+		if !strings.Contains(texts[0].Body, want) {
+			t.Errorf("notice lacks %q:\n%s", want, texts[0].Body)
+		}
+	}
+	if strings.Contains(texts[0].Body, "振込先") {
+		t.Errorf("the held message's text crossed:\n%s", texts[0].Body)
+	}
+	h := header(t, out.String())
+	if h.Get("Authentication-Results") != "gw.test; dmarc=fail" || !strings.HasPrefix(decodedSubject(t, h), "[なりすまし注意] ") {
+		t.Errorf("additions lost: %q, %q", h.Get("Authentication-Results"), decodedSubject(t, h))
+	}
+	if rep.Verdict() != sanitize.VerdictQuarantined || rep.Rejected.Kind != sanitize.RejectAuth {
+		t.Errorf("report: %+v", rep.Rejected)
 	}
 }

@@ -236,15 +236,18 @@ type notice struct {
 	urlCounts     map[string]int
 }
 
-// renderNotice formats the notice for items under pol, or "" when
-// nothing changed.
-func renderNotice(pol *Policy, items []noticeItem) string {
-	if len(items) == 0 {
+// renderNotice formats the notice: the caller's lines (Additions.Notice,
+// cleaned), then the items, under pol; "" when there is nothing to say.
+func renderNotice(pol *Policy, lines []string, items []noticeItem) string {
+	if len(items) == 0 && len(lines) == 0 {
 		return ""
 	}
 	n := &notice{lang: pol.Language, pol: pol, items: items, seen: map[string]bool{}, urlCounts: map[string]int{}}
 	n.b.WriteString(msg(n.lang, msgHeading))
 	n.b.WriteByte('\n')
+	for _, l := range lines {
+		n.line("%s", "%s", l)
+	}
 	for _, it := range items {
 		if n.b.Len() >= maxNoticeBytes && it.kind.perFile() {
 			n.omitted++

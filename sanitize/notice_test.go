@@ -19,7 +19,7 @@ func TestNoticeBounded(t *testing.T) {
 	for _, lang := range []Language{Japanese, English} {
 		pol := DefaultPolicy()
 		pol.Language, pol.Links = lang, LinksDefang
-		n := renderNotice(&pol, items)
+		n := renderNotice(&pol, nil, items)
 		if len(n) > maxNoticeBytes+1024 {
 			t.Errorf("%s: notice of %d bytes", lang, len(n))
 		}
@@ -33,7 +33,7 @@ func TestNoticeBounded(t *testing.T) {
 		}
 	}
 	pol := DefaultPolicy()
-	if n := renderNotice(&pol, items[:100]); strings.Contains(n, "省略") {
+	if n := renderNotice(&pol, nil, items[:100]); strings.Contains(n, "省略") {
 		t.Error("a notice of 100 files is summarised")
 	}
 }

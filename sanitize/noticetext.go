@@ -21,6 +21,7 @@ const (
 	msgReplaced
 	msgNoName
 	msgQuarantined
+	msgHeldBack
 	msgUnknown
 	msgBodyText
 	msgLink
@@ -34,6 +35,8 @@ var fixedTexts = map[msgKey][2]string{ // [ja, en]
 	msgNoName:    {"(名前なし)", "(no name)"},
 	msgQuarantined: {"【無害化のお知らせ】このメールは安全に無害化できないため、内容をお届けせず、原本を隔離しました。届いたものは次のとおりです。",
 		"[Sanitization notice] This message could not be sanitized safely: its content was held back and the original quarantined. What arrived:"},
+	msgHeldBack: {"【無害化のお知らせ】このメールは次の理由により内容をお届けせず、原本を隔離しました。届いたものは次のとおりです。",
+		"[Sanitization notice] This message's content was held back for the reason below and the original quarantined. What arrived:"},
 	msgUnknown:  {"(読み取れません)", "(could not be read)"},
 	msgBodyText: {"本文", "message text"},
 	msgLink:     {"次のページから原本の取り寄せを依頼することもできます：", "You can also ask for the original on this page:"},

@@ -22,16 +22,17 @@ type outMessage struct {
 
 // compose builds the output from the rendered document.
 func (w *walker) compose(d *doc) *outMessage {
-	header := w.rebuildHeaders(&w.root.Header)
+	header, lines := w.header()
 	w.rep.Unreadable = w.unreadable && showsReplacement(header, d)
 	items := noticeItems(w.rep)
-	notice := renderNotice(w.pol, items)
-	if notice == "" && w.held.held() && w.held.Announce && w.held.Notice != "" {
+	notice := renderNotice(w.pol, lines, items)
+	h := w.opts.Held
+	if notice == "" && h.held() && h.Announce && h.Notice != "" {
 		// Nothing changed, but the caller's line must be read.
 		notice = msg(w.pol.Language, msgHeading)
 	}
-	if notice != "" && w.held.held() && w.held.Notice != "" {
-		notice += "\n" + strings.TrimRight(heldLines(w.pol.Language, w.held), "\n")
+	if notice != "" && h.held() && h.Notice != "" {
+		notice += "\n" + strings.TrimRight(heldLines(w.pol.Language, h), "\n")
 	}
 	return &outMessage{
 		header:      header,
@@ -44,15 +45,16 @@ func (w *walker) compose(d *doc) *outMessage {
 // noticeOnly builds the message that replaces one that failed closed
 // under Outcome "notice": the sender's headers and a notice, nothing else.
 func (w *walker) noticeOnly(reason string) *outMessage {
-	header := w.rebuildHeaders(&w.root.Header)
+	header, lines := w.header()
 	var b strings.Builder
 	b.WriteString(msg(w.pol.Language, msgHeading))
 	b.WriteByte('\n')
-	if len(w.rep.Spoofs) > 0 {
-		// The heading once: the header's lines follow it. Of the parts
-		// read before the message failed, nothing is kept or told.
+	if len(w.rep.Spoofs) > 0 || len(lines) > 0 {
+		// The heading once: the caller's and the header's lines follow
+		// it. Of the parts read before the message failed, nothing is
+		// kept or told.
 		spoofs := &Report{Spoofs: w.rep.Spoofs}
-		b.WriteString(strings.TrimPrefix(renderNotice(w.pol, noticeItems(spoofs)), msg(w.pol.Language, msgHeading)+"\n"))
+		b.WriteString(strings.TrimPrefix(renderNotice(w.pol, lines, noticeItems(spoofs)), msg(w.pol.Language, msgHeading)+"\n"))
 		b.WriteByte('\n')
 	}
 	b.WriteString(msg(w.pol.Language, msgReplaced))

@@ -52,6 +52,9 @@ type Report struct {
 	// error returned is a *RejectError), replaced by a notice-only
 	// message, or quarantined.
 	Rejected *Rejection `json:"rejected,omitempty"`
+	// Auth is the sender authentication of the original, set by the relay
+	// (never by the sanitizer).
+	Auth *AuthReport `json:"auth,omitempty"`
 }
 
 // newReport returns an empty Report of the current schema.

@@ -64,6 +64,9 @@ func TestReportDocumented(t *testing.T) {
 	check("Rejection", jsonFields(Rejection{}))
 	check("Spoof", jsonFields(Spoof{}))
 	check("Part", jsonFields(PartReport{}))
+	check("Auth", jsonFields(AuthReport{}))
+	check("Auth result", jsonFields(AuthResult{}))
+	check("Auth finding", jsonFields(AuthFinding{}))
 	var causeNames []string
 	for c := range causes {
 		causeNames = append(causeNames, string(c))

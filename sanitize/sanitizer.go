@@ -85,17 +85,19 @@ func (s *Sanitizer) Message(dst io.Writer, src io.Reader) (*Report, error) {
 // MessageContext is Message with a context: the message fails closed (a
 // "limit" rejection) if ctx ends or the policy's time limit passes first.
 func (s *Sanitizer) MessageContext(parent context.Context, dst io.Writer, src io.Reader) (*Report, error) {
-	return s.MessageHeld(parent, dst, src, nil)
+	return s.MessageWith(parent, dst, src, MessageOptions{})
 }
 
-// MessageHeld is MessageContext for a message whose original is kept
-// (h, see Held): its notice ends with h's line about the original, and
-// under OutcomeQuarantine a message that fails closed is quarantined (a
-// notice-only message) instead of refused. A nil h is MessageContext.
-func (s *Sanitizer) MessageHeld(parent context.Context, dst io.Writer, src io.Reader, h *Held) (*Report, error) {
+// MessageWith is MessageContext with the caller's options for this
+// message (MessageOptions): additions to the output, and the kept
+// original — its line in the notice, and under OutcomeQuarantine a
+// message that fails closed is quarantined (a notice-only message)
+// instead of refused. It returns ErrNotHeld, having written nothing, when
+// the Additions hold the message back and no original is kept.
+func (s *Sanitizer) MessageWith(parent context.Context, dst io.Writer, src io.Reader, opts MessageOptions) (*Report, error) {
 	ctx, cancel := context.WithTimeout(parent, s.policy.Limits.Time)
 	defer cancel()
-	w, rep, out, err := s.read(ctx, src, h)
+	w, rep, out, err := s.read(ctx, src, opts)
 	if err != nil {
 		rej, ok := s.rejection(err)
 		if !ok || parent.Err() != nil {
@@ -109,11 +111,11 @@ func (s *Sanitizer) MessageHeld(parent context.Context, dst io.Writer, src io.Re
 			outcome = s.policy.OverLimit
 		}
 		switch {
-		case outcome == OutcomeQuarantine && h.held():
+		case outcome == OutcomeQuarantine && opts.Held.held():
 			// Held back, the original kept: the recipient learns what
 			// arrived and how to get it; the sender is not refused.
 			rep.Rejected.Replaced, rep.Rejected.Quarantined = true, true
-			out = w.quarantined(rejectionText(s.policy.Language, rej), rej.Reason)
+			out = w.quarantined(msgQuarantined, rejectionText(s.policy.Language, rej), rej.Reason)
 		case outcome == OutcomeNotice && w.root != nil:
 			// Replace the content by a notice; keep the sender's headers.
 			rep.Rejected.Replaced = true
@@ -122,15 +124,23 @@ func (s *Sanitizer) MessageHeld(parent context.Context, dst io.Writer, src io.Re
 			return rep, rej
 		}
 	}
+	if why := w.hold(); why != nil && (rep.Rejected == nil || !rep.Rejected.Quarantined) {
+		// The caller's additions hold the message back after all.
+		if !opts.Held.held() {
+			return rep, ErrNotHeld
+		}
+		rep.Rejected = why.rejection()
+		out = w.quarantined(msgHeldBack, why.Text, why.Detail)
+	}
 	return rep, s.writeOut(dst, rep, out)
 }
 
 // read reads and renders the message in src: the walker (whose state
 // the notice-only messages need), the report and the output.
-func (s *Sanitizer) read(ctx context.Context, src io.Reader, h *Held) (*walker, *Report, *outMessage, error) {
+func (s *Sanitizer) read(ctx context.Context, src io.Reader, opts MessageOptions) (*walker, *Report, *outMessage, error) {
 	counted := &countingReader{r: src}
 	rep := newReport()
-	w := newWalker(ctx, &s.policy, s.conv, rep, h)
+	w := newWalker(ctx, &s.policy, s.conv, rep, opts)
 	out, err := w.run(counted)
 	rep.InputBytes = counted.n
 	return w, rep, out, err

@@ -32,12 +32,19 @@ type walker struct {
 	// payloads counts the files cut out of the message's text so far
 	// and listed one by one (see cutPayloadsAt).
 	payloads int
-	// held is the kept original (nil: none), for the notice.
-	held *Held
+	// opts are the caller's (MessageOptions): the kept original for the
+	// notice, and the additions. add is what Additions returned, once
+	// called; authors are the addresses the rebuilt From field shows and
+	// subject the decoded, cleaned Subject, both as the top-level header
+	// was rebuilt.
+	opts    MessageOptions
+	add     *Additions
+	authors []string
+	subject string
 }
 
-func newWalker(ctx context.Context, pol *Policy, conv Converter, rep *Report, held *Held) *walker {
-	return &walker{ctx: ctx, pol: pol, conv: conv, rep: rep, held: held}
+func newWalker(ctx context.Context, pol *Policy, conv Converter, rep *Report, opts MessageOptions) *walker {
+	return &walker{ctx: ctx, pol: pol, conv: conv, rep: rep, opts: opts}
 }
 
 // doc is what a subtree renders to. Sub-docs are merged into their parent

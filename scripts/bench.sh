@@ -66,7 +66,7 @@ getent passwd postfix >/dev/null || die "no postfix user after installing postfi
 T=$(mktemp -d /tmp/mugai-bench.XXXXXX)
 chmod 755 "$T" # Postfix's unprivileged daemons walk into the queue below it
 PF=$T/postfix
-SINK_PID="" POSTFIX_STARTED="" PG_STARTED=""
+SINK_PID="" TESTDNS_PID="" POSTFIX_STARTED="" PG_STARTED=""
 declare -A MUGAI_PID=()
 started=$(date +%s)
 
@@ -98,6 +98,7 @@ cleanup() {
   stop_mugai
   stop_postfix
   stop_pid "$SINK_PID"
+  stop_pid "$TESTDNS_PID"
   [ -z "$PG_STARTED" ] || bash scripts/pg-start.sh stop >/dev/null 2>&1 || true
   if [ $rc -ne 0 ]; then
     say "--- mugai logs (last 10 lines each)"; tail -n 10 "$T"/mugai-*.log 2>/dev/null >&2 || true
@@ -207,6 +208,18 @@ wait_for 20 "Postfix on port $P_POSTFIX" port_open "$P_POSTFIX"
 wait_for 10 "Postfix's master.pid" test -s "$PF/spool/pid/master.pid"
 POSTFIX_PID=$(tr -d ' \n' < "$PF/spool/pid/master.pid")
 
+# Sender authentication is on, as by default, with its DNS answered by
+# a server of the bench's own on loopback (internal/authtest/testdns,
+# an empty zone: every name "does not exist"): nothing is asked beyond
+# loopback.
+go build -o "$T/testdns" ./internal/authtest/testdns || die "building testdns failed"
+: >"$T/zone"
+"$T/testdns" "$T/zone" >"$T/testdns.out" 2>&1 &
+TESTDNS_PID=$!
+testdns_up() { grep -q '^listening 127\.' "$T/testdns.out"; }
+wait_for 10 "the test DNS server" testdns_up
+TESTDNS_ADDR=$(sed -n 's/^listening //p' "$T/testdns.out")
+
 # PostgreSQL for the shared vault (e): a throwaway server of its own.
 say "PostgreSQL for the vault"
 eval "$(bash scripts/pg-start.sh)"
@@ -215,10 +228,10 @@ PG_PID=$(head -n 1 "$MUGAI_TEST_PG_DIR/data/postmaster.pid")
 "$T/mugai" vault keygen -o "$T/vault-identity.txt" -recipients "$T/vault-recipients.txt" >/dev/null
 
 # mugai with the defaults but for its addresses: loopback clients, the
-# sink as next hop, and room for the 50 sessions of the memory run; sender
-# authentication off (it would ask DNS resolvers beyond this machine) and
-# no console. Three variants: the vault off, on SQLite in a directory of
-# this run (the embedded default), on the PostgreSQL server above.
+# sink as next hop, room for the 50 sessions of the memory run, sender
+# authentication on with the test DNS, and no console. Three variants:
+# the vault off, on SQLite in a directory of this run (the embedded
+# default), on the PostgreSQL server above.
 write_mugai_config() { # write_mugai_config VARIANT VAULT-SECTION
   cat >"$T/mugai-$1.yaml" <<EOF
 hostname: mugai.bench.invalid
@@ -232,8 +245,8 @@ delivery:
   tls: none
 limits:
   connections_per_ip: 100
-auth:
-  enabled: false
+dns:
+  servers: ["$TESTDNS_ADDR"]
 $2
 EOF
 }

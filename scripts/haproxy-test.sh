@@ -13,7 +13,13 @@
 # client outside them is refused) and for relay.forwarders (XCLIENT is
 # believed from the named client); that a PROXY header sent straight to
 # mugai from another address is refused (554 5.7.1); and that a balancer
-# that sends none is refused (421 4.3.5).
+# that sends none is refused (421 4.3.5). Sender authentication checks
+# the client HAProxy names: SPF of the sender's domain (served on
+# loopback by the test's own DNS server, mugai's dns.servers) passes for
+# 127.0.0.9 behind HAProxy, is none for the forwarder 127.0.0.7 that says
+# nothing (an upstream MTA of ours is not the original client), and
+# fails for the client 203.0.113.7 that the forwarder names by XCLIENT
+# (an address only written in the test, never connected to).
 #
 # Installs haproxy and swaks with apt-get when missing (as root); prints
 # SKIP when it cannot. Everything it starts is stopped at exit and the
@@ -50,12 +56,14 @@ command -v haproxy >/dev/null || { say "SKIP: no haproxy"; exit 0; }
 T=$(mktemp -d /tmp/mugai-haproxy.XXXXXX)
 MUGAI_PID=""
 HAPROXY_PID=""
+TESTDNS_PID=""
 started=$(date +%s)
 
 cleanup() {
   local rc=$?
   stop_pid "$MUGAI_PID"
   stop_pid "$HAPROXY_PID"
+  stop_pid "$TESTDNS_PID"
   if [ $rc -ne 0 ]; then
     say "--- HAProxy log (last 20 lines)"; tail -n 20 "$T/haproxy.log" 2>/dev/null || true
     say "--- mugai log (last 20 lines)"; tail -n 20 "$T/mugai.log" 2>/dev/null || true
@@ -75,6 +83,9 @@ P_PLAIN=$((BASE + 3))
 # --- mugai ------------------------------------------------------------------
 say "building mugai"
 CGO_ENABLED=0 go build -trimpath -o "$T/mugai" ./cmd/mugai
+# The sender's DNS, on loopback: sender.jp's SPF allows 127.0.0.9 only.
+printf '%s\n' 'sender.jp. 300 IN TXT "v=spf1 ip4:127.0.0.9 -all"' >"$T/zone"
+start_testdns "$T" "$T/zone"
 # relay.networks is 127.0.0.0/28: 127.0.0.20, named by HAProxy, is outside.
 cat >"$T/mugai.yaml" <<EOF
 hostname: gw.mugai-test.invalid
@@ -89,12 +100,14 @@ relay:
   forwarders: [127.0.0.7/32]
 delivery:
   maildir: $T/outbox
-# This test is about the PROXY protocol: no vault, no console, and no
-# sender authentication (it would ask DNS resolvers beyond this machine).
+# This test is about the PROXY protocol (and the client it names, which
+# SPF checks against the test's DNS on loopback): no vault, no console.
 vault:
   enabled: false
 auth:
-  enabled: false
+  subject_tag: "[SPOOF?]"
+dns:
+  servers: ["$TESTDNS_ADDR"]
 EOF
 "$T/mugai" check-config "$T/mugai.yaml" >/dev/null
 
@@ -144,10 +157,15 @@ summary=()
 send() {
   local port=$1 ip=$2 helo=$3 subject=$4; shift 4
   swaks --server "127.0.0.1:$port" --local-interface "$ip" --ehlo "$helo" \
-    --from yamada@example.jp --to soumu@city.example.lg.jp \
+    --from yamada@sender.jp --to soumu@city.example.lg.jp \
     --header "Subject: $subject" --body "test" --timeout 30 --hide-informational "$@" 2>&1
 }
-delivered() { grep -l -F "Subject: $1" "$OUTBOX"/* 2>/dev/null || true; }
+delivered() { grep -l -F "$1" "$OUTBOX"/* 2>/dev/null || true; }
+# auth_results FILE: the Authentication-Results field, unfolded.
+auth_results() {
+  awk '/^Authentication-Results: /{p=1; sub(/^Authentication-Results: /, ""); printf "%s", $0; next}
+       p && /^[ \t]/{sub(/^[ \t]+/, " "); printf "%s", $0; next} p{exit}' "$1" | tr -d '\r'
+}
 # received FILE: mugai's Received: field, unfolded to one line.
 received() { awk '/^Received: /{p=1} p&&/^[^ \t]/&&!/^Received: /{exit} p' "$1" | tr -d '\r\n' | tr '\t' ' '; }
 
@@ -166,7 +184,17 @@ for v in 1 2; do
   esac
   grep -F "client=$ip:" "$T/mugai.log" | grep -F 'msg="smtpd: message"' | grep -q 'proxy=127.0.0.1:' \
     || die "v$v: mugai's log line lacks client=$ip and proxy=127.0.0.1"
+  # SPF of the client HAProxy named: 127.0.0.9 passes; 127.0.0.7 is a
+  # forwarder that said nothing, so the original client is unknown.
+  ar=$(auth_results "$f")
+  want="spf=pass smtp.mailfrom=sender.jp"
+  [ $v = 2 ] || want='spf=none reason="client address unknown"'
+  case "$ar" in
+    "gw.mugai-test.invalid; $want"*) ;;
+    *) die "v$v: Authentication-Results lacks '$want': $ar" ;;
+  esac
   summary+=("send-proxy$( [ $v = 1 ] || echo -v2 ): swaks from $ip via HAProxy :$port -> delivered; $(echo "$r" | sed 's/ by gw.*//')")
+  summary+=("              Authentication-Results: $ar")
 done
 
 # --- 3. relay.networks judges the named client -------------------------------
@@ -191,7 +219,14 @@ esac
 # not send it (the 550 5.7.0 for sending it anyway is in smtpd's tests).
 out=$(send "$P_V2" 127.0.0.9 other.test "xclient refused $tag" --xclient-addr 203.0.113.7 2>&1 || true)
 printf '%s\n' "$out" | grep -q 'did not advertise XCLIENT' || die "XCLIENT offered to 127.0.0.9 (no forwarder): $out"
+ar=$(auth_results "$f")
+case "$ar" in
+  "gw.mugai-test.invalid; spf=fail "*"smtp.mailfrom=sender.jp;"*) ;;
+  *) die "XCLIENT via HAProxy: SPF of 203.0.113.7 did not fail: $ar" ;;
+esac
+grep -q -F "Subject: [SPOOF?] $S" "$f" || die "XCLIENT via HAProxy: the SPF failure is not tagged: $(grep '^Subject:' "$f")"
 summary+=("forwarders  : XCLIENT from 127.0.0.7 via HAProxy believed; not offered to 127.0.0.9")
+summary+=("              SPF of the client XCLIENT named: $ar")
 
 # --- 5. a PROXY header from anywhere else is refused --------------------------
 for v in 1 2; do

@@ -38,3 +38,22 @@ stop_pid() {
   kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
+
+# start_testdns DIR ZONEFILE: build and start the tests' DNS server
+# (internal/authtest/testdns) on a free loopback port, serving ZONEFILE,
+# so that mugai's sender authentication asks nothing beyond loopback
+# (its dns.servers). Sets TESTDNS_PID and TESTDNS_ADDR (127.0.0.1:PORT);
+# stop it with stop_pid "$TESTDNS_PID".
+start_testdns() {
+  local dir=$1 zone=$2
+  go build -o "$dir/testdns" ./internal/authtest/testdns || die "building testdns failed"
+  "$dir/testdns" "$zone" >"$dir/testdns.out" 2>&1 &
+  TESTDNS_PID=$!
+  testdns_up() { grep -q '^listening ' "$dir/testdns.out"; }
+  wait_for 10 "the test DNS server" testdns_up
+  TESTDNS_ADDR=$(sed -n 's/^listening //p' "$dir/testdns.out")
+  case "$TESTDNS_ADDR" in
+    127.*) ;;
+    *) die "the test DNS server is not on loopback: $TESTDNS_ADDR" ;;
+  esac
+}

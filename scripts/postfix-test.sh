@@ -14,7 +14,11 @@
 # and log line must show those, not Postfix's 127.0.0.1), that a refusal by mugai
 # reaches the sender through the proxy (550 5.6.0), and that with mugai
 # stopped Postfix defers the message and delivers it exactly once after
-# mugai is back and the queue is flushed.
+# mugai is back and the queue is flushed. Sender authentication checks
+# that original client: the sender's domain publishes SPF for 127.0.0.5
+# on a DNS server of the test's own on loopback (mugai's dns.servers), so
+# each delivered message must say spf=pass for 127.0.0.5, where Postfix's
+# own 127.0.0.1 would fail.
 #
 # The Postfix instance is a separate one: its own config, queue, data and
 # mail directories in a temporary directory (postfix -c DIR), no chroot,
@@ -57,6 +61,7 @@ T=$(mktemp -d /tmp/mugai-postfix.XXXXXX)
 chmod 755 "$T" # Postfix's unprivileged daemons walk into the queue below it
 CONF=$T/etc
 MUGAI_PID=""
+TESTDNS_PID=""
 POSTFIX_STARTED=""
 started=$(date +%s)
 
@@ -81,6 +86,7 @@ cleanup() {
   local rc=$?
   stop_mugai
   stop_postfix
+  stop_pid "$TESTDNS_PID"
   if [ $rc -ne 0 ]; then
     say "--- Postfix log (last 40 lines)"; tail -n 40 "$T/maillog" 2>/dev/null || true
     say "--- mugai log (last 20 lines)"; tail -n 20 "$T/mugai.log" 2>/dev/null || true
@@ -112,9 +118,14 @@ ports() {
       -e "s/\(127\.0\.0\.1\]\{0,1\}\):8025/\1:$P_CONSOLE/g" \
       -e "s#/var/lib/mugai/vault#$T/vault#g" "$@"
 }
+# The sender's DNS, on loopback: sender.jp allows the "Internet" sender
+# 127.0.0.5 (below) and publishes DMARC.
+printf '%s\n' 'sender.jp. 300 IN TXT "v=spf1 ip4:127.0.0.5 -all"' \
+  '_dmarc.sender.jp. 300 IN TXT "v=DMARC1; p=reject"' >"$T/zone"
+start_testdns "$T" "$T/zone"
 ports deploy/postfix/mugai.yaml >"$T/mugai.yaml"
-# Sender authentication asks DNS resolvers beyond this machine: off here.
-printf 'auth:\n  enabled: false\n' >>"$T/mugai.yaml"
+# The recipe uses the system's resolvers; the test, its own on loopback.
+printf 'dns:\n  servers: ["%s"]\n' "$TESTDNS_ADDR" >>"$T/mugai.yaml"
 "$T/mugai" check-config "$T/mugai.yaml" >/dev/null
 
 start_mugai() {
@@ -212,7 +223,7 @@ wait_for 15 "mugai healthcheck -ready" "$T/mugai" healthcheck -config "$T/mugai.
 
 # --- helpers ----------------------------------------------------------------
 INBOX=$T/mail/inbox/new
-FROM=yamada@example.jp
+FROM=yamada@sender.jp
 TO=soumu@city.example.lg.jp
 # The "Internet" sender: another loopback address and HELO name than
 # Postfix's own, so what mugai records can only have come by XFORWARD.
@@ -222,7 +233,7 @@ SENDER_HELO=sender.mugai-test.invalid
 send() {
   swaks --server "127.0.0.1:$1" --local-interface "$SENDER_IP" --ehlo "$SENDER_HELO" \
     --from "$FROM" --to "$TO" --data "$2" \
-    --header "Subject: $3" --timeout 60 --hide-informational 2>&1
+    --header "From: $FROM" --header "Subject: $3" --timeout 60 --hide-informational 2>&1
 }
 # delivered SUBJECT: the mailbox files holding that subject.
 delivered() { grep -l -F "Subject: $1" "$INBOX"/* 2>/dev/null || true; }
@@ -253,6 +264,18 @@ check_origin() {
   [ -n "$id" ] || die "$f: no mugai queue id in the Received: line"
   grep "id=$id " "$T/mugai.log" | grep -q "origin.via=xforward origin.addr=$SENDER_IP .*origin.helo=$SENDER_HELO" \
     || die "mugai's log line for $id lacks the original client: $(grep "id=$id " "$T/mugai.log")"
+  # Sender authentication checked that client, not Postfix: SPF passes for
+  # 127.0.0.5 (127.0.0.1 would fail), and DMARC with it.
+  auth_results "$f" | grep -q "^gw.city.example.lg.jp; spf=pass smtp.mailfrom=sender.jp; .*dmarc=pass header.from=sender.jp" \
+    || die "$f: Authentication-Results lacks spf=pass for the original client: $(auth_results "$f")"
+  grep "id=$id " "$T/mugai.log" | grep -q "auth.spf=pass auth.dkim=none auth.dmarc=pass" \
+    || die "mugai's log line for $id lacks the SPF pass: $(grep "id=$id " "$T/mugai.log")"
+}
+
+# auth_results FILE: the Authentication-Results field, unfolded.
+auth_results() {
+  awk '/^Authentication-Results: /{p=1; sub(/^Authentication-Results: /, ""); printf "%s", $0; next}
+       p && /^[ \t]/{sub(/^[ \t]+/, " "); printf "%s", $0; next} p{exit}' "$1" | tr -d '\r'
 }
 
 MSG=testdata/golden/mixed-attachments.eml     # text + PDF + setup.exe + memo.txt
@@ -272,6 +295,7 @@ grep -q "ident=$q1 via XFORWARD)" "$f1" || die "$f1: the Received: line lacks Po
 summary+=("after-queue : sent $MSG to Postfix :$P_IN (queued as $q1) -> mugai -> :$P_REINJECT -> mailbox")
 summary+=("              arrived: $(grep -m1 '^X-Mugai-Sanitized:' "$f1"); setup.exe and the PDF removed, memo.txt kept as text")
 summary+=("              mugai's trace: $(grep -m1 '(original client' "$f1" | sed 's/^[[:space:]]*//')")
+summary+=("              Authentication-Results: $(auth_results "$f1")")
 
 # --- 2. before-queue: the sender talks to mugai through Postfix -------------
 # A message mugai cannot rebuild is quarantined (the vault keeps it): the

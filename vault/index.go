@@ -253,10 +253,10 @@ func (ix *index) recordOutcome(ctx context.Context, id string, o *Outcome, at ti
 		_, err := tx.ExecContext(ctx, `UPDATE entries SET outcome_at = $1, verdict = $2, delivered = $3,
 			reply = $4, out_sha256 = $5, out_size = $6, hdr_from = $7, hdr_to = $8, subject = $9,
 			message_id = $10, hdr_date = $11, search_from = $12, search_to = $13, search_subject = $14,
-			report = $15, state = $16 WHERE id = $17`,
+			report = $15, state = $16, author = $17 WHERE id = $18`,
 			micros(at), o.Verdict, boolInt(o.Delivered), o.Reply, strings.ToLower(o.DeliveredSHA256),
 			o.DeliveredSize, h.From, h.To, h.Subject, bareMessageID(h.MessageID), h.Date, normalizeText(h.From),
-			normalizeText(h.To), normalizeText(h.Subject), string(o.Report), string(state), id)
+			normalizeText(h.To), normalizeText(h.Subject), string(o.Report), string(state), authorOf(h.From), id)
 		if err != nil {
 			return fmt.Errorf("vault index: %w", err)
 		}

@@ -445,3 +445,31 @@ func purgeArchives(ctx context.Context, tx *sql.Tx, entry string) error {
 	}
 	return nil
 }
+
+// AbandonArchives ends archives still held whose message was not
+// delivered after all (refused, or to be retried): they end as expired,
+// their data erased, with an event each.
+func (v *Vault) AbandonArchives(ctx context.Context, ids []string) error {
+	now := v.now()
+	for _, id := range ids {
+		err := v.ix.inTx(ctx, func(tx *sql.Tx) error {
+			var entry string
+			err := tx.QueryRowContext(ctx, `SELECT entry_id FROM ppap_archives WHERE id = $1 AND state = $2`, id, string(ArchiveHeld)).Scan(&entry)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("vault index: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE ppap_archives SET state = $1, data = NULL WHERE id = $2`, string(ArchiveExpired), id); err != nil {
+				return fmt.Errorf("vault index: %w", err)
+			}
+			return addEvent(ctx, tx, Event{EntryID: entry, At: now, Kind: EventPPAP, Actor: "gateway",
+				Detail: fmt.Sprintf("archive %s: the message was not delivered; erased", id)})
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -52,7 +52,7 @@ var postgresDialect = dialect{
 
 // schemaVersion is stored in meta; a database written by a newer mugai
 // is refused rather than misread.
-const schemaVersion = 4
+const schemaVersion = 5
 
 // metaTable is created before anything else: it holds the version.
 const metaTable = `CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)`
@@ -62,7 +62,7 @@ const metaTable = `CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT N
 // from version 1, and so on. A step is applied once, in the transaction
 // that records the new version, so ALTER TABLE needs no IF NOT EXISTS.
 func (d dialect) schema() [][]string {
-	steps := [][]string{d.schemaV1(), d.schemaV2(), d.schemaV3(), d.schemaV4()}
+	steps := [][]string{d.schemaV1(), d.schemaV2(), d.schemaV3(), d.schemaV4(), d.schemaV5()}
 	r := strings.NewReplacer("{{blob}}", d.blob, "{{serial}}", d.serial)
 	for _, step := range steps {
 		for i, s := range step {
@@ -232,10 +232,21 @@ func (d dialect) schemaV3() []string {
 	}
 }
 
-// schemaV4 holds PPAP archives (ppap.go): the encrypted zip and, once
+// schemaV4 adds the author of each message (the address its From field
+// shows, lower case) for HasWritten, with an index: the question is asked
+// for every message with auth.first_contact_note. Entries stored before
+// have none and do not count.
+func (d dialect) schemaV4() []string {
+	return []string{
+		`ALTER TABLE entries ADD COLUMN author TEXT NOT NULL DEFAULT ''`,
+		`CREATE INDEX IF NOT EXISTS entries_author ON entries (author) WHERE author <> ''`,
+	}
+}
+
+// schemaV5 holds PPAP archives (ppap.go): the encrypted zip and, once
 // opened, the message of its contents, both sealed to the gateway's PPAP
 // key, in the row.
-func (d dialect) schemaV4() []string {
+func (d dialect) schemaV5() []string {
 	return []string{
 		`CREATE TABLE IF NOT EXISTS ppap_archives (
 			id TEXT PRIMARY KEY,

@@ -60,7 +60,7 @@ func TestConsoleUserCommands(t *testing.T) {
 // listens on loopback, the first administrator's password is in a 0600
 // file the log names, and the sign-in page answers.
 func TestServeStartsConsole(t *testing.T) {
-	f := newVaultFixture(t, "  enabled: true\nlisten:\n  smtp: 127.0.0.1:0\n  console: 127.0.0.1:0\n")
+	f := newVaultFixture(t, "  enabled: true\nlisten:\n  smtp: 127.0.0.1:0\n  console: 127.0.0.1:0\nauth: {enabled: false}\n")
 	g := startGateway(t, t.TempDir(), "-config", f.cfg)
 	line := g.waitLog(t, "console listening", 10*time.Second)
 	addr := regexp.MustCompile(`addr=(\S+)`).FindStringSubmatch(line)[1]
@@ -78,7 +78,7 @@ func TestServeStartsConsole(t *testing.T) {
 		t.Errorf("sign-in page: %d", resp.StatusCode)
 	}
 	// A console beyond loopback without TLS is refused at start.
-	bad := vaultConfigFile(t, "vault:\n  enabled: true\n  path: "+f.dir+"\nlisten:\n  smtp: 127.0.0.1:0\n  console: 0.0.0.0:0\n")
+	bad := vaultConfigFile(t, "vault:\n  enabled: true\n  path: "+f.dir+"\nlisten:\n  smtp: 127.0.0.1:0\n  console: 0.0.0.0:0\nauth: {enabled: false}\n")
 	if _, errOut, code := runBinary(t, nil, "serve", "-config", bad); code != 1 || !strings.Contains(errOut, "beyond loopback") {
 		t.Errorf("remote console without TLS: %d %s", code, errOut)
 	}

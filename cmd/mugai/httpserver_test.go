@@ -22,7 +22,7 @@ var httpListeningLine = regexp.MustCompile(`msg="http listening" addr=(\S+)`)
 // HTTP listener on a free loopback port.
 func writeHTTPConfig(t *testing.T, path, nextHop, extra string) {
 	t.Helper()
-	cfg := fmt.Sprintf("hostname: gw.test.example\nlisten:\n  smtp: 127.0.0.1:0\n  http: 127.0.0.1:0\n  console: 127.0.0.1:0\nrelay:\n  domains: [city.example.lg.jp]\n  networks: [127.0.0.0/8]\ndelivery:\n  next_hop: %s\n  tls: none\n%s%s", nextHop, authOff(extra), extra)
+	cfg := fmt.Sprintf("hostname: gw.test.example\nlisten:\n  smtp: 127.0.0.1:0\n  http: 127.0.0.1:0\n  console: 127.0.0.1:0\nrelay:\n  domains: [city.example.lg.jp]\n  networks: [127.0.0.0/8]\ndelivery:\n  next_hop: %s\n  tls: none\n%s%s", nextHop, testDNS(t, nil), extra)
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestServeHTTPListenFails(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "mugai.yaml")
 	// The next hop's own port is taken, by definition.
-	cfg := fmt.Sprintf("listen:\n  smtp: 127.0.0.1:0\n  http: %s\ndelivery:\n  next_hop: %s\n", next.Addr, next.Addr)
+	cfg := fmt.Sprintf("listen:\n  smtp: 127.0.0.1:0\n  http: %s\ndelivery:\n  next_hop: %s\nauth: {enabled: false}\n", next.Addr, next.Addr)
 	os.WriteFile(cfgPath, []byte(cfg), 0o644)
 	_, errOut, code := runBinaryIn(t, dir, nil, "serve", "-config", cfgPath)
 	if code != 1 || !strings.Contains(errOut, "listen.http") {

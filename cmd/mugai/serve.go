@@ -65,7 +65,14 @@ func (e *env) serve(args []string) int {
 	if err != nil {
 		return e.fail(exitError, "serve: %s", oneLine(err))
 	}
-	opts := gateway.Options{Logger: log, Observer: obs.observer(), Worker: worker, Vault: v, Links: links, PPAP: pp}
+	// One resolver for sender authentication, kept across reloads with its
+	// cache.
+	opts := gateway.Options{Logger: log, Observer: obs.observer(), Worker: worker, Vault: v, Links: links,
+		DNS: &gateway.DNS{Guard: dnsGuard(log)}, PPAP: pp}
+	if v != nil {
+		// auth.first_contact_note asks the vault's index.
+		opts.History = v
+	}
 
 	gw, err := gateway.Build(cfg, opts)
 	if err != nil {

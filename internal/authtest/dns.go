@@ -6,7 +6,9 @@ package authtest
 
 import (
 	"context"
+	"fmt"
 	"net"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,14 +40,28 @@ type DNSServer struct {
 // StartDNS starts a server; it stops when the test ends.
 func StartDNS(tb testing.TB) *DNSServer {
 	tb.Helper()
-	s := &DNSServer{records: map[string][]dns.RR{}, rcodes: map[string]int{}, silent: map[string]bool{}}
+	s, stop, err := ListenDNS("127.0.0.1")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(stop)
+	return s
+}
+
+// ListenDNS starts a server on a free port of host, a loopback address,
+// for UDP and TCP alike; stop stops it. (cmd/testdns serves the shell
+// scripts' tests with it.)
+func ListenDNS(host string) (s *DNSServer, stop func(), err error) {
+	if err := CheckLoopback(net.JoinHostPort(host, "53")); err != nil {
+		return nil, nil, err
+	}
+	s = &DNSServer{records: map[string][]dns.RR{}, rcodes: map[string]int{}, silent: map[string]bool{}}
 	var udp net.PacketConn
 	var tcp net.Listener
 	for range 20 {
-		var err error
-		udp, err = net.ListenPacket("udp", "127.0.0.1:0")
+		udp, err = net.ListenPacket("udp", net.JoinHostPort(host, "0"))
 		if err != nil {
-			tb.Fatalf("listen udp: %v", err)
+			return nil, nil, fmt.Errorf("listen udp: %w", err)
 		}
 		tcp, err = net.Listen("tcp", udp.LocalAddr().String())
 		if err == nil {
@@ -55,7 +71,7 @@ func StartDNS(tb testing.TB) *DNSServer {
 		udp = nil
 	}
 	if udp == nil {
-		tb.Fatal("no port free for both UDP and TCP")
+		return nil, nil, fmt.Errorf("no port free for both UDP and TCP")
 	}
 	s.Addr = udp.LocalAddr().String()
 	h := dns.HandlerFunc(s.serve)
@@ -68,11 +84,24 @@ func StartDNS(tb testing.TB) *DNSServer {
 	go ts.ActivateAndServe()
 	<-started
 	<-started
-	tb.Cleanup(func() {
+	return s, func() {
 		us.Shutdown()
 		ts.Shutdown()
-	})
-	return s
+	}, nil
+}
+
+// Add serves one record, given in RFC 1035 master-file form
+// ("example.jp. 300 IN TXT \"v=spf1 -all\"").
+func (s *DNSServer) Add(record string) error {
+	rr, err := dns.NewRR(record)
+	if err != nil {
+		return err
+	}
+	if rr == nil {
+		return fmt.Errorf("no record in %q", record)
+	}
+	s.add(rr)
+	return nil
 }
 
 func fqdn(name string) string { return dns.Fqdn(strings.ToLower(name)) }
@@ -236,3 +265,31 @@ func (NoDNS) LookupIPAddr(_ context.Context, name string) ([]net.IPAddr, error) 
 	return nil, noRecord(name)
 }
 func (NoDNS) LookupAddr(_ context.Context, addr string) ([]string, error) { return nil, noRecord(addr) }
+
+// LoopbackOnly is a DNS guard for tests (auth.DNSConfig.Guard,
+// gateway.DNS.Guard): it fails the test, and keeps the query from being
+// sent, when a server is not on loopback. With sender authentication on
+// by default, a test whose configuration forgot dns.servers would
+// otherwise ask the machine's resolver about the test's domains.
+func LoopbackOnly(tb testing.TB) func(server string) error {
+	return func(server string) error {
+		if err := CheckLoopback(server); err != nil {
+			tb.Errorf("DNS query refused: %v (point dns.servers at an authtest server on loopback, or set auth.enabled: false)", err)
+			return err
+		}
+		return nil
+	}
+}
+
+// CheckLoopback returns an error unless server (host:port) is an IP
+// address on loopback (127.0.0.0/8, ::1).
+func CheckLoopback(server string) error {
+	host, _, err := net.SplitHostPort(server)
+	if err != nil {
+		return fmt.Errorf("DNS server %q: %v", server, err)
+	}
+	if ip, err := netip.ParseAddr(host); err != nil || !ip.Unmap().IsLoopback() {
+		return fmt.Errorf("DNS server %s is not on loopback", server)
+	}
+	return nil
+}

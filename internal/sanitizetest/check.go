@@ -31,6 +31,9 @@ type Options struct {
 	AllowImages bool
 	// AllowReceived accepts Received: fields (added by the relay).
 	AllowReceived bool
+	// AllowAuthResults accepts one Authentication-Results: field at the
+	// top (the relay's own; never more than one, RFC 8601 §5).
+	AllowAuthResults bool
 	// ExtraHeaders are configured extra header names that may appear.
 	ExtraHeaders []string
 }
@@ -108,6 +111,9 @@ func checkLines(raw []byte) error {
 }
 
 func checkHeader(h textproto.Header, opt Options, top bool) error {
+	if n := len(h.Values("Authentication-Results")); n > 1 {
+		return fmt.Errorf("%d Authentication-Results fields, want at most one", n)
+	}
 	fields := h.Fields()
 	for fields.Next() {
 		k := fields.Key()
@@ -119,6 +125,7 @@ func checkHeader(h textproto.Header, opt Options, top bool) error {
 			ok = ok || (top && strings.EqualFold(a, k))
 		}
 		ok = ok || (top && opt.AllowReceived && strings.EqualFold(k, "Received"))
+		ok = ok || (top && opt.AllowAuthResults && strings.EqualFold(k, "Authentication-Results"))
 		if !ok {
 			return fmt.Errorf("header field %q is not allowed", k)
 		}
