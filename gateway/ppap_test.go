@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"context"
+	"encoding/base64"
+	netsmtp "net/smtp"
 	"strings"
 	"testing"
 	"time"
@@ -114,5 +116,72 @@ func TestPPAPDeliveryRetried(t *testing.T) {
 	}
 	if a, _ := f.v.Archive(ctx, f.archive); a.Delivery != vault.ArchiveDelivered || a.OpenedBy != vault.OpenedByPage {
 		t.Errorf("after delivery: %+v", a)
+	}
+}
+
+// startPPAPRelay runs the relay with PPAP on a fresh vault, delivering to
+// next, and its deliverer.
+func startPPAPRelay(t *testing.T, next *smtptest.Server) (addr string, v *vault.Vault) {
+	t.Helper()
+	cfg, err := config.Parse("test.yaml", []byte(relayConfig(next.Addr, "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := withTestVault(t, cfg, testOptions(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	if opts.PPAP, err = NewPPAP(ctx, cfg, opts.Vault, opts.Worker, nil, opts.Logger); err != nil {
+		t.Fatal(err)
+	}
+	go opts.PPAP.Run(ctx)
+	gw, err := Build(cfg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return serveGateway(t, gw), opts.Vault
+}
+
+// zipMail is a mail from a@example.jp with zip attached as memo.zip.
+func zipMail(subject, text string, zip []byte) string {
+	return "From: a@example.jp\r\nTo: soumu@city.example.lg.jp\r\nSubject: " + subject + "\r\nMessage-ID: <" + subject + "@example.jp>\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + text + "\r\n" +
+		"--b\r\nContent-Type: application/zip; name=memo.zip\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+		base64.StdEncoding.EncodeToString(zip) + "\r\n--b--\r\n"
+}
+
+// TestPPAPUndeliveredGivesUp: a zip's message the next hop refuses (the
+// sender will retry) gives up the zip it held, so that no later mail opens
+// what the recipient was never told of; the retry holds it anew, and a
+// password in the zip's own mail opens it.
+func TestPPAPUndeliveredGivesUp(t *testing.T) {
+	next := smtptest.NewServer(t, nil)
+	addr, v := startPPAPRelay(t, next)
+	ctx := context.Background()
+	zip := archivetest.EncryptedZip("own-Pw-42", archivetest.Encryption{}, archivetest.File{Name: "a.txt", Body: []byte("own-mail-contents\n")})
+	msg := zipMail("self", "パスワード：own-Pw-42", zip)
+	next.SetBehavior(smtptest.Behavior{DataReply: &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "later"}})
+	if err := netsmtp.SendMail(addr, nil, "a@example.jp", []string{"soumu@city.example.lg.jp"}, []byte(msg)); err == nil {
+		t.Fatal("the refused message was acknowledged")
+	}
+	page, err := v.Search(ctx, vault.Query{})
+	if err != nil || len(page.Entries) != 1 {
+		t.Fatal(page, err)
+	}
+	entry := page.Entries[0].ID
+	as, err := v.Archives(ctx, entry)
+	if err != nil || len(as) != 1 || as[0].State != vault.ArchiveExpired {
+		t.Fatalf("after a refusal: %+v %v", as, err)
+	}
+	next.SetBehavior(smtptest.Behavior{})
+	if err := netsmtp.SendMail(addr, nil, "a@example.jp", []string{"soumu@city.example.lg.jp"}, []byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	msgs := next.WaitMessages(2, 30*time.Second)
+	if len(msgs) != 2 || !strings.Contains(string(msgs[1].Data), "own-mail-contents") || !strings.Contains(string(msgs[1].Data), "Re: self") {
+		t.Fatalf("the next hop got %d messages", len(msgs))
+	}
+	as, _ = v.Archives(ctx, entry)
+	if len(as) != 2 || as[1].State != vault.ArchiveOpened && as[0].State != vault.ArchiveOpened {
+		t.Errorf("after the retry: %+v", as)
 	}
 }
