@@ -176,7 +176,7 @@ func reload(path string, old *config.Config, oldGW *gateway.Gateway, srv *smtpd.
 		log.Warn("log.format changed; it takes effect at the next restart")
 	}
 	if restartOnly(old, cfg) {
-		log.Warn("the vault's location, keys, retention or max_size, listen.console or the console's base URL changed; that takes effect at the next restart (vault.required and vault.notice apply now)")
+		log.Warn("the vault's location, keys, retention or max_size, listen.console, the console's base URL or the ppap section changed; that takes effect at the next restart (vault.required and vault.notice apply now)")
 	}
 	log.Info("configuration reloaded", "config", configName(path))
 	return cfg, gw
@@ -223,13 +223,13 @@ func startConsole(cfg *config.Config, v *vault.Vault, links *console.Links, obs 
 	}, nil
 }
 
-// restartOnly reports whether the keys that the vault, the console and
-// the recipient links were opened with at start differ.
+// restartOnly reports whether the keys that the vault, the console, the
+// recipient links and PPAP were opened with at start differ.
 func restartOnly(old, cfg *config.Config) bool {
 	o, n := old.Vault, cfg.Vault
 	return o.Backend != n.Backend || o.Path != n.Path || o.DSN != n.DSN || o.RecipientsFile != n.RecipientsFile ||
 		o.IdentityFile != n.IdentityFile || o.Retention != n.Retention || o.MaxSize != n.MaxSize ||
-		old.Listen.Console != cfg.Listen.Console || old.ConsoleBaseURL() != cfg.ConsoleBaseURL()
+		old.Listen.Console != cfg.Listen.Console || old.ConsoleBaseURL() != cfg.ConsoleBaseURL() || old.PPAP != cfg.PPAP
 }
 
 func configName(path string) string {
