@@ -144,14 +144,13 @@ type found struct {
 }
 
 // findEncrypted returns the encrypted zips among the leaf parts of the
-// message in src. It reads only what the sanitizer will read too; a part
-// that does not parse is skipped (the sanitizer reports it).
-func (p *PPAP) findEncrypted(src io.Reader) []found {
-	raw, err := io.ReadAll(io.LimitReader(src, p.maxBytes))
-	if err != nil || !mayHoldZip(raw) {
+// message that open reads from its start (twice when it may hold one). A
+// part that does not parse is skipped (the sanitizer reports it).
+func (p *PPAP) findEncrypted(open func() io.Reader) []found {
+	if !mayHoldZip(open()) {
 		return nil
 	}
-	e, err := gomessage.Read(bytes.NewReader(raw))
+	e, err := gomessage.Read(open())
 	if e == nil {
 		return nil
 	}
@@ -187,8 +186,22 @@ var zipMagic = []byte("PK\x03\x04")
 // part starts with zipMagic, in base64 "UEsDB" at the start of a line, or
 // as it is in an 8bit or binary part (quoted-printable leaves it as it is
 // too). Most mail holds neither and is not parsed again.
-func mayHoldZip(raw []byte) bool {
-	return bytes.Contains(raw, []byte("\nUEsDB")) || bytes.Contains(raw, zipMagic)
+func mayHoldZip(r io.Reader) bool {
+	b64 := []byte("\nUEsDB")
+	const overlap = 5 // len(b64) - 1: a signature across two reads
+	buf := make([]byte, 64<<10)
+	kept := 0
+	for {
+		n, err := io.ReadFull(r, buf[kept:])
+		chunk := buf[:kept+n]
+		if bytes.Contains(chunk, b64) || bytes.Contains(chunk, zipMagic) {
+			return true
+		}
+		if err != nil {
+			return false
+		}
+		kept = copy(buf, chunk[len(chunk)-overlap:])
+	}
 }
 
 // partName is a part's file name, decoded (RFC 2231 by mime, RFC 2047 in
@@ -260,7 +273,7 @@ func (m *message) ppapStage(ctx context.Context, env *smtpd.Envelope, src *smtpd
 		}
 	}
 	var lines []string
-	for _, f := range p.findEncrypted(src.Reader()) {
+	for _, f := range p.findEncrypted(src.Reader) {
 		held := 0
 		for _, rcpt := range env.Rcpts {
 			if already[f.sha+" "+strings.ToLower(rcpt)] {

@@ -185,3 +185,20 @@ func TestPPAPUndeliveredGivesUp(t *testing.T) {
 		t.Errorf("after the retry: %+v", as)
 	}
 }
+
+func TestMayHoldZip(t *testing.T) {
+	pad := strings.Repeat("x", 64<<10-3)
+	for in, want := range map[string]bool{
+		"Subject: a\r\n\r\nplain text\r\n":                 false,
+		"Content-Transfer-Encoding: base64\r\n\r\nUEsDBBQ": true,
+		"binary PK\x03\x04 here":                           true,
+		pad + "\nUEsDB":                                    true, // across two reads
+		pad + "PK\x03\x04":                                 true,
+		"UEsDB at the very start, no line before":          false,
+		"text about PK and UEsD":                           false,
+	} {
+		if got := mayHoldZip(strings.NewReader(in)); got != want {
+			t.Errorf("mayHoldZip(%.40q…) = %v, want %v", in, got, want)
+		}
+	}
+}
