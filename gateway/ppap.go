@@ -99,7 +99,7 @@ func NewPPAP(ctx context.Context, cfg *config.Config, v *vault.Vault, w Worker, 
 	if v == nil || !cfg.Vault.Enabled || !cfg.PPAP.Enabled {
 		return nil, nil
 	}
-	key, err := loadPPAPKey(ctx, v, ppapKeyPath(cfg.Vault.Path), log)
+	key, err := loadPPAPKey(ctx, v, cfg.PPAPKeyFile(), log)
 	if err != nil {
 		return nil, err
 	}

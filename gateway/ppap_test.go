@@ -202,3 +202,33 @@ func TestMayHoldZip(t *testing.T) {
 		}
 	}
 }
+
+// TestPPAPKey: the key is made at first start (its directory too), read
+// back at the next, and an instance sharing the vault with another key,
+// or without one once one was made, refuses to start.
+func TestPPAPKey(t *testing.T) {
+	cfg, err := config.Parse("test.yaml", []byte(relayConfig("127.0.0.1:1", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := withTestVault(t, cfg, testOptions(t))
+	ctx, dir := context.Background(), t.TempDir()
+	first := dir + "/new/ppap.key"
+	a, err := loadPPAPKey(ctx, opts.Vault, first, opts.Logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := loadPPAPKey(ctx, opts.Vault, first, opts.Logger); err != nil || b.String() != a.String() {
+		t.Fatalf("read back: %v", err)
+	}
+	if _, err := loadPPAPKey(ctx, opts.Vault, dir+"/other/ppap.key", opts.Logger); err == nil || !strings.Contains(err.Error(), "is missing") {
+		t.Errorf("a missing key once one was made: %v", err)
+	}
+	other, _ := vault.GenerateKey()
+	if err := vault.WriteIdentityFile(dir+"/other.key", other, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loadPPAPKey(ctx, opts.Vault, dir+"/other.key", opts.Logger); err == nil || !strings.Contains(err.Error(), "differs") {
+		t.Errorf("another key: %v", err)
+	}
+}

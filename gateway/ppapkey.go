@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -14,19 +15,17 @@ import (
 	"github.com/mugai/mugai/vault"
 )
 
-// PPAPKeyFileName is the gateway's PPAP key in vault.path: the age
-// identity that held archives and their opened contents are encrypted
-// to. Unlike the vault's identity, which may be kept offline, the gateway
-// must hold this one: it opens archives without an operator.
-const PPAPKeyFileName = "ppap.key"
-
 // ppapKeySetting names, in the vault, the public key the instances
 // sharing it encrypt archives to.
 const ppapKeySetting = "ppap_key"
 
-// loadPPAPKey reads the PPAP key at path, making it at first start, and
-// checks it against the one the instances sharing v use (its public key
-// is recorded in the vault), as console.LoadLinkKey does for the link key.
+// loadPPAPKey reads the PPAP key at path (ppap.key_file): the age identity
+// that held archives and their opened contents are encrypted to. Unlike
+// the vault's identity, which may be kept offline, the gateway must hold
+// this one: it opens archives without an operator. It is made at first
+// start (its directory too) and checked against the one the instances
+// sharing v use (its public key is recorded in the vault), as
+// console.LoadLinkKey does for the link key.
 func loadPPAPKey(ctx context.Context, v *vault.Vault, path string, log *slog.Logger) (*age.X25519Identity, error) {
 	ids, err := vault.LoadIdentities(path)
 	claimed, cerr := v.Setting(ctx, ppapKeySetting)
@@ -39,6 +38,9 @@ func loadPPAPKey(ctx context.Context, v *vault.Vault, path string, log *slog.Log
 		return nil, fmt.Errorf("ppap: the key file %s is missing, and the instances sharing this vault encrypt held archives to %s: copy their key file here (mode 0600)", path, claimed)
 	case errors.Is(err, fs.ErrNotExist):
 		if id, err = vault.GenerateKey(); err != nil {
+			return nil, fmt.Errorf("ppap: key: %w", err)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("ppap: key: %w", err)
 		}
 		if err := vault.WriteIdentityFile(path, id, time.Now()); err != nil {
@@ -66,6 +68,3 @@ func loadPPAPKey(ctx context.Context, v *vault.Vault, path string, log *slog.Log
 	}
 	return id, nil
 }
-
-// ppapKeyPath is the PPAP key file of a vault directory.
-func ppapKeyPath(vaultPath string) string { return filepath.Join(vaultPath, PPAPKeyFileName) }
