@@ -185,10 +185,7 @@ func (v *Vault) HoldArchive(ctx context.Context, a Archive, data []byte, key age
 		if err != nil {
 			return fmt.Errorf("vault index: %w", err)
 		}
-		if err := addEvent(ctx, tx, Event{EntryID: entry, At: now, Kind: EventPPAP, Actor: "gateway", Detail: detail}); err != nil {
-			return err
-		}
-		return appendAudit(ctx, tx, AuditRecord{At: now, Actor: "gateway", Action: AuditPPAP, EntryID: entry, Detail: detail})
+		return ppapRecord(ctx, tx, now, entry, "gateway", detail)
 	})
 	if err != nil {
 		return "", err
@@ -282,10 +279,7 @@ func (v *Vault) ArchiveFailed(ctx context.Context, id, actor, detail string, max
 		if locked {
 			d += "; locked"
 		}
-		if err := addEvent(ctx, tx, Event{EntryID: entry, At: now, Kind: EventPPAP, Actor: actor, Detail: d}); err != nil {
-			return err
-		}
-		return appendAudit(ctx, tx, AuditRecord{At: now, Actor: actor, Action: AuditPPAP, EntryID: entry, Detail: d})
+		return ppapRecord(ctx, tx, now, entry, actor, d)
 	})
 	return failures, locked, err
 }
@@ -323,10 +317,7 @@ func (v *Vault) ArchiveOpened(ctx context.Context, id, by, with, actor string, m
 		if with != "" {
 			d += " (password mail " + with + ")"
 		}
-		if err := addEvent(ctx, tx, Event{EntryID: entry, At: now, Kind: EventPPAP, Actor: actor, Detail: d}); err != nil {
-			return err
-		}
-		return appendAudit(ctx, tx, AuditRecord{At: now, Actor: actor, Action: AuditPPAP, EntryID: entry, Detail: d})
+		return ppapRecord(ctx, tx, now, entry, actor, d)
 	})
 	return opened, err
 }
@@ -382,10 +373,7 @@ func (v *Vault) ArchiveDelivered(ctx context.Context, id, reply string) error {
 			return fmt.Errorf("vault index: %w", err)
 		}
 		d := fmt.Sprintf("archive %s: contents delivered: %s", id, reply)
-		if err := addEvent(ctx, tx, Event{EntryID: entry, At: now, Kind: EventPPAP, Actor: "gateway", Detail: d}); err != nil {
-			return err
-		}
-		return appendAudit(ctx, tx, AuditRecord{At: now, Actor: "gateway", Action: AuditPPAP, EntryID: entry, Detail: d})
+		return ppapRecord(ctx, tx, now, entry, "gateway", d)
 	})
 }
 
@@ -421,10 +409,7 @@ func (v *Vault) ExpireArchives(ctx context.Context) (int, error) {
 			}
 			n++
 			d := fmt.Sprintf("archive %s: not opened within its window; erased", a.ID)
-			if err := addEvent(ctx, tx, Event{EntryID: a.EntryID, At: now, Kind: EventPPAP, Actor: "gateway", Detail: d}); err != nil {
-				return err
-			}
-			return appendAudit(ctx, tx, AuditRecord{At: now, Actor: "gateway", Action: AuditPPAP, EntryID: a.EntryID, Detail: d})
+			return ppapRecord(ctx, tx, now, a.EntryID, "gateway", d)
 		})
 		if err != nil {
 			return n, err
@@ -464,12 +449,20 @@ func (v *Vault) AbandonArchives(ctx context.Context, ids []string) error {
 			if _, err := tx.ExecContext(ctx, `UPDATE ppap_archives SET state = $1, data = NULL WHERE id = $2`, string(ArchiveExpired), id); err != nil {
 				return fmt.Errorf("vault index: %w", err)
 			}
-			return addEvent(ctx, tx, Event{EntryID: entry, At: now, Kind: EventPPAP, Actor: "gateway",
-				Detail: fmt.Sprintf("archive %s: the message was not delivered; erased", id)})
+			return ppapRecord(ctx, tx, now, entry, "gateway", fmt.Sprintf("archive %s: the message was not delivered; erased", id))
 		})
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// ppapRecord records something done to an archive of entry: an event of
+// the entry and an audit record, in tx.
+func ppapRecord(ctx context.Context, tx *sql.Tx, now time.Time, entry, actor, detail string) error {
+	if err := addEvent(ctx, tx, Event{EntryID: entry, At: now, Kind: EventPPAP, Actor: actor, Detail: detail}); err != nil {
+		return err
+	}
+	return appendAudit(ctx, tx, AuditRecord{At: now, Actor: actor, Action: AuditPPAP, EntryID: entry, Detail: detail})
 }
