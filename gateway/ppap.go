@@ -189,7 +189,7 @@ var zipMagic = []byte("PK\x03\x04")
 func mayHoldZip(r io.Reader) bool {
 	b64 := []byte("\nUEsDB")
 	const overlap = 5 // len(b64) - 1: a signature across two reads
-	buf := make([]byte, 64<<10)
+	buf := make([]byte, 16<<10)
 	kept := 0
 	for {
 		n, err := io.ReadFull(r, buf[kept:])
@@ -260,20 +260,33 @@ func (m *message) ppapStage(ctx context.Context, env *smtpd.Envelope, src *smtpd
 		return
 	}
 	p := k.ppap
-	h := sanitize.ReadHeaders(src.Reader())
-	from := fromAddress(h.From)
+	// The decoded header, read only for a message that takes part (most
+	// do not: no zip, no zip held for its sender).
+	var h *sanitize.Headers
+	var from string
+	header := func() *sanitize.Headers {
+		if h == nil {
+			hd := sanitize.ReadHeaders(src.Reader())
+			h, from = &hd, fromAddress(hd.From)
+		}
+		return h
+	}
+	var lines []string
+	zips := p.findEncrypted(src.Reader)
 	// A sender's retry reuses the vault entry: what it held then is
 	// not held twice.
 	already := map[string]bool{}
-	if as, err := p.v.Archives(ctx, m.kept.id); err == nil {
-		for _, a := range as {
-			if a.State != vault.ArchiveExpired {
-				already[a.SHA256+" "+strings.ToLower(a.Rcpt)] = true
+	if len(zips) > 0 {
+		if as, err := p.v.Archives(ctx, m.kept.id); err == nil {
+			for _, a := range as {
+				if a.State != vault.ArchiveExpired {
+					already[a.SHA256+" "+strings.ToLower(a.Rcpt)] = true
+				}
 			}
 		}
 	}
-	var lines []string
-	for _, f := range p.findEncrypted(src.Reader) {
+	for _, f := range zips {
+		h := header()
 		held := 0
 		for _, rcpt := range env.Rcpts {
 			if already[f.sha+" "+strings.ToLower(rcpt)] {
@@ -306,6 +319,10 @@ func (m *message) ppapStage(ctx context.Context, env *smtpd.Envelope, src *smtpd
 				k.log.Warn("ppap: held archives not looked up", "id", env.ID, "err", err)
 				continue
 			}
+			if len(as) == 0 {
+				continue
+			}
+			header()
 			later := mailOf(env, from, rcpt)
 			for _, a := range as {
 				if !p.pol.Pairs(ppap.Mail{EnvelopeSender: a.MailFrom, HeaderFrom: a.HeaderFrom, Recipient: a.Rcpt, Received: a.Received}, later) {

@@ -187,7 +187,7 @@ func TestPPAPUndeliveredGivesUp(t *testing.T) {
 }
 
 func TestMayHoldZip(t *testing.T) {
-	pad := strings.Repeat("x", 64<<10-3)
+	pad := strings.Repeat("x", 16<<10-3)
 	for in, want := range map[string]bool{
 		"Subject: a\r\n\r\nplain text\r\n":                 false,
 		"Content-Transfer-Encoding: base64\r\n\r\nUEsDBBQ": true,
