@@ -316,6 +316,11 @@ func (v *Vault) ArchiveOpened(ctx context.Context, id, by, with, actor string, m
 		d := fmt.Sprintf("archive %s opened by %s", id, by)
 		if with != "" {
 			d += " (password mail " + with + ")"
+			// The password mail's own page says what it opened.
+			if err := addEvent(ctx, tx, Event{EntryID: with, At: now, Kind: EventPPAP, Actor: actor,
+				Detail: fmt.Sprintf("its password opened archive %s of %s", id, entry)}); err != nil {
+				return err
+			}
 		}
 		return ppapRecord(ctx, tx, now, entry, actor, d)
 	})

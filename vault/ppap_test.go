@@ -109,6 +109,9 @@ func TestArchiveLifecycle(t *testing.T) {
 		if states[locked] != ArchiveLocked || states[opened] != ArchiveOpened || states[expired] != ArchiveExpired {
 			t.Errorf("states %v", states)
 		}
+		if k := eventKinds(t, v, entry); !strings.Contains(k, "ppap") {
+			t.Errorf("events %s", k)
+		}
 		if o := byID[opened]; o.Delivery != ArchiveDelivered || o.OpenedBy != OpenedByMail || o.OpenedWith != entry || o.DeliveredAt.IsZero() {
 			t.Errorf("opened archive %+v", o)
 		}
