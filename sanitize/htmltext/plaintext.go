@@ -104,6 +104,17 @@ func scanText(s string, all bool) (string, int) {
 		case startWWW:
 			// "www.example.jp": only the dots make it clickable.
 			hostEnd := authorityEnd(s[:end], start)
+			if colon := strings.IndexByte(s[start:end], ':'); hostEnd == start && colon > 0 {
+				// "www.x.jp://...": the name is also a scheme, whose
+				// address starts here too (an empty host would not move
+				// the scan on): both made non-clickable at once.
+				edit(start, start+colon+1, bracketDots(s[start:start+colon])+"[:]")
+				i = start + colon + 1
+				continue
+			} else if hostEnd == start {
+				i = start + 1
+				continue
+			}
 			edit(start, hostEnd, bracketDots(s[start:hostEnd]))
 			i = hostEnd
 		}

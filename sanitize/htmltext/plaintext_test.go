@@ -37,6 +37,10 @@ func TestDefangText(t *testing.T) {
 		{"https://аpple.com/", "hxxps://аpple.com/", 1},
 		{"ATTACH:file://evil.example/x.exe", "ATTACH:file[:]//evil[.]example/x.exe", 1},
 		{"wwwexample", "wwwexample", 0},
+		// A www name that is also a scheme (a fuzzer's find: the scan
+		// once stood still on it, forever).
+		{"www.evil.example://x and www.evil.example/ok", "www[.]evil[.]example[:]//x and www[.]evil[.]example/ok", 2},
+		{"see https://www.exaqpltps://\x00=1.", "see hxxps://www[.]exaqpltps[:]//\x00=1.", 2},
 		{"http://", "hxxp://", 1},
 		{"http:// not an address", "http:// not an address", 0},
 		{"https://r.example/?url=https://evil.example/x", "hxxps://r[.]example/?url=hxxps://evil[.]example/x", 2},
