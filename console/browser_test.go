@@ -565,6 +565,7 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("the contents message:\n%s", contents)
 	}
 	b.do("ppap state", chromedp.Navigate(base+"/m/"+ppapID), chromedp.WaitVisible(chromedp.CSS("#ppap")))
+	b.shot("message-ppap")
 	if p := b.text("#ppap"); !strings.Contains(p, "opened") || !strings.Contains(p, "by page") || !strings.Contains(p, "seikyu.zip") {
 		t.Errorf("message page's PPAP table:\n%s", p)
 	}
