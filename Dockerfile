@@ -31,6 +31,10 @@ COPY dist/rootfs/ /
 # file first on Linux; SSL_CERT_FILE=/path overrides it.
 COPY dist/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 
+# The licence of the Adobe CMap tables inside mugai (CJK PDF text), which
+# goes with every copy of the binary.
+COPY dist/cmaps.LICENSE /usr/share/doc/mugai/cmaps.LICENSE
+
 # The reference configuration, identical to the defaults inside the binary.
 COPY config/mugai.yaml /etc/mugai/mugai.yaml
 

@@ -216,8 +216,11 @@ func clickable(s string, all bool) string {
 		return ""
 	}
 	for i := strings.Index(s, "://"); i >= 0; {
+		// At most 32 characters before the colon, as DefangText looks:
+		// no client links a longer scheme (none is registered with one),
+		// and looking further would make its scan quadratic.
 		st := i
-		for st > 0 && isSchemeChar(low[st-1]) {
+		for st > 0 && isSchemeChar(low[st-1]) && i-st < 32 {
 			st--
 		}
 		for st < i && !('a' <= low[st] && low[st] <= 'z') {

@@ -192,18 +192,41 @@ func passthrough(dst io.Writer, src io.Reader) error {
 // Rejection turns the sanitizer's refusal of a message into the reply for
 // the client, a *reply.Reply with the refusal as its cause; any other
 // error stays as it is (smtpd answers 451 4.3.0). The sanitizer knows
-// nothing of SMTP: the reply for each kind of rejection is chosen here,
-// for the relay's filter and for anything else that relays sanitized
-// mail.
+// nothing of SMTP: the reply for each kind of rejection is chosen here
+// (RejectionReply), for the relay's filter and for anything else that
+// relays sanitized mail.
 func Rejection(err error) error {
 	var rej *sanitize.RejectError
 	if !errors.As(err, &rej) {
 		return err
 	}
-	// For now the sanitizer still proposes the reply; its typed
-	// rejection kind is to be mapped here, one case per kind.
-	code, enhanced, text := rej.SMTPStatus()
-	return reply.New(reply.Code(code), reply.MakeEnhanced(enhanced[1], enhanced[2]), text).Because(err)
+	return RejectionReply(rej).Because(err)
+}
+
+// RejectionReply is the one mapping of the sanitizer's refusal to the
+// reply a relay gives the sender: a permanent 5xx (RFC 5321 §4.2.2) with
+// its RFC 3463 enhanced code, and the refusal's reason as its text.
+//
+//   - the message size: 552 5.3.4 "message too big for system" (RFC 3463
+//     §3.4), the reply RFC 5321 §4.5.3.1.10 gives for a message over the
+//     size limit;
+//   - a policy refusal: 554 5.7.1 "delivery not authorized, message
+//     refused" (§3.8);
+//   - sender authentication (a caller's kind; the relay answers with the
+//     auth verdict's own reply): 550 5.7.1;
+//   - any other limit, an ambiguous or a malformed structure: 550 5.6.0
+//     "other or undefined media error" (§3.7).
+func RejectionReply(rej *sanitize.RejectError) *reply.Reply {
+	code, enhanced := reply.MailboxUnavailable, reply.MediaOther
+	switch {
+	case rej.Kind == sanitize.RejectPolicy:
+		code, enhanced = reply.TransactionFailed, reply.SecurityDeliveryNotAuthorized
+	case rej.Kind == sanitize.RejectLimit && rej.Limit == sanitize.LimitMessageSize:
+		code, enhanced = reply.ExceededStorage, reply.SystemMessageTooBig
+	case rej.Kind == sanitize.RejectAuth:
+		enhanced = reply.SecurityDeliveryNotAuthorized
+	}
+	return reply.New(code, enhanced, rej.Reason)
 }
 
 // recorder is the record stage: what is kept of each message.

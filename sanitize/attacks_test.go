@@ -21,6 +21,7 @@ import (
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/textproto"
 
+	"github.com/mugai/mugai/gateway"
 	"github.com/mugai/mugai/internal/sanitizetest"
 	"github.com/mugai/mugai/internal/testinput/pdftest"
 	"github.com/mugai/mugai/sanitize"
@@ -197,8 +198,8 @@ func checkRejected(t *testing.T, a attack, pol sanitize.Policy, raw, out []byte,
 	if string(rej.Kind) != a.Kind || !strings.Contains(rej.Reason, a.Reason) {
 		t.Errorf("rejected as %s %q, want %s containing %q", rej.Kind, rej.Reason, a.Kind, a.Reason)
 	}
-	if code, _, _ := rej.SMTPStatus(); code < 500 || code > 599 {
-		t.Errorf("reply code %d is not permanent", code)
+	if r := gateway.RejectionReply(rej); r.Code.Class() != 5 {
+		t.Errorf("reply %s is not permanent", r)
 	}
 	if len(out) != 0 {
 		t.Errorf("rejected, yet %d bytes were written", len(out))

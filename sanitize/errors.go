@@ -5,8 +5,9 @@ import "fmt"
 // RejectError is returned by Sanitizer.Message when the policy refuses a
 // message (fail closed), and by Sanitizer.File for a file that cannot be
 // made safe. Nothing was written to the destination. Its kind (and, for a
-// limit, which one) decides the SMTP reply a relay gives the sender: see
-// SMTPCodes.
+// limit, which one) decides the SMTP reply a relay gives the sender; the
+// relay chooses it (gateway.RejectionReply): the sanitizer knows nothing
+// of SMTP.
 type RejectError struct {
 	// Kind is the class of the rejection.
 	Kind RejectKind
@@ -18,14 +19,6 @@ type RejectError struct {
 
 func (e *RejectError) Error() string {
 	return fmt.Sprintf("message rejected: %s", e.Reason)
-}
-
-// SMTPStatus returns the reply the relay should send (SMTPCodes). smtpd
-// matches this method with an interface of its own, so sanitize need not
-// import it.
-func (e *RejectError) SMTPStatus() (code int, enhanced [3]int, message string) {
-	code, enhanced = SMTPCodes(e.Kind, e.Limit)
-	return code, enhanced, e.Reason
 }
 
 // RejectKind is the class of a rejection, a stable machine-readable word.
@@ -76,31 +69,6 @@ const (
 	LimitTime        Limit = "sanitize_time"
 	LimitConvertSize Limit = "convert_size"
 )
-
-// SMTPCodes is the one mapping of a rejection to the reply a relay gives
-// the sender: a permanent 5xx (RFC 5321 §4.2.2) with its RFC 3463
-// enhanced status code.
-//
-//   - the message size: 552 5.3.4 "message too big for system" (RFC 3463
-//     §3.4), the reply RFC 5321 §4.5.3.1.10 gives for a message over the
-//     size limit;
-//   - a policy refusal: 554 5.7.1 "delivery not authorized, message
-//     refused" (§3.8);
-//   - sender authentication (a caller's kind; the relay answers with the
-//     auth verdict's own reply): 550 5.7.1;
-//   - any other limit, an ambiguous or a malformed structure: 550 5.6.0
-//     "other or undefined media error" (§3.7).
-func SMTPCodes(kind RejectKind, limit Limit) (code int, enhanced [3]int) {
-	switch {
-	case kind == RejectPolicy:
-		return 554, [3]int{5, 7, 1}
-	case kind == RejectLimit && limit == LimitMessageSize:
-		return 552, [3]int{5, 3, 4}
-	case kind == RejectAuth:
-		return 550, [3]int{5, 7, 1}
-	}
-	return 550, [3]int{5, 6, 0}
-}
 
 func newReject(kind RejectKind, limit Limit, reason string) *RejectError {
 	return &RejectError{Kind: kind, Limit: limit, Reason: reason}

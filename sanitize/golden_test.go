@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mugai/mugai/gateway"
 	"github.com/mugai/mugai/internal/sanitizetest"
 	"github.com/mugai/mugai/sanitize"
 )
@@ -111,8 +112,8 @@ func render(out []byte, rep *sanitize.Report, err error) []byte {
 	var rej *sanitize.RejectError
 	switch {
 	case errors.As(err, &rej):
-		code, enhanced, reason := rej.SMTPStatus()
-		fmt.Fprintf(&b, "REJECTED %d %d.%d.%d %s\n", code, enhanced[0], enhanced[1], enhanced[2], reason)
+		// The reply the relay gives for it.
+		fmt.Fprintf(&b, "REJECTED %s\n", gateway.RejectionReply(rej))
 	case err != nil:
 		fmt.Fprintf(&b, "ERROR %v\n", err)
 	default:

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mugai/mugai/gateway"
 	"github.com/mugai/mugai/internal/sanitizetest"
 	"github.com/mugai/mugai/sanitize"
 )
@@ -72,12 +73,13 @@ func TestRejections(t *testing.T) {
 			if !errors.As(err, &rej) {
 				t.Fatalf("got %v, want a RejectError", err)
 			}
-			code, enh, text := rej.SMTPStatus()
+			r := gateway.RejectionReply(rej)
+			code, enh, text := int(r.Code), r.EnhancedCode(), r.Message
 			if rej.Kind != tt.kind || !strings.Contains(rej.Reason, tt.reason) {
 				t.Errorf("got %+v", rej)
 			}
 			if code != tt.code || enh != tt.enhanced || text != rej.Reason {
-				t.Errorf("SMTPStatus() = %d %v %q", code, enh, text)
+				t.Errorf("RejectionReply = %d %v %q", code, enh, text)
 			}
 			if out != "" {
 				t.Errorf("rejected, yet output was written")

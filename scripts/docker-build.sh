@@ -31,6 +31,9 @@ chmod 700 "$ctx/dist/state/mugai"
 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$version" -o "$ctx/dist/" ./cmd/mugai ./cmd/mugai-convert
 cp "$ca" "$ctx/dist/ca-certificates.crt"
 cp config/mugai.yaml "$ctx/config/mugai.yaml"
+# The licence of the Adobe CMap tables compiled into mugai (BSD: it goes
+# with every copy of the binary).
+cp sanitize/pdftext/cmaps.LICENSE "$ctx/dist/cmaps.LICENSE"
 cp Dockerfile .dockerignore "$ctx/"
 
 $docker build -t "$tag" "$ctx"

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/mugai/mugai/config"
+	"github.com/mugai/mugai/gateway"
 	"github.com/mugai/mugai/sanitize"
 )
 
@@ -65,8 +66,8 @@ func (e *env) sanitize(args []string) int {
 	var rej *sanitize.RejectError
 	switch {
 	case errors.As(err, &rej):
-		code, enhanced, reason := rej.SMTPStatus()
-		return e.fail(exitRejected, "rejected: %d %d.%d.%d %s", code, enhanced[0], enhanced[1], enhanced[2], reason)
+		// The reply the relay would give.
+		return e.fail(exitRejected, "rejected: %s", gateway.RejectionReply(rej))
 	case err != nil:
 		return e.fail(exitError, "sanitize: %v", err)
 	}

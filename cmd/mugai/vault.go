@@ -392,46 +392,11 @@ func (r *vaultRun) get(args []string) int {
 		}
 		return r.done(exitOK)
 	}
-	if err := writeOutFile(*out, rc); err != nil {
+	// A new file is 0600: an original is confidential.
+	if err := writeOutput(*out, 0o600, rc); err != nil {
 		return r.failErr(err)
 	}
 	return r.done(exitOK)
-}
-
-// writeOutFile writes OUT for -o: through a temporary file (mode 0600:
-// an original is confidential) renamed into place, so OUT is whole or
-// untouched; and only over nothing or a regular file, never replacing a
-// device, a symbolic link or a directory (as root, -o /dev/null must not
-// turn /dev/null into a file). `mugai file -o` will share one helper for
-// this once its own fix lands.
-func writeOutFile(path string, src io.Reader) error {
-	if st, err := os.Lstat(path); err == nil && !st.Mode().IsRegular() {
-		return fmt.Errorf("%s exists and is not a regular file (%v); not replacing it", path, st.Mode().Type())
-	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := io.Copy(tmp, src); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	// Checked again just before the rename, which narrows (but cannot
-	// close) the window for a swap.
-	if st, err := os.Lstat(path); err == nil && !st.Mode().IsRegular() {
-		return fmt.Errorf("%s exists and is not a regular file; not replacing it", path)
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 func (r *vaultRun) hold(args []string) int {
