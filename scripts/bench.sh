@@ -295,11 +295,41 @@ for path in "${PATHS[@]}"; do
   for kind in "${KINDS[@]}"; do run_source "$path" "$kind" 5 20 >/dev/null; done
 done
 
+# stage_times KIND PATH: from the per-message log lines on stdin, the
+# median and 99th percentile of each stage (smtpd's spool, queue, filter,
+# deliver, total; the gateway's stage.auth, stage.vault, stage.sanitize)
+# as RAW lines "stage KIND PATH STAGE p50|p99 MS".
+stage_times() {
+  awk '/msg="smtpd: message"/ {
+    for (i = 1; i <= NF; i++) {
+      n = index($i, "="); k = substr($i, 1, n - 1); v = substr($i, n + 1)
+      if (k !~ /^(spool|queue|filter|deliver|total|stage\.auth|stage\.vault|stage\.sanitize)$/) continue
+      ms = 0
+      # A Go duration: 1m2.5s, 1.5s, 850µs, 1.234ms, 120ns, 0s.
+      while (match(v, /^[0-9.]+(h|ms|µs|us|ns|m|s)/)) {
+        t = substr(v, 1, RLENGTH); v = substr(v, RLENGTH + 1)
+        u = t; sub(/^[0-9.]+/, "", u); x = substr(t, 1, length(t) - length(u)) + 0
+        if (u == "h") ms += x * 3600000; else if (u == "m") ms += x * 60000; else if (u == "s") ms += x * 1000
+        else if (u == "ms") ms += x; else if (u == "ns") ms += x / 1e6; else ms += x / 1000
+      }
+      sub(/^stage\./, "", k); print k, ms
+    } }' | sort -k1,1 -k2,2g |
+    awk -v kind="$1" -v path="$2" '
+      function flush() { if (n) { printf "stage %s %s %s p50 %.3f\nstage %s %s %s p99 %.3f\n", kind, path, key, v[int((n + 1) / 2)], kind, path, key, v[int(n * 0.99 + 0.999)] } }
+      $1 != key { flush(); key = $1; n = 0 }
+      { v[++n] = $2 }
+      END { flush() }'
+}
+
 for r in $(seq 1 "$REPEAT"); do
   for kind in "${KINDS[@]}"; do
     m=${COUNT[$kind]}
     for path in "${PATHS[@]}"; do
+      variant="" lines=0
+      case $path in mugai) variant=off ;; mugai-*) variant=${path#mugai-} ;; esac
+      [ -z "$variant" ] || lines=$(wc -l <"$T/mugai-$variant.log")
       out=$(run_source "$path" "$kind" 20 "$m") || die "$path $kind: $out"
+      [ -z "$variant" ] || tail -n +"$((lines + 1))" "$T/mugai-$variant.log" | stage_times "$kind" "$path" >>"$RAW"
       say "run $r/$REPEAT $kind via $path: $m messages, $out"
       eval "$out" # send= done= cpu=
       echo "relay $kind $path send $send" >>"$RAW"
@@ -398,6 +428,7 @@ med() { # med KEY...: median of the values of RAW lines starting with KEY
 }
 size() { stat -c %s "$IN/$1"; }
 f1() { awk -v v="$1" 'BEGIN { if (v == "-") print "-"; else printf "%.1f", v }'; }
+f2() { awk -v v="$1" 'BEGIN { if (v == "-") print "-"; else printf "%.2f", v }'; }
 
 echo
 echo "mugai performance — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); medians of $REPEAT runs"
@@ -452,6 +483,22 @@ for p in mugai mugai-sqlite mugai-pg; do
   printf '  CPU per message, Postfix/%-13s %-8s %-8s %-8s\n' "$p" "$(cpuratio plain "$p")" "$(cpuratio html "$p")" "$(cpuratio pdf "$p")"
 done
 echo "  (above 1: mugai uses less CPU; steadier than msg/s on a busy machine; (e) counts the PostgreSQL server's CPU too)"
+echo
+echo "Stages of a message under the 20 sessions, from the per-message log lines: median / p99 ms"
+echo "(filter = auth + vault + sanitize; deliver includes the vault's record of the outcome)"
+STAGES=(spool queue auth vault sanitize filter deliver total)
+printf '%-6s %-13s' kind path
+for st in "${STAGES[@]}"; do printf ' %15s' "$st"; done
+echo
+for kind in "${KINDS[@]}"; do
+  for path in mugai mugai-sqlite mugai-pg; do
+    printf '%-6s %-13s' "$kind" "$path"
+    for st in "${STAGES[@]}"; do
+      printf ' %15s' "$(f2 "$(med stage "$kind" "$path" "$st" p50)")/$(f2 "$(med stage "$kind" "$path" "$st" p99)")"
+    done
+    echo
+  done
+done
 echo
 echo "Converters: whole commands, file to text; ms per file (wall / CPU), MB/s on the wall time"
 printf '%-11s %8s  %-26s %9s %9s %8s\n' file KB tool "wall ms" "CPU ms" "MB/s"
