@@ -1,6 +1,7 @@
 package config
 
 import (
+	"path/filepath"
 	"time"
 
 	"github.com/mugai/mugai/ppap"
@@ -18,6 +19,16 @@ type PPAP struct {
 	MaxTries      int `yaml:"max_tries"`
 	MaxCandidates int `yaml:"max_candidates"`
 	MaxMailTries  int `yaml:"max_mail_tries"`
+	// KeyFile is the gateway's PPAP key; "" = ppap.key in vault.path.
+	KeyFile string `yaml:"key_file"`
+}
+
+// PPAPKeyFile resolves ppap.key_file.
+func (c *Config) PPAPKeyFile() string {
+	if c.PPAP.KeyFile != "" {
+		return c.PPAP.KeyFile
+	}
+	return filepath.Join(c.Vault.Path, "ppap.key")
 }
 
 // PPAPPolicy is the ppap section as the ppap package takes it.

@@ -3,8 +3,10 @@ package console
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net"
 	"net/smtp"
 	"net/url"
@@ -22,6 +24,7 @@ import (
 
 	"github.com/mugai/mugai/internal/sanitizetest"
 	"github.com/mugai/mugai/internal/smtptest"
+	"github.com/mugai/mugai/internal/testinput/archivetest"
 	"github.com/mugai/mugai/vault"
 )
 
@@ -54,6 +57,8 @@ type browserStack interface {
 	Link(t *testing.T, id, rcpt string, expires time.Time) string
 	// Internet is the Internet-side mail server releases go to.
 	Internet() *smtptest.Server
+	// LGWAN is the next hop sanitized mail goes to.
+	LGWAN() *smtptest.Server
 	Vault() *vault.Vault
 }
 
@@ -203,6 +208,7 @@ func (s *serveStack) waitLog(t *testing.T, want string) string {
 
 func (s *serveStack) URL() string                { return s.url }
 func (s *serveStack) Internet() *smtptest.Server { return s.inet }
+func (s *serveStack) LGWAN() *smtptest.Server    { return s.lgwan }
 func (s *serveStack) Vault() *vault.Vault        { return s.v }
 
 func (s *serveStack) AdminPassword(t *testing.T) string {
@@ -532,6 +538,38 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("expired link: %s", e)
 	}
 
+	// A password-protected zip (PPAP): its notice links to the page,
+	// where a wrong password is counted and the right one opens it; its
+	// contents arrive at the next hop as a reply.
+	ppapID := s.Deliver(t, testEnvelope("Q-PPAP"), ppapMessage(t, "請求書の送付", "seikyu.zip", "Pq8#mZ42",
+		archivetest.File{Name: "seikyu.txt", Body: []byte("ご請求金額 98,765 円 browser-ppap-contents\n")}))
+	r.do("ppap page", chromedp.Navigate(s.NoticeLink(t, ppapID)), chromedp.WaitVisible(chromedp.CSS("#ppap")))
+	r.shot("recipient-ppap")
+	if p := r.text("#ppap"); !strings.Contains(p, "seikyu.zip") || !strings.Contains(p, "保管中") || !strings.Contains(p, "残り回数：5") {
+		t.Errorf("PPAP section:\n%s", p)
+	}
+	r.do("wrong password", chromedp.SendKeys(chromedp.CSS(".ppap-password"), "wrong-one"),
+		chromedp.Click(chromedp.CSS(".ppap-open")), chromedp.WaitVisible(chromedp.CSS("#ppap-error")))
+	if e := r.text("#ppap-error"); !strings.Contains(e, "パスワードが違います。残り回数：4") {
+		t.Errorf("after a wrong password: %s", e)
+	}
+	r.do("right password", chromedp.SendKeys(chromedp.CSS(".ppap-password"), "Pq8#mZ42"),
+		chromedp.Click(chromedp.CSS(".ppap-open")), chromedp.WaitVisible(chromedp.CSS("#ppap-done")))
+	r.shot("recipient-ppap-opened")
+	if p := r.text("#ppap"); !strings.Contains(p, "開封しました") {
+		t.Errorf("after the right password:\n%s", p)
+	}
+	contents := waitSubject(t, s.LGWAN(), "Re: 請求書の送付")
+	if !strings.Contains(contents, "browser-ppap-contents") || !strings.Contains(contents, "受信者ページで入力されたパスワードで開封しました") ||
+		!strings.Contains(contents, "seikyu.txt") || strings.Contains(contents, "Pq8#mZ42") {
+		t.Errorf("the contents message:\n%s", contents)
+	}
+	b.do("ppap state", chromedp.Navigate(base+"/m/"+ppapID), chromedp.WaitVisible(chromedp.CSS("#ppap")))
+	b.shot("message-ppap")
+	if p := b.text("#ppap"); !strings.Contains(p, "opened") || !strings.Contains(p, "by page") || !strings.Contains(p, "seikyu.zip") {
+		t.Errorf("message page's PPAP table:\n%s", p)
+	}
+
 	// A message to two recipients carries one link for both: its page
 	// shows neither and asks for the person's own address.
 	two := s.Deliver(t, testEnvelope("Q-TWO", "soumu@city.example.lg.jp", "kikaku@city.example.lg.jp"), testMessage("会議資料（2 名宛て）"))
@@ -561,4 +599,46 @@ func TestBrowser(t *testing.T) {
 	if loc := b.location(); !strings.HasPrefix(loc, base+"/login?next="+url.QueryEscape("/m/"+id)) {
 		t.Errorf("after sign-out: %s", loc)
 	}
+}
+
+// ppapMessage is a mail from yamada@example.jp to soumu@ with a zip made
+// by `zip -P password` of files attached as zipName.
+func ppapMessage(t *testing.T, subject, zipName, password string, files ...archivetest.File) []byte {
+	zip := archivetest.InfoZip(t, password, files...)
+	enc := base64.StdEncoding.EncodeToString(zip)
+	var lines []string
+	for len(enc) > 76 {
+		lines, enc = append(lines, enc[:76]), enc[76:]
+	}
+	lines = append(lines, enc)
+	return []byte("From: =?UTF-8?B?5bGx55Sw?= <yamada@example.jp>\r\nTo: soumu@city.example.lg.jp\r\n" +
+		"Subject: " + mime.BEncoding.Encode("utf-8", subject) + "\r\nMessage-ID: <" + messageID(subject) + ">\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b1\r\n\r\n" +
+		"--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n請求書を送ります。パスワードは別のメールでお送りします。\r\n" +
+		"--b1\r\nContent-Type: application/zip; name=" + zipName + "\r\nContent-Disposition: attachment; filename=" + zipName + "\r\n" +
+		"Content-Transfer-Encoding: base64\r\n\r\n" + strings.Join(lines, "\r\n") + "\r\n--b1--\r\n")
+}
+
+// waitSubject waits for the next hop to receive a message with subject
+// and returns its decoded texts.
+func waitSubject(t *testing.T, next *smtptest.Server, subject string) string {
+	t.Helper()
+	for end := time.Now().Add(60 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		for _, m := range next.Messages() {
+			if !strings.Contains(string(m.Data), mime.BEncoding.Encode("utf-8", subject)) && !strings.Contains(string(m.Data), "Subject: "+subject) {
+				continue
+			}
+			texts, err := sanitizetest.Check(m.Data, sanitizetest.Options{AllowReceived: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			for _, x := range texts {
+				b.WriteString(x.Filename + "\n" + x.Body + "\n")
+			}
+			return b.String()
+		}
+	}
+	t.Fatalf("the next hop received no message %q", subject)
+	return ""
 }

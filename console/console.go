@@ -63,6 +63,9 @@ type Options struct {
 	// Hash are the argon2id parameters of new password hashes; zero
 	// means DefaultHashParams.
 	Hash HashParams
+	// PPAP opens held password-protected zips from the recipient page
+	// (ppap.go); nil: the page shows none.
+	PPAP PPAPOpener
 	// Now is the clock; default time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -185,6 +188,7 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("GET /r/{token}", c.recipientPage)
 	mux.HandleFunc("POST /r/{token}/send", c.recipientSend)
 	mux.HandleFunc("POST /r/{token}/ask", c.recipientAsk)
+	mux.HandleFunc("POST /r/{token}/ppap", c.recipientPPAP)
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

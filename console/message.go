@@ -54,6 +54,8 @@ type messageView struct {
 	CanText, CanRelease, CanLGWAN, CanDownload, CanHold, CanPurge bool
 	LGWANApproval                                                 bool
 	NoKeys                                                        bool
+	// Archives are the PPAP zips held from the message (ppap.go).
+	Archives []vault.Archive
 }
 
 // entryOf reads the entry named in the path, answering 404 itself.
@@ -119,6 +121,10 @@ func (c *Console) messagePage(w http.ResponseWriter, r *http.Request, s *session
 	}
 	if e.Outcome != nil {
 		m.Report = parseReport(e.Outcome.Report)
+	}
+	if m.Archives, err = c.v.Archives(ctx, e.ID); err != nil {
+		c.serverError(w, r, err)
+		return
 	}
 	for _, rc := range e.Envelope.Rcpts {
 		m.Rcpts = append(m.Rcpts, rcptView{Addr: rc, Internet: c.internetAddress(rc)})

@@ -258,7 +258,8 @@ func (c *Console) recipientPage(w http.ResponseWriter, r *http.Request) {
 		Error    string
 		CanSend  bool
 		Entry    bool
-	}{T: pageText[l.lang], E: l.e, H: h, Rcpt: l.rcpt, Parts: parts, Internet: c.internetAddress(l.rcpt), Entry: l.entry,
+		PPAP     *ppapView
+	}{PPAP: c.recipientArchives(ctx, l, r), T: pageText[l.lang], E: l.e, H: h, Rcpt: l.rcpt, Parts: parts, Internet: c.internetAddress(l.rcpt), Entry: l.entry,
 		Token: l.token, Form: c.opts.Links.formToken(l.token), Lang: l.lang, Other: pageText[l.lang]["lang_other"],
 		OtherURL: "/r/" + l.token + "?lang=" + other, Pending: pending,
 		Done:    pageText[l.lang]["done_"+r.URL.Query().Get("done")],

@@ -47,6 +47,9 @@ type Options struct {
 	// Links makes the recipient page's links for the notices; nil: the
 	// console is off and notices carry none.
 	Links *console.Links
+	// PPAP opens password-protected zips (NewPPAP); nil: off. Like the
+	// vault it outlives reloads.
+	PPAP *PPAP
 }
 
 // Observer is told about the relay: smtpd's events, the report of each

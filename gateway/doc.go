@@ -27,6 +27,10 @@
 //	vault put vault.Put of the original and envelope, durable before
 //	          anything is acknowledged (keep.go); a *vault.FullError is 452
 //	          4.3.1 by itself; the vault id goes into the notice
+//	ppap      (ppap.go) the encrypted zips held in the vault for each
+//	          recipient, the held zips this message may hold the password
+//	          of; both said in the notice's line about the original. After
+//	          deliver, that message's text is tried against those zips
 //	sanitize  the rebuild into dst (sanitize.Sanitizer.MessageWith) →
 //	          the Report; a rejection becomes its reply (Rejection). The
 //	          auth verdict acts here: a Reject or Defer ends the message

@@ -55,6 +55,8 @@ type keeper struct {
 	notice   config.VaultNotice
 	obs      VaultObserver // nil: none
 	log      *slog.Logger
+	// ppap holds encrypted zips and opens them; nil: off.
+	ppap *PPAP
 }
 
 // newKeeper returns the keeper of cfg, nil when the vault is off.
@@ -66,7 +68,7 @@ func newKeeper(cfg *config.Config, opts Options, log *slog.Logger) (*keeper, err
 		// The vault is opened at start (OpenVault): a reload cannot.
 		return nil, errors.New("vault.enabled is true but no vault is open: turning the vault on takes a restart")
 	}
-	k := &keeper{v: opts.Vault, links: opts.Links, required: cfg.Vault.Required, notice: cfg.Vault.Notice, log: log}
+	k := &keeper{v: opts.Vault, links: opts.Links, required: cfg.Vault.Required, notice: cfg.Vault.Notice, log: log, ppap: opts.PPAP}
 	if o, ok := opts.Observer.(VaultObserver); ok {
 		k.obs = o
 	}
@@ -129,8 +131,8 @@ func (m *message) held(env *smtpd.Envelope, src *smtpd.Original) *sanitize.Held 
 		return nil
 	}
 	k, lang := m.p.keeper, m.p.lang
-	h := &sanitize.Held{ID: m.kept.id, Notice: noticeLine(k.notice, lang, m.kept.id, k.v.Retention(), m.kept.expires),
-		Sender: env.From, Size: src.Size()}
+	h := &sanitize.Held{ID: m.kept.id, Notice: m.ppapNotice(noticeLine(k.notice, lang, m.kept.id, k.v.Retention(), m.kept.expires)),
+		Sender: env.From, Size: src.Size(), Announce: m.pp.notice != ""}
 	if k.links != nil {
 		// One link for all the transaction's recipients, who all get
 		// this notice: bound to the recipient only when there is one.
@@ -207,6 +209,9 @@ func (m *message) recordOutcome(ctx context.Context, env *smtpd.Envelope, o vaul
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
+	if !o.Delivered {
+		m.ppapAbandon(ctx)
+	}
 	if err := k.v.RecordOutcome(ctx, m.kept.id, o); err != nil {
 		k.log.Error("vault: outcome not recorded", "id", env.ID, "vault", m.kept.id, "err", err)
 	}
@@ -235,7 +240,7 @@ func (d *recordingDelivery) Deliver(ctx context.Context, msg io.Reader) error {
 		cp = m.p.keeper.startCopy(ctx, m.kept.id)
 		w = io.MultiWriter(sum, n, cp)
 	}
-	err := d.Delivery.Deliver(ctx, io.TeeReader(msg, w))
+	err := d.Delivery.Deliver(ctx, io.TeeReader(m.ppapTee(msg), w))
 	if cp != nil {
 		if cerr := cp.finish(err); cerr != nil && err == nil {
 			m.p.keeper.log.Warn("vault: the delivered copy was not kept (the console cannot show its text)",
@@ -249,6 +254,9 @@ func (d *recordingDelivery) Deliver(ctx context.Context, msg io.Reader) error {
 		o.Reply = smtpd.ReplyTo(err)
 	}
 	m.recordOutcome(ctx, d.env, o)
+	if err == nil {
+		m.ppapDelivered(ctx, d.env)
+	}
 	return err
 }
 

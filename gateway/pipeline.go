@@ -76,6 +76,8 @@ type message struct {
 	verdict string
 	rep     *sanitize.Report
 	headers sanitize.Headers
+	// pp is the PPAP stages' state (ppap.go).
+	pp ppapMessage
 }
 
 func (p *pipeline) message(t Target) *message { return &message{p: p, target: t} }
@@ -114,6 +116,7 @@ func (m *message) Filter(ctx context.Context, env *smtpd.Envelope, dst io.Writer
 	if err != nil {
 		return t.add(m.result(nil)), err
 	}
+	m.ppapStage(ctx, env, src, am)
 	if m.p.sanitizer == nil {
 		err := passthrough(dst, src.Reader())
 		return t.add(smtpd.FilterResult{Actions: []string{"passthrough"}, Log: m.result(nil).Log}),

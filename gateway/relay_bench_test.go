@@ -59,6 +59,12 @@ func benchRelayWith(b *testing.B, msg []byte, extra string) {
 	next := smtptest.NewServer(b, nil)
 	_, dnsYAML := authDNS(b)
 	addr := startRelay(b, dnsYAML+fmt.Sprintf("listen: {smtp: \"127.0.0.1:0\"}\nrelay: {networks: [127.0.0.0/8]}\ndelivery: {next_hop: \"%s\", tls: none}\nlimits: {connections_per_ip: 100}\n%s", next.Addr, extra))
+	loadRelay(b, addr, msg)
+}
+
+// loadRelay sends msg b.N times to the relay at addr from 20 concurrent
+// clients and reports messages per second.
+func loadRelay(b *testing.B, addr string, msg []byte) {
 	b.SetBytes(int64(len(msg)))
 	b.ReportAllocs()
 	b.ResetTimer()

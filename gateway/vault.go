@@ -176,8 +176,8 @@ func counted(obs ReleaseObserver, target string, s vault.Sender) vault.Sender {
 // listening on listen.console; obs (nil: none) counts releases. The
 // caller shuts the server down. Without the vault identity the console
 // shows metadata only.
-func StartConsole(ctx context.Context, cfg *config.Config, v *vault.Vault, links *console.Links, obs ReleaseObserver, log *slog.Logger) (*console.Server, error) {
-	c, err := newConsole(cfg, v, links, obs, log)
+func StartConsole(ctx context.Context, cfg *config.Config, v *vault.Vault, links *console.Links, obs ReleaseObserver, pp *PPAP, log *slog.Logger) (*console.Server, error) {
+	c, err := newConsole(cfg, v, links, obs, pp, log)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +189,7 @@ func StartConsole(ctx context.Context, cfg *config.Config, v *vault.Vault, links
 }
 
 // newConsole builds the console for cfg on v.
-func newConsole(cfg *config.Config, v *vault.Vault, links *console.Links, obs ReleaseObserver, log *slog.Logger) (*console.Console, error) {
+func newConsole(cfg *config.Config, v *vault.Vault, links *console.Links, obs ReleaseObserver, pp *PPAP, log *slog.Logger) (*console.Console, error) {
 	_, idPath := cfg.Vault.KeyFiles()
 	ids, err := vault.LoadIdentities(idPath)
 	if err != nil {
@@ -201,7 +201,11 @@ func newConsole(cfg *config.Config, v *vault.Vault, links *console.Links, obs Re
 		return nil, err
 	}
 	cc := cfg.Console
-	return console.New(console.Options{
+	var opener console.PPAPOpener
+	if pp != nil {
+		opener = pp // not a nil *PPAP in an interface
+	}
+	return console.New(console.Options{PPAP: opener,
 		Vault: v, Releaser: rl, Identities: ids, Links: links, Language: cc.Language,
 		SessionLifetime: time.Duration(cc.SessionLifetime), IdleTimeout: time.Duration(cc.IdleTimeout),
 		LGWANApproval: cc.LGWANApproval, DownloadRole: console.Role(cc.DownloadRole),

@@ -65,6 +65,7 @@ type Metrics struct {
 	startSeconds prometheus.Gauge
 
 	vault *vaultMetrics
+	ppap  *prometheus.CounterVec // event (ppap.go)
 }
 
 var _ smtpd.Observer = (*Metrics)(nil)
@@ -141,6 +142,7 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 		m.authResults, m.authVerdicts, m.authProblems,
 		m.reloads, m.reloadOK, m.reloadTime, m.targetUp, m.buildInfo, m.startSeconds)
 	m.vault = newVaultMetrics(reg)
+	m.ppap = newPPAPMetrics(reg)
 	m.buildInfo.WithLabelValues(version).Set(1)
 	start := float64(m.now().Unix())
 	m.startSeconds.Set(start)

@@ -2,14 +2,11 @@ package ppap_test
 
 import (
 	"bytes"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
-
-	"github.com/emersion/go-message"
 
 	"github.com/mugai/mugai/internal/testcorpus"
 	"github.com/mugai/mugai/ppap"
@@ -50,7 +47,7 @@ func TestCandidatesCorpus(t *testing.T) {
 			continue // refused: no text reaches anyone
 		}
 		messages++
-		text := bodyText(t, out.Bytes())
+		text := ppap.SanitizedText(out.Bytes(), 1<<20)
 		c := ppap.Candidates(text, 0)
 		if len(c) > 0 && len(strings.Fields(text)) == 1 {
 			oneToken++
@@ -70,36 +67,4 @@ func TestCandidatesCorpus(t *testing.T) {
 	if float64(len(hits)-oneToken) > 0.005*float64(messages) || float64(len(hits)) > 0.03*float64(messages) || most > 3 {
 		t.Errorf("too many false positives: %d messages (%d with a body of one token), at most %d candidates in one", len(hits), oneToken, most)
 	}
-}
-
-// bodyText is the text of the sanitized message's inline text parts,
-// without mugai's notice.
-func bodyText(t *testing.T, msg []byte) string {
-	t.Helper()
-	e, err := message.Read(bytes.NewReader(msg))
-	if err != nil {
-		t.Fatalf("sanitized output does not parse: %v", err)
-	}
-	var b strings.Builder
-	e.Walk(func(_ []int, part *message.Entity, err error) error {
-		if err != nil {
-			return err
-		}
-		ct, _, _ := part.Header.ContentType()
-		disp, _, _ := part.Header.ContentDisposition()
-		if ct == "text/plain" && disp != "attachment" {
-			body, _ := io.ReadAll(part.Body)
-			b.Write(body)
-			b.WriteByte('\n')
-		}
-		return nil
-	})
-	text := b.String()
-	if strings.HasPrefix(text, "【無害化のお知らせ】") || strings.HasPrefix(text, "[Sanitization notice]") {
-		const sep = "\n------------------------------------------------------------\n"
-		if i := strings.Index(text, sep); i >= 0 {
-			text = text[i+len(sep):]
-		}
-	}
-	return text
 }

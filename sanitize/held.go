@@ -36,6 +36,10 @@ type Held struct {
 	Sender string
 	// Size is the original's size in bytes, as received.
 	Size int64
+	// Announce writes the notice, with Notice and Link, even when
+	// nothing else was changed: Notice says something the recipient must
+	// read (the relay's PPAP: this mail may open a held zip).
+	Announce bool
 }
 
 func (h *Held) held() bool { return h != nil && h.ID != "" }

@@ -26,7 +26,12 @@ func (w *walker) compose(d *doc) *outMessage {
 	w.rep.Unreadable = w.unreadable && showsReplacement(header, d)
 	items := noticeItems(w.rep)
 	notice := renderNotice(w.pol, lines, items)
-	if h := w.opts.Held; notice != "" && h.held() && h.Notice != "" {
+	h := w.opts.Held
+	if notice == "" && h.held() && h.Announce && h.Notice != "" {
+		// Nothing changed, but the caller's line must be read.
+		notice = msg(w.pol.Language, msgHeading)
+	}
+	if notice != "" && h.held() && h.Notice != "" {
 		notice += "\n" + strings.TrimRight(heldLines(w.pol.Language, h), "\n")
 	}
 	return &outMessage{

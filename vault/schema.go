@@ -52,7 +52,7 @@ var postgresDialect = dialect{
 
 // schemaVersion is stored in meta; a database written by a newer mugai
 // is refused rather than misread.
-const schemaVersion = 4
+const schemaVersion = 5
 
 // metaTable is created before anything else: it holds the version.
 const metaTable = `CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)`
@@ -62,7 +62,7 @@ const metaTable = `CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT N
 // from version 1, and so on. A step is applied once, in the transaction
 // that records the new version, so ALTER TABLE needs no IF NOT EXISTS.
 func (d dialect) schema() [][]string {
-	steps := [][]string{d.schemaV1(), d.schemaV2(), d.schemaV3(), d.schemaV4()}
+	steps := [][]string{d.schemaV1(), d.schemaV2(), d.schemaV3(), d.schemaV4(), d.schemaV5()}
 	r := strings.NewReplacer("{{blob}}", d.blob, "{{serial}}", d.serial)
 	for _, step := range steps {
 		for i, s := range step {
@@ -240,6 +240,47 @@ func (d dialect) schemaV4() []string {
 	return []string{
 		`ALTER TABLE entries ADD COLUMN author TEXT NOT NULL DEFAULT ''`,
 		`CREATE INDEX IF NOT EXISTS entries_author ON entries (author) WHERE author <> ''`,
+	}
+}
+
+// schemaV5 holds PPAP archives (ppap.go): the encrypted zip and, once
+// opened, the message of its contents, both sealed to the gateway's PPAP
+// key, in the row.
+func (d dialect) schemaV5() []string {
+	return []string{
+		`CREATE TABLE IF NOT EXISTS ppap_archives (
+			id TEXT PRIMARY KEY,
+			entry_id TEXT NOT NULL,
+			name TEXT NOT NULL,
+			scheme TEXT NOT NULL,
+			size BIGINT NOT NULL,
+			sha256 TEXT NOT NULL,
+			mail_from TEXT NOT NULL,
+			hdr_from TEXT NOT NULL,
+			rcpt TEXT NOT NULL,
+			search_mail_from TEXT NOT NULL,
+			search_rcpt TEXT NOT NULL,
+			subject TEXT NOT NULL,
+			message_id TEXT NOT NULL,
+			received BIGINT NOT NULL,
+			expires BIGINT NOT NULL,
+			state TEXT NOT NULL,
+			data {{blob}},
+			page_failures INTEGER NOT NULL DEFAULT 0,
+			opened_by TEXT NOT NULL DEFAULT '',
+			opened_with TEXT NOT NULL DEFAULT '',
+			opened_at BIGINT NOT NULL DEFAULT 0,
+			delivery TEXT NOT NULL DEFAULT '',
+			out_data {{blob}},
+			attempts INTEGER NOT NULL DEFAULT 0,
+			next_try BIGINT NOT NULL DEFAULT 0,
+			claimed_until BIGINT NOT NULL DEFAULT 0,
+			delivered_at BIGINT NOT NULL DEFAULT 0,
+			last_error TEXT NOT NULL DEFAULT '')`,
+		`CREATE INDEX IF NOT EXISTS ppap_pair ON ppap_archives (search_mail_from, search_rcpt, received) WHERE state = 'held'`,
+		`CREATE INDEX IF NOT EXISTS ppap_entry ON ppap_archives (entry_id)`,
+		`CREATE INDEX IF NOT EXISTS ppap_expires ON ppap_archives (expires) WHERE state = 'held'`,
+		`CREATE INDEX IF NOT EXISTS ppap_delivery ON ppap_archives (next_try) WHERE delivery = 'pending'`,
 	}
 }
 

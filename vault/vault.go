@@ -484,6 +484,9 @@ func (v *Vault) purge(ctx context.Context, id, actor, detail string) error {
 		if err := setTerms(ctx, tx, id, nil); err != nil {
 			return err
 		}
+		if err := purgeArchives(ctx, tx, id); err != nil {
+			return err
+		}
 		if err := addEvent(ctx, tx, Event{EntryID: id, At: now, Kind: EventPurge, Actor: actor, Detail: detail}); err != nil {
 			return err
 		}

@@ -46,7 +46,9 @@ func TestServeTwoInstancesPostgres(t *testing.T) {
   release: {internet_relay: "%s", internet_tls: none, address: "{local}@inet.city.example.jp"}
 console:
   link_key_file: %s
-`, dsn, recipients, identity, inet.Addr, filepath.Join(dir, "console-link.key")))
+ppap:
+  key_file: %s
+`, dsn, recipients, identity, inet.Addr, filepath.Join(dir, "console-link.key"), filepath.Join(dir, "ppap.key")))
 		return startGateway(t, d, "-config", cfg), cfg
 	}
 	a, cfgA := start("a")

@@ -61,10 +61,14 @@ func (e *env) serve(args []string) int {
 		defer v.Close()
 		obs.also = []metrics.Target{gateway.VaultReadiness(v)}
 	}
+	pp, err := gateway.NewPPAP(ctx, cfg, v, worker, obs.observer(), log)
+	if err != nil {
+		return e.fail(exitError, "serve: %s", oneLine(err))
+	}
 	// One resolver for sender authentication, kept across reloads with its
 	// cache.
 	opts := gateway.Options{Logger: log, Observer: obs.observer(), Worker: worker, Vault: v, Links: links,
-		DNS: &gateway.DNS{Guard: dnsGuard(log)}}
+		DNS: &gateway.DNS{Guard: dnsGuard(log)}, PPAP: pp}
 	if v != nil {
 		// auth.first_contact_note asks the vault's index.
 		opts.History = v
@@ -90,7 +94,7 @@ func (e *env) serve(args []string) int {
 		return e.fail(exitError, "serve: %v", err)
 	}
 	defer obs.stop()
-	stopConsole, err := startConsole(cfg, v, links, obs, log)
+	stopConsole, err := startConsole(cfg, v, links, obs, pp, log)
 	if err != nil {
 		ln.Close()
 		return e.fail(exitError, "serve: %v", err)
@@ -99,6 +103,10 @@ func (e *env) serve(args []string) int {
 	if v != nil {
 		// Retention's sweep and the usage metrics, in every instance.
 		go gateway.RunVaultUpkeep(ctx, v, obs.upkeepObserver(), log)
+	}
+	if pp != nil {
+		// Delivers what opened, retrying; ends archives past ppap.window.
+		go pp.Run(ctx)
 	}
 
 	signals := make(chan os.Signal, 4)
@@ -168,7 +176,7 @@ func reload(path string, old *config.Config, oldGW *gateway.Gateway, srv *smtpd.
 		log.Warn("log.format changed; it takes effect at the next restart")
 	}
 	if restartOnly(old, cfg) {
-		log.Warn("the vault's location, keys, retention or max_size, listen.console or the console's base URL changed; that takes effect at the next restart (vault.required and vault.notice apply now)")
+		log.Warn("the vault's location, keys, retention or max_size, listen.console, the console's base URL or the ppap section changed; that takes effect at the next restart (vault.required and vault.notice apply now)")
 	}
 	log.Info("configuration reloaded", "config", configName(path))
 	return cfg, gw
@@ -200,11 +208,11 @@ func openRelayVault(ctx context.Context, cfg *config.Config, log *slog.Logger) (
 // startConsole serves the web console on listen.console when the vault
 // is enabled, on the relay's vault handle v; the returned function stops
 // it.
-func startConsole(cfg *config.Config, v *vault.Vault, links *console.Links, obs *observability, log *slog.Logger) (stop func(), err error) {
+func startConsole(cfg *config.Config, v *vault.Vault, links *console.Links, obs *observability, pp *gateway.PPAP, log *slog.Logger) (stop func(), err error) {
 	if v == nil || cfg.Listen.Console == "" {
 		return func() {}, nil
 	}
-	srv, err := gateway.StartConsole(context.Background(), cfg, v, links, obs.releaseObserver(), log)
+	srv, err := gateway.StartConsole(context.Background(), cfg, v, links, obs.releaseObserver(), pp, log)
 	if err != nil {
 		return nil, err
 	}
@@ -215,13 +223,13 @@ func startConsole(cfg *config.Config, v *vault.Vault, links *console.Links, obs 
 	}, nil
 }
 
-// restartOnly reports whether the keys that the vault, the console and
-// the recipient links were opened with at start differ.
+// restartOnly reports whether the keys that the vault, the console, the
+// recipient links and PPAP were opened with at start differ.
 func restartOnly(old, cfg *config.Config) bool {
 	o, n := old.Vault, cfg.Vault
 	return o.Backend != n.Backend || o.Path != n.Path || o.DSN != n.DSN || o.RecipientsFile != n.RecipientsFile ||
 		o.IdentityFile != n.IdentityFile || o.Retention != n.Retention || o.MaxSize != n.MaxSize ||
-		old.Listen.Console != cfg.Listen.Console || old.ConsoleBaseURL() != cfg.ConsoleBaseURL()
+		old.Listen.Console != cfg.Listen.Console || old.ConsoleBaseURL() != cfg.ConsoleBaseURL() || old.PPAP != cfg.PPAP
 }
 
 func configName(path string) string {
