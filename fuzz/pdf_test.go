@@ -271,3 +271,40 @@ func TestPDFSeedsRead(t *testing.T) {
 		}
 	}
 }
+
+// pdfFontEncodings are the /Encoding values FuzzPDFFonts picks from: the
+// predefined CMaps of the four collections, and Identity-H over an
+// embedded TrueType font (whose own cmap then gives the characters).
+var pdfFontEncodings = []struct{ encoding, ordering string }{
+	{"/90ms-RKSJ-H", "Japan1"}, {"/EUC-H", "Japan1"}, {"/H", "Japan1"}, {"/UniJIS-UTF16-H", "Japan1"},
+	{"/GBK-EUC-H", "GB1"}, {"/ETen-B5-H", "CNS1"}, {"/KSCms-UHC-H", "Korea1"}, {"/Identity-H", "Identity"},
+}
+
+// FuzzPDFFonts draws its content with a composite font that has no
+// ToUnicode map, so that mutations reach the predefined CMaps and the
+// character collections (pick chooses the encoding) and, under
+// Identity-H, the cmap table of the embedded font program (font, as
+// FontFile2). Same promises as FuzzPDFText.
+func FuzzPDFFonts(f *testing.F) {
+	ttf := pdftest.TrueTypeWithCmap([]rune("申請書A"))
+	f.Add(uint8(0), []byte("BT /F1 12 Tf 72 700 Td <905C90BF8F91> Tj ET"), ttf) // 申請書 in Shift_JIS
+	f.Add(uint8(1), []byte("BT /F1 12 Tf 72 700 Td <BFBDC0C1BDF1> Tj ET"), ttf) // in EUC-JP
+	f.Add(uint8(2), []byte("BT /F1 12 Tf 72 700 Td <3F3D405F3D71> Tj ET"), ttf) // JIS X 0208 codes
+	f.Add(uint8(4), []byte("BT /F1 12 Tf 72 700 Td <C9EAC7EB> Tj ET"), ttf)
+	f.Add(uint8(6), []byte("BT /F1 12 Tf 72 700 Td <BDC5C3BB> Tj ET"), ttf)
+	f.Add(uint8(7), []byte("BT /F1 12 Tf 72 700 Td <0003000400050006> Tj ET"), ttf)
+	lim := pdftext.Limits{Pages: 5, Depth: 16, StreamBytes: 1 << 20, TotalBytes: 4 << 20, OutputBytes: 16 << 10}
+	f.Fuzz(func(t *testing.T, pick uint8, content, font []byte) {
+		e := pdfFontEncodings[int(pick)%len(pdfFontEncodings)]
+		objs := pdftest.OnePage(string(content))
+		objs[4] = "<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding " + e.encoding + " /DescendantFonts [6 0 R] >>"
+		objs = append(objs,
+			"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /X /CIDSystemInfo << /Registry (Adobe) /Ordering ("+e.ordering+
+				") /Supplement 2 >> /FontDescriptor << /Type /FontDescriptor /FontName /X /FontFile2 7 0 R >> /CIDToGIDMap /Identity >>",
+			pdftest.Stream("", font))
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		res, err := pdftext.Extract(ctx, pdfAssemble(objs, "/Root 1 0 R"), lim)
+		checkPDF(t, res, err, lim)
+	})
+}

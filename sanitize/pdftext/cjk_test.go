@@ -1,7 +1,6 @@
 package pdftext
 
 import (
-	"encoding/binary"
 	"fmt"
 	"strings"
 	"testing"
@@ -96,53 +95,11 @@ func pdftestObjects(doc []byte) []string {
 	}
 }
 
-// trueTypeWithCmap builds a font program holding only a 'cmap' table of
-// format 4 mapping the runes to glyph ids 3, 4, 5, ...
-func trueTypeWithCmap(runes []rune) []byte {
-	be := binary.BigEndian
-	// One segment per rune, plus the final 0xFFFF segment.
-	seg := len(runes) + 1
-	sub := be.AppendUint16(nil, 4)
-	sub = be.AppendUint16(sub, uint16(16+8*seg))
-	sub = be.AppendUint16(sub, 0)
-	sub = be.AppendUint16(sub, uint16(2*seg))
-	sub = append(sub, 0, 0, 0, 0, 0, 0)
-	for _, r := range runes {
-		sub = be.AppendUint16(sub, uint16(r))
-	}
-	sub = be.AppendUint16(sub, 0xFFFF)
-	sub = be.AppendUint16(sub, 0)
-	for _, r := range runes {
-		sub = be.AppendUint16(sub, uint16(r))
-	}
-	sub = be.AppendUint16(sub, 0xFFFF)
-	for i, r := range runes {
-		sub = be.AppendUint16(sub, uint16(3+i)-uint16(r))
-	}
-	sub = be.AppendUint16(sub, 1)
-	for range seg {
-		sub = be.AppendUint16(sub, 0)
-	}
-	cmap := be.AppendUint16(nil, 0)
-	cmap = be.AppendUint16(cmap, 1)
-	cmap = be.AppendUint16(be.AppendUint16(cmap, 3), 1)
-	cmap = be.AppendUint32(cmap, 12)
-	cmap = append(cmap, sub...)
-	font := be.AppendUint32(nil, 0x00010000)
-	font = be.AppendUint16(font, 1)
-	font = append(font, 0, 16, 0, 0, 0, 0)
-	font = append(font, "cmap"...)
-	font = be.AppendUint32(font, 0)
-	font = be.AppendUint32(font, 28)
-	font = be.AppendUint32(font, uint32(len(cmap)))
-	return append(font, cmap...)
-}
-
 // TestTrueTypeCmapFallback: Identity-H over an embedded TrueType font with
 // no ToUnicode and an Identity ordering: the glyphs' characters come from
 // the font's own cmap, through /CIDToGIDMap (identity, then a stream).
 func TestTrueTypeCmapFallback(t *testing.T) {
-	prog := trueTypeWithCmap([]rune("申請書A"))
+	prog := pdftest.TrueTypeWithCmap([]rune("申請書A"))
 	for _, tc := range []struct {
 		cidToGID, hex string
 	}{
