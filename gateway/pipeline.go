@@ -96,24 +96,20 @@ func (m *message) begin(ctx context.Context, env *smtpd.Envelope) (smtpd.Deliver
 // (package doc), each in a function of its own: auth, vault, sanitize.
 func (m *message) Filter(ctx context.Context, env *smtpd.Envelope, dst io.Writer, src *smtpd.Original) (smtpd.FilterResult, error) {
 	var t stageTimes
-	lap := t.start()
 	var am *authMessage
 	if m.p.auth != nil {
-		// DNS answers are waited for without a worker slot (smtpd.Waiting).
-		err := smtpd.Waiting(ctx, func() (err error) {
+		// DNS answers are waited for without a worker slot.
+		err := t.waiting(ctx, &t.auth, m.p.auth.enabled, func() (err error) {
 			am, err = m.p.auth.check(ctx, env, src.Reader(), m.p.lang)
 			return err
 		})
-		t.auth = lap()
 		if err != nil {
 			return t.add(m.result(nil)), err
 		}
 	}
 	// So is the vault's synced write: the writes of many messages then
 	// share a commit.
-	err := smtpd.Waiting(ctx, func() error { return m.store(ctx, env, src) })
-	t.vault = lap()
-	if err != nil {
+	if err := t.waiting(ctx, &t.vault, m.p.keeper != nil, func() error { return m.store(ctx, env, src) }); err != nil {
 		return t.add(m.result(nil)), err
 	}
 	m.ppapStage(ctx, env, src, am)
@@ -122,8 +118,9 @@ func (m *message) Filter(ctx context.Context, env *smtpd.Envelope, dst io.Writer
 		return t.add(smtpd.FilterResult{Actions: []string{"passthrough"}, Log: m.result(nil).Log}),
 			m.filtered(ctx, env, src, verdictPassthrough, nil, err)
 	}
+	start := time.Now()
 	rep, err := m.sanitize(ctx, env, dst, src, am)
-	t.sanitize = lap()
+	t.sanitize = time.Since(start)
 	res := m.result(rep)
 	if am != nil {
 		res.Log = append(res.Log, m.p.record.auth(am.report()).Log...)
@@ -132,28 +129,40 @@ func (m *message) Filter(ctx context.Context, env *smtpd.Envelope, dst io.Writer
 }
 
 // stageTimes are the times of the Filter's stages, for the per-message
-// log line (stage.auth=… stage.vault=… stage.sanitize=…; smtpd adds spool,
-// queue, filter — their sum —, deliver and total), from which
-// scripts/bench.sh reports each stage's median and 99th percentile.
+// log line (stage.auth=… stage.vault=… stage.sanitize=… stage.requeue=…;
+// smtpd adds spool, queue, filter — their sum —, deliver and total), from
+// which scripts/bench.sh reports each stage's median and 99th percentile.
 type stageTimes struct {
 	auth, vault, sanitize time.Duration
+	// requeue is the time spent waiting for a worker slot again after
+	// the stages that give theirs up (smtpd.Waiting).
+	requeue time.Duration
 }
 
-// start returns a function giving the time since it was last called.
-func (t *stageTimes) start() func() time.Duration {
-	last := time.Now()
-	return func() time.Duration {
-		now := time.Now()
-		d := now.Sub(last)
-		last = now
-		return d
+// waiting runs the stage f, timed into d: without the worker slot
+// (smtpd.Waiting) when wait is true, that is when f has something to
+// wait for — giving the slot up for nothing would only send the message
+// to the back of the queue.
+func (t *stageTimes) waiting(ctx context.Context, d *time.Duration, wait bool, f func() error) error {
+	start := time.Now()
+	if !wait {
+		err := f()
+		*d = time.Since(start)
+		return err
 	}
+	err := smtpd.Waiting(ctx, func() error {
+		err := f()
+		*d = time.Since(start)
+		return err
+	})
+	t.requeue += time.Since(start) - *d
+	return err
 }
 
 // add puts the stage times on res's log attributes.
 func (t *stageTimes) add(res smtpd.FilterResult) smtpd.FilterResult {
 	res.Log = append(res.Log, slog.Group("stage", slog.Duration("auth", t.auth), slog.Duration("vault", t.vault),
-		slog.Duration("sanitize", t.sanitize)))
+		slog.Duration("sanitize", t.sanitize), slog.Duration("requeue", t.requeue)))
 	return res
 }
 

@@ -297,7 +297,8 @@ done
 
 # stage_times KIND PATH: from the per-message log lines on stdin, the
 # median and 99th percentile of each stage (smtpd's spool, queue, filter,
-# deliver, total; the gateway's stage.auth, stage.vault, stage.sanitize)
+# deliver, total; the gateway's stage.auth, stage.vault, stage.sanitize,
+# stage.requeue)
 # as RAW lines "stage KIND PATH STAGE p50|p99 MS".
 stage_times() {
   awk '/msg="smtpd: message"/ {
@@ -485,8 +486,8 @@ done
 echo "  (above 1: mugai uses less CPU; steadier than msg/s on a busy machine; (e) counts the PostgreSQL server's CPU too)"
 echo
 echo "Stages of a message under the 20 sessions, from the per-message log lines: median / p99 ms"
-echo "(filter = auth + vault + sanitize; deliver includes the vault's record of the outcome)"
-STAGES=(spool queue auth vault sanitize filter deliver total)
+echo "(filter = auth + vault + requeue, the wait for a worker again after them, + sanitize; deliver includes the vault's record of the outcome)"
+STAGES=(spool queue auth vault requeue sanitize filter deliver total)
 printf '%-6s %-13s' kind path
 for st in "${STAGES[@]}"; do printf ' %15s' "$st"; done
 echo
