@@ -304,7 +304,7 @@ stage_times() {
   awk '/msg="smtpd: message"/ {
     for (i = 1; i <= NF; i++) {
       n = index($i, "="); k = substr($i, 1, n - 1); v = substr($i, n + 1)
-      if (k !~ /^(spool|queue|filter|deliver|total|stage\.auth|stage\.vault|stage\.sanitize)$/) continue
+      if (k !~ /^(spool|queue|filter|deliver|total|stage\.auth|stage\.vault|stage\.sanitize|stage\.requeue)$/) continue
       ms = 0
       # A Go duration: 1m2.5s, 1.5s, 850µs, 1.234ms, 120ns, 0s.
       while (match(v, /^[0-9.]+(h|ms|µs|us|ns|m|s)/)) {
