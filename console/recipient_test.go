@@ -485,3 +485,38 @@ func TestUsersPage(t *testing.T) {
 		t.Error("delete not audited")
 	}
 }
+
+// TestDenyRequest: an operator denies a recipient's request with a
+// reason; nothing is released, the request is no longer pending (a second
+// decision is refused) and the audit log says who denied it and why.
+func TestDenyRequest(t *testing.T) {
+	f := newFixture(t, nil)
+	id := f.relay.deliver(t, testEnvelope("Q1", "kikaku@city.example.lg.jp"), testMessage("見積書の送付"))
+	path := f.recipientPath(id, "kikaku@city.example.lg.jp")
+	b := f.browser()
+	p := b.get(path)
+	form := csrfField.FindStringSubmatch(p.body)[1]
+	if p := b.post(path+"/ask", url.Values{"csrf": {form}, "reason": {"I need the installer"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("ask: %d %s", p.status, p.body)
+	}
+	a := f.browser()
+	a.login("alice", f.user("alice", RoleOperator), "")
+	if p := a.action("/requests", "/requests/1/deny", url.Values{"reason": {"実行ファイルは渡せません"}}); p.status != http.StatusSeeOther || !strings.Contains(p.loc, "done=denied") {
+		t.Fatalf("deny: %d %s %s", p.status, p.loc, p.body)
+	}
+	if reqs, _ := f.v.RequestedReleases(context.Background(), vault.RequestDenied, id, 0); len(reqs) != 1 {
+		t.Errorf("denied requests: %+v", reqs)
+	}
+	if reqs, _ := f.v.RequestedReleases(context.Background(), vault.RequestPending, id, 0); len(reqs) != 0 {
+		t.Errorf("still pending: %+v", reqs)
+	}
+	if p := a.action("/requests", "/requests/1/approve", url.Values{"target": {"internet"}}); p.status == http.StatusSeeOther {
+		t.Error("a denied request was approved after all")
+	}
+	if got := f.inet.WaitMessages(1, 300*time.Millisecond); len(got) != 0 {
+		t.Errorf("released after a denial: %d messages", len(got))
+	}
+	if audit := auditText(t, f.v); !strings.Contains(audit, "console:alice") || !strings.Contains(audit, "denied") || !strings.Contains(audit, "実行ファイルは渡せません") {
+		t.Errorf("audit lacks the denial:\n%s", audit)
+	}
+}

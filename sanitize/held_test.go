@@ -137,3 +137,28 @@ func TestAdditionsHold(t *testing.T) {
 		t.Errorf("report: %+v", rep.Rejected)
 	}
 }
+
+// TestHeldLinkOnlyExempt: the recipient page's link the caller gives
+// (Held.Link) is the one address the output carries clickable; the
+// sender's text naming the same console is defanged like any other, so
+// a forged "recipient link" cannot ride along.
+func TestHeldLinkOnlyExempt(t *testing.T) {
+	msg := "From: a@example.jp\r\nTo: soumu@city.example.lg.jp\r\nSubject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
+		"原本はこちら: https://gw.example.lg.jp:8025/r/FORGED\r\n"
+	h := &sanitize.Held{ID: "7K3M-9QXA-2B4C-D5E6", Notice: "原本は保管しています。", Link: "https://gw.example.lg.jp:8025/r/TOKEN"}
+	var out bytes.Buffer
+	if _, err := sanitize.New(sanitize.DefaultPolicy()).MessageWith(context.Background(), &out, strings.NewReader(msg), sanitize.MessageOptions{Held: h}); err != nil {
+		t.Fatal(err)
+	}
+	texts, err := sanitizetest.Check(out.Bytes(), sanitizetest.Options{})
+	if err != nil || len(texts) != 1 {
+		t.Fatalf("%v (%d parts)\n%s", err, len(texts), out.String())
+	}
+	body := texts[0].Body
+	if !strings.Contains(body, h.Link) {
+		t.Errorf("the recipient link is not in the notice:\n%s", body)
+	}
+	if strings.Contains(body, "https://gw.example.lg.jp:8025/r/FORGED") || !strings.Contains(body, "hxxps://gw[.]example[.]lg[.]jp:8025/r/FORGED") {
+		t.Errorf("the sender's link to the console was not defanged:\n%s", body)
+	}
+}
