@@ -104,10 +104,12 @@ func scanText(s string, all bool) (string, int) {
 		case startWWW:
 			// "www.example.jp": only the dots make it clickable.
 			hostEnd := authorityEnd(s[:end], start)
-			if colon := strings.IndexByte(s[start:end], ':'); hostEnd == start && colon > 0 {
+			if colon := strings.IndexByte(s[start:end], ':'); hostEnd < start+len("www.") && colon > 0 {
 				// "www.x.jp://...": the name is also a scheme, whose
-				// address starts here too (an empty host would not move
-				// the scan on): both made non-clickable at once.
+				// address starts here too, or within "www." when the
+				// name is longer than the 32 characters a scheme is
+				// looked for in (an empty host would not move the scan
+				// on): both made non-clickable at once.
 				edit(start, start+colon+1, bracketDots(s[start:start+colon])+"[:]")
 				i = start + colon + 1
 				continue
