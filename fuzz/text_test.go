@@ -279,4 +279,3 @@ func isHostChar(c byte) bool {
 }
 
 func isWordChar(c byte) bool { return isHostChar(c) }
-
