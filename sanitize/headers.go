@@ -433,14 +433,24 @@ func salvageAddress(elem string) *mail.Address {
 	return &mail.Address{Name: name, Address: spec}
 }
 
+// maxAddressOctets is the longest addr-spec a path can carry (RFC 5321
+// §4.5.3.1.3: 256 octets with the angle brackets).
+const maxAddressOctets = 254
+
 // cleanAddresses removes control and bidi characters from display names
 // and drops addresses whose addr-spec holds anything but printable
-// characters.
+// characters, or is longer than any mailbox.
 func cleanAddresses(list []*mail.Address) []*mail.Address {
 	out := list[:0]
 	for _, a := range list {
 		a.Name = textclean.Line(a.Name)
 		if a.Address == "" || textclean.Line(a.Address) != a.Address || strings.ContainsAny(a.Address, " <>\"") {
+			continue
+		}
+		if len(a.Address) > maxAddressOctets {
+			// No mailbox is longer (RFC 5321 §4.5.3.1.3: a path of
+			// 256 octets, brackets included), and one longer than a
+			// header line would be folded in the middle of its domain.
 			continue
 		}
 		if local := a.Address[:max(0, strings.LastIndexByte(a.Address, '@'))]; strings.Contains(local, "=?") {
